@@ -1,0 +1,190 @@
+using CertFleet.Grains.Issuance;
+using CertFleet.Grains.State;
+using CertFleet.Interfaces;
+using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Grains;
+using CertFleet.Interfaces.Ports;
+using CertFleet.Providers.Pki;
+using Microsoft.Extensions.Options;
+
+namespace CertFleet.Grains;
+
+/// <summary>
+/// One CertificateRequest: approves it as cert-manager's built-in approver does (unless approval is left to others),
+/// has its issuer sign it, and writes the outcome to the CertificateRequest's status.
+/// </summary>
+[GrainType("certificaterequest")]
+public sealed class CertificateRequestGrain(
+    [PersistentState("certificaterequest", "certfleet")] IPersistentState<CertificateRequestState> store,
+    IClusterWriter writer,
+    TimeProvider clock,
+    IOptions<IssuanceOptions> options) : Grain, ICertificateRequestGrain
+{
+    private const string Component = "cert-manager-certificaterequests-issuer";
+    private ObjectKey _key = null!;
+
+    private CertificateRequestState State => store.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = ObjectKey.FromGrainKey(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public async Task<RequestOutcome> SubmitAsync(CertificateRequest request, ObjectKey? certificate)
+    {
+        State.Certificate = certificate;
+        if (State.Outcome is { IsFinal: true } done)
+            return done;
+        State.Request ??= request;
+        return await ProcessAsync();
+    }
+
+    public async Task ObserveAsync(CertificateRequest request)
+    {
+        var conditions = request.Status?.Conditions;
+        var deniedByOthers = ConditionList.Find(conditions, ConditionTypes.Denied) is { Status: ConditionStatus.True } denied
+            ? denied
+            : null;
+        var approvedByOthers = ConditionList.Find(conditions, ConditionTypes.Approved) is { Status: ConditionStatus.True };
+        var ownedByCertificate = request.Metadata.OwnerReferences?.Any(o => o.Kind == Certificate.KindName) == true;
+
+        if (State.Request is null && ownedByCertificate && deniedByOthers is null)
+            return; // its Certificate submits it directly
+        var fresh = State.Request is null;
+        State.Request ??= request;
+        if (State.Outcome is { IsFinal: true })
+            return;
+        if (deniedByOthers is not null)
+        {
+            State.Denied = true;
+            State.DenialMessage = deniedByOthers.Message;
+        }
+        else if (approvedByOthers && !State.Approved)
+        {
+            State.Approved = true;
+        }
+        else if (!fresh)
+        {
+            return; // nothing new: an echo of our own status write
+        }
+        var outcome = await ProcessAsync();
+        if (outcome.IsFinal && State.Certificate is { } certificate)
+            await GrainFactory.GetGrain<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
+    }
+
+    public async Task DeletedAsync()
+    {
+        await store.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
+    public Task<RequestOutcome> GetOutcomeAsync() =>
+        Task.FromResult(State.Outcome ?? RequestOutcome.Pending(CertificateRequestReasons.Pending, "Not submitted"));
+
+    private async Task<RequestOutcome> ProcessAsync()
+    {
+        var request = State.Request!;
+        var conditions = request.Status?.Conditions;
+        if (State.Denied)
+        {
+            var message = "The CertificateRequest was denied by an approval controller";
+            return await RecordOutcomeAsync(new RequestOutcome
+            {
+                State = RequestState.Denied, Reason = CertificateRequestReasons.Denied,
+                Message = State.DenialMessage is { Length: > 0 } why ? $"{message}: {why}" : message,
+                FailureTime = TruncatedNow(),
+            }, conditions);
+        }
+
+        if (!State.Approved)
+        {
+            if (!options.Value.AutoApprove)
+            {
+                RecordEvent(EventRecord.Normal, EventReasons.WaitingForApproval, "Not signing CertificateRequest until it is Approved");
+                return RequestOutcome.Pending(CertificateRequestReasons.Pending, "Waiting for the CertificateRequest to be approved");
+            }
+            State.Approved = true;
+        }
+        conditions = ConditionList.Set(conditions, Condition(ConditionTypes.Approved, ConditionStatus.True,
+            CertificateRequestReasons.ApprovedByCertManager, "Certificate request has been approved by cert-manager.io"));
+
+        var spec = request.Spec;
+        if (!GoDuration.TryParse(spec.Duration ?? "2160h", out var duration))
+            return await RecordOutcomeAsync(Failed($"spec.duration: Invalid value: \"{spec.Duration}\": not a duration"), conditions);
+
+        var issuerRef = spec.IssuerRef;
+        var issuerKey = issuerRef.Kind == "ClusterIssuer" ? new ObjectKey(_key.Cluster, "", issuerRef.Name) : _key.WithName(issuerRef.Name);
+        var privateKeySecret = request.Metadata.Annotations?.GetValueOrDefault(Annotations.PrivateKeySecretName);
+        var outcome = await GrainFactory.GetGrain<IIssuerGrain>(issuerKey.ToGrainKey()).SignAsync(new SignRequest
+        {
+            Request = _key,
+            CsrPem = System.Text.Encoding.UTF8.GetString(spec.Request),
+            Duration = duration,
+            IsCA = spec.IsCA ?? false,
+            Usages = spec.Usages ?? [],
+            PrivateKeySecret = privateKeySecret is { Length: > 0 } ? _key.WithName(privateKeySecret) : null,
+        });
+        return await RecordOutcomeAsync(outcome, conditions);
+    }
+
+    private async Task<RequestOutcome> RecordOutcomeAsync(RequestOutcome outcome, List<CertificateRequestCondition>? conditions)
+    {
+        var ready = outcome.State switch
+        {
+            RequestState.Issued => Condition(ConditionTypes.Ready, ConditionStatus.True, CertificateRequestReasons.Issued, "Certificate fetched from issuer successfully"),
+            RequestState.Denied => Condition(ConditionTypes.Ready, ConditionStatus.False, CertificateRequestReasons.Denied, outcome.Message),
+            RequestState.Failed => Condition(ConditionTypes.Ready, ConditionStatus.False, CertificateRequestReasons.Failed, outcome.Message),
+            _ => Condition(ConditionTypes.Ready, ConditionStatus.False, CertificateRequestReasons.Pending, outcome.Message),
+        };
+        conditions = ConditionList.Set(conditions, ready);
+        if (outcome.State == RequestState.Denied)
+            conditions = ConditionList.Set(conditions, Condition(ConditionTypes.Denied, ConditionStatus.True,
+                CertificateRequestReasons.Denied, State.DenialMessage ?? outcome.Message));
+        await writer.WriteStatusAsync(ResourceKind.CertificateRequest, _key, new CertificateRequestStatus
+        {
+            Conditions = conditions,
+            Certificate = outcome.ChainPem is { } chain ? System.Text.Encoding.UTF8.GetBytes(chain) : null,
+            CA = outcome.CaPem is { } ca ? System.Text.Encoding.UTF8.GetBytes(ca) : null,
+            FailureTime = outcome.IsFinal && outcome.State != RequestState.Issued ? outcome.FailureTime ?? TruncatedNow() : null,
+        });
+        switch (outcome.State)
+        {
+            case RequestState.Issued:
+                RecordEvent(EventRecord.Normal, EventReasons.CertificateIssued, "Certificate fetched from issuer successfully");
+                break;
+            case RequestState.Failed or RequestState.Denied:
+                RecordEvent(EventRecord.Warning, outcome.Reason, outcome.Message);
+                break;
+            default:
+                RecordEvent(EventRecord.Normal, outcome.Reason, outcome.Message);
+                break;
+        }
+        State.Request = State.Request! with { Status = new CertificateRequestStatus { Conditions = conditions } };
+        State.Outcome = outcome;
+        await store.WriteStateAsync();
+        return outcome;
+    }
+
+    private RequestOutcome Failed(string message) => new()
+    {
+        State = RequestState.Failed, Reason = CertificateRequestReasons.Failed, Message = message, FailureTime = TruncatedNow(),
+    };
+
+    private CertificateRequestCondition Condition(string type, string status, string reason, string message) => new()
+    {
+        Type = type, Status = status, Reason = reason, Message = message, LastTransitionTime = TruncatedNow(),
+    };
+
+    private void RecordEvent(string type, string reason, string message)
+    {
+        var record = new EventRecord(ResourceKind.CertificateRequest, _key, State.Request?.Metadata.Uid, type, reason, message, Component);
+        _ = Task.Run(() => writer.RecordEventAsync(record));
+    }
+
+    private DateTimeOffset TruncatedNow()
+    {
+        var now = clock.GetUtcNow();
+        return new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+    }
+}

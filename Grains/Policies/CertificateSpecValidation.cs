@@ -1,0 +1,115 @@
+using System.Net;
+using CertFleet.Interfaces.Api;
+using CertFleet.Providers.Pki;
+
+namespace CertFleet.Grains.Policies;
+
+/// <summary>
+/// The checks cert-manager's admission webhook makes on a Certificate. CertFleet has no webhook, so a Certificate that
+/// fails them is accepted by the API server and gets a Ready=False condition naming each field and its fix instead.
+/// </summary>
+public static class CertificateSpecValidation
+{
+    private static readonly TimeSpan MinimumDuration = TimeSpan.FromHours(1);
+    private static readonly TimeSpan MinimumRenewBefore = TimeSpan.FromMinutes(5);
+    private static readonly HashSet<string> KnownUsages =
+    [
+        KeyUsages.Signing, KeyUsages.DigitalSignature, KeyUsages.ContentCommitment, KeyUsages.KeyEncipherment,
+        KeyUsages.KeyAgreement, KeyUsages.DataEncipherment, KeyUsages.CertSign, KeyUsages.CrlSign, KeyUsages.EncipherOnly,
+        KeyUsages.DecipherOnly, KeyUsages.Any, KeyUsages.ServerAuth, KeyUsages.ClientAuth, KeyUsages.CodeSigning,
+        KeyUsages.EmailProtection, KeyUsages.SMime, KeyUsages.IpsecEndSystem, KeyUsages.IpsecTunnel, KeyUsages.IpsecUser,
+        KeyUsages.Timestamping, KeyUsages.OcspSigning, KeyUsages.MicrosoftSgc, KeyUsages.NetscapeSgc,
+    ];
+
+    /// <summary>Every problem found, each "field: what is wrong; the fix". Empty when the spec is valid.</summary>
+    public static IReadOnlyList<string> Validate(CertificateSpec spec)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(spec.SecretName))
+            errors.Add("spec.secretName: Required value; name the Secret that should receive the certificate");
+        if (string.IsNullOrWhiteSpace(spec.IssuerRef.Name))
+            errors.Add("spec.issuerRef.name: Required value; name an Issuer or ClusterIssuer");
+
+        var hasSubject = !string.IsNullOrEmpty(spec.CommonName) || !string.IsNullOrEmpty(spec.LiteralSubject);
+        var hasSans = spec.DnsNames is { Count: > 0 } || spec.IpAddresses is { Count: > 0 } || spec.Uris is { Count: > 0 }
+                      || spec.EmailAddresses is { Count: > 0 } || spec.OtherNames is { Count: > 0 };
+        if (!hasSubject && !hasSans)
+            errors.Add("spec: at least one of commonName, literalSubject, dnsNames, uris, ipAddresses, emailAddresses or otherNames must be set");
+        if (spec.CommonName is { Length: > 64 } cn)
+            errors.Add($"spec.commonName: Too long: {cn.Length} characters, at most 64 are allowed; put long names in spec.dnsNames");
+        if (!string.IsNullOrEmpty(spec.LiteralSubject) && (!string.IsNullOrEmpty(spec.CommonName) || spec.Subject is not null))
+            errors.Add("spec.literalSubject: cannot be combined with spec.commonName or spec.subject; use one or the other");
+
+        foreach (var ip in spec.IpAddresses ?? [])
+            if (!IPAddress.TryParse(ip, out _))
+                errors.Add($"spec.ipAddresses: Invalid value: \"{ip}\": not an IPv4 or IPv6 address");
+        foreach (var uri in spec.Uris ?? [])
+            if (!Uri.TryCreate(uri, UriKind.Absolute, out _))
+                errors.Add($"spec.uris: Invalid value: \"{uri}\": not an absolute URI");
+        foreach (var name in spec.DnsNames ?? [])
+            if (string.IsNullOrWhiteSpace(name) || name.Contains(' '))
+                errors.Add($"spec.dnsNames: Invalid value: \"{name}\": not a DNS name");
+
+        var duration = ValidateDuration(spec, errors);
+        ValidateRenewBefore(spec, duration, errors);
+
+        foreach (var usage in spec.Usages ?? [])
+            if (!KnownUsages.Contains(usage))
+                errors.Add($"spec.usages: Unsupported value: \"{usage}\"; use cert-manager's usage names such as \"digital signature\" or \"server auth\"");
+
+        try
+        {
+            KeySpec.FromCertificateSpec(spec.PrivateKey?.Algorithm, spec.PrivateKey?.Size, spec.PrivateKey?.Encoding);
+        }
+        catch (PkiException ex)
+        {
+            errors.Add(ex.Message);
+        }
+        if (spec.PrivateKey?.RotationPolicy is { } rotation
+            && rotation != PrivateKeyRotationPolicies.Always && rotation != PrivateKeyRotationPolicies.Never)
+            errors.Add($"spec.privateKey.rotationPolicy: Unsupported value: \"{rotation}\": supported values: \"Always\", \"Never\"");
+
+        if (spec.NameConstraints is not null && spec.IsCA != true)
+            errors.Add("spec.nameConstraints: only allowed for CA certificates; set spec.isCA: true or remove nameConstraints");
+        if (spec.DnsPolicy is { } policy && policy != DnsPolicies.Http01 && policy != DnsPolicies.Dns01)
+            errors.Add($"spec.dnsPolicy: Unsupported value: \"{policy}\": supported values: \"http01\", \"dns01\"");
+        return errors;
+    }
+
+    /// <summary>spec.duration, defaulting to 2160h (90 days) as cert-manager does.</summary>
+    public static TimeSpan Duration(CertificateSpec spec) =>
+        GoDuration.TryParse(spec.Duration, out var d) ? d : TimeSpan.FromHours(2160);
+
+    public static TimeSpan? RenewBefore(CertificateSpec spec) =>
+        GoDuration.TryParse(spec.RenewBefore, out var d) ? d : null;
+
+    private static TimeSpan ValidateDuration(CertificateSpec spec, List<string> errors)
+    {
+        if (spec.Duration is null) return TimeSpan.FromHours(2160);
+        if (!GoDuration.TryParse(spec.Duration, out var duration))
+        {
+            errors.Add($"spec.duration: Invalid value: \"{spec.Duration}\": not a duration; write it like 2160h or 90m");
+            return TimeSpan.FromHours(2160);
+        }
+        if (duration < MinimumDuration)
+            errors.Add($"spec.duration: Invalid value: \"{spec.Duration}\": certificate duration must be at least 1h");
+        return duration;
+    }
+
+    private static void ValidateRenewBefore(CertificateSpec spec, TimeSpan duration, List<string> errors)
+    {
+        if (spec.RenewBefore is not null && spec.RenewBeforePercentage is not null)
+            errors.Add("spec.renewBefore: cannot be set together with spec.renewBeforePercentage; keep one of them");
+        if (spec.RenewBefore is { } text)
+        {
+            if (!GoDuration.TryParse(text, out var rb))
+                errors.Add($"spec.renewBefore: Invalid value: \"{text}\": not a duration; write it like 720h");
+            else if (rb < MinimumRenewBefore)
+                errors.Add($"spec.renewBefore: Invalid value: \"{text}\": must be at least 5m");
+            else if (rb >= duration)
+                errors.Add($"spec.renewBefore: Invalid value: \"{text}\": must be shorter than spec.duration ({GoDuration.Format(duration)})");
+        }
+        if (spec.RenewBeforePercentage is { } pct && (pct <= 0 || pct >= 100))
+            errors.Add($"spec.renewBeforePercentage: Invalid value: {pct}: must be between 1 and 99");
+    }
+}

@@ -1,0 +1,32 @@
+using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Grains;
+using CertFleet.Interfaces.Ports;
+using CertFleet.Providers.Pki;
+
+namespace CertFleet.Grains.Policies;
+
+/// <summary>Everything the Certificate policies look at, read once per reconcile.</summary>
+public sealed record PolicyInput
+{
+    public required string CertificateName { get; init; }
+    public required CertificateSpec Spec { get; init; }
+    /// <summary>The target Secret, or null when it does not exist.</summary>
+    public SecretData? Secret { get; init; }
+    public CertificateInfo? Certificate { get; init; }
+    public string? CertificateError { get; init; }
+    public PrivateKey? Key { get; init; }
+    public string? KeyError { get; init; }
+    /// <summary>What the spec asks for now.</summary>
+    public required IssuedFor Wanted { get; init; }
+    /// <summary>What the current certificate was issued for, when this controller remembers it.</summary>
+    public IssuedFor? IssuedFor { get; init; }
+    public required DateTimeOffset Now { get; init; }
+
+    /// <summary>renewalTime of the certificate in the Secret, or null when there is none to renew.</summary>
+    public DateTimeOffset? RenewalTime => Certificate is { } c
+        ? RenewalSchedule.Compute(c.NotBefore, c.NotAfter, CertificateSpecValidation.RenewBefore(Spec), Spec.RenewBeforePercentage)
+        : null;
+}
+
+/// <summary>Why a check failed: the condition reason and message, exactly as cert-manager words them.</summary>
+public sealed record PolicyViolation(string Reason, string Message);

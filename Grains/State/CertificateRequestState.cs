@@ -1,0 +1,18 @@
+using CertFleet.Interfaces;
+using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Grains;
+
+namespace CertFleet.Grains.State;
+
+/// <summary>Durable progress of one CertificateRequest: the request, who waits for it, and its outcome.</summary>
+[GenerateSerializer, Alias("certfleet.CertificateRequestState")]
+public sealed record CertificateRequestState
+{
+    [Id(0)] public CertificateRequest? Request { get; set; }
+    /// <summary>The Certificate to tell when the outcome arrives later than the submission.</summary>
+    [Id(1)] public ObjectKey? Certificate { get; set; }
+    [Id(2)] public RequestOutcome? Outcome { get; set; }
+    [Id(3)] public bool Approved { get; set; }
+    [Id(4)] public bool Denied { get; set; }
+    [Id(5)] public string? DenialMessage { get; set; }
+}

@@ -1,0 +1,15 @@
+using CertFleet.Interfaces;
+using CertFleet.Interfaces.Grains;
+
+namespace CertFleet.Grains.State;
+
+/// <summary>Durable view of one issuer: its last seen object, readiness, and who waits for it to become ready.</summary>
+[GenerateSerializer, Alias("certfleet.IssuerState")]
+public sealed record IssuerState
+{
+    [Id(0)] public IssuerObject? Issuer { get; set; }
+    [Id(1)] public IssuerReadiness? Readiness { get; set; }
+    [Id(2)] public HashSet<ObjectKey> Waiters { get; set; } = [];
+    /// <summary>The CA Secret this issuer subscribed to, so a changed secretName moves the subscription.</summary>
+    [Id(3)] public ObjectKey? SubscribedSecret { get; set; }
+}

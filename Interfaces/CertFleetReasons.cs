@@ -1,0 +1,26 @@
+namespace CertFleet.Interfaces;
+
+/// <summary>
+/// Condition reasons CertFleet adds where cert-manager has none, because cert-manager's admission webhook would have
+/// refused the object or because cert-manager only logs the problem. Each comes with a message naming the field and the fix.
+/// </summary>
+public static class CertFleetReasons
+{
+    /// <summary>The spec is invalid (cert-manager's webhook would reject it); nothing is issued until it is fixed.</summary>
+    public const string InvalidSpec = "InvalidSpec";
+
+    /// <summary>Another Certificate already owns spec.secretName; this one waits instead of fighting over the Secret.</summary>
+    public const string SecretInUse = "SecretInUse";
+
+    /// <summary>The referenced issuer does not exist (yet).</summary>
+    public const string IssuerNotFound = "IssuerNotFound";
+
+    /// <summary>The referenced issuer exists but is not Ready.</summary>
+    public const string IssuerNotReady = "IssuerNotReady";
+
+    /// <summary>issuerRef names a group CertFleet does not serve (an external issuer).</summary>
+    public const string IssuerNotServed = "IssuerNotServed";
+
+    /// <summary>Writing to the Kubernetes API failed after retries; CertFleet retries with backoff.</summary>
+    public const string ApiError = "KubernetesAPIError";
+}

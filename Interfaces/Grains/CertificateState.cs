@@ -1,0 +1,102 @@
+using CertFleet.Interfaces.Api;
+
+namespace CertFleet.Interfaces.Grains;
+
+/// <summary>
+/// The durable progress of one Certificate. Small on purpose (it is rewritten on every change) and free of secrets:
+/// the next private key lives in a Secret, named by <see cref="NextPrivateKeySecretName"/>.
+/// </summary>
+[GenerateSerializer, Alias("certfleet.CertificateState")]
+public sealed record CertificateState
+{
+    /// <summary>The Certificate object as last seen; null until the first sync or after deletion.</summary>
+    [Id(0)] public Certificate? Object { get; set; }
+    /// <summary>Revision of the certificate now in the Secret (status.revision).</summary>
+    [Id(1)] public int? Revision { get; set; }
+    [Id(2)] public IssuanceProgress? Issuance { get; set; }
+    [Id(3)] public int FailedIssuanceAttempts { get; set; }
+    [Id(4)] public DateTimeOffset? LastFailureTime { get; set; }
+    [Id(5)] public string? LastFailureReason { get; set; }
+    [Id(6)] public string? LastFailureMessage { get; set; }
+    /// <summary>The request-shaping fields of the spec that the Secret's certificate was issued for.</summary>
+    [Id(7)] public IssuedFor? IssuedFor { get; set; }
+    /// <summary>resourceVersion of the Secret as this grain last wrote it: its own echo is not a change.</summary>
+    [Id(8)] public string? SecretResourceVersion { get; set; }
+    [Id(9)] public DateTimeOffset? NotBefore { get; set; }
+    [Id(10)] public DateTimeOffset? NotAfter { get; set; }
+    [Id(11)] public DateTimeOffset? RenewalTime { get; set; }
+    /// <summary>When the reminder is due; kept to avoid re-registering an unchanged reminder.</summary>
+    [Id(12)] public DateTimeOffset? WakeAt { get; set; }
+    /// <summary>Set while another Certificate owns the Secret name.</summary>
+    [Id(13)] public string? SecretOwnedBy { get; set; }
+    [Id(14)] public bool Deleted { get; set; }
+    /// <summary>The status this grain last wrote, so unchanged status is not written again.</summary>
+    [Id(15)] public CertificateStatus? WrittenStatus { get; set; }
+    /// <summary>What the last failed issuance was for: the failure backoff is skipped once the spec asks for something else.</summary>
+    [Id(16)] public IssuedFor? FailedFor { get; set; }
+}
+
+/// <summary>One issuance in flight: why it started and how far it got. Each step is idempotent.</summary>
+[GenerateSerializer, Alias("certfleet.IssuanceProgress")]
+public sealed record IssuanceProgress
+{
+    [Id(0)] public required int Revision { get; init; }
+    [Id(1)] public required string Reason { get; init; }
+    [Id(2)] public required string Message { get; init; }
+    [Id(3)] public string? NextPrivateKeySecretName { get; set; }
+    [Id(4)] public string? RequestName { get; set; }
+    [Id(5)] public required IssuedFor For { get; init; }
+    [Id(6)] public RequestOutcome? Outcome { get; set; }
+    [Id(7)] public DateTimeOffset StartedAt { get; init; }
+    /// <summary>The CSR sent in the CertificateRequest (public material), kept so a resumed issuance submits the same one.</summary>
+    [Id(8)] public string? CsrPem { get; set; }
+}
+
+/// <summary>
+/// The fields of a Certificate's spec that shape its request. When they differ from the spec, the certificate is
+/// re-issued (cert-manager's RequestChanged), and <see cref="Differences"/> names the fields in the message.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("certfleet.IssuedFor")]
+public sealed record IssuedFor
+{
+    [Id(0)] public string? CommonName { get; init; }
+    [Id(1)] public IReadOnlyList<string> DnsNames { get; init; } = [];
+    [Id(2)] public IReadOnlyList<string> IpAddresses { get; init; } = [];
+    [Id(3)] public IReadOnlyList<string> Uris { get; init; } = [];
+    [Id(4)] public IReadOnlyList<string> EmailAddresses { get; init; } = [];
+    [Id(5)] public string? Subject { get; init; }
+    [Id(6)] public string Duration { get; init; } = "";
+    [Id(7)] public bool IsCA { get; init; }
+    [Id(8)] public IReadOnlyList<string> Usages { get; init; } = [];
+    [Id(9)] public string KeyAlgorithm { get; init; } = "";
+    [Id(10)] public int KeySize { get; init; }
+    [Id(11)] public string IssuerName { get; init; } = "";
+    [Id(12)] public string IssuerKind { get; init; } = "";
+    [Id(13)] public string IssuerGroup { get; init; } = "";
+    [Id(14)] public string? SignatureAlgorithm { get; init; }
+    [Id(15)] public string? OtherNames { get; init; }
+    [Id(16)] public string? LiteralSubject { get; init; }
+
+    /// <summary>The spec field paths whose values differ, in spec order.</summary>
+    public IReadOnlyList<string> Differences(IssuedFor other)
+    {
+        var fields = new List<string>();
+        void Check(bool same, string field) { if (!same) fields.Add(field); }
+        Check(CommonName == other.CommonName, "spec.commonName");
+        Check(DnsNames.SequenceEqual(other.DnsNames), "spec.dnsNames");
+        Check(IpAddresses.SequenceEqual(other.IpAddresses), "spec.ipAddresses");
+        Check(Uris.SequenceEqual(other.Uris), "spec.uris");
+        Check(EmailAddresses.SequenceEqual(other.EmailAddresses), "spec.emailAddresses");
+        Check(OtherNames == other.OtherNames, "spec.otherNames");
+        Check(Subject == other.Subject, "spec.subject");
+        Check(LiteralSubject == other.LiteralSubject, "spec.literalSubject");
+        Check(Duration == other.Duration, "spec.duration");
+        Check(IsCA == other.IsCA, "spec.isCA");
+        Check(Usages.SequenceEqual(other.Usages), "spec.usages");
+        Check(KeyAlgorithm == other.KeyAlgorithm && KeySize == other.KeySize, "spec.privateKey");
+        Check(SignatureAlgorithm == other.SignatureAlgorithm, "spec.signatureAlgorithm");
+        Check(IssuerName == other.IssuerName && IssuerKind == other.IssuerKind && IssuerGroup == other.IssuerGroup,
+            "spec.issuerRef");
+        return fields;
+    }
+}

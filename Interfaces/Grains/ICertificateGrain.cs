@@ -1,0 +1,40 @@
+using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Ports;
+
+namespace CertFleet.Interfaces.Grains;
+
+/// <summary>
+/// One Certificate (key <c>cluster/namespace/name</c>): decides when to issue, drives issuance and writes the result.
+/// Calls return once the input is recorded; the work itself runs from a timer or reminder, so a slow API server never
+/// times a caller out.
+/// </summary>
+[Alias("certfleet.ICertificateGrain")]
+public interface ICertificateGrain : IGrainWithStringKey
+{
+    /// <summary>The Certificate object as last seen by the bridge (spec, metadata, and the status it carries).</summary>
+    [Alias("Sync")]
+    Task SyncAsync(Certificate certificate);
+
+    /// <summary>The Certificate object is gone: stop, release the Secret name, drop reminders.</summary>
+    [Alias("Deleted")]
+    Task DeletedAsync(string uid);
+
+    /// <summary>The target Secret changed (or was deleted when <paramref name="secret"/> is null).</summary>
+    [Alias("SecretChanged")]
+    Task SecretChangedAsync(SecretMetadata? secret);
+
+    /// <summary>A CertificateRequest this Certificate created reached an outcome later than its submission.</summary>
+    [Alias("RequestChanged")]
+    Task RequestChangedAsync(string requestName, RequestOutcome outcome);
+
+    /// <summary>Something this Certificate waits on changed: its issuer, or the owner of its Secret name.</summary>
+    [Alias("Wake")]
+    Task WakeAsync();
+
+    /// <summary>Runs one reconcile pass now and returns when it is done (tests and reminders use it).</summary>
+    [Alias("Reconcile")]
+    Task ReconcileAsync();
+
+    [Alias("GetState")]
+    Task<CertificateState> GetStateAsync();
+}

@@ -1,0 +1,28 @@
+using CertFleet.Interfaces.Api;
+
+namespace CertFleet.Interfaces.Grains;
+
+/// <summary>
+/// One CertificateRequest (key <c>cluster/namespace/name</c>): approval, signing through its issuer, and the outcome,
+/// written back to the CertificateRequest's status.
+/// </summary>
+[Alias("certfleet.ICertificateRequestGrain")]
+public interface ICertificateRequestGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Submitted by the Certificate that created it. Returns the outcome when the issuer answers at once (CA,
+    /// SelfSigned); otherwise Pending, and the outcome reaches <paramref name="certificate"/> later.
+    /// </summary>
+    [Alias("Submit")]
+    Task<RequestOutcome> SubmitAsync(CertificateRequest request, ObjectKey? certificate);
+
+    /// <summary>The object as the bridge saw it: CertificateRequests created by users, approvals or denials by others.</summary>
+    [Alias("Observe")]
+    Task ObserveAsync(CertificateRequest request);
+
+    [Alias("Deleted")]
+    Task DeletedAsync();
+
+    [Alias("GetOutcome")]
+    Task<RequestOutcome> GetOutcomeAsync();
+}

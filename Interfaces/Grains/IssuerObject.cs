@@ -1,0 +1,63 @@
+using CertFleet.Interfaces.Api;
+
+namespace CertFleet.Interfaces.Grains;
+
+/// <summary>An Issuer or a ClusterIssuer: the two share spec and status and differ only in scope.</summary>
+[GenerateSerializer, Immutable, Alias("certfleet.IssuerObject")]
+public sealed record IssuerObject
+{
+    [Id(0)] public required string Kind { get; init; }
+    [Id(1)] public required ObjectMeta Metadata { get; init; }
+    [Id(2)] public required IssuerSpec Spec { get; init; }
+    [Id(3)] public IssuerStatus? Status { get; init; }
+
+    public bool IsClusterIssuer => Kind == "ClusterIssuer";
+}
+
+/// <summary>Whether an issuer can sign now, with cert-manager's reason and message when it cannot.</summary>
+[GenerateSerializer, Immutable, Alias("certfleet.IssuerReadiness")]
+public sealed record IssuerReadiness(
+    [property: Id(0)] bool Exists,
+    [property: Id(1)] bool Ready,
+    [property: Id(2)] string Reason,
+    [property: Id(3)] string Message,
+    [property: Id(4)] string IssuerType);
+
+/// <summary>What an issuer needs to sign: the CertificateRequest's spec and, for SelfSigned, where the key lives.</summary>
+[GenerateSerializer, Immutable, Alias("certfleet.SignRequest")]
+public sealed record SignRequest
+{
+    [Id(0)] public required ObjectKey Request { get; init; }
+    [Id(1)] public required string CsrPem { get; init; }
+    [Id(2)] public required TimeSpan Duration { get; init; }
+    [Id(3)] public bool IsCA { get; init; }
+    [Id(4)] public IReadOnlyList<string> Usages { get; init; } = [];
+    /// <summary>Secret holding the CSR's private key (annotation cert-manager.io/private-key-secret-name).</summary>
+    [Id(5)] public ObjectKey? PrivateKeySecret { get; init; }
+}
+
+/// <summary>Where a CertificateRequest stands. The chain is public material; no private key is ever in here.</summary>
+[GenerateSerializer, Immutable, Alias("certfleet.RequestOutcome")]
+public sealed record RequestOutcome
+{
+    [Id(0)] public required RequestState State { get; init; }
+    [Id(1)] public string Reason { get; init; } = "";
+    [Id(2)] public string Message { get; init; } = "";
+    [Id(3)] public string? ChainPem { get; init; }
+    [Id(4)] public string? CaPem { get; init; }
+    [Id(5)] public DateTimeOffset? FailureTime { get; init; }
+
+    public bool IsFinal => State is RequestState.Issued or RequestState.Failed or RequestState.Denied;
+
+    public static RequestOutcome Pending(string reason, string message) =>
+        new() { State = RequestState.Pending, Reason = reason, Message = message };
+}
+
+[GenerateSerializer, Alias("certfleet.RequestState")]
+public enum RequestState
+{
+    Pending = 0,
+    Issued = 1,
+    Failed = 2,
+    Denied = 3,
+}

@@ -1,0 +1,52 @@
+using CertFleet.Interfaces.Api;
+
+namespace CertFleet.Interfaces.Ports;
+
+/// <summary>
+/// How grains change a Kubernetes cluster. Built in Kubernetes.Bridge; routes by <see cref="ObjectKey.Cluster"/>.
+/// Every method is idempotent and safe to call from whichever silo hosts the grain; conflicts (409) are resolved
+/// inside (re-read and re-apply), and each call is bounded well below Orleans' 30 s call timeout.
+/// Failures surface as <see cref="ClusterWriteException"/>.
+/// </summary>
+public interface IClusterWriter
+{
+    /// <summary>Replaces the status subresource of a cert-manager resource; absent fields are cleared.</summary>
+    Task WriteStatusAsync<TStatus>(ResourceKind kind, ObjectKey key, TStatus status, CancellationToken ct = default)
+        where TStatus : class;
+
+    /// <summary>
+    /// Creates a CertificateRequest, or returns the existing one of that name unchanged (its spec is immutable).
+    /// </summary>
+    Task<CertificateRequest> CreateCertificateRequestAsync(ObjectKey key, CertificateRequest request, CancellationToken ct = default);
+
+    /// <summary>Deletes any namespaced or cluster-scoped resource; a missing object is success.</summary>
+    Task DeleteAsync(ResourceKind kind, ObjectKey key, CancellationToken ct = default);
+
+    /// <summary>
+    /// Creates or updates a Secret: the given data keys, labels and annotations are set, <paramref name="removeKeys"/>
+    /// are removed, and anything else on the Secret (other keys, labels set by users) is kept. Returns the stored Secret's
+    /// resourceVersion.
+    /// </summary>
+    Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys, CancellationToken ct = default);
+
+    /// <summary>Creates a Secret named from <paramref name="generateName"/> and returns the generated name.</summary>
+    Task<string> CreateSecretAsync(string generateName, SecretData secret, CancellationToken ct = default);
+
+    /// <summary>Records (or aggregates into) a core/v1 Event.</summary>
+    Task RecordEventAsync(EventRecord record, CancellationToken ct = default);
+}
+
+/// <summary>How grains read what is not pushed to them: Secrets are read on demand, never cached in the controller.</summary>
+public interface IClusterReader
+{
+    Task<SecretData?> GetSecretAsync(ObjectKey key, CancellationToken ct = default);
+}
+
+/// <summary>A Kubernetes write that failed after the bridge's own retries; the message is fit for a status condition.</summary>
+[GenerateSerializer, Alias("certfleet.ClusterWriteException")]
+public sealed class ClusterWriteException : Exception
+{
+    public ClusterWriteException(string message, Exception? inner = null) : base(message, inner) { }
+
+    [Id(0)] public int StatusCode { get; init; }
+}

@@ -1,0 +1,99 @@
+using k8s;
+using k8s.KubeConfigModels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CertFleet.Kubernetes.Bridge;
+
+/// <summary>
+/// The clusters this silo talks to, by cluster name (the first part of every <see cref="Interfaces.ObjectKey"/>).
+/// One entry today, from <see cref="BridgeOptions"/>; a fleet adds more with <see cref="Add"/>.
+/// </summary>
+public sealed class KubernetesClusters : IDisposable
+{
+    private readonly Dictionary<string, ClusterConnection> _connections = new(StringComparer.Ordinal);
+    private readonly ILoggerFactory _loggers;
+    private readonly Lock _lock = new();
+
+    public KubernetesClusters(IOptions<BridgeOptions> options, ILoggerFactory loggers)
+    {
+        _loggers = loggers;
+        var local = options.Value;
+        Add(local.ClusterName, LoadClientConfiguration(local.Kubeconfig), local);
+    }
+
+    public ClusterConnection this[string clusterName]
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _connections.TryGetValue(clusterName, out var connection)
+                    ? connection
+                    : throw new ArgumentException($"no connection to a cluster named \"{clusterName}\"", nameof(clusterName));
+            }
+        }
+    }
+
+    public IReadOnlyList<ClusterConnection> All
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _connections.Values];
+            }
+        }
+    }
+
+    public ClusterConnection Add(string clusterName, KubernetesClientConfiguration configuration, BridgeOptions options)
+    {
+        var connection = new ClusterConnection(clusterName, new k8s.Kubernetes(configuration), options,
+            _loggers.CreateLogger<ClusterConnection>());
+        lock (_lock)
+        {
+            if (!_connections.TryAdd(clusterName, connection))
+            {
+                connection.Dispose();
+                throw new InvalidOperationException($"a cluster named \"{clusterName}\" is already connected");
+            }
+        }
+        return connection;
+    }
+
+    /// <summary>The explicit kubeconfig, else KUBECONFIG, else the pod's service account, else ~/.kube/config.</summary>
+    public static KubernetesClientConfiguration LoadClientConfiguration(string? kubeconfig)
+    {
+        if (!string.IsNullOrEmpty(kubeconfig))
+            return KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+
+        if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } paths)
+        {
+            var files = paths.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+                .Where(File.Exists).Select(path => KubernetesClientConfiguration.LoadKubeConfig(path)).ToList();
+            if (files.Count > 0)
+                return KubernetesClientConfiguration.BuildConfigFromConfigObject(Merge(files));
+        }
+
+        return KubernetesClientConfiguration.IsInCluster()
+            ? KubernetesClientConfiguration.InClusterConfig()
+            : KubernetesClientConfiguration.BuildConfigFromConfigFile(KubernetesClientConfiguration.KubeConfigDefaultLocation);
+    }
+
+    /// <summary>Merges the files of a KUBECONFIG list as kubectl does: for each name, the first file that defines it wins.</summary>
+    private static K8SConfiguration Merge(IReadOnlyList<K8SConfiguration> files) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Config",
+        CurrentContext = files.Select(file => file.CurrentContext).FirstOrDefault(name => !string.IsNullOrEmpty(name)),
+        Clusters = files.SelectMany(file => file.Clusters ?? []).DistinctBy(cluster => cluster.Name).ToList(),
+        Users = files.SelectMany(file => file.Users ?? []).DistinctBy(user => user.Name).ToList(),
+        Contexts = files.SelectMany(file => file.Contexts ?? []).DistinctBy(context => context.Name).ToList(),
+    };
+
+    public void Dispose()
+    {
+        foreach (var connection in All)
+            connection.Dispose();
+    }
+}

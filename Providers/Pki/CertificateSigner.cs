@@ -1,0 +1,123 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace CertFleet.Providers.Pki;
+
+/// <summary>
+/// Turns a verified CSR into a certificate, as cert-manager's selfSigned and ca issuers do.
+/// </summary>
+public static class CertificateSigner
+{
+    private const int SerialNumberBytes = 16;
+
+    /// <summary>
+    /// Signs the request with <paramref name="key"/>, which must be the CSR's own key. The certificate is its own
+    /// issuer, so it is both <c>tls.crt</c> and <c>ca.crt</c>; it is signed with the CSR's signature algorithm.
+    /// </summary>
+    public static IssuedCertificate SelfSign(SigningRequest request, PrivateKey key, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(key);
+        var csr = CsrBuilder.ParseDer(request.Csr.Der);
+        if (!SubjectPublicKey.Parse(csr.SubjectPublicKeyInfo, "CSR").SameKeyAs(SubjectPublicKey.Parse(key.SubjectPublicKeyInfo, "private key")))
+        {
+            throw new PkiException(
+                "selfSigned: the private key does not match the CSR's public key; the CSR must be signed with the key referenced by the cert-manager.io/private-key-secret-name annotation");
+        }
+        var signatureAlgorithm = SignatureAlgorithm.For(key.Algorithm, key.Size, csr.SignatureAlgorithm);
+        var certificate = Sign(request, csr, csr.RawSubject, key, signatureAlgorithm, authorityKeyIdentifier: null, now);
+        var pem = certificate.ToPem();
+        return new IssuedCertificate(pem, pem, certificate);
+    }
+
+    /// <summary>
+    /// Signs the request with the CA's key. <c>tls.crt</c> is the leaf plus the CA chain without a self-signed root;
+    /// <c>ca.crt</c> is the root-most certificate of the CA chain. The CA signs with cert-manager's default
+    /// algorithm for its own key.
+    /// </summary>
+    public static IssuedCertificate SignWithCa(SigningRequest request, CaKeyPair ca, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(ca);
+        var csr = CsrBuilder.ParseDer(request.Csr.Der);
+        if (now > ca.Certificate.NotAfter)
+        {
+            throw new PkiException(
+                $"ca: CA certificate \"{ca.Certificate.SubjectDN}\" expired on {ca.Certificate.NotAfter.UtcDateTime:R}; renew the CA and update the Secret");
+        }
+        var signatureAlgorithm = SignatureAlgorithm.For(ca.Key.Algorithm, ca.Key.Size, requested: null);
+        var authorityKeyIdentifier = X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(ca.Certificate.SubjectKeyIdentifier);
+        var leaf = Sign(request, csr, ca.Certificate.RawSubject, ca.Key, signatureAlgorithm, authorityKeyIdentifier, now);
+
+        var root = ca.Chain[^1];
+        var intermediates = root.IsSelfSigned ? ca.Chain.Take(ca.Chain.Count - 1) : ca.Chain;
+        var chainPem = PemBundle.Join([leaf.ToPem(), .. intermediates.Select(c => c.ToPem())]);
+        return new IssuedCertificate(chainPem, root.ToPem(), leaf);
+    }
+
+    private static CertificateInfo Sign(
+        SigningRequest request,
+        CsrInfo csr,
+        byte[] issuerName,
+        PrivateKey issuerKey,
+        SignatureAlgorithm signatureAlgorithm,
+        X509Extension? authorityKeyIdentifier,
+        DateTimeOffset now)
+    {
+        if (request.Duration < TimeSpan.Zero)
+        {
+            throw new PkiException($"spec.duration: {GoDuration.Format(request.Duration)} is negative; use a positive duration such as 2160h");
+        }
+        if (csr.RequestedIsCA is { } requestedIsCA && requestedIsCA != request.IsCA)
+        {
+            throw new PkiException(
+                $"spec.isCA is {request.IsCA.ToString().ToLowerInvariant()} but the CSR's basicConstraints request CA:{requestedIsCA.ToString().ToLowerInvariant()}; make them agree");
+        }
+
+        // Usages encoded in the CSR win; otherwise the CertificateRequest's spec.usages.
+        var (keyUsage, extendedKeyUsages) = CertificateUsages.ToX509(csr.RequestedUsages ?? request.Usages, request.IsCA, "spec.usages");
+        var publicKey = PublicKey.CreateFromSubjectPublicKeyInfo(csr.SubjectPublicKeyInfo, out _);
+        var certificateRequest = new CertificateRequest(new X500DistinguishedName(csr.RawSubject), publicKey, signatureAlgorithm.Hash);
+        var extensions = certificateRequest.CertificateExtensions;
+        extensions.Add(X509ExtensionSet.BasicConstraints(request.IsCA));
+        foreach (var extension in X509ExtensionSet.ForUsages(keyUsage, extendedKeyUsages))
+        {
+            extensions.Add(extension);
+        }
+        if (csr.SubjectAltNameExtension is { } alternativeNames)
+        {
+            var emptySubject = DistinguishedName.Decode(csr.RawSubject).IsEmpty;
+            extensions.Add(new X509Extension(alternativeNames.Oid!, alternativeNames.RawData, alternativeNames.Critical || emptySubject));
+        }
+        extensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, critical: false));
+        if (authorityKeyIdentifier is not null)
+        {
+            extensions.Add(authorityKeyIdentifier);
+        }
+        if (request.IsCA && csr.NameConstraintsExtension is { } nameConstraints)
+        {
+            extensions.Add(nameConstraints);
+        }
+
+        var notBefore = TruncateToSeconds(now);
+        var notAfter = notBefore + (request.Duration == TimeSpan.Zero ? CertificateTemplate.DefaultDuration : request.Duration);
+        using var certificate = certificateRequest.Create(
+            new X500DistinguishedName(issuerName), issuerKey.CreateSignatureGenerator(), notBefore, notAfter, NewSerialNumber());
+        return CertificateInfo.Parse(certificate.RawData);
+    }
+
+    /// <summary>128 random bits, never zero; the framework encodes it as a positive INTEGER.</summary>
+    private static byte[] NewSerialNumber()
+    {
+        var serial = new byte[SerialNumberBytes];
+        do
+        {
+            RandomNumberGenerator.Fill(serial);
+        }
+        while (serial.AsSpan().IndexOfAnyExcept((byte)0) < 0);
+        return serial;
+    }
+
+    private static DateTimeOffset TruncateToSeconds(DateTimeOffset time) =>
+        new(time.UtcTicks - time.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+}

@@ -1,0 +1,148 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography.X509Certificates;
+
+namespace CertFleet.Providers.Pki;
+
+/// <summary>Builds and reads PKCS#10 certificate signing requests the way cert-manager does.</summary>
+public static class CsrBuilder
+{
+    /// <summary>
+    /// A PEM CSR for <paramref name="template"/>, signed with <paramref name="key"/>: subject, SANs and, when
+    /// <see cref="CertificateTemplate.EncodeUsagesInRequest"/>, KeyUsage/ExtendedKeyUsage/BasicConstraints in the
+    /// extension request.
+    /// </summary>
+    public static string BuildPem(CertificateTemplate template, PrivateKey key)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(key);
+
+        var subject = DistinguishedName.FromTemplate(template);
+        var alternativeNames = SubjectAlternativeNames.FromTemplate(template);
+        if (subject.IsEmpty && alternativeNames.IsEmpty)
+        {
+            throw new PkiException(
+                "the certificate names nothing: set at least one of spec.commonName, spec.literalSubject, spec.dnsNames, spec.ipAddresses, spec.uris, spec.emailAddresses or spec.otherNames");
+        }
+        if (template.NameConstraints is not null && !template.IsCA)
+        {
+            throw new PkiException("spec.nameConstraints is only allowed on CA certificates; set spec.isCA: true or remove it");
+        }
+        var (keyUsage, extendedKeyUsages) = CertificateUsages.ToX509(template.Usages, template.IsCA, "spec.usages");
+        var signatureAlgorithm = SignatureAlgorithm.For(key.Algorithm, key.Size, template.SignatureAlgorithm);
+
+        var request = new CertificateRequest(new X500DistinguishedName(subject.Encode()), key.PublicKey, signatureAlgorithm.Hash);
+        if (!alternativeNames.IsEmpty)
+        {
+            request.CertificateExtensions.Add(alternativeNames.ToExtension(critical: subject.IsEmpty));
+        }
+        if (template.EncodeUsagesInRequest)
+        {
+            foreach (var extension in X509ExtensionSet.ForUsages(keyUsage, extendedKeyUsages))
+            {
+                request.CertificateExtensions.Add(extension);
+            }
+            request.CertificateExtensions.Add(X509ExtensionSet.BasicConstraints(template.IsCA));
+        }
+        if (template.NameConstraints is { } nameConstraints)
+        {
+            request.CertificateExtensions.Add(nameConstraints.ToExtension());
+        }
+        return PemBundle.Encode(PemBundle.CertificateRequestLabel, request.CreateSigningRequest(key.CreateSignatureGenerator()));
+    }
+
+    /// <summary>Parses the first CSR in <paramref name="pem"/> and verifies its self-signature.</summary>
+    public static CsrInfo Parse(string pem)
+    {
+        ArgumentNullException.ThrowIfNull(pem);
+        var block = PemBundle.Split(pem).FirstOrDefault(b => b.Label is PemBundle.CertificateRequestLabel or "NEW CERTIFICATE REQUEST")
+            ?? throw new PkiException($"CSR: no \"-----BEGIN {PemBundle.CertificateRequestLabel}-----\" block found");
+        return ParseDer(block.Der);
+    }
+
+    internal static CsrInfo ParseDer(byte[] der)
+    {
+        const string what = "CSR";
+        SignedStructure signed;
+        ReadOnlyMemory<byte> subjectDer, publicKeyDer;
+        var extensions = new List<X509Extension>();
+        DistinguishedName subject;
+        try
+        {
+            signed = SignedStructure.Split(der);
+            var info = new AsnReader(signed.ToBeSigned, AsnEncodingRules.DER).ReadSequence();
+            if (!info.TryReadInt32(out var version) || version != 0)
+            {
+                throw new PkiException("CSR: only PKCS#10 version 1 (encoded 0) requests are supported");
+            }
+            subjectDer = info.ReadEncodedValue();
+            publicKeyDer = info.ReadEncodedValue();
+            if (info.HasData)
+            {
+                ReadExtensionRequest(info.ReadSetOf(skipSortOrderValidation: true, new Asn1Tag(TagClass.ContextSpecific, 0)), extensions);
+            }
+            info.ThrowIfNotEmpty();
+            subject = DistinguishedName.Decode(subjectDer);
+        }
+        catch (AsnContentException e)
+        {
+            throw new PkiException("CSR: not a valid PKCS#10 request (its DER is corrupt); regenerate it", e);
+        }
+
+        var publicKey = SubjectPublicKey.Parse(publicKeyDer, what);
+        var signatureAlgorithm = SignatureAlgorithm.FromOid(signed.AlgorithmOid)
+            ?? throw new PkiException(
+                $"CSR: signature algorithm {signed.AlgorithmOid} is not supported; sign with SHA-256/384/512 with RSA (PKCS#1 v1.5), ECDSA, or Ed25519");
+        if (!publicKey.Verify(signatureAlgorithm, signed.ToBeSigned.Span, signed.Signature))
+        {
+            throw new PkiException("CSR: the signature does not verify with the CSR's own public key; the request was altered or signed with another key");
+        }
+
+        var extensionSet = new X509ExtensionSet(extensions, what);
+        var alternativeNames = extensionSet.SubjectAlternativeNames;
+        return new CsrInfo
+        {
+            SubjectDN = subject.ToString(),
+            CommonName = subject.CommonName,
+            Subject = subject.ToSubjectFields(),
+            RawSubject = subjectDer.ToArray(),
+            DnsNames = alternativeNames.DnsNames,
+            IpAddresses = alternativeNames.IpAddresses,
+            Uris = alternativeNames.Uris,
+            EmailAddresses = alternativeNames.EmailAddresses,
+            OtherNames = alternativeNames.OtherNames,
+            RequestedUsages = extensionSet.Usages,
+            RequestedIsCA = extensionSet.IsCA,
+            PublicKeyAlgorithm = publicKey.Algorithm,
+            KeySize = publicKey.Size,
+            SubjectPublicKeyInfo = publicKeyDer.ToArray(),
+            SignatureAlgorithm = signatureAlgorithm.Name,
+            Der = der.ToArray(),
+            SubjectAltNameExtension = extensionSet.Find(Oids.SubjectAltName),
+            NameConstraintsExtension = extensionSet.Find(Oids.NameConstraints),
+        };
+    }
+
+    /// <summary>Collects the extensions of the PKCS#9 extensionRequest attribute; other attributes are ignored.</summary>
+    private static void ReadExtensionRequest(AsnReader attributes, List<X509Extension> extensions)
+    {
+        while (attributes.HasData)
+        {
+            var attribute = attributes.ReadSequence();
+            var type = attribute.ReadObjectIdentifier();
+            var values = attribute.ReadSetOf(skipSortOrderValidation: true);
+            if (type != Oids.ExtensionRequest)
+            {
+                continue;
+            }
+            var sequence = values.ReadSequence();
+            while (sequence.HasData)
+            {
+                var extension = sequence.ReadSequence();
+                var oid = extension.ReadObjectIdentifier();
+                var critical = extension.PeekTag().HasSameClassAndValue(Asn1Tag.Boolean) && extension.ReadBoolean();
+                extensions.Add(new X509Extension(oid, extension.ReadOctetString(), critical));
+                extension.ThrowIfNotEmpty();
+            }
+        }
+    }
+}

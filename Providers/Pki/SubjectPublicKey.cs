@@ -1,0 +1,99 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Math.EC.Rfc8032;
+
+namespace CertFleet.Providers.Pki;
+
+/// <summary>
+/// A parsed SubjectPublicKeyInfo from a CSR or certificate: what kind of key it is, whether it is the same
+/// key as another, and whether it verifies a signature.
+/// </summary>
+internal sealed class SubjectPublicKey
+{
+    private SubjectPublicKey(string algorithm, int size, byte[] canonicalDer)
+    {
+        Algorithm = algorithm;
+        Size = size;
+        CanonicalDer = canonicalDer;
+    }
+
+    public string Algorithm { get; }
+
+    public int Size { get; }
+
+    /// <summary>The SPKI as this process encodes it, so two encodings of one key compare equal.</summary>
+    public byte[] CanonicalDer { get; }
+
+    /// <param name="what">Names the input in error messages, e.g. "CSR".</param>
+    public static SubjectPublicKey Parse(ReadOnlyMemory<byte> spki, string what)
+    {
+        try
+        {
+            var info = new AsnReader(spki, AsnEncodingRules.DER).ReadSequence();
+            var algorithm = info.ReadSequence().ReadObjectIdentifier();
+            switch (algorithm)
+            {
+                case Oids.Rsa:
+                    using (var rsa = RSA.Create())
+                    {
+                        rsa.ImportSubjectPublicKeyInfo(spki.Span, out _);
+                        return new SubjectPublicKey(KeyAlgorithms.Rsa, rsa.KeySize, rsa.ExportSubjectPublicKeyInfo());
+                    }
+                case Oids.EcPublicKey:
+                    using (var ecdsa = ECDsa.Create())
+                    {
+                        ecdsa.ImportSubjectPublicKeyInfo(spki.Span, out _);
+                        var size = NamedCurves.SizeOf(ecdsa, what);
+                        return new SubjectPublicKey(KeyAlgorithms.Ecdsa, size, ecdsa.ExportSubjectPublicKeyInfo());
+                    }
+                case Oids.Ed25519:
+                    var key = info.ReadBitString(out _);
+                    if (key.Length != Ed25519KeyFormats.KeyLength)
+                    {
+                        throw new PkiException($"{what}: the Ed25519 public key is {key.Length} bytes; it must be {Ed25519KeyFormats.KeyLength}");
+                    }
+                    return new SubjectPublicKey(KeyAlgorithms.Ed25519, KeySpec.Ed25519Size, Ed25519KeyFormats.EncodeSubjectPublicKeyInfo(key));
+                default:
+                    throw new PkiException(
+                        $"{what}: public key algorithm {algorithm} is not supported; use RSA, ECDSA (P-256/384/521) or Ed25519");
+            }
+        }
+        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        {
+            throw new PkiException($"{what}: the public key is not a valid SubjectPublicKeyInfo", e);
+        }
+    }
+
+    public bool SameKeyAs(SubjectPublicKey other) => CanonicalDer.AsSpan().SequenceEqual(other.CanonicalDer);
+
+    public bool Verify(SignatureAlgorithm algorithm, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
+        if (algorithm.KeyAlgorithm != Algorithm)
+        {
+            return false;
+        }
+        switch (Algorithm)
+        {
+            case KeyAlgorithms.Rsa:
+                using (var rsa = RSA.Create())
+                {
+                    rsa.ImportSubjectPublicKeyInfo(CanonicalDer, out _);
+                    return rsa.VerifyData(data, signature, algorithm.Hash, RSASignaturePadding.Pkcs1);
+                }
+            case KeyAlgorithms.Ecdsa:
+                using (var ecdsa = ECDsa.Create())
+                {
+                    ecdsa.ImportSubjectPublicKeyInfo(CanonicalDer, out _);
+                    return ecdsa.VerifyData(data, signature, algorithm.Hash, DSASignatureFormat.Rfc3279DerSequence);
+                }
+            default:
+                if (signature.Length != Ed25519.SignatureSize)
+                {
+                    return false;
+                }
+                var publicKey = new Ed25519PublicKeyParameters(CanonicalDer, CanonicalDer.Length - Ed25519KeyFormats.KeyLength);
+                return publicKey.Verify(Ed25519.Algorithm.Ed25519, null, data.ToArray(), 0, data.Length, signature.ToArray(), 0);
+        }
+    }
+}

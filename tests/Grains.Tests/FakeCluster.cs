@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using CertFleet.Interfaces;
+using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Ports;
+
+namespace CertFleet.Grains.Tests;
+
+/// <summary>
+/// An in-memory stand-in for the bridge's ports: Secrets, written statuses, CertificateRequests and Events, so grain
+/// tests can assert exactly what would have reached the Kubernetes API.
+/// </summary>
+public sealed class FakeCluster : IClusterWriter, IClusterReader
+{
+    private long _resourceVersion;
+    private int _generated;
+
+    public ConcurrentDictionary<ObjectKey, SecretData> Secrets { get; } = new();
+    public ConcurrentDictionary<(string Plural, ObjectKey Key), string> Statuses { get; } = new();
+    public ConcurrentDictionary<ObjectKey, CertificateRequest> Requests { get; } = new();
+    public ConcurrentQueue<EventRecord> Events { get; } = new();
+    public ConcurrentQueue<string> Deleted { get; } = new();
+
+    public T? Status<T>(ResourceKind kind, ObjectKey key) where T : class =>
+        Statuses.TryGetValue((kind.Plural, key), out var json) ? JsonSerializer.Deserialize<T>(json, ApiJson.Options) : null;
+
+    public Task WriteStatusAsync<TStatus>(ResourceKind kind, ObjectKey key, TStatus status, CancellationToken ct = default) where TStatus : class
+    {
+        Statuses[(kind.Plural, key)] = JsonSerializer.Serialize(status, ApiJson.Options);
+        return Task.CompletedTask;
+    }
+
+    public Task<CertificateRequest> CreateCertificateRequestAsync(ObjectKey key, CertificateRequest request, CancellationToken ct = default) =>
+        Task.FromResult(Requests.GetOrAdd(key, request));
+
+    public Task DeleteAsync(ResourceKind kind, ObjectKey key, CancellationToken ct = default)
+    {
+        Deleted.Enqueue($"{kind.Plural}/{key}");
+        if (kind == ResourceKind.Secret) Secrets.TryRemove(key, out _);
+        if (kind == ResourceKind.CertificateRequest) Requests.TryRemove(key, out _);
+        return Task.CompletedTask;
+    }
+
+    public Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys, CancellationToken ct = default)
+    {
+        var rv = NextResourceVersion();
+        Secrets.AddOrUpdate(secret.Key, _ => secret with { ResourceVersion = rv, Uid = Guid.NewGuid().ToString() }, (_, existing) =>
+        {
+            var data = new Dictionary<string, byte[]>(existing.Data);
+            foreach (var (k, v) in secret.Data) data[k] = v;
+            foreach (var k in removeKeys) data.Remove(k);
+            var labels = new Dictionary<string, string>(existing.Labels);
+            foreach (var (k, v) in secret.Labels) labels[k] = v;
+            var annotations = new Dictionary<string, string>(existing.Annotations);
+            foreach (var (k, v) in secret.Annotations) annotations[k] = v;
+            return existing with { Data = data, Labels = labels, Annotations = annotations, ResourceVersion = rv };
+        });
+        return Task.FromResult(rv);
+    }
+
+    public Task<string> CreateSecretAsync(string generateName, SecretData secret, CancellationToken ct = default)
+    {
+        var name = $"{generateName}{Interlocked.Increment(ref _generated):00000}";
+        var key = secret.Key.WithName(name);
+        Secrets[key] = secret with { Key = key, ResourceVersion = NextResourceVersion(), Uid = Guid.NewGuid().ToString() };
+        return Task.FromResult(name);
+    }
+
+    public Task RecordEventAsync(EventRecord record, CancellationToken ct = default)
+    {
+        Events.Enqueue(record);
+        return Task.CompletedTask;
+    }
+
+    public Task<SecretData?> GetSecretAsync(ObjectKey key, CancellationToken ct = default) =>
+        Task.FromResult(Secrets.TryGetValue(key, out var secret) ? secret : null);
+
+    /// <summary>Puts a Secret in place as a user would (kubectl create secret tls ...).</summary>
+    public void PutSecret(ObjectKey key, Dictionary<string, string> data) =>
+        Secrets[key] = new SecretData
+        {
+            Key = key,
+            Type = SecretKeys.TlsSecretType,
+            Data = data.ToDictionary(d => d.Key, d => System.Text.Encoding.UTF8.GetBytes(d.Value)),
+            ResourceVersion = NextResourceVersion(),
+            Uid = Guid.NewGuid().ToString(),
+        };
+
+    private string NextResourceVersion() => Interlocked.Increment(ref _resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
