@@ -44,16 +44,16 @@ public static class SecretContents
         }
         if (spec.Keystores?.Pkcs12 is { Create: true } p12 && keystorePasswords.Pkcs12 is { } p12Password)
         {
-            var profile = p12.Profile ?? Pkcs12Profiles.LegacyRc2;
+            var profile = Providers.Pki.Pkcs12Profiles.FromSpec(p12.Profile);
             data[SecretKeys.Pkcs12Keystore] = Keystores.Pkcs12(key, chainPem, caPem, p12Password, profile);
             if (!string.IsNullOrEmpty(caPem))
                 data[SecretKeys.Pkcs12Truststore] = Keystores.Pkcs12Truststore(caPem, p12Password, profile);
         }
         if (spec.Keystores?.Jks is { Create: true } jks && keystorePasswords.Jks is { } jksPassword)
         {
-            data[SecretKeys.JksKeystore] = Keystores.Jks(key, chainPem, caPem, jksPassword, jks.Alias ?? "certificate");
+            data[SecretKeys.JksKeystore] = Keystores.Jks(key, chainPem, caPem, jksPassword, leaf.NotBefore, jks.Alias ?? "certificate");
             if (!string.IsNullOrEmpty(caPem))
-                data[SecretKeys.JksTruststore] = Keystores.JksTruststore(caPem, jksPassword);
+                data[SecretKeys.JksTruststore] = Keystores.JksTruststore(caPem, jksPassword, leaf.NotBefore);
         }
 
         var labels = new Dictionary<string, string>(spec.SecretTemplate?.Labels ?? []) { [Labels.ControllerFao] = Labels.True };

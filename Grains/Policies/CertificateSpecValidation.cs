@@ -69,6 +69,14 @@ public static class CertificateSpecValidation
             && rotation != PrivateKeyRotationPolicies.Always && rotation != PrivateKeyRotationPolicies.Never)
             errors.Add($"spec.privateKey.rotationPolicy: Unsupported value: \"{rotation}\": supported values: \"Always\", \"Never\"");
 
+        try
+        {
+            Providers.Pki.Pkcs12Profiles.FromSpec(spec.Keystores?.Pkcs12?.Profile);
+        }
+        catch (PkiException ex)
+        {
+            errors.Add(ex.Message);
+        }
         if (spec.NameConstraints is not null && spec.IsCA != true)
             errors.Add("spec.nameConstraints: only allowed for CA certificates; set spec.isCA: true or remove nameConstraints");
         if (spec.DnsPolicy is { } policy && policy != DnsPolicies.Http01 && policy != DnsPolicies.Dns01)

@@ -129,7 +129,7 @@ public sealed class CoalescingDispatcher<TKey, TItem> where TKey : notnull
         }
 
         if (failures == 1 || failures % 10 == 0)
-            _logger.LogWarning("Delivering {Item} failed ({Failures} in a row), retrying: {Error}", item, failures,
+            _logger.LogWarning("Delivering a change of {Key} failed ({Failures} in a row), retrying: {Error}", key, failures,
                 failure.Message);
         _ = RescheduleAsync(key, _retryBackoff.Delay(failures), ct);
     }

@@ -20,7 +20,10 @@ public sealed class CustomResourceSource(
 {
     private const int PageSize = 500;
 
-    public string Resource { get; } = $"{kind.Plural}.{kind.Group}";
+    public string Resource { get; } = NameOf(kind);
+
+    /// <summary>"certificates.cert-manager.io": plural and group, as kubectl names resources.</summary>
+    public static string NameOf(ResourceKind kind) => $"{kind.Plural}.{kind.Group}";
 
     public async Task<ResourceSnapshot> ListAsync(CancellationToken ct)
     {
@@ -71,8 +74,9 @@ public sealed class CustomResourceSource(
         {
             content = read(item);
         }
-        catch (JsonException exception)
+        catch (Exception exception)
         {
+            // One malformed object must not stall the whole watch.
             logger.LogWarning("{Kind} {Namespace}/{Name} cannot be read and is ignored until it changes: {Error}",
                 kind.Kind, ns, name, exception.Message);
         }

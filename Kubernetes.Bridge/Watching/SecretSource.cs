@@ -12,7 +12,9 @@ public sealed class SecretSource(ClusterConnection connection, string labelSelec
 {
     private const int PageSize = 500;
 
-    public string Resource => "secrets";
+    public const string Name = "secrets";
+
+    public string Resource => Name;
 
     public async Task<ResourceSnapshot> ListAsync(CancellationToken ct)
     {

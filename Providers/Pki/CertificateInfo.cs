@@ -76,63 +76,15 @@ public sealed record CertificateInfo
     public static CertificateInfo Parse(byte[] der)
     {
         ArgumentNullException.ThrowIfNull(der);
-        const string what = "certificate";
-        X509Certificate2 certificate;
-        SignedStructure signed;
-        DistinguishedName subject, issuer;
         try
         {
-            signed = SignedStructure.Split(der);
-            certificate = X509CertificateLoader.LoadCertificate(der);
-            subject = DistinguishedName.Decode(certificate.SubjectName.RawData);
-            issuer = DistinguishedName.Decode(certificate.IssuerName.RawData);
+            // The framework parses lazily: the property reads in FromCertificate can still find the DER corrupt.
+            using var certificate = X509CertificateLoader.LoadCertificate(der);
+            return FromCertificate(certificate, SignedStructure.Split(der), der);
         }
         catch (Exception e) when (e is CryptographicException or AsnContentException)
         {
             throw new PkiException("certificate: not a valid DER X.509 certificate; check the PEM block is intact", e);
-        }
-
-        using (certificate)
-        {
-            var publicKeyInfo = certificate.PublicKey.ExportSubjectPublicKeyInfo();
-            var publicKey = SubjectPublicKey.Parse(publicKeyInfo, what);
-            var extensions = new X509ExtensionSet(certificate.Extensions.Cast<X509Extension>().ToList(), what);
-            var alternativeNames = extensions.SubjectAlternativeNames;
-            var keyUsage = extensions.KeyUsage;
-            var signatureOid = signed.AlgorithmOid;
-            return new CertificateInfo
-            {
-                SubjectDN = subject.ToString(),
-                CommonName = subject.CommonName,
-                Subject = subject.ToSubjectFields(),
-                DnsNames = alternativeNames.DnsNames,
-                IpAddresses = alternativeNames.IpAddresses,
-                Uris = alternativeNames.Uris,
-                EmailAddresses = alternativeNames.EmailAddresses,
-                OtherNames = alternativeNames.OtherNames,
-                IssuerDN = issuer.ToString(),
-                SerialHex = Convert.ToHexStringLower(certificate.SerialNumberBytes.Span.TrimStart((byte)0)),
-                NotBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero),
-                NotAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero),
-                IsCA = extensions.IsCA ?? false,
-                KeyUsages = CertificateUsages.FromX509(keyUsage ?? X509KeyUsageFlags.None, []),
-                ExtKeyUsages = CertificateUsages.FromX509(X509KeyUsageFlags.None, extensions.ExtendedKeyUsageOids ?? []),
-                PublicKeyAlgorithm = publicKey.Algorithm,
-                KeySize = publicKey.Size,
-                SubjectPublicKeyInfo = publicKeyInfo,
-                SignatureAlgorithm = Pki.SignatureAlgorithm.FromOid(signatureOid)?.Name ?? signatureOid,
-                Sha256Fingerprint = Convert.ToHexStringLower(SHA256.HashData(der)),
-                Der = der.ToArray(),
-                IsSelfSigned = certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData)
-                    && signed.IsSignedBy(publicKey),
-                RawSubject = certificate.SubjectName.RawData,
-                RawIssuer = certificate.IssuerName.RawData,
-                SubjectKeyIdentifier = extensions.Find(Oids.SubjectKeyIdentifier) is { } ski
-                    ? new X509SubjectKeyIdentifierExtension(new AsnEncodedData(ski.Oid, ski.RawData), ski.Critical).SubjectKeyIdentifierBytes.ToArray()
-                    : SHA1.HashData(certificate.PublicKey.EncodedKeyValue.RawData),
-                HasKeyCertSignUsage = keyUsage?.HasFlag(X509KeyUsageFlags.KeyCertSign) ?? false,
-                HasKeyUsageExtension = keyUsage is not null,
-            };
         }
     }
 
@@ -145,6 +97,51 @@ public sealed record CertificateInfo
     public string ToPem() => PemBundle.Encode(PemBundle.CertificateLabel, Der);
 
     internal SubjectPublicKey PublicKey => SubjectPublicKey.Parse(SubjectPublicKeyInfo, "certificate");
+
+    private static CertificateInfo FromCertificate(X509Certificate2 certificate, SignedStructure signed, byte[] der)
+    {
+        const string what = "certificate";
+        var subject = DistinguishedName.Decode(certificate.SubjectName.RawData);
+        var issuer = DistinguishedName.Decode(certificate.IssuerName.RawData);
+        var publicKeyInfo = certificate.PublicKey.ExportSubjectPublicKeyInfo();
+        var publicKey = SubjectPublicKey.Parse(publicKeyInfo, what);
+        var extensions = new X509ExtensionSet(certificate.Extensions.Cast<X509Extension>().ToList(), what);
+        var alternativeNames = extensions.SubjectAlternativeNames;
+        var keyUsage = extensions.KeyUsage;
+        return new CertificateInfo
+        {
+            SubjectDN = subject.ToString(),
+            CommonName = subject.CommonName,
+            Subject = subject.ToSubjectFields(),
+            DnsNames = alternativeNames.DnsNames,
+            IpAddresses = alternativeNames.IpAddresses,
+            Uris = alternativeNames.Uris,
+            EmailAddresses = alternativeNames.EmailAddresses,
+            OtherNames = alternativeNames.OtherNames,
+            IssuerDN = issuer.ToString(),
+            SerialHex = Convert.ToHexStringLower(certificate.SerialNumberBytes.Span.TrimStart((byte)0)),
+            NotBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero),
+            NotAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero),
+            IsCA = extensions.IsCA ?? false,
+            KeyUsages = CertificateUsages.FromX509(keyUsage ?? X509KeyUsageFlags.None, []),
+            ExtKeyUsages = CertificateUsages.FromX509(X509KeyUsageFlags.None, extensions.ExtendedKeyUsageOids ?? []),
+            PublicKeyAlgorithm = publicKey.Algorithm,
+            KeySize = publicKey.Size,
+            SubjectPublicKeyInfo = publicKeyInfo,
+            SignatureAlgorithm = Pki.SignatureAlgorithm.FromOid(signed.AlgorithmOid)?.Name ?? signed.AlgorithmOid,
+            Sha256Fingerprint = Convert.ToHexStringLower(SHA256.HashData(der)),
+            Der = der.ToArray(),
+            IsSelfSigned = certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData)
+                && signed.IsSignedBy(publicKey),
+            RawSubject = certificate.SubjectName.RawData,
+            RawIssuer = certificate.IssuerName.RawData,
+            SubjectKeyIdentifier = extensions.Find(Oids.SubjectKeyIdentifier) is { } ski
+                ? new X509SubjectKeyIdentifierExtension(new AsnEncodedData(ski.Oid, ski.RawData), ski.Critical).SubjectKeyIdentifierBytes.ToArray()
+                : SHA1.HashData(certificate.PublicKey.EncodedKeyValue.RawData),
+            HasKeyCertSignUsage = keyUsage?.HasFlag(X509KeyUsageFlags.KeyCertSign) ?? false,
+            HasKeyUsageExtension = keyUsage is not null,
+        };
+    }
 
     /// <summary>Whether <paramref name="issuer"/>'s key signed this certificate and its subject is this one's issuer.</summary>
     internal bool IsIssuedBy(CertificateInfo issuer) =>

@@ -104,7 +104,7 @@ internal sealed class DistinguishedName
         outer.ThrowIfNotEmpty();
         while (name.HasData)
         {
-            var set = name.ReadSetOf();
+            var set = name.ReadSetOf(skipSortOrderValidation: true); // some CAs do not sort multi-valued RDNs
             var rdn = new List<NameAttribute>();
             while (set.HasData)
             {

@@ -100,6 +100,10 @@ public sealed class PrivateKey : IDisposable
         {
             throw new PkiException($"private key: the \"{block.Label}\" block is not a valid key of that format", e);
         }
+        catch (PlatformNotSupportedException e)
+        {
+            throw new PkiException($"private key: the \"{block.Label}\" block names an elliptic curve that is not supported; use P-256, P-384 or P-521", e);
+        }
         finally
         {
             CryptographicOperations.ZeroMemory(block.Der);

@@ -49,9 +49,9 @@ internal sealed class SubjectPublicKey
                     }
                 case Oids.Ed25519:
                     var key = info.ReadBitString(out _);
-                    if (key.Length != Ed25519KeyFormats.KeyLength)
+                    if (key.Length != Ed25519KeyFormats.KeyLength || !IsEd25519Point(key))
                     {
-                        throw new PkiException($"{what}: the Ed25519 public key is {key.Length} bytes; it must be {Ed25519KeyFormats.KeyLength}");
+                        throw new PkiException($"{what}: the Ed25519 public key is not a valid {Ed25519KeyFormats.KeyLength}-byte curve point");
                     }
                     return new SubjectPublicKey(KeyAlgorithms.Ed25519, KeySpec.Ed25519Size, Ed25519KeyFormats.EncodeSubjectPublicKeyInfo(key));
                 default:
@@ -62,6 +62,23 @@ internal sealed class SubjectPublicKey
         catch (Exception e) when (e is CryptographicException or AsnContentException)
         {
             throw new PkiException($"{what}: the public key is not a valid SubjectPublicKeyInfo", e);
+        }
+        catch (PlatformNotSupportedException e)
+        {
+            throw new PkiException($"{what}: the public key names an elliptic curve that is not supported; use P-256, P-384 or P-521", e);
+        }
+    }
+
+    private static bool IsEd25519Point(byte[] key)
+    {
+        try
+        {
+            _ = new Ed25519PublicKeyParameters(key);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false; // BouncyCastle's way of saying the bytes do not decode to a point
         }
     }
 

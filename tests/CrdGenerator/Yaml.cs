@@ -32,6 +32,7 @@ public static partial class Yaml
         // A wide line keeps every description on one line, so diffs stay readable.
         var emitter = new Emitter(text, new EmitterSettings(2, int.MaxValue, false, 1024));
         new YamlStream(new YamlDocument(document)).Save(emitter, assignAnchors: false);
+        // YamlStream ends each document with an explicit "..." marker, which kubectl does not need.
         return text.ToString().Replace("\n...\n", "\n", StringComparison.Ordinal);
     }
 

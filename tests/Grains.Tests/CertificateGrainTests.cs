@@ -13,7 +13,7 @@ public sealed class CertificateGrainTests(ClusterFixture fixture)
 
     private async Task<string> WithSelfSignedIssuerAsync(string name = "selfsigned")
     {
-        await fixture.Grains.GetGrain<IIssuerGrain>(new ObjectKey(Cluster, "", name).ToGrainKey()).SyncAsync(SelfSignedClusterIssuer(name));
+        await fixture.Grains.GetGrain<IIssuerGrain>(new ObjectKey(TestObjects.Cluster, "", name).ToGrainKey()).SyncAsync(SelfSignedClusterIssuer(name));
         return name;
     }
 
@@ -98,23 +98,28 @@ public sealed class CertificateGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task RenewalReminderFiresAtRenewalTimeAndIssuesTheNextRevision()
+    public async Task RenewalIsScheduledAtRenewalTimeAndIssuesTheNextRevisionWhenDue()
     {
         var ns = NewNamespace();
         await WithSelfSignedIssuerAsync();
-        await Grain(ns, "short").SyncAsync(Certificate(ns, "short", s => { s.Duration = "3h"; s.RenewBefore = "1h"; }));
+        var grain = Grain(ns, "short");
+        await grain.SyncAsync(Certificate(ns, "short", s => { s.Duration = "3h"; s.RenewBefore = "1h"; }));
         await ReadyAsync(ns, "short", CertificateReasons.Ready);
         var first = StatusOf(Cluster, ns, "short")!;
         Assert.Equal(first.NotAfter!.Value - TimeSpan.FromHours(1), first.RenewalTime);
+        Assert.Equal(first.RenewalTime, (await grain.GetStateAsync()).WakeAt); // the reminder is due at renewalTime
 
-        fixture.Clock.SetUtcNow(first.RenewalTime!.Value + TimeSpan.FromSeconds(1));
-        var renewed = await Eventually(async () =>
-        {
-            fixture.Clock.Advance(TimeSpan.FromSeconds(1)); // drives the reminder service's refresh loop
-            await Task.Delay(50);
-            return StatusOf(Cluster, ns, "short");
-        }, s => s?.Revision == 2, "revision 2 after the renewal reminder", seconds: 30);
+        // before renewalTime a reminder tick changes nothing
+        fixture.Clock.SetUtcNow(first.RenewalTime!.Value - TimeSpan.FromSeconds(1));
+        await grain.ReconcileAsync();
+        Assert.Equal(1, StatusOf(Cluster, ns, "short")!.Revision);
+
+        // the reminder's tick at renewalTime (ReceiveReminder calls the same reconcile) renews
+        fixture.Clock.SetUtcNow(first.RenewalTime!.Value);
+        await grain.ReconcileAsync();
+        var renewed = await Eventually(() => Task.FromResult(StatusOf(Cluster, ns, "short")), s => s?.Revision == 2, "revision 2 at renewalTime");
         Assert.True(renewed!.NotAfter > first.NotAfter);
+        Assert.Equal(renewed.RenewalTime, (await grain.GetStateAsync()).WakeAt);
         Assert.Contains(Cluster.Events, e => e.Object == Key(ns, "short") && e.Reason == EventReasons.Issuing
                                              && e.Message.StartsWith("Renewing certificate as renewal was scheduled at", StringComparison.Ordinal));
         Assert.True(Cluster.Requests.ContainsKey(Key(ns, "short-2")));
@@ -150,7 +155,7 @@ public sealed class CertificateGrainTests(ClusterFixture fixture)
         var notFound = await ReadyAsync(ns, "waits", CertFleetReasons.IssuerNotFound);
         Assert.Contains($"Referenced ClusterIssuer \"{issuerName}\" not found", notFound!.Message);
         Assert.Equal(ConditionStatus.True, ConditionOf(Cluster, ns, "waits", ConditionTypes.Issuing)!.Status);
-        Assert.Empty(Cluster.Requests.Keys.Where(k => k.Namespace == ns));
+        Assert.DoesNotContain(Cluster.Requests.Keys, k => k.Namespace == ns);
 
         await WithSelfSignedIssuerAsync(issuerName);
         await ReadyAsync(ns, "waits", CertificateReasons.Ready);
@@ -181,7 +186,7 @@ public sealed class CertificateGrainTests(ClusterFixture fixture)
         await Grain(ns, "bad").SyncAsync(Certificate(ns, "bad", s => s.Duration = duration));
         var invalid = await ReadyAsync(ns, "bad", CertFleetReasons.InvalidSpec);
         Assert.Contains(field, invalid!.Message);
-        Assert.Empty(Cluster.Requests.Keys.Where(k => k.Namespace == ns));
+        Assert.DoesNotContain(Cluster.Requests.Keys, k => k.Namespace == ns);
 
         // fixing the spec clears it
         await Grain(ns, "bad").SyncAsync(Certificate(ns, "bad", s => s.Duration = "2h", generation: 2));

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
+using Orleans.Reminders;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 using CertFleet.Interfaces.Ports;

@@ -85,10 +85,7 @@ public sealed class MinItemsAttribute(long value) : Attribute
     public long Value { get; } = value;
 }
 
-/// <summary>
-/// Value the API server fills in when the property is absent. Given as JSON text
-/// (<c>"Issuer"</c> for strings is written plain; numbers and booleans as their literal).
-/// </summary>
+/// <summary>Value the API server fills in when the property is absent: a string, number or boolean.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class DefaultAttribute(object value) : Attribute
 {

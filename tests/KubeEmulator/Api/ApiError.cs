@@ -69,6 +69,11 @@ internal sealed class ApiError(int code, string reason, string message, JsonObje
         return new ApiError(422, "Invalid", $"{qualifiedKind} \"{name}\" is invalid: {summary}", details);
     }
 
+    /// <summary>A patch that parsed but could not apply (NewGenericServerResponse with 422).</summary>
+    public static ApiError RejectedPatch(string detail) =>
+        new(422, "Invalid", "the server rejected our request due to an error in our request",
+            new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["reason"] = "UnexpectedServerResponse", ["message"] = detail }) });
+
     public static ApiError BadRequest(string message) => new(400, "BadRequest", message);
 
     public static ApiError Forbidden(string message, JsonObject? details = null) => new(403, "Forbidden", message, details);

@@ -28,8 +28,22 @@ internal class ObjectStrategy
     /// <summary>DELETE answers with the object rather than a Success Status.</summary>
     public bool ReturnDeletedObject { get; init; }
 
+    /// <summary>Which rule metadata.name follows.</summary>
+    public NameRule NameRule { get; init; }
+
     /// <summary>Time fields stored in canonical form.</summary>
     public IReadOnlyList<TimeField> TimeFields { get; init; } = [];
+
+    /// <summary>The status a new object starts with when the kind has a status subresource (null: none).</summary>
+    public JsonObject? InitialStatus { get; init; }
+
+    /// <summary>Subresources besides status (Namespace "finalize").</summary>
+    public virtual IReadOnlyList<string> ExtraSubresources => [];
+
+    /// <summary>Builds the next object for a write to an extra subresource: <paramref name="next"/> starts as the stored object.</summary>
+    public virtual void UpdateSubresource(string subresource, JsonObject next, JsonObject request)
+    {
+    }
 
     /// <summary>Turns a request object into storable form: prune and default (custom resources), canonical times.</summary>
     public virtual void Decode(ServedVersion version, JsonObject obj, DecodeContext context)
@@ -42,6 +56,10 @@ internal class ObjectStrategy
 
     public virtual void PrepareForCreate(JsonObject obj)
     {
+        if (InitialStatus is not null)
+        {
+            obj["status"] = InitialStatus.DeepClone();
+        }
     }
 
     public virtual void PrepareForUpdate(JsonObject obj, JsonObject old)

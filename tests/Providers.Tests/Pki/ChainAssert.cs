@@ -13,7 +13,7 @@ internal static class ChainAssert
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(root);
-        chain.ChainPolicy.ExtraStore.AddRange([.. certificates.Skip(1)]);
+        chain.ChainPolicy.ExtraStore.AddRange(certificates.Skip(1).ToArray());
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationTime = TestCertificates.Now.AddHours(1).UtcDateTime;
 

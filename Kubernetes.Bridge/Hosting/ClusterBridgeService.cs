@@ -1,0 +1,38 @@
+using CertFleet.Kubernetes.Bridge.Dispatch;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CertFleet.Kubernetes.Bridge.Hosting;
+
+/// <summary>
+/// Runs, for every connected cluster, the leader election and (while leading) the watches that turn Kubernetes
+/// objects into grain calls. Registered after UseOrleans, so it starts once the silo is up.
+/// </summary>
+public sealed class ClusterBridgeService(
+    KubernetesClusters clusters,
+    IObjectChangeReceiver receiver,
+    ILoggerFactory loggers) : BackgroundService
+{
+    private readonly Dictionary<string, ClusterLeaderElection> _elections = new();
+
+    /// <summary>Whether this silo runs the watches of <paramref name="cluster"/> now.</summary>
+    public bool IsLeading(string cluster)
+    {
+        lock (_elections)
+        {
+            return _elections.TryGetValue(cluster, out var election) && election.IsLeading;
+        }
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(clusters.All.Select(connection =>
+        {
+            var watch = new ClusterWatch(connection, WatchedResources.All, receiver, loggers);
+            var election = new ClusterLeaderElection(connection, watch.RunAsync, loggers.CreateLogger<ClusterLeaderElection>());
+            lock (_elections)
+            {
+                _elections[connection.Name] = election;
+            }
+            return election.RunAsync(stoppingToken);
+        }));
+}

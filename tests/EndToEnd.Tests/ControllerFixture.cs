@@ -1,0 +1,106 @@
+using System.Diagnostics;
+
+namespace CertFleet.EndToEnd.Tests;
+
+/// <summary>
+/// The Kubernetes API emulator and one CertFleet silo, both as real processes, with CertFleet's CRDs applied through
+/// kubectl as a user would. Tests work in namespaces of their own.
+/// </summary>
+public sealed class ControllerFixture : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("certfleet-e2e-").FullName;
+    private Process? _emulator;
+    private Process? _silo;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private int _siloHttpPort;
+
+    public string Kubeconfig => Path.Combine(_dir, "kubeconfig");
+    public string SiloLog => Path.Combine(_dir, "silo.log");
+    public Dictionary<string, string> KubectlEnvironment => new()
+    {
+        ["KUBECONFIG"] = Kubeconfig,
+        ["KUBECACHEDIR"] = Path.Combine(_dir, "kube-cache"),
+    };
+
+    public async Task InitializeAsync()
+    {
+        _emulator = Processes.StartDotnet(Processes.Executable("tests/KubeEmulator", "kube-emulator.dll"),
+            ["--port", "0", "--kubeconfig", Kubeconfig], new Dictionary<string, string>(), Path.Combine(_dir, "emulator.log"));
+        await Processes.Eventually(() => Task.FromResult(File.Exists(Kubeconfig) && new FileInfo(Kubeconfig).Length > 0),
+            ok => ok, $"the emulator's kubeconfig (log: {_dir}/emulator.log)", 30);
+        await Processes.Eventually(async () => (await KubectlAsync("get", "namespaces")).ExitCode, code => code == 0, "kubectl to reach the emulator", 30);
+
+        var crds = Path.Combine(Processes.RepositoryRoot, "helm", "certfleet", "crds");
+        await MustAsync("apply", "-f", crds);
+        foreach (var file in Directory.GetFiles(crds, "*.yaml"))
+            await MustAsync("wait", "--for=condition=Established", $"crd/{Path.GetFileNameWithoutExtension(file)}", "--timeout=30s");
+        await MustAsync("create", "namespace", "cert-manager");
+        await StartSiloAsync();
+    }
+
+    public async Task StartSiloAsync()
+    {
+        _siloHttpPort = Processes.FreePort();
+        _silo = Processes.StartDotnet(Processes.Executable("Silo", "certfleet-silo.dll"), [], new Dictionary<string, string>
+        {
+            ["KUBECONFIG"] = Kubeconfig,
+            ["CertFleet__Http__Port"] = _siloHttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CertFleet__Orleans__SiloPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CertFleet__Orleans__GatewayPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, SiloLog);
+        await Processes.Eventually(async () =>
+        {
+            try { return (await _http.GetAsync($"http://127.0.0.1:{_siloHttpPort}/health/ready")).IsSuccessStatusCode; }
+            catch (HttpRequestException) { return false; }
+            catch (TaskCanceledException) { return false; }
+        }, ok => ok, $"the silo to be ready (log: {SiloLog})", 60);
+    }
+
+    /// <summary>Kills the silo as a crash would (in-memory grain state is lost; the cluster keeps everything).</summary>
+    public async Task KillSiloAsync()
+    {
+        if (_silo is { HasExited: false } silo)
+        {
+            silo.Kill(entireProcessTree: true);
+            await silo.WaitForExitAsync();
+        }
+    }
+
+    public Task<(int ExitCode, string Output, string Error)> KubectlAsync(params string[] args) =>
+        Processes.RunAsync("kubectl", args, KubectlEnvironment);
+
+    public Task<(int ExitCode, string Output, string Error)> ApplyAsync(string yaml) =>
+        Processes.RunAsync("kubectl", ["apply", "-f", "-"], KubectlEnvironment, yaml);
+
+    public async Task<string> MustAsync(params string[] args)
+    {
+        var (code, output, error) = await KubectlAsync(args);
+        if (code != 0)
+            throw new Xunit.Sdk.XunitException($"kubectl {string.Join(' ', args)} failed ({code}): {error}{output}");
+        return output;
+    }
+
+    public async Task<string> NamespaceAsync()
+    {
+        var ns = $"e2e-{Guid.NewGuid():N}"[..16];
+        await MustAsync("create", "namespace", ns);
+        return ns;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await KillSiloAsync();
+        if (_emulator is { HasExited: false } emulator)
+        {
+            emulator.Kill(entireProcessTree: true);
+            await emulator.WaitForExitAsync();
+        }
+        _http.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ControllerCollection : ICollectionFixture<ControllerFixture>
+{
+    public const string Name = "controller";
+}

@@ -1,0 +1,129 @@
+using System.Text.Json.Nodes;
+using CertFleet.KubeEmulator.Json;
+using CertFleet.KubeEmulator.Tables;
+
+namespace CertFleet.KubeEmulator.Resources;
+
+/// <summary>The built-in resources the emulator serves, with the per-kind facts of kube-apiserver 1.32.</summary>
+internal static class BuiltInResources
+{
+    public static IEnumerable<ResourceType> Create()
+    {
+        yield return Define("", "v1", "namespaces", "Namespace", false, new NamespaceStrategy(), BuiltInTables.Namespace,
+            hasStatus: true, shortNames: ["ns"],
+            labels: FieldLabels.Create(false, FieldLabels.Path("status.phase")),
+            lists: new() { ["status.conditions"] = ListShape.KeyedBy("type") });
+
+        yield return Define("", "v1", "secrets", "Secret", true, new SecretStrategy(isSecret: true), BuiltInTables.Secret,
+            labels: FieldLabels.Create(true, FieldLabels.Path("type")));
+
+        yield return Define("", "v1", "configmaps", "ConfigMap", true, new SecretStrategy(isSecret: false), BuiltInTables.ConfigMap,
+            shortNames: ["cm"]);
+
+        yield return Define("", "v1", "services", "Service", true, new ServiceStrategy(), BuiltInTables.Service,
+            hasStatus: true, shortNames: ["svc"], categories: ["all"],
+            lists: new()
+            {
+                ["spec.ports"] = new ListShape(ListKind.Map, ["port", "protocol"], "port", true),
+                ["status.conditions"] = ListShape.KeyedBy("type"),
+            });
+
+        yield return Define("", "v1", "events", "Event", true,
+            new ObjectStrategy
+            {
+                AllowCreateOnUpdate = true,
+                TimeFields =
+                [
+                    new TimeField("firstTimestamp"), new TimeField("lastTimestamp"), new TimeField("eventTime", Micro: true),
+                    new TimeField("series.lastObservedTime", Micro: true),
+                ],
+            },
+            BuiltInTables.Event, shortNames: ["ev"],
+            labels: FieldLabels.Create(true,
+                FieldLabels.Path("involvedObject.kind"), FieldLabels.Path("involvedObject.namespace"),
+                FieldLabels.Path("involvedObject.name"), FieldLabels.Path("involvedObject.uid"),
+                FieldLabels.Path("involvedObject.apiVersion"), FieldLabels.Path("involvedObject.resourceVersion"),
+                FieldLabels.Path("involvedObject.fieldPath"), FieldLabels.Path("reason"),
+                FieldLabels.Path("reportingComponent"), FieldLabels.Path("type"),
+                ("source", obj => obj.StringAt("source", "component"))));
+
+        yield return Define("", "v1", "pods", "Pod", true,
+            new ObjectStrategy
+            {
+                InitialStatus = new JsonObject { ["phase"] = "Pending", ["qosClass"] = "BestEffort" },
+                ReturnDeletedObject = true,
+                TimeFields = [new TimeField("status.startTime"), new TimeField("status.conditions[].lastTransitionTime")],
+            },
+            BuiltInTables.Pod, hasStatus: true, shortNames: ["po"], categories: ["all"],
+            labels: FieldLabels.Create(true,
+                FieldLabels.Path("spec.nodeName"), FieldLabels.Path("spec.restartPolicy"), FieldLabels.Path("spec.schedulerName"),
+                FieldLabels.Path("spec.serviceAccountName"), ("spec.hostNetwork", obj => obj.At("spec", "hostNetwork").AsBool() == true ? "true" : "false"),
+                FieldLabels.Path("status.phase"), FieldLabels.Path("status.podIP"), FieldLabels.Path("status.nominatedNodeName")),
+            lists: new()
+            {
+                ["spec.containers"] = ListShape.KeyedBy("name"),
+                ["spec.initContainers"] = ListShape.KeyedBy("name"),
+                ["spec.containers.env"] = ListShape.KeyedBy("name"),
+                ["spec.initContainers.env"] = ListShape.KeyedBy("name"),
+                ["spec.containers.ports"] = new ListShape(ListKind.Map, ["containerPort", "protocol"], "containerPort", true),
+                ["spec.containers.volumeMounts"] = ListShape.KeyedBy("mountPath"),
+                ["spec.volumes"] = ListShape.KeyedBy("name") with { RetainKeys = true },
+                ["spec.imagePullSecrets"] = ListShape.KeyedBy("name"),
+                ["status.conditions"] = ListShape.KeyedBy("type"),
+            });
+
+        yield return Define("coordination.k8s.io", "v1", "leases", "Lease", true,
+            new ObjectStrategy
+            {
+                AllowCreateOnUpdate = true,
+                AllowUnconditionalUpdate = false,
+                TimeFields = [new TimeField("spec.acquireTime", Micro: true), new TimeField("spec.renewTime", Micro: true)],
+            },
+            BuiltInTables.Lease);
+
+        yield return Define("networking.k8s.io", "v1", "ingresses", "Ingress", true,
+            new ObjectStrategy
+            {
+                Generation = GenerationPolicy.Spec,
+                InitialStatus = new JsonObject { ["loadBalancer"] = new JsonObject() },
+            },
+            BuiltInTables.Ingress, hasStatus: true, shortNames: ["ing"]);
+
+        yield return Define("networking.k8s.io", "v1", "ingressclasses", "IngressClass", false,
+            new ObjectStrategy { Generation = GenerationPolicy.Spec }, BuiltInTables.IngressClass);
+
+        yield return Define("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false,
+            new CustomResourceDefinitionStrategy(), BuiltInTables.Default, hasStatus: true, shortNames: ["crd", "crds"],
+            lists: new() { ["spec.versions"] = ListShape.KeyedBy("name"), ["status.conditions"] = ListShape.KeyedBy("type") });
+    }
+
+    private static ResourceType Define(
+        string group, string version, string plural, string kind, bool namespaced, ObjectStrategy strategy, TableConvertor table,
+        bool hasStatus = false, string[]? shortNames = null, string[]? categories = null, FieldLabels? labels = null,
+        Dictionary<string, ListShape>? lists = null)
+    {
+        var served = new ServedVersion
+        {
+            Name = version,
+            ApiVersion = group.Length == 0 ? version : $"{group}/{version}",
+            HasStatus = hasStatus,
+            Table = table,
+            FieldLabels = labels ?? FieldLabels.Create(namespaced),
+        };
+        return new ResourceType
+        {
+            Group = group,
+            Plural = plural,
+            Singular = kind.ToLowerInvariant(),
+            Kind = kind,
+            ListKind = kind + "List",
+            Namespaced = namespaced,
+            ShortNames = shortNames ?? [],
+            Categories = categories ?? [],
+            Versions = [served],
+            Storage = served,
+            Strategy = strategy,
+            Shapes = lists is null ? BuiltInShapes.None : new BuiltInShapes(lists),
+        };
+    }
+}
