@@ -41,7 +41,6 @@ public static class CertificateUsages
 
     public const string DigitalSignature = "digital signature";
     public const string KeyEncipherment = "key encipherment";
-    public const string CertSign = "cert sign";
 
     /// <summary>What cert-manager uses when <c>spec.usages</c> is empty.</summary>
     public static IReadOnlyList<string> Default { get; } = [DigitalSignature, KeyEncipherment];

@@ -10,9 +10,6 @@ public sealed record KeySpec(string Algorithm, int Size, string Encoding)
     public const int MaxRsaSize = 8192;
     public const int Ed25519Size = 256;
 
-    /// <summary>cert-manager's default key: RSA 2048, PKCS#1.</summary>
-    public static KeySpec Default { get; } = new(KeyAlgorithms.Rsa, MinRsaSize, KeyEncodings.Pkcs1);
-
     /// <summary>
     /// Applies cert-manager's defaults (RSA, 2048 for RSA / 256 for ECDSA, PKCS1) to the fields of
     /// <c>spec.privateKey</c> and validates them. A size of 0 means "not set", as in the CRD.

@@ -16,7 +16,6 @@ internal static class Oids
     public const string SubjectAltName = "2.5.29.17";
     public const string BasicConstraints = "2.5.29.19";
     public const string NameConstraints = "2.5.29.30";
-    public const string AuthorityKeyIdentifier = "2.5.29.35";
     public const string ExtendedKeyUsage = "2.5.29.37";
 
     /// <summary>PKCS#9 extensionRequest: the CSR attribute that carries requested extensions.</summary>

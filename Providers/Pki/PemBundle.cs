@@ -54,9 +54,6 @@ public static class PemBundle
 
     public static string Encode(string label, ReadOnlySpan<byte> der) => PemEncoding.WriteString(label, der) + "\n";
 
-    public static string EncodeCertificates(IEnumerable<byte[]> certificates) =>
-        Join(certificates.Select(der => Encode(CertificateLabel, der)));
-
     /// <summary>Concatenates PEM texts, making sure each ends with a newline.</summary>
     public static string Join(IEnumerable<string> pems)
     {

@@ -169,14 +169,14 @@ internal sealed record SubjectAlternativeNames
     /// <summary>
     /// Strict IP parsing (no "1" → 0.0.0.1, no zones); IPv4-mapped IPv6 is written as 4 bytes, as Go does.
     /// </summary>
-    internal static byte[] IpBytes(string text, string field = "spec.ipAddresses")
+    private static byte[] IpBytes(string text)
     {
         if (IPAddress.TryParse(text, out var address) && !text.Contains('%')
             && (address.AddressFamily == AddressFamily.InterNetworkV6 ? text.Contains(':') : text.Count(c => c == '.') == 3))
         {
             return (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).GetAddressBytes();
         }
-        throw new PkiException($"{field}: \"{text}\" is not an IPv4 or IPv6 address (e.g. 10.0.0.1 or fd00::1)");
+        throw new PkiException($"spec.ipAddresses: \"{text}\" is not an IPv4 or IPv6 address (e.g. 10.0.0.1 or fd00::1)");
     }
 
     private static void RequireAscii(string value, string field, string fix)

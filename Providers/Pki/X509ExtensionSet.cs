@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -62,7 +63,7 @@ internal sealed class X509ExtensionSet(IReadOnlyList<X509Extension> extensions, 
         {
             return decode(extension.RawData);
         }
-        catch (Exception e) when (e is CryptographicException or System.Formats.Asn1.AsnContentException)
+        catch (Exception e) when (e is CryptographicException or AsnContentException)
         {
             throw new PkiException($"{what}: the {extension.Oid?.FriendlyName ?? extension.Oid?.Value} extension is corrupt", e);
         }

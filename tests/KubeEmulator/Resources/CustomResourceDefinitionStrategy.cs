@@ -14,6 +14,8 @@ internal sealed partial class CustomResourceDefinitionStrategy : ObjectStrategy
 {
     public const string CleanupFinalizer = "customresourcecleanup.apiextensions.k8s.io";
 
+    public const string GroupResource = "customresourcedefinitions.apiextensions.k8s.io";
+
     public CustomResourceDefinitionStrategy()
     {
         Generation = GenerationPolicy.Spec;
