@@ -5,23 +5,12 @@ namespace CertFleet.Grains.Issuance;
 /// <summary>Condition list edits that keep lastTransitionTime when a condition's status does not change.</summary>
 public static class ConditionList
 {
-    public static List<Condition> Set(IReadOnlyList<Condition>? current, Condition wanted)
-    {
-        var result = new List<Condition>();
-        var replaced = false;
-        foreach (var existing in current ?? [])
-        {
-            if (existing.Type != wanted.Type)
-            {
-                result.Add(existing);
-                continue;
-            }
-            result.Add(existing.Status == wanted.Status ? wanted with { LastTransitionTime = existing.LastTransitionTime } : wanted);
-            replaced = true;
-        }
-        if (!replaced) result.Add(wanted);
-        return result;
-    }
+    public static List<Condition> Set(IReadOnlyList<Condition>? current, Condition wanted) =>
+        Set(current, wanted, c => c.Type, c => c.Status, (w, e) => w with { LastTransitionTime = e.LastTransitionTime });
+
+    /// <summary>CertificateRequest conditions are their own record (no observedGeneration), edited the same way.</summary>
+    public static List<CertificateRequestCondition> Set(IReadOnlyList<CertificateRequestCondition>? current, CertificateRequestCondition wanted) =>
+        Set(current, wanted, c => c.Type, c => c.Status, (w, e) => w with { LastTransitionTime = e.LastTransitionTime });
 
     public static List<Condition> Remove(IReadOnlyList<Condition>? current, string type) =>
         [.. (current ?? []).Where(c => c.Type != type)];
@@ -32,18 +21,19 @@ public static class ConditionList
     public static CertificateRequestCondition? Find(IReadOnlyList<CertificateRequestCondition>? conditions, string type) =>
         conditions?.FirstOrDefault(c => c.Type == type);
 
-    public static List<CertificateRequestCondition> Set(IReadOnlyList<CertificateRequestCondition>? current, CertificateRequestCondition wanted)
+    private static List<T> Set<T>(IReadOnlyList<T>? current, T wanted, Func<T, string> type, Func<T, string> status,
+        Func<T, T, T> keepTransitionTime)
     {
-        var result = new List<CertificateRequestCondition>();
+        var result = new List<T>();
         var replaced = false;
         foreach (var existing in current ?? [])
         {
-            if (existing.Type != wanted.Type)
+            if (type(existing) != type(wanted))
             {
                 result.Add(existing);
                 continue;
             }
-            result.Add(existing.Status == wanted.Status ? wanted with { LastTransitionTime = existing.LastTransitionTime } : wanted);
+            result.Add(status(existing) == status(wanted) ? keepTransitionTime(wanted, existing) : wanted);
             replaced = true;
         }
         if (!replaced) result.Add(wanted);
