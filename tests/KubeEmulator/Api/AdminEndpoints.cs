@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+using CertFleet.KubeEmulator.Json;
+using CertFleet.KubeEmulator.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace CertFleet.KubeEmulator.Api;
+
+/// <summary>
+/// The emulator's own authenticated endpoints, for tests in other processes:
+/// <list type="bullet">
+/// <item>POST /emulator/faults — {"kind":"write","group":"","resource":"secrets","code":409,"count":2,"namespace":..,"name":..,"verb":..},
+/// {"kind":"watch","group":"","resource":"secrets","action":"expire"|"cut"} or {"kind":"latency","milliseconds":20}</item>
+/// <item>DELETE /emulator/faults — clears write faults and latency</item>
+/// <item>GET /emulator/stats — the counters as JSON</item>
+/// <item>POST /emulator/watch-history/truncate — forget watch history, so resuming watches get 410</item>
+/// </list>
+/// </summary>
+internal sealed class AdminEndpoints(FaultInjector faults, EmulatorStats stats, ObjectStore store)
+{
+    public async Task HandleAsync(HttpContext context, string path)
+    {
+        switch (context.Request.Method, path)
+        {
+            case ("GET", "/emulator/stats"):
+                await ResponseWriter.WriteAsync(context, 200, System.Text.Encoding.UTF8.GetBytes(stats.ToJson()));
+                break;
+            case ("POST", "/emulator/faults"):
+                var body = RequestBody.ReadObject(await RequestBody.ReadAsync(context), "application/json");
+                await ResponseWriter.WriteAsync(context, 200, AddFault(body));
+                break;
+            case ("DELETE", "/emulator/faults"):
+                faults.Clear();
+                await ResponseWriter.WriteAsync(context, 200, new JsonObject { ["cleared"] = true });
+                break;
+            case ("POST", "/emulator/watch-history/truncate"):
+                store.TruncateHistory();
+                await ResponseWriter.WriteAsync(context, 200, new JsonObject { ["truncatedThrough"] = store.CurrentRevision });
+                break;
+            default:
+                throw ApiError.NoSuchPath();
+        }
+    }
+
+    private JsonObject AddFault(JsonObject fault)
+    {
+        var group = fault["group"].AsString() ?? "";
+        var resource = fault["resource"].AsString();
+        try
+        {
+            switch (fault["kind"].AsString())
+            {
+                case "write" when resource is not null:
+                    faults.FailWrites(new WriteFault(group, resource, (int)(fault["code"].AsLong() ?? 500), (int)(fault["count"].AsLong() ?? 1))
+                    {
+                        Namespace = fault["namespace"].AsString(),
+                        Name = fault["name"].AsString(),
+                        Verb = fault["verb"].AsString(),
+                    });
+                    return new JsonObject { ["added"] = true };
+                case "watch" when resource is not null:
+                    var how = fault["action"].AsString() == "cut" ? WatchBreak.Cut : WatchBreak.Expire;
+                    return new JsonObject { ["watchesAffected"] = faults.BreakWatches(group, resource, how) };
+                case "latency":
+                    faults.Latency = TimeSpan.FromMilliseconds(fault["milliseconds"].AsLong() ?? 0);
+                    return new JsonObject { ["latencyMilliseconds"] = faults.Latency.TotalMilliseconds };
+                default:
+                    throw ApiError.BadRequest("a fault needs kind write (group, resource, code, count), watch (group, resource, action) or latency (milliseconds)");
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw ApiError.BadRequest(e.Message);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace CertFleet.KubeEmulator.Api;
+
+/// <summary>
+/// The one request delegate: bearer-token authentication, injected latency, then discovery, OpenAPI, the admin
+/// endpoints or a resource. Every failure becomes a Status body; nothing a client sends can crash the server.
+/// </summary>
+internal sealed class ApiRequestHandler(
+    byte[] token,
+    ResourceEndpoint resources,
+    DiscoveryDocuments discovery,
+    OpenApiDocuments openApi,
+    AdminEndpoints admin,
+    FaultInjector faults,
+    EmulatorStats stats,
+    bool logRequests,
+    CancellationToken serverStopping)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        stats.CountRequest();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            if (!IsAuthenticated(context.Request))
+            {
+                throw ApiError.Unauthorized();
+            }
+            if (faults.Latency > TimeSpan.Zero)
+            {
+                await Task.Delay(faults.Latency, context.RequestAborted);
+            }
+            await DispatchAsync(context);
+        }
+        catch (ApiError error)
+        {
+            await ResponseWriter.WriteErrorAsync(context, error);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested || serverStopping.IsCancellationRequested)
+        {
+            // The client left or the emulator is stopping; there is nobody to answer.
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            await ResponseWriter.WriteErrorAsync(context, ApiError.BadRequest(e.Message));
+        }
+        catch (Exception e)
+        {
+            // A bug in the emulator: answer like the apiserver answers its own failures, and keep serving.
+            await ResponseWriter.WriteErrorAsync(context, ApiError.Internal(e.Message));
+        }
+        finally
+        {
+            if (logRequests)
+            {
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                Console.Error.WriteLine($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} {context.Response.StatusCode} {elapsed:F1}ms");
+            }
+        }
+    }
+
+    private Task DispatchAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (path.StartsWith("/emulator/", StringComparison.Ordinal))
+        {
+            return admin.HandleAsync(context, path.TrimEnd('/'));
+        }
+        switch (segments)
+        {
+            case ["version"]:
+                return ResponseWriter.WriteAsync(context, 200, VersionInfo.Document());
+            case ["healthz" or "livez" or "readyz"]:
+                return ResponseWriter.WriteAsync(context, 200, "ok"u8.ToArray(), "text/plain; charset=utf-8");
+            case ["openapi", "v3"]:
+                return ResponseWriter.WriteAsync(context, 200, openApi.Root());
+            case ["openapi", "v3", .. var rest]:
+                var document = openApi.GroupVersion(string.Join('/', rest)) ?? throw ApiError.NoSuchPath();
+                return ResponseWriter.WriteAsync(context, 200, document);
+        }
+        if (context.Request.Method == "GET" && discovery.Find(segments) is { } discovered)
+        {
+            return ResponseWriter.WriteAsync(context, 200, discovered);
+        }
+        var resource = ResourcePath.Parse(segments) ?? throw ApiError.NoSuchPath();
+        return resources.HandleAsync(context, resource, serverStopping);
+    }
+
+    private bool IsAuthenticated(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        var presented = Encoding.UTF8.GetBytes(header[scheme.Length..].Trim());
+        return CryptographicOperations.FixedTimeEquals(presented, token);
+    }
+}
