@@ -108,7 +108,7 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
         var app = BuildHost(options.Port, certificate);
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var url = $"https://127.0.0.1:{new Uri(address).Port}";
 
         var ownsKubeconfig = options.KubeconfigPath is null;

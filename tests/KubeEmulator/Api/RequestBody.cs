@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CertFleet.KubeEmulator.Json;
+using CertFleet.KubeEmulator.Protobuf;
 using CertFleet.KubeEmulator.Registry;
 using Microsoft.AspNetCore.Http;
 
@@ -43,7 +44,8 @@ internal static class RequestBody
         {
             "" or "application/json" or "*/*" => ParseJson(body),
             "application/yaml" => ParseYaml(body),
-            _ => throw ApiError.UnsupportedMediaType(media, ["application/json", "application/yaml"]),
+            KubernetesProtobuf.MediaType => KubernetesProtobuf.Decode(body),
+            _ => throw ApiError.UnsupportedMediaType(media, ["application/json", "application/yaml", KubernetesProtobuf.MediaType]),
         };
         return node as JsonObject ?? throw ApiError.BadRequest(
             node is null ? "Object 'Kind' is missing in ''" : "json: cannot unmarshal into Go value of type an object: the body must be a JSON object");

@@ -107,6 +107,7 @@ internal sealed class ResourceOperations(ObjectStore store, ResourceCatalog cata
                     throw NotFound(target);
                 }
                 var config = ServerSideApply.Apply(null, (JsonObject)patch!, apply);
+                ObjectMeta.Of(config)["name"] = target.Name;
                 ObjectMeta.Of(config).Remove("resourceVersion");
                 ApplyNamespace(config, target);
                 if (TryCreateOnUpdate(target, config, options, decode) is { } created)

@@ -134,7 +134,7 @@ internal sealed partial class CustomResourceDefinitionStrategy : ObjectStrategy
     {
         var now = TimeField.FormatTime(DateTimeOffset.UtcNow);
         var storage = (obj.ArrayAt("spec", "versions") ?? [])
-            .FirstOrDefault(v => v["storage"].AsBool() == true)?["name"].AsString();
+            .FirstOrDefault(v => v?["storage"].AsBool() == true)?["name"].AsString();
         var stored = old.ArrayAt("status", "storedVersions").Strings();
         if (storage is not null && !stored.Contains(storage))
         {

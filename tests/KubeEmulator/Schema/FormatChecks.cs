@@ -12,7 +12,7 @@ internal static partial class FormatChecks
         "date-time" or "datetime" => DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out _) && text.Contains('T', StringComparison.OrdinalIgnoreCase),
         "date" => DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _),
         "byte" => IsBase64(text),
-        "uuid" => Guid.TryParseExact(text, "D"),
+        "uuid" => Guid.TryParseExact(text, "D", out _),
         "ipv4" => IPAddress.TryParse(text, out var v4) && v4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && text.Count(c => c == '.') == 3,
         "ipv6" => IPAddress.TryParse(text, out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6,
         "cidr" => IPNetwork.TryParse(text, out _),

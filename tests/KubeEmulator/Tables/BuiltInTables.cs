@@ -185,10 +185,10 @@ internal static class BuiltInTables
     private static string PodReady(JsonObject obj)
     {
         var containers = obj.ArrayAt("spec", "containers")?.Count ?? 0;
-        var ready = (obj.ArrayAt("status", "containerStatuses") ?? []).Count(s => s["ready"].AsBool() == true);
+        var ready = (obj.ArrayAt("status", "containerStatuses") ?? []).Count(s => s?["ready"].AsBool() == true);
         return $"{ready}/{containers}";
     }
 
     private static long PodRestarts(JsonObject obj) =>
-        (obj.ArrayAt("status", "containerStatuses") ?? []).Sum(s => s["restartCount"].AsLong() ?? 0);
+        (obj.ArrayAt("status", "containerStatuses") ?? []).Sum(s => s?["restartCount"].AsLong() ?? 0);
 }
