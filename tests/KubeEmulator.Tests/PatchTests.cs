@@ -104,6 +104,35 @@ public sealed class PatchTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task Strategic_merge_patch_honours_retainKeys_and_map_replacement()
+    {
+        var ns = await emulator.CreateNamespaceAsync();
+        await Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "solver", Labels = new Dictionary<string, string> { ["a"] = "1", ["b"] = "2" } },
+            Spec = new V1PodSpec
+            {
+                Containers = [new V1Container { Name = "acmesolver", Image = "solver:1" }],
+                Volumes = [new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
+            },
+        }, ns);
+
+        var patch = JsonNode.Parse("""
+            {"metadata":{"labels":{"$patch":"replace","only":"this"}},
+             "spec":{"volumes":[{"name":"data","$retainKeys":["configMap","name"],"configMap":{"name":"settings"}}],
+                     "containers":[{"name":"acmesolver","image":"solver:2"}]}}
+            """)!;
+        var patched = await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), "solver", ns);
+
+        Assert.Equal(new Dictionary<string, string> { ["only"] = "this" }, patched.Metadata.Labels);
+        var volume = Assert.Single(patched.Spec.Volumes);
+        Assert.Null(volume.EmptyDir);
+        Assert.Equal("settings", volume.ConfigMap.Name);
+        Assert.Equal("solver:2", Assert.Single(patched.Spec.Containers).Image);
+        Assert.Equal("Pending", patched.Status.Phase);
+    }
+
+    [Fact]
     public async Task Strategic_merge_patch_replaces_lists_without_merge_keys()
     {
         var ns = await emulator.CreateNamespaceAsync();

@@ -32,6 +32,7 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping;
     private readonly List<Task> _controllers;
     private readonly bool _ownsKubeconfig;
+    private int _disposed;
 
     private KubeEmulatorServer(
         WebApplication app, ServingCertificate certificate, ObjectStore store, CancellationTokenSource stopping,
@@ -127,6 +128,10 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
     /// <summary>Stops serving; open watches end.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _stopping.CancelAsync();
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();

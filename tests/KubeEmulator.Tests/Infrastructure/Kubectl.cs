@@ -18,7 +18,11 @@ public sealed class Kubectl : IDisposable
 
     public Kubectl(KubeEmulatorServer server) => _kubeconfig = server.KubeconfigPath;
 
-    public async Task<KubectlResult> RunAsync(string arguments, string? input = null)
+    /// <summary>Runs kubectl with whitespace-separated arguments (no quoting: use the list overload for those).</summary>
+    public Task<KubectlResult> RunAsync(string arguments, string? input = null) =>
+        RunAsync(arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries), input);
+
+    public async Task<KubectlResult> RunAsync(IReadOnlyList<string> arguments, string? input = null)
     {
         var start = new ProcessStartInfo("kubectl", arguments)
         {
@@ -45,16 +49,19 @@ public sealed class Kubectl : IDisposable
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"kubectl {arguments} did not finish within {Timeout}");
+            Assert.Fail($"kubectl {string.Join(' ', arguments)} did not finish within {Timeout}");
         }
         return new KubectlResult(process.ExitCode, await output, await error);
     }
 
     /// <summary>Runs kubectl and fails the test unless it exits 0.</summary>
-    public async Task<string> SucceedsAsync(string arguments, string? input = null)
+    public Task<string> SucceedsAsync(string arguments, string? input = null) =>
+        SucceedsAsync(arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries), input);
+
+    public async Task<string> SucceedsAsync(IReadOnlyList<string> arguments, string? input = null)
     {
         var result = await RunAsync(arguments, input);
-        Assert.True(result.ExitCode == 0, $"kubectl {arguments} exited {result.ExitCode}: {result.All}");
+        Assert.True(result.ExitCode == 0, $"kubectl {string.Join(' ', arguments)} exited {result.ExitCode}: {result.All}");
         return result.Output;
     }
 

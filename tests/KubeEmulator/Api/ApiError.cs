@@ -93,8 +93,6 @@ internal sealed class ApiError(int code, string reason, string message, JsonObje
             $"the body of the request was in an unknown format - accepted media types include: {string.Join(", ", accepted)}",
             new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["reason"] = "UnsupportedMediaType", ["message"] = contentType }) });
 
-    public static ApiError NotAcceptable(string message) => new(406, "NotAcceptable", message);
-
     public static ApiError Internal(string message) =>
         new(500, "InternalError", $"Internal error occurred: {message}",
             new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["message"] = message }) });

@@ -78,6 +78,10 @@ internal sealed class ApiRequestHandler(
                 return ResponseWriter.WriteAsync(context, 200, VersionInfo.Document());
             case ["healthz" or "livez" or "readyz"]:
                 return ResponseWriter.WriteAsync(context, 200, "ok"u8.ToArray(), "text/plain; charset=utf-8");
+            case ["openapi", "v2"]:
+                // An empty OpenAPI v2 document: kubectl then skips client-side validation of kinds it cannot find
+                // (and reports unknown kinds as a real server lets it), while /openapi/v3 carries what it needs.
+                return ResponseWriter.WriteAsync(context, 200, [], "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
             case ["openapi", "v3"]:
                 return ResponseWriter.WriteAsync(context, 200, openApi.Root());
             case ["openapi", "v3", .. var rest]:

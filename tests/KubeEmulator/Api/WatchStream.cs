@@ -34,14 +34,15 @@ internal sealed class WatchStream(ObjectStore store, EmulatorStats stats, KubeEm
 
     public async Task RunAsync(HttpContext context, WatchRequest request, CancellationToken serverStopping)
     {
-        var bucket = store.Bucket(request.Type.GroupResource);
-        var watcher = new Watcher(request.Namespace, request.Matches, options.WatchQueueLength);
-        var start = bucket.StartWatch(watcher, request.Matches, request.FromRevision, request.InitialEventsEnd && request.Bookmarks);
+        // A watch answers 200 even when it then reports 410, so the headers go first.
         context.Response.StatusCode = 200;
         context.Response.ContentType = request.Format.ContentType;
         context.Response.Headers.CacheControl = "no-cache, private";
         await context.Response.StartAsync(context.RequestAborted);
         var output = context.Response.BodyWriter;
+        var bucket = store.Bucket(request.Type.GroupResource);
+        var watcher = new Watcher(request.Namespace, request.Matches, options.WatchQueueLength);
+        var start = bucket.StartWatch(watcher, request.Matches, request.FromRevision, request.InitialEventsEnd && request.Bookmarks);
         if (start.ExpiredMessage is { } expired)
         {
             WriteEvent(output, "ERROR", JsonTree.ToBytes(ApiError.Expired(expired).ToStatus()));

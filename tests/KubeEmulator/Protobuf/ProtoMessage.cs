@@ -8,7 +8,6 @@ namespace CertFleet.KubeEmulator.Protobuf;
 internal enum ProtoFieldType
 {
     String,
-    Bytes,
     Integer,
     Bool,
     Message,
@@ -62,7 +61,6 @@ internal sealed class ProtoMessage(params ProtoField[] fields)
     private static JsonNode? DecodeDelimited(ProtoField field, ReadOnlySpan<byte> payload) => field.Type switch
     {
         ProtoFieldType.String => JsonValue.Create(Encoding.UTF8.GetString(payload)),
-        ProtoFieldType.Bytes => JsonValue.Create(Convert.ToBase64String(payload)),
         ProtoFieldType.Time => DecodeTime(payload),
         _ => field.Message!.Decode(payload),
     };

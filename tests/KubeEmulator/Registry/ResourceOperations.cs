@@ -210,9 +210,10 @@ internal sealed class ResourceOperations(ObjectStore store, ResourceCatalog cata
             {
                 return new DeleteResult(current, true);
             }
-            if (bucket.TryDelete(current, (JsonObject)current.Object.DeepClone(), out var deleted))
+            if (bucket.TryDelete(current, (JsonObject)current.Object.DeepClone(), out _))
             {
-                return new DeleteResult(deleted, true);
+                // The answer is the object as it was; the DELETED event carries the deletion's resourceVersion.
+                return new DeleteResult(current, true);
             }
         }
         throw ApiError.StaleResourceVersion(type.Group, type.Plural, target.Name);
@@ -348,7 +349,11 @@ internal sealed class ResourceOperations(ObjectStore store, ResourceCatalog cata
         var bucket = store.Bucket(type.GroupResource);
         if (ObjectMeta.IsTerminating(next) && ObjectMeta.Finalizers(next).Count == 0 && !type.Strategy.HoldsDeletion(next))
         {
-            return bucket.TryDelete(current, next, out var deleted) ? new WriteResult(deleted, false) : null;
+            // As in the apiserver, the update is not written: the stored object is deleted (its DELETED event still
+            // lists the finalizers it had) and the caller gets the object it sent.
+            return bucket.TryDelete(current, (JsonObject)old.DeepClone(), out _)
+                ? new WriteResult(new StoredObject(next, current.ResourceVersion), false)
+                : null;
         }
         return bucket.TryUpdate(current, next, out var stored) ? new WriteResult(stored, false) : null;
     }

@@ -67,7 +67,7 @@ internal static class BuiltInResources
                 ["spec.initContainers.env"] = ListShape.KeyedBy("name"),
                 ["spec.containers.ports"] = new ListShape(ListKind.Map, ["containerPort", "protocol"], "containerPort", true),
                 ["spec.containers.volumeMounts"] = ListShape.KeyedBy("mountPath"),
-                ["spec.volumes"] = ListShape.KeyedBy("name") with { RetainKeys = true },
+                ["spec.volumes"] = ListShape.KeyedBy("name"),
                 ["spec.imagePullSecrets"] = ListShape.KeyedBy("name"),
                 ["status.conditions"] = ListShape.KeyedBy("type"),
             });

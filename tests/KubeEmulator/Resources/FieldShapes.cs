@@ -13,7 +13,7 @@ internal enum ListKind
 /// Go struct tags strategic merge patch reads (patchMergeKey / patchStrategy:"merge"); <see cref="Kind"/> and
 /// <see cref="MapKeys"/> are the listType markers server-side apply reads.
 /// </summary>
-internal sealed record ListShape(ListKind Kind, IReadOnlyList<string> MapKeys, string? PatchMergeKey, bool PatchMerge, bool RetainKeys = false)
+internal sealed record ListShape(ListKind Kind, IReadOnlyList<string> MapKeys, string? PatchMergeKey, bool PatchMerge)
 {
     public static readonly ListShape Atomic = new(ListKind.Atomic, [], null, false);
 

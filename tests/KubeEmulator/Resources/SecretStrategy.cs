@@ -19,6 +19,15 @@ internal sealed partial class SecretStrategy(bool isSecret) : ObjectStrategy
     public override void Decode(ServedVersion version, JsonObject obj, DecodeContext context)
     {
         base.Decode(version, obj, context);
+        foreach (var map in new[] { "data", "stringData", "binaryData" })
+        {
+            if (obj[map] is { } node &&
+                (node is not JsonObject entries || entries.Any(e => e.Value is not null && e.Value.AsString() is null)))
+            {
+                var kind = isSecret ? "Secret" : "ConfigMap";
+                throw ApiError.BadRequest($"json: cannot unmarshal into Go struct field {kind}.{map} of type map[string]string");
+            }
+        }
         if (!isSecret)
         {
             return;

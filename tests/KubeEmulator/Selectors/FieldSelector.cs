@@ -18,9 +18,6 @@ internal sealed class FieldSelector
 
     public bool IsEmpty => _terms.Count == 0;
 
-    /// <summary>The value a term requires for <paramref name="field"/> with "=", if any (used to narrow by name).</summary>
-    public string? RequiredValue(string field) => _terms.FirstOrDefault(t => t.Field == field && t.Equal)?.Value;
-
     /// <exception cref="ApiError">400 when the selector does not parse or names a field this kind cannot select on.</exception>
     public static FieldSelector Parse(string? text, FieldLabels supported)
     {

@@ -92,7 +92,7 @@ internal sealed class LabelSelector
             var list = words[1][(notIn ? 5 : 2)..].Trim();
             if (!list.StartsWith('(') || !list.EndsWith(')'))
             {
-                throw Invalid(selector, "found '" + list + "', expected: '('");
+                throw Invalid(selector, $"found '{list}', expected: a value list in parentheses");
             }
             var values = list[1..^1].Split(',').Select(v => Value(v.Trim(), selector)).ToList();
             return new Requirement(Key(words[0], selector), notIn ? Operator.NotIn : Operator.In, values);

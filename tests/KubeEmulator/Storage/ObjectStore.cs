@@ -18,13 +18,8 @@ internal sealed class ObjectStore(int historyPerResource)
 
     public long NextRevision() => Interlocked.Increment(ref _revision);
 
-    /// <summary>Committed changes since the store started (one per new resourceVersion).</summary>
-    public long Commits => CurrentRevision;
-
     public ResourceBucket Bucket(string groupResource) =>
         _buckets.GetOrAdd(groupResource, name => new ResourceBucket(this, name, historyPerResource));
-
-    public IEnumerable<ResourceBucket> Buckets => _buckets.Values;
 
     /// <summary>
     /// Adds a listener called after each commit, outside the bucket lock, on the committing thread.

@@ -14,8 +14,6 @@ internal sealed class KubectlJsonPath
 
     private KubectlJsonPath(List<Func<JsonNode, IEnumerable<JsonNode>>> steps) => _steps = steps;
 
-    public string Text { get; private init; } = "";
-
     /// <exception cref="FormatException">The expression is outside the supported subset.</exception>
     public static KubectlJsonPath Parse(string expression)
     {
@@ -58,7 +56,7 @@ internal sealed class KubectlJsonPath
                 throw new FormatException($"unsupported JSONPath {expression}");
             }
         }
-        return new KubectlJsonPath(steps) { Text = expression };
+        return new KubectlJsonPath(steps);
     }
 
     /// <summary>All values the path selects, in document order.</summary>
