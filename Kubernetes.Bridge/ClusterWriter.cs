@@ -9,8 +9,10 @@ using k8s.Models;
 namespace CertFleet.Kubernetes.Bridge;
 
 /// <summary>
-/// Carries grains' writes to the cluster named in each key. Every write is a merge patch or a create that is safe to
-/// repeat, so retries (conflicts, server errors) simply run it again.
+/// Carries grains' writes to the cluster named in each key. Writes are merge patches (no resourceVersion, so they
+/// apply to whatever is stored now) or creates that fall back to the existing object, so a retry after a conflict or
+/// a server error simply runs the write again. The one exception is <see cref="CreateSecretAsync"/>: a retry after a
+/// lost answer can leave an extra generated Secret, owned by the caller's ownerReferences and collected with it.
 /// </summary>
 public sealed class ClusterWriter(KubernetesClusters clusters, EventRecorder events) : IClusterWriter
 {

@@ -1,4 +1,5 @@
 using k8s;
+using k8s.Exceptions;
 using k8s.KubeConfigModels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,18 @@ public sealed class KubernetesClusters : IDisposable
     {
         _loggers = loggers;
         var local = options.Value;
-        Add(local.ClusterName, LoadClientConfiguration(local.Kubeconfig), local);
+        KubernetesClientConfiguration configuration;
+        try
+        {
+            configuration = LoadClientConfiguration(local.Kubeconfig);
+        }
+        catch (Exception exception) when (exception is KubeConfigException or IOException)
+        {
+            throw new InvalidOperationException(
+                $"Cannot configure the Kubernetes client for cluster \"{local.ClusterName}\": {exception.Message}. " +
+                "Set CertFleet__Kubeconfig or KUBECONFIG, or run in a pod with a service account.", exception);
+        }
+        Add(local.ClusterName, configuration, local);
     }
 
     public ClusterConnection this[string clusterName]

@@ -97,18 +97,32 @@ public sealed class ClusterLeaderElection(
         return work is not null;
     }
 
+    /// <summary>Runs the work for the whole term; should it ever end on its own, it is started again.</summary>
     private async Task LeadAsync(CancellationToken ct)
     {
-        try
+        for (var restarts = 1; !ct.IsCancellationRequested; restarts++)
         {
-            await lead(ct);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-        catch (Exception exception)
-        {
-            logger.LogError(exception, "The watches of cluster {Cluster} stopped unexpectedly", connection.Name);
+            try
+            {
+                await lead(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                logger.LogError(exception, "The watches of cluster {Cluster} stopped unexpectedly; restarting them", connection.Name);
+            }
+
+            try
+            {
+                await Task.Delay(ExponentialBackoff.Watch.Delay(restarts), ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 

@@ -58,8 +58,8 @@ public sealed class CustomResourceSource(
             cancellationToken: ct);
         await foreach (var (type, item) in events)
         {
-            // The client reads custom objects into JsonElement.
-            var element = item is JsonElement json ? json : JsonSerializer.SerializeToElement(item);
+            // The client reads custom objects into JsonElement, typed as object.
+            var element = item is JsonElement json ? json : throw new JsonException($"{Resource} watch event is not JSON");
             yield return (type, type == WatchEventType.Bookmark ? ObserveBookmark(element) : Observe(element));
         }
     }

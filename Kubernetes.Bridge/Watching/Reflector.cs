@@ -18,11 +18,6 @@ public sealed class Reflector(IResourceSource source, string cluster, Action<Obj
     private readonly Dictionary<(string Namespace, string Name), (string Uid, string ResourceVersion)> _known = new();
     private string? _resourceVersion;
 
-    public string Resource => source.Resource;
-
-    /// <summary>How many objects are known now; for tests and diagnostics.</summary>
-    public int KnownCount => _known.Count;
-
     public async Task RunAsync(CancellationToken ct)
     {
         var failures = 0;
@@ -44,7 +39,7 @@ public sealed class Reflector(IResourceSource source, string cluster, Action<Obj
             catch (Exception exception) when (ApiError.From(exception) is { IsExpired: true })
             {
                 // Some servers refuse an expired version with HTTP 410 instead of an ERROR event.
-                logger.LogDebug("{Resource} version {ResourceVersion} expired; listing again", Resource, _resourceVersion);
+                logger.LogDebug("{Resource} version {ResourceVersion} expired; listing again", source.Resource, _resourceVersion);
                 _resourceVersion = null;
                 continue;
             }
@@ -53,9 +48,9 @@ public sealed class Reflector(IResourceSource source, string cluster, Action<Obj
                 failures++;
                 var error = ApiError.From(exception)?.Describe() ?? exception.Message;
                 if (failures == 1)
-                    logger.LogWarning("Watching {Resource} on cluster {Cluster} failed: {Error}; retrying", Resource, cluster, error);
+                    logger.LogWarning("Watching {Resource} on cluster {Cluster} failed: {Error}; retrying", source.Resource, cluster, error);
                 else
-                    logger.LogDebug("Watching {Resource} failed again ({Failures} in a row): {Error}", Resource, failures, error);
+                    logger.LogDebug("Watching {Resource} failed again ({Failures} in a row): {Error}", source.Resource, failures, error);
             }
 
             try
@@ -84,7 +79,7 @@ public sealed class Reflector(IResourceSource source, string cluster, Action<Obj
             Report(id, known.Uid, null);
         }
         _resourceVersion = snapshot.ResourceVersion;
-        logger.LogDebug("Listed {Count} {Resource} at version {ResourceVersion}", snapshot.Objects.Count, Resource,
+        logger.LogDebug("Listed {Count} {Resource} at version {ResourceVersion}", snapshot.Objects.Count, source.Resource,
             _resourceVersion);
     }
 
@@ -97,7 +92,7 @@ public sealed class Reflector(IResourceSource source, string cluster, Action<Obj
             if (exception is KubernetesException)
                 streamError ??= exception; // an ERROR event: the server ends the stream after it
             else
-                logger.LogWarning("Skipped an unreadable {Resource} watch event: {Error}", Resource, exception.Message);
+                logger.LogWarning("Skipped an unreadable {Resource} watch event: {Error}", source.Resource, exception.Message);
         }
 
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -134,7 +129,7 @@ public sealed class Reflector(IResourceSource source, string cluster, Action<Obj
         {
             if (ApiError.From(streamError) is { IsExpired: true })
             {
-                logger.LogDebug("{Resource} version {ResourceVersion} expired; listing again", Resource, _resourceVersion);
+                logger.LogDebug("{Resource} version {ResourceVersion} expired; listing again", source.Resource, _resourceVersion);
                 _resourceVersion = null;
                 return true;
             }
@@ -168,5 +163,5 @@ public sealed class Reflector(IResourceSource source, string cluster, Action<Obj
     }
 
     private void Report((string Namespace, string Name) id, string uid, object? content) =>
-        onChange(new ObjectChange(Resource, new Interfaces.ObjectKey(cluster, id.Namespace, id.Name), uid, content));
+        onChange(new ObjectChange(source.Resource, new Interfaces.ObjectKey(cluster, id.Namespace, id.Name), uid, content));
 }

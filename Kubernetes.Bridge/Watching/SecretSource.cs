@@ -6,7 +6,7 @@ namespace CertFleet.Kubernetes.Bridge.Watching;
 
 /// <summary>
 /// Secrets across all namespaces that match a label selector, through the client's typed CoreV1 calls. Each Secret is
-/// reduced to its metadata as soon as it is read, so memory never grows with Secret data.
+/// reduced to its metadata as soon as it is read: at most one list page of Secret data is ever held.
 /// </summary>
 public sealed class SecretSource(ClusterConnection connection, string labelSelector) : IResourceSource
 {

@@ -38,9 +38,11 @@ public sealed class SeedAndRestartTests(ControllerFixture cluster)
             var (code, output, error) = await cluster.KubectlAsync("apply", "-f", seed);
             Assert.True(code == 0, $"kubectl apply -f {Path.GetFileName(seed)}: {error}{output}");
             Assert.Matches("(created|configured|unchanged)", output);
-            // applying again changes nothing
+            // applying again changes nothing; a Secret written with stringData is the exception on a real apiserver
+            // too (stringData is folded into data, so kubectl's patch always carries it again)
             var again = await cluster.KubectlAsync("apply", "-f", seed);
-            Assert.DoesNotContain("configured", again.Output);
+            Assert.Equal(0, again.ExitCode);
+            Assert.DoesNotContain(again.Output.Split('\n'), line => line.EndsWith(" configured", StringComparison.Ordinal) && !line.StartsWith("secret/", StringComparison.Ordinal));
         }
         Assert.Equal("dns01", await cluster.MustAsync("get", "certificate", "sumguy-wildcard", "-o", "jsonpath={.spec.dnsPolicy}"));
         // CertFleet reports on every seeded issuer instead of ignoring it

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test project of Orleans.sln and prints one
+# Runs every test project of Orleans.sln, then the kubectl conformance checks against the emulator, and prints one
 # "N passed, N failed" line for the whole run. Exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -7,7 +7,6 @@ CONFIG=${CONFIG:-Release}
 log=$(mktemp -d)/test.log
 passed=0; failed=0; status=0
 
-# Test projects in Orleans.sln (the emulator, bridge and end-to-end suites join once the emulator serves HTTP).
 for project in $(dotnet sln Orleans.sln list | grep -E '^tests/.*\.Tests\.csproj$'); do
   echo "== $(basename "$project" .csproj)"
   if ! dotnet test "$project" -c "$CONFIG" --no-build -nologo --logger "console;verbosity=minimal" 2>&1 | tee -a "$log"; then
@@ -17,6 +16,10 @@ done
 # VSTest prints one summary per project: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12 ..."
 while read -r f p; do passed=$((passed + p)); failed=$((failed + f)); done < <(
   grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$log" | sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+).*/\1 \2/')
+
+echo "== kubectl conformance (../shared/checks/kubectl-conformance.sh)"
+if bash tests/KubeEmulator/run-conformance.sh | tee "$log.conformance"; then :; else status=1; failed=$((failed + 1)); fi
+passed=$((passed + $(grep -c '^ok ' "$log.conformance" || true)))
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CertFleet.Kubernetes.Bridge;
+using CertFleet.Bridge.Tests.Infrastructure;
 using CertFleet.Kubernetes.Bridge.Dispatch;
 using Microsoft.Extensions.Logging.Abstractions;
 

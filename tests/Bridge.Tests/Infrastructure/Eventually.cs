@@ -1,4 +1,4 @@
-namespace CertFleet.Bridge.Tests;
+namespace CertFleet.Bridge.Tests.Infrastructure;
 
 /// <summary>Polls a condition until it holds or a deadline passes; tests never sleep a fixed time and hope.</summary>
 public static class Eventually

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CertFleet.Bridge.Tests.Infrastructure;
 using CertFleet.Kubernetes.Bridge.Watching;
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;

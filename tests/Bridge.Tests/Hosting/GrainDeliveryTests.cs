@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using CertFleet.Bridge.Tests.Infrastructure;
+using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Grains;
+using CertFleet.Interfaces.Ports;
+using CertFleet.Kubernetes.Bridge.Dispatch;
+using CertFleet.Kubernetes.Bridge.Hosting;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CertFleet.Bridge.Tests.Hosting;
+
+/// <summary>From objects in the cluster to grain calls, through the real table, dispatcher and reflectors.</summary>
+public sealed class GrainDeliveryTests : EmulatorTest
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Task _running = Task.CompletedTask;
+    private ConcurrentQueue<GrainCall> _calls = null!;
+
+    private void StartWatching()
+    {
+        var (factory, calls) = RecordingGrainFactory.Create();
+        _calls = calls;
+        var watch = new ClusterWatch(Api.Connection, WatchedResources.All, new GrainChangeReceiver(factory), NullLoggerFactory.Instance);
+        _running = watch.RunAsync(_stop.Token);
+    }
+
+    private GrainCall Single<TGrain>(string key, string method) =>
+        Assert.Single(_calls, c => c.Interface == typeof(TGrain) && c.Key == key && c.Method == method);
+
+    private Task WaitForAsync<TGrain>(string key, string method) => Eventually.TrueAsync(
+        () => _calls.Any(c => c.Interface == typeof(TGrain) && c.Key == key && c.Method == method),
+        $"{typeof(TGrain).Name}({key}).{method} is called");
+
+    [Fact]
+    public async Task Each_watched_kind_reaches_its_grain_under_its_key()
+    {
+        var certificate = await Api.CreateCertificateAsync("web");
+        await Api.Client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonDocument.Parse("""
+            {"apiVersion": "cert-manager.io/v1", "kind": "Issuer", "metadata": {"name": "ca"}, "spec": {"ca": {"secretName": "ca-key-pair"}}}
+            """).RootElement, "cert-manager.io", "v1", Api.Namespace, "issuers");
+        await Api.Client.CustomObjects.CreateClusterCustomObjectAsync(JsonDocument.Parse("""
+            {"apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer", "metadata": {"name": "self"}, "spec": {"selfSigned": {}}}
+            """).RootElement, "cert-manager.io", "v1", "clusterissuers");
+        await Api.Client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonDocument.Parse("""
+            {"apiVersion": "cert-manager.io/v1", "kind": "CertificateRequest", "metadata": {"name": "web-1"},
+             "spec": {"request": "Y3Ny", "issuerRef": {"name": "ca"}}}
+            """).RootElement, "cert-manager.io", "v1", Api.Namespace, "certificaterequests");
+        await Api.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "web-tls", Labels = new Dictionary<string, string> { ["controller.cert-manager.io/fao"] = "true" } },
+            Data = new Dictionary<string, byte[]> { ["tls.key"] = "private"u8.ToArray() },
+        }, Api.Namespace);
+
+        StartWatching();
+        var ns = Api.Namespace;
+        await WaitForAsync<ICertificateGrain>($"local/{ns}/web", "SyncAsync");
+        await WaitForAsync<IIssuerGrain>($"local/{ns}/ca", "SyncAsync");
+        await WaitForAsync<IIssuerGrain>("local/-/self", "SyncAsync");
+        await WaitForAsync<ICertificateRequestGrain>($"local/{ns}/web-1", "ObserveAsync");
+        await WaitForAsync<ISecretClaimGrain>($"local/{ns}/web-tls", "ChangedAsync");
+
+        Assert.Equal("web.example.com",
+            Assert.IsType<Certificate>(Single<ICertificateGrain>($"local/{ns}/web", "SyncAsync").Arguments[0]).Spec.DnsNames![0]);
+        Assert.Equal("ca-key-pair",
+            Assert.IsType<IssuerObject>(Single<IIssuerGrain>($"local/{ns}/ca", "SyncAsync").Arguments[0]).Spec.CA!.SecretName);
+        Assert.True(Assert.IsType<IssuerObject>(Single<IIssuerGrain>("local/-/self", "SyncAsync").Arguments[0]).IsClusterIssuer);
+        Assert.Equal("ca",
+            Assert.IsType<CertificateRequest>(Single<ICertificateRequestGrain>($"local/{ns}/web-1", "ObserveAsync").Arguments[0]).Spec.IssuerRef.Name);
+        var secret = Assert.IsType<SecretMetadata>(Single<ISecretClaimGrain>($"local/{ns}/web-tls", "ChangedAsync").Arguments[0]);
+        Assert.Equal("true", secret.Labels["controller.cert-manager.io/fao"]);
+
+        await Api.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("cert-manager.io", "v1", ns, "certificates", "web");
+        await Api.Client.CoreV1.DeleteNamespacedSecretAsync("web-tls", ns);
+        await WaitForAsync<ICertificateGrain>($"local/{ns}/web", "DeletedAsync");
+        await Eventually.TrueAsync(() => _calls.Count(c => c.Interface == typeof(ISecretClaimGrain)) == 2, "the secret's deletion arrives");
+
+        Assert.Equal(certificate.Metadata.Uid, Single<ICertificateGrain>($"local/{ns}/web", "DeletedAsync").Arguments[0]);
+        Assert.Null(_calls.Last(c => c.Interface == typeof(ISecretClaimGrain)).Arguments[0]);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _running;
+        _stop.Dispose();
+        await base.DisposeAsync();
+    }
+}

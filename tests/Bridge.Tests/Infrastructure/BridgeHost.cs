@@ -1,0 +1,72 @@
+using CertFleet.KubeEmulator;
+using CertFleet.Kubernetes.Bridge;
+using CertFleet.Kubernetes.Bridge.Dispatch;
+using CertFleet.Kubernetes.Bridge.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CertFleet.Bridge.Tests.Infrastructure;
+
+/// <summary>
+/// One silo's worth of bridge, composed through <see cref="BridgeServiceCollectionExtensions.AddKubernetesBridge"/>
+/// as the Silo does, with a <see cref="RecordingReceiver"/> in place of the grains.
+/// </summary>
+public sealed class BridgeHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly IReadOnlyList<IHostedService> _hosted;
+    private bool _stopped;
+
+    private BridgeHost(ServiceProvider services, RecordingReceiver receiver, CollectingLoggerProvider logs)
+    {
+        _services = services;
+        _hosted = services.GetServices<IHostedService>().ToList();
+        Receiver = receiver;
+        Logs = logs;
+    }
+
+    public RecordingReceiver Receiver { get; }
+    public CollectingLoggerProvider Logs { get; }
+    public IServiceProvider Services => _services;
+    public bool IsLeading => _services.GetRequiredService<ClusterBridgeService>().IsLeading(BridgeEmulator.Cluster);
+
+    public static async Task<BridgeHost> StartAsync(KubeEmulatorServer server, string identity, string? leaseNamespace = null)
+    {
+        var receiver = new RecordingReceiver();
+        var logs = new CollectingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        services.AddSingleton<IObjectChangeReceiver>(receiver);
+        services.AddKubernetesBridge(options =>
+        {
+            var defaults = BridgeEmulator.BridgeOptionsFor(server, identity);
+            options.ClusterName = defaults.ClusterName;
+            options.Kubeconfig = defaults.Kubeconfig;
+            options.Identity = defaults.Identity;
+            options.LeaseDuration = defaults.LeaseDuration;
+            options.RenewDeadline = defaults.RenewDeadline;
+            options.RetryPeriod = defaults.RetryPeriod;
+            options.LeaseNamespace = leaseNamespace;
+        });
+        var host = new BridgeHost(services.BuildServiceProvider(), receiver, logs);
+        foreach (var hosted in host._hosted)
+            await hosted.StartAsync(CancellationToken.None);
+        return host;
+    }
+
+    public async Task StopAsync()
+    {
+        if (_stopped)
+            return;
+        _stopped = true;
+        foreach (var hosted in _hosted.Reverse())
+            await hosted.StopAsync(CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _services.DisposeAsync();
+    }
+}
