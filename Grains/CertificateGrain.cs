@@ -355,6 +355,8 @@ public sealed class CertificateGrain(
             return (CertFleetReasons.IssuerNotServed,
                 $"spec.issuerRef names {kind}.{group}, which CertFleet does not serve; use an Issuer or ClusterIssuer of group cert-manager.io");
         var readiness = await IssuerGrainFor(issuerRef).GetReadinessAsync(_key);
+        if (CertificateSpecValidation.ValidateForIssuer(Object.Spec, readiness.IssuerType) is { Count: > 0 } invalid)
+            return (CertFleetReasons.InvalidSpec, $"The Certificate spec is invalid for {kind} \"{issuerRef.Name}\": {string.Join("; ", invalid)}");
         if (!readiness.Exists)
             return (CertFleetReasons.IssuerNotFound,
                 $"Referenced {kind} \"{issuerRef.Name}\" not found; create it or fix spec.issuerRef");

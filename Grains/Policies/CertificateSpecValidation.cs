@@ -84,6 +84,20 @@ public static class CertificateSpecValidation
         return errors;
     }
 
+    /// <summary>
+    /// What a particular issuer type adds: ACME CAs only sign names they validated, so the common name must be one of
+    /// the SANs (cert-manager fails such orders as InvalidOrder; CertFleet says so before ordering anything).
+    /// </summary>
+    public static IReadOnlyList<string> ValidateForIssuer(CertificateSpec spec, string issuerType)
+    {
+        if (issuerType != "ACME" || string.IsNullOrEmpty(spec.CommonName))
+            return [];
+        var sans = (spec.DnsNames ?? []).Concat(spec.IpAddresses ?? []);
+        return sans.Contains(spec.CommonName, StringComparer.OrdinalIgnoreCase)
+            ? []
+            : [$"spec.commonName: \"{spec.CommonName}\" is not in spec.dnsNames or spec.ipAddresses; an ACME issuer only signs validated names, so add it to spec.dnsNames or drop spec.commonName"];
+    }
+
     /// <summary>spec.duration, defaulting to 2160h (90 days) as cert-manager does.</summary>
     public static TimeSpan Duration(CertificateSpec spec) =>
         GoDuration.TryParse(spec.Duration, out var d) ? d : TimeSpan.FromHours(2160);

@@ -146,6 +146,28 @@ public sealed class ControllerTests(ControllerFixture cluster)
             await Field("certificate", ns, "waiting", "{.status.conditions[?(@.type==\"Ready\")].message}"));
         Assert.Equal("ErrGetKeyPair", await Field("issuer", ns, "empty-ca", "{.status.conditions[0].reason}"));
 
+        // seed 01's shape: an ACME ClusterIssuer; a common name that is not among the SANs is refused before ordering
+        var acme = $"acme-{ns}";
+        await cluster.ApplyAsync($$"""
+            apiVersion: cert-manager.io/v1
+            kind: ClusterIssuer
+            metadata:
+              name: {{acme}}
+            spec:
+              acme:
+                server: https://acme.invalid/directory
+                privateKeySecretRef:
+                  name: {{acme}}-key
+                solvers:
+                  - http01:
+                      ingress:
+                        class: nginx
+            """);
+        await cluster.ApplyAsync(Manifests.Certificate(ns, "cn-mismatch", acme, "commonName: elsewhere.e2e.example", issuerKind: "ClusterIssuer"));
+        await WaitReadyAsync(ns, "cn-mismatch", "InvalidSpec");
+        Assert.Contains("spec.commonName: \"elsewhere.e2e.example\" is not in spec.dnsNames",
+            await Field("certificate", ns, "cn-mismatch", "{.status.conditions[?(@.type==\"Ready\")].message}"));
+
         var tooLong = await cluster.ApplyAsync(Manifests.Certificate(ns, "longcn", ca, $"commonName: {new string('a', 70)}"));
         Assert.NotEqual(0, tooLong.ExitCode);
         Assert.Contains("spec.commonName", tooLong.Error);
@@ -153,7 +175,7 @@ public sealed class ControllerTests(ControllerFixture cluster)
         // none of it stopped the controller
         await cluster.ApplyAsync(Manifests.Certificate(ns, "fine", ca));
         await WaitReadyAsync(ns, "fine");
-        foreach (var blocked in new[] { "intruder", "short", "orphan", "waiting" })
+        foreach (var blocked in new[] { "intruder", "short", "orphan", "waiting", "cn-mismatch" })
             Assert.Equal("", (await cluster.KubectlAsync("-n", ns, "get", "certificaterequest", $"{blocked}-1", "-o", "name")).Output.Trim());
     }
 

@@ -194,6 +194,24 @@ public sealed class CertificateGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task CommonNameOutsideTheSansIsRefusedForAnAcmeIssuer()
+    {
+        var ns = NewNamespace();
+        var acme = $"acme-{ns}";
+        await fixture.Grains.GetGrain<IIssuerGrain>(new ObjectKey(TestObjects.Cluster, "", acme).ToGrainKey()).SyncAsync(new IssuerObject
+        {
+            Kind = "ClusterIssuer",
+            Metadata = new ObjectMeta { Name = acme, Uid = $"uid-{acme}", Generation = 1 },
+            Spec = new IssuerSpec { Acme = new AcmeIssuer { Server = "https://acme.example.test/directory", PrivateKeySecretRef = new SecretKeySelector { Name = "acme-key" } } },
+        });
+        await Grain(ns, "mismatch").SyncAsync(Certificate(ns, "mismatch", s => { s.IssuerName = acme; s.CommonName = "other.example.test"; }));
+        var invalid = await ReadyAsync(ns, "mismatch", CertFleetReasons.InvalidSpec);
+        Assert.Contains("spec.commonName: \"other.example.test\" is not in spec.dnsNames", invalid!.Message);
+        Assert.DoesNotContain(Cluster.Requests.Keys, k => k.Namespace == ns);
+        Assert.DoesNotContain(Cluster.Secrets.Keys, k => k.Namespace == ns);
+    }
+
+    [Fact]
     public async Task DeletedSecretIsReissuedAsDoesNotExist()
     {
         var ns = NewNamespace();
