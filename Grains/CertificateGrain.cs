@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using CertFleet.Grains.Issuance;
 using CertFleet.Grains.Policies;
@@ -20,9 +21,9 @@ namespace CertFleet.Grains;
 [GrainType("certificate")]
 public sealed class CertificateGrain(
     [PersistentState("certificate", "certfleet")] IPersistentState<CertificateState> store,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     IClusterWriter writer,
     IClusterReader reader,
-    TimeProvider clock,
     ILogger<CertificateGrain> logger) : Grain, ICertificateGrain, IRemindable
 {
     private const string ReminderName = "reconcile";

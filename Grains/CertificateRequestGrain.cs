@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using CertFleet.Grains.Issuance;
 using CertFleet.Grains.State;
 using CertFleet.Interfaces;
@@ -16,8 +17,8 @@ namespace CertFleet.Grains;
 [GrainType("certificaterequest")]
 public sealed class CertificateRequestGrain(
     [PersistentState("certificaterequest", "certfleet")] IPersistentState<CertificateRequestState> store,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     IClusterWriter writer,
-    TimeProvider clock,
     IOptions<IssuanceOptions> options) : Grain, ICertificateRequestGrain
 {
     private const string Component = "cert-manager-certificaterequests-issuer";

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using CertFleet.Grains.Issuance;
 using CertFleet.Grains.State;
 using CertFleet.Interfaces;
@@ -18,9 +19,9 @@ namespace CertFleet.Grains;
 [GrainType("issuer")]
 public sealed class IssuerGrain(
     [PersistentState("issuer", "certfleet")] IPersistentState<IssuerState> store,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     IClusterWriter writer,
     IClusterReader reader,
-    TimeProvider clock,
     IOptions<IssuanceOptions> options,
     ILogger<IssuerGrain> logger) : Grain, IIssuerGrain, IRemindable
 {
