@@ -730,11 +730,7 @@ public sealed class CertificateGrain(
 
     private DateTimeOffset Now() => clock.GetUtcNow();
 
-    private DateTimeOffset TruncatedNow()
-    {
-        var now = clock.GetUtcNow();
-        return new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
-    }
+    private DateTimeOffset TruncatedNow() => clock.UtcNowInWholeSeconds();
 
     private static bool SameLabels(ObjectMeta a, ObjectMeta b) =>
         (a.Labels ?? []).Count == (b.Labels ?? []).Count

@@ -183,9 +183,5 @@ public sealed class CertificateRequestGrain(
         _ = Task.Run(() => writer.RecordEventAsync(record));
     }
 
-    private DateTimeOffset TruncatedNow()
-    {
-        var now = clock.GetUtcNow();
-        return new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
-    }
+    private DateTimeOffset TruncatedNow() => clock.UtcNowInWholeSeconds();
 }

@@ -233,11 +233,10 @@ public sealed class IssuerGrain(
         if (current is not null && current.Status == status && current.Reason == readiness.Reason && current.Message == readiness.Message
             && current.ObservedGeneration == issuer.Metadata.Generation)
             return;
-        var now = clock.GetUtcNow();
         var ready = new Condition
         {
             Type = ConditionTypes.Ready, Status = status, Reason = readiness.Reason, Message = readiness.Message,
-            LastTransitionTime = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero),
+            LastTransitionTime = clock.UtcNowInWholeSeconds(),
             ObservedGeneration = issuer.Metadata.Generation,
         };
         var newStatus = (issuer.Status ?? new IssuerStatus()) with { Conditions = ConditionList.Set(issuer.Status?.Conditions, ready) };

@@ -1,3 +1,5 @@
+using CertFleet.Grains.Issuance;
+
 namespace CertFleet.Grains.Policies;
 
 /// <summary>cert-manager's renewal time: notAfter minus renewBefore, truncated to whole seconds.</summary>
@@ -15,7 +17,6 @@ public static class RenewalSchedule
             before = lifetime * pct / 100;
         else
             before = lifetime / 3;
-        var at = notAfter - before;
-        return new DateTimeOffset(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        return (notAfter - before).ToWholeSeconds();
     }
 }
