@@ -32,6 +32,22 @@ public interface IClusterWriter
     /// <summary>Creates a Secret named from <paramref name="generateName"/> and returns the generated name.</summary>
     Task<string> CreateSecretAsync(string generateName, SecretData secret, CancellationToken ct = default);
 
+    /// <summary>
+    /// Creates a cert-manager resource (Order, Challenge) or, when one of that name exists, returns it unchanged.
+    /// The returned JSON-compatible record carries the server's uid and resourceVersion.
+    /// </summary>
+    Task<TResource> CreateResourceAsync<TResource>(ResourceKind kind, ObjectKey key, TResource resource, CancellationToken ct = default)
+        where TResource : class;
+
+    /// <summary>Removes one finalizer from a resource (no-op when absent or the object is gone).</summary>
+    Task RemoveFinalizerAsync(ResourceKind kind, ObjectKey key, string finalizer, CancellationToken ct = default);
+
+    /// <summary>Creates (idempotently) the Ingress or HTTPRoute that routes one HTTP-01 challenge to the solver Service.</summary>
+    Task ApplySolverRouteAsync(SolverRoute route, CancellationToken ct = default);
+
+    /// <summary>Removes what <see cref="ApplySolverRouteAsync"/> made for the challenge (the path, for edit-in-place).</summary>
+    Task DeleteSolverRouteAsync(SolverRoute route, CancellationToken ct = default);
+
     /// <summary>Records (or aggregates into) a core/v1 Event.</summary>
     Task RecordEventAsync(EventRecord record, CancellationToken ct = default);
 }

@@ -18,4 +18,6 @@ public sealed record ResourceKind(
     public static readonly ResourceKind Order = new("acme.cert-manager.io", "v1", "orders", "Order", true);
     public static readonly ResourceKind Challenge = new("acme.cert-manager.io", "v1", "challenges", "Challenge", true);
     public static readonly ResourceKind Secret = new("", "v1", "secrets", "Secret", true);
+    public static readonly ResourceKind Ingress = new("networking.k8s.io", "v1", "ingresses", "Ingress", true);
+    public static readonly ResourceKind HttpRoute = new("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute", true);
 }

@@ -1,0 +1,23 @@
+namespace CertFleet.Providers.Acme;
+
+/// <summary>How an <see cref="AcmeClient"/> reaches one ACME server (an Issuer's <c>spec.acme</c>).</summary>
+public sealed class AcmeClientOptions
+{
+    /// <summary>The directory URL (<c>spec.acme.server</c>).</summary>
+    public required Uri DirectoryUrl { get; init; }
+
+    /// <summary>Sent on every request; Pebble 2.10 and some CAs refuse requests without one.</summary>
+    public string UserAgent { get; init; } = "CertFleet/1.0";
+
+    /// <summary><c>spec.acme.skipTLSVerify</c>: accept any server certificate. For test CAs only.</summary>
+    public bool SkipTlsVerify { get; init; }
+
+    /// <summary><c>spec.acme.caBundle</c>: PEM roots; when set, only these are trusted for the ACME server.</summary>
+    public string? CaBundlePem { get; init; }
+
+    /// <summary>Bound on each HTTP exchange, response body included; keep it well below Orleans' 30 s call timeout.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Told about every HTTP exchange, for cert-manager's request metrics.</summary>
+    public IAcmeRequestObserver? Observer { get; init; }
+}
