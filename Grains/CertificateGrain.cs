@@ -430,6 +430,8 @@ public sealed class CertificateGrain(
         annotations[ApiAnnotations.CertificateRevision] = issuance.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
         annotations[ApiAnnotations.PrivateKeySecretName] = issuance.NextPrivateKeySecretName!;
         annotations[ApiAnnotations.CertificateName] = Name;
+        if (spec.DnsPolicy is { } dnsPolicy)
+            annotations[CertificateRequestGrain.DnsPolicyAnnotation] = dnsPolicy;
         return new CertificateRequest
         {
             Metadata = new ObjectMeta

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using CertFleet.Grains.Acme;
 using CertFleet.Grains.Issuance;
 using CertFleet.Grains.State;
 using CertFleet.Interfaces;
@@ -22,6 +23,8 @@ public sealed class CertificateRequestGrain(
     IOptions<IssuanceOptions> options) : Grain, ICertificateRequestGrain
 {
     private const string Component = "cert-manager-certificaterequests-issuer";
+    /// <summary>Carries the Certificate's spec.dnsPolicy (CertFleet's extension) to the Order's solver choice.</summary>
+    public const string DnsPolicyAnnotation = "certfleet.io/dns-policy";
     private ObjectKey _key = null!;
 
     private CertificateRequestState State => store.State;
@@ -74,6 +77,56 @@ public sealed class CertificateRequestGrain(
             await GrainFactory.GetGrain<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
     }
 
+    public async Task OrderFinishedAsync(RequestOutcome outcome)
+    {
+        if (State.Outcome is { IsFinal: true } || State.Request is null)
+            return;
+        await RecordOutcomeAsync(outcome, State.Request.Status?.Conditions);
+        if (State.Certificate is { } certificate)
+            await GrainFactory.GetGrain<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
+    }
+
+    /// <summary>ACME: the request becomes an Order named like cert-manager's; its outcome arrives later.</summary>
+    private async Task<RequestOutcome> StartOrderAsync(CertificateRequest request, AcmeIssuerContext acme, List<CertificateRequestCondition>? conditions)
+    {
+        var csrPem = System.Text.Encoding.UTF8.GetString(request.Spec.Request);
+        CsrInfo csr;
+        try
+        {
+            csr = CsrBuilder.Parse(csrPem);
+        }
+        catch (PkiException ex)
+        {
+            return await RecordOutcomeAsync(Failed($"spec.request: {ex.Message}"), conditions);
+        }
+        var labels = request.Metadata.Labels ?? [];
+        var work = new OrderWork
+        {
+            Issuer = acme,
+            Request = _key,
+            RequestUid = request.Metadata.Uid ?? "",
+            CsrPem = csrPem,
+            DnsNames = csr.DnsNames,
+            IpAddresses = csr.IpAddresses,
+            CommonName = csr.CommonName,
+            Labels = labels,
+            Duration = acme.Spec.EnableDurationFeature == true ? request.Spec.Duration : null,
+            DnsPolicy = request.Metadata.Annotations?.GetValueOrDefault(DnsPolicyAnnotation),
+        };
+        var orderName = AcmeNames.OrderName(_key.Name, OrderGrain.OrderSpecOf(work));
+        await GrainFactory.GetGrain<IOrderGrain>(_key.WithName(orderName).ToGrainKey()).StartAsync(work);
+        State.OrderName = orderName;
+        await store.WriteStateAsync();
+        return await RecordOutcomeAsync(Pending(orderName), conditions);
+    }
+
+    private RequestOutcome Pending(string orderName) => new()
+    {
+        State = RequestState.Pending,
+        Reason = CertificateRequestReasons.OrderCreated,
+        Message = $"Waiting on certificate issuance from order {_key.Namespace}/{orderName}: \"pending\"",
+    };
+
     public async Task DeletedAsync()
     {
         await store.ClearStateAsync();
@@ -116,8 +169,13 @@ public sealed class CertificateRequestGrain(
 
         var issuerRef = spec.IssuerRef;
         var issuerKey = issuerRef.Kind == "ClusterIssuer" ? new ObjectKey(_key.Cluster, "", issuerRef.Name) : _key.WithName(issuerRef.Name);
+        var issuer = GrainFactory.GetGrain<IIssuerGrain>(issuerKey.ToGrainKey());
+        if (State.OrderName is { } orderName)
+            return Pending(orderName); // the Order reports back through OrderFinishedAsync
+        if (await issuer.GetAcmeContextAsync() is { } acme)
+            return await StartOrderAsync(request, acme, conditions);
         var privateKeySecret = request.Metadata.Annotations?.GetValueOrDefault(Annotations.PrivateKeySecretName);
-        var outcome = await GrainFactory.GetGrain<IIssuerGrain>(issuerKey.ToGrainKey()).SignAsync(new SignRequest
+        var outcome = await issuer.SignAsync(new SignRequest
         {
             Request = _key,
             CsrPem = System.Text.Encoding.UTF8.GetString(spec.Request),

@@ -11,4 +11,9 @@ public sealed class IssuanceOptions
 
     /// <summary>How long a CA key pair read from its Secret is reused before it is read again.</summary>
     public TimeSpan CaKeyPairCacheTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The Service in front of every silo's HTTP-01 responder, which solver Ingresses and HTTPRoutes point at.</summary>
+    public string Http01SolverServiceName { get; set; } = "certfleet-solver";
+
+    public int Http01SolverPort { get; set; } = 8089;
 }

@@ -97,6 +97,21 @@ public sealed class IssuerGrain(
         }
     }
 
+    public Task<AcmeIssuerContext?> GetAcmeContextAsync()
+    {
+        if (State.Issuer is not { Spec.Acme: { } acme } issuer || State.Readiness?.Ready != true || State.AcmeAccount?.AccountUrl is not { } accountUrl)
+            return Task.FromResult<AcmeIssuerContext?>(null);
+        var secretNamespace = issuer.IsClusterIssuer ? options.Value.ClusterResourceNamespace : _key.Namespace;
+        return Task.FromResult<AcmeIssuerContext?>(new AcmeIssuerContext
+        {
+            Issuer = _key,
+            IssuerKind = KindName,
+            Spec = acme,
+            AccountUrl = accountUrl,
+            AccountKeySecret = new ObjectKey(_key.Cluster, secretNamespace, acme.PrivateKeySecretRef.Name),
+        });
+    }
+
     public async Task SecretChangedAsync()
     {
         _caKeyPair = null;
@@ -167,9 +182,19 @@ public sealed class IssuerGrain(
                 retry = true; // the Secret may appear or be fixed without this grain hearing of it
             }
         }
+        else if (spec.Acme is { } acme)
+        {
+            var secretNamespace = issuer.IsClusterIssuer ? options.Value.ClusterResourceNamespace : _key.Namespace;
+            var registration = await GrainFactory.GetGrain<IAcmeAccountGrain>(_key.ToGrainKey()).RegisterAsync(acme, secretNamespace);
+            State.AcmeAccount = registration.Registered ? registration : null;
+            readiness = registration.Registered
+                ? new IssuerReadiness(true, true, registration.Reason, registration.Message, "ACME")
+                : NotReady(registration.Reason, registration.Message, "ACME");
+            retry = !registration.Registered; // the CA may be down for a while
+        }
         else
         {
-            var type = spec.Acme is not null ? "ACME" : spec.Vault is not null ? "Vault" : "Venafi";
+            var type = spec.Vault is not null ? "Vault" : "Venafi";
             readiness = NotReady(IssuerReasons.ErrInitIssuer, $"{type} issuers are not supported by this CertFleet version; use a CA or SelfSigned issuer", type);
         }
 
@@ -231,7 +256,7 @@ public sealed class IssuerGrain(
         var current = ConditionList.Find(issuer.Status?.Conditions, ConditionTypes.Ready);
         var status = readiness.Ready ? ConditionStatus.True : ConditionStatus.False;
         if (current is not null && current.Status == status && current.Reason == readiness.Reason && current.Message == readiness.Message
-            && current.ObservedGeneration == issuer.Metadata.Generation)
+            && current.ObservedGeneration == issuer.Metadata.Generation && issuer.Status?.Acme?.Uri == State.AcmeAccount?.AccountUrl)
             return;
         var ready = new Condition
         {
@@ -239,7 +264,13 @@ public sealed class IssuerGrain(
             LastTransitionTime = clock.UtcNowInWholeSeconds(),
             ObservedGeneration = issuer.Metadata.Generation,
         };
-        var newStatus = (issuer.Status ?? new IssuerStatus()) with { Conditions = ConditionList.Set(issuer.Status?.Conditions, ready) };
+        var newStatus = (issuer.Status ?? new IssuerStatus()) with
+        {
+            Conditions = ConditionList.Set(issuer.Status?.Conditions, ready),
+            Acme = State.AcmeAccount is { } account
+                ? new AcmeIssuerStatus { Uri = account.AccountUrl, LastRegisteredEmail = account.Email }
+                : issuer.Status?.Acme,
+        };
         try
         {
             await writer.WriteStatusAsync(issuer.IsClusterIssuer ? ResourceKind.ClusterIssuer : ResourceKind.Issuer, _key, newStatus);

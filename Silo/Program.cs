@@ -37,6 +37,7 @@ builder.Services.Configure<IssuanceOptions>(o =>
     o.AutoApprove = settings.AutoApprove;
 });
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<CertFleet.Grains.Acme.AcmeClients>();
 // Registered after UseOrleans so the bridge starts once the silo accepts grain calls.
 builder.Services.AddKubernetesBridge(o =>
 {

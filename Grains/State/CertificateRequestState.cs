@@ -15,4 +15,6 @@ public sealed record CertificateRequestState
     [Id(3)] public bool Approved { get; set; }
     [Id(4)] public bool Denied { get; set; }
     [Id(5)] public string? DenialMessage { get; set; }
+    /// <summary>The ACME Order working on this request, once created.</summary>
+    [Id(6)] public string? OrderName { get; set; }
 }

@@ -12,4 +12,6 @@ public sealed record IssuerState
     [Id(2)] public HashSet<ObjectKey> Waiters { get; set; } = [];
     /// <summary>The CA Secret this issuer subscribed to, so a changed secretName moves the subscription.</summary>
     [Id(3)] public ObjectKey? SubscribedSecret { get; set; }
+    /// <summary>For ACME issuers: the registered account (status.acme.uri) and its e-mail.</summary>
+    [Id(4)] public AcmeRegistration? AcmeAccount { get; set; }
 }

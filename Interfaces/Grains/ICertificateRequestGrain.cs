@@ -20,6 +20,10 @@ public interface ICertificateRequestGrain : IGrainWithStringKey
     [Alias("Observe")]
     Task ObserveAsync(CertificateRequest request);
 
+    /// <summary>Its ACME Order reached a final state.</summary>
+    [Alias("OrderFinished")]
+    Task OrderFinishedAsync(RequestOutcome outcome);
+
     [Alias("Deleted")]
     Task DeletedAsync();
 

@@ -22,6 +22,10 @@ public interface IIssuerGrain : IGrainWithStringKey
     [Alias("Sign")]
     Task<RequestOutcome> SignAsync(SignRequest request);
 
+    /// <summary>For a Ready ACME issuer: what its Orders and Challenges need; null otherwise.</summary>
+    [Alias("GetAcmeContext")]
+    Task<AcmeIssuerContext?> GetAcmeContextAsync();
+
     /// <summary>A Secret this issuer reads (its CA key pair) changed.</summary>
     [Alias("SecretChanged")]
     Task SecretChangedAsync();

@@ -25,6 +25,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage("certfleet").UseInMemoryReminderService();
             silo.Services.AddSingleton<IClusterWriter>(Cluster);
             silo.Services.AddSingleton<IClusterReader>(Cluster);
+            silo.Services.AddSingleton(new Acme.AcmeClients(Cluster, TimeProvider.System));
             // Only grain time and reminder time are fake; membership and other background loops keep real time.
             silo.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, Clock);
             silo.Services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, Clock);

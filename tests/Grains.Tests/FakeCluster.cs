@@ -20,6 +20,10 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
     public ConcurrentDictionary<ObjectKey, CertificateRequest> Requests { get; } = new();
     public ConcurrentQueue<EventRecord> Events { get; } = new();
     public ConcurrentQueue<string> Deleted { get; } = new();
+    /// <summary>Orders, Challenges and other resources created through CreateResourceAsync, as JSON with a uid.</summary>
+    public ConcurrentDictionary<(string Plural, ObjectKey Key), string> Resources { get; } = new();
+    public ConcurrentDictionary<ObjectKey, SolverRoute> SolverRoutes { get; } = new();
+    public ConcurrentQueue<string> RemovedFinalizers { get; } = new();
 
     public T? Status<T>(ResourceKind kind, ObjectKey key) where T : class =>
         Statuses.TryGetValue((kind.Plural, key), out var json) ? JsonSerializer.Deserialize<T>(json, ApiJson.Options) : null;
@@ -64,6 +68,36 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
         var key = secret.Key.WithName(name);
         Secrets[key] = secret with { Key = key, ResourceVersion = NextResourceVersion(), Uid = Guid.NewGuid().ToString() };
         return Task.FromResult(name);
+    }
+
+    public Task<TResource> CreateResourceAsync<TResource>(ResourceKind kind, ObjectKey key, TResource resource, CancellationToken ct = default)
+        where TResource : class
+    {
+        var json = Resources.GetOrAdd((kind.Plural, key), _ =>
+        {
+            var node = JsonSerializer.SerializeToNode(resource, ApiJson.Options)!.AsObject();
+            node["metadata"]!["uid"] = Guid.NewGuid().ToString();
+            return node.ToJsonString();
+        });
+        return Task.FromResult(JsonSerializer.Deserialize<TResource>(json, ApiJson.Options)!);
+    }
+
+    public Task RemoveFinalizerAsync(ResourceKind kind, ObjectKey key, string finalizer, CancellationToken ct = default)
+    {
+        RemovedFinalizers.Enqueue($"{kind.Plural}/{key}/{finalizer}");
+        return Task.CompletedTask;
+    }
+
+    public Task ApplySolverRouteAsync(SolverRoute route, CancellationToken ct = default)
+    {
+        SolverRoutes[route.Challenge] = route;
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteSolverRouteAsync(SolverRoute route, CancellationToken ct = default)
+    {
+        SolverRoutes.TryRemove(route.Challenge, out _);
+        return Task.CompletedTask;
     }
 
     public Task RecordEventAsync(EventRecord record, CancellationToken ct = default)

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using CertFleet.Interfaces;
+using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Ports;
+using CertFleet.Providers.Acme;
+
+namespace CertFleet.Grains.Acme;
+
+/// <summary>
+/// ACME clients shared by the grains of one silo, one per ACME server and account key Secret. The account key is read
+/// from its Secret here, held in memory only, and re-read after a while so a rotated Secret is noticed.
+/// </summary>
+public sealed class AcmeClients(IClusterReader reader, TimeProvider clock) : IDisposable
+{
+    private static readonly TimeSpan KeyReloadAfter = TimeSpan.FromMinutes(10);
+    private readonly ConcurrentDictionary<(string Server, ObjectKey Secret), (AcmeClient Client, DateTimeOffset LoadedAt)> _clients = new();
+
+    /// <summary>The client for a registered account, or an exception naming the Secret when its key is missing or unreadable.</summary>
+    public async Task<AcmeClient> ForAccountAsync(AcmeIssuer spec, ObjectKey accountKeySecret, string? accountUrl, CancellationToken ct = default)
+    {
+        var cacheKey = (spec.Server, accountKeySecret);
+        if (_clients.TryGetValue(cacheKey, out var cached) && clock.GetUtcNow() - cached.LoadedAt < KeyReloadAfter)
+        {
+            if (accountUrl is not null) cached.Client.AccountUrl = accountUrl;
+            return cached.Client;
+        }
+        var secret = await reader.GetSecretAsync(accountKeySecret, ct);
+        var pem = secret?.GetString(spec.PrivateKeySecretRef.Key ?? SecretKeys.TlsPrivateKey)
+                  ?? throw new AcmeAccountKeyException($"spec.acme.privateKeySecretRef: Secret \"{accountKeySecret}\" has no account key");
+        return Add(spec, accountKeySecret, AcmeAccountKey.FromPem(pem), accountUrl);
+    }
+
+    /// <summary>Registers a client for a key just generated or read by the account grain.</summary>
+    public AcmeClient Add(AcmeIssuer spec, ObjectKey accountKeySecret, AcmeAccountKey key, string? accountUrl)
+    {
+        var client = new AcmeClient(new AcmeClientOptions
+        {
+            DirectoryUrl = new Uri(spec.Server),
+            SkipTlsVerify = spec.SkipTlsVerify ?? false,
+            CaBundlePem = spec.CaBundle is { Length: > 0 } bundle ? System.Text.Encoding.UTF8.GetString(bundle) : null,
+        }, key) { AccountUrl = accountUrl };
+        var entry = (client, clock.GetUtcNow());
+        _clients.AddOrUpdate((spec.Server, accountKeySecret), entry, (_, old) =>
+        {
+            old.Client.Dispose();
+            return entry;
+        });
+        return client;
+    }
+
+    public void Dispose()
+    {
+        foreach (var (client, _) in _clients.Values)
+            client.Dispose();
+    }
+}
+
+/// <summary>The account key Secret is missing or unreadable; the message names the field and the Secret.</summary>
+public sealed class AcmeAccountKeyException(string message) : Exception(message);

@@ -1,0 +1,101 @@
+using CertFleet.Grains.Acme;
+using CertFleet.Grains.State;
+using CertFleet.Interfaces;
+using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Grains;
+using CertFleet.Interfaces.Ports;
+using CertFleet.Providers.Acme;
+using ExternalAccountBinding = CertFleet.Providers.Acme.AcmeExternalAccountBinding;
+
+namespace CertFleet.Grains;
+
+/// <summary>
+/// Registers an issuer's ACME account. The account key lives only in the Secret named by spec.acme.privateKeySecretRef
+/// (generated there when absent, as cert-manager does, unless disableAccountKeyGeneration is set).
+/// </summary>
+[GrainType("acmeaccount")]
+public sealed class AcmeAccountGrain(
+    [PersistentState("acmeaccount", "certfleet")] IPersistentState<AcmeAccountState> store,
+    IClusterWriter writer,
+    IClusterReader reader,
+    AcmeClients clients) : Grain, IAcmeAccountGrain
+{
+    public async Task<AcmeRegistration> RegisterAsync(AcmeIssuer spec, string secretNamespace)
+    {
+        var issuer = ObjectKey.FromGrainKey(this.GetPrimaryKeyString());
+        if (!Uri.TryCreate(spec.Server, UriKind.Absolute, out var server) || server.Scheme != Uri.UriSchemeHttps && server.Scheme != Uri.UriSchemeHttp)
+            return Failed(IssuerReasons.InvalidUrl, $"spec.acme.server: \"{spec.Server}\" is not an absolute http(s) URL of an ACME directory");
+        if (string.IsNullOrEmpty(spec.PrivateKeySecretRef.Name))
+            return Failed(IssuerReasons.InvalidConfig, "spec.acme.privateKeySecretRef.name: Required value; name the Secret that holds (or will hold) the account key");
+
+        var secretKey = new ObjectKey(issuer.Cluster, secretNamespace, spec.PrivateKeySecretRef.Name);
+        var keyName = spec.PrivateKeySecretRef.Key ?? SecretKeys.TlsPrivateKey;
+        AcmeClient client;
+        try
+        {
+            var secret = await reader.GetSecretAsync(secretKey);
+            if (secret?.GetString(keyName) is { Length: > 0 } pem)
+            {
+                client = clients.Add(spec, secretKey, AcmeAccountKey.FromPem(pem), null);
+            }
+            else if (spec.DisableAccountKeyGeneration == true)
+            {
+                return Failed(IssuerReasons.ErrRegisterAcmeAccount,
+                    $"Failed to register ACME account: Secret \"{secretKey}\" key \"{keyName}\" not found and spec.acme.disableAccountKeyGeneration is set; create the Secret or allow generation");
+            }
+            else
+            {
+                var key = AcmeAccountKey.Generate("RS256"); // cert-manager's account keys are RSA-2048
+                await writer.ApplySecretAsync(new SecretData
+                {
+                    Key = secretKey,
+                    Data = new() { [keyName] = System.Text.Encoding.UTF8.GetBytes(key.ToPem()) },
+                }, []);
+                client = clients.Add(spec, secretKey, key, null);
+            }
+        }
+        catch (Exception ex) when (ex is AcmeException or ArgumentException or FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            return Failed(IssuerReasons.ErrRegisterAcmeAccount, $"Failed to register ACME account: the account key in Secret \"{secretKey}\" is unusable: {ex.Message}");
+        }
+
+        try
+        {
+            var account = await client.RegisterAccountAsync(new AcmeAccountRequest
+            {
+                Contact = spec.Email is { Length: > 0 } email ? [$"mailto:{email}"] : [],
+                TermsOfServiceAgreed = true,
+                ExternalAccountBinding = await ExternalAccountBindingAsync(spec, issuer, secretNamespace),
+            });
+            store.State.Server = spec.Server;
+            store.State.AccountUrl = account.Url;
+            store.State.Email = spec.Email;
+            await store.WriteStateAsync();
+            return new AcmeRegistration(true, IssuerReasons.AcmeAccountRegistered, "The ACME account was registered with the ACME server", account.Url, spec.Email);
+        }
+        catch (Exception ex) when (ex is AcmeException or AcmeAccountKeyException)
+        {
+            return Failed(IssuerReasons.ErrRegisterAcmeAccount, $"Failed to register ACME account: {ex.Message}");
+        }
+        catch (HttpRequestException ex)
+        {
+            return Failed(IssuerReasons.ErrRegisterAcmeAccount, $"Failed to register ACME account: cannot reach {spec.Server}: {ex.Message}");
+        }
+        catch (TaskCanceledException)
+        {
+            return Failed(IssuerReasons.ErrRegisterAcmeAccount, $"Failed to register ACME account: {spec.Server} did not answer in time");
+        }
+    }
+
+    private async Task<ExternalAccountBinding?> ExternalAccountBindingAsync(AcmeIssuer spec, ObjectKey issuer, string secretNamespace)
+    {
+        if (spec.ExternalAccountBinding is not { } eab) return null;
+        var secretKey = new ObjectKey(issuer.Cluster, secretNamespace, eab.KeySecretRef.Name);
+        var secret = await reader.GetSecretAsync(secretKey);
+        var hmac = secret?.GetString(eab.KeySecretRef.Key ?? "secret")?.Trim()
+                   ?? throw new AcmeAccountKeyException($"spec.acme.externalAccountBinding.keySecretRef: Secret \"{secretKey}\" key \"{eab.KeySecretRef.Key ?? "secret"}\" not found");
+        return new ExternalAccountBinding(eab.KeyId, hmac);
+    }
+
+    private static AcmeRegistration Failed(string reason, string message) => new(false, reason, message, null, null);
+}

@@ -1,0 +1,267 @@
+using CertFleet.Grains.Acme;
+using CertFleet.Grains.State;
+using CertFleet.Interfaces;
+using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Grains;
+using CertFleet.Interfaces.Ports;
+using CertFleet.Providers.Acme;
+using CertFleet.Providers.Http01;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CertFleet.Grains;
+
+/// <summary>
+/// Takes one ACME challenge through cert-manager's steps: present (the key authorization on every silo's responder and
+/// a route to it), self-check until the CA would see it, accept, wait for the authorization, clean up. No step waits
+/// inside a call: each tick of a timer takes one step from persisted state, and a reminder restarts it after a crash.
+/// </summary>
+[GrainType("challenge")]
+public sealed class ChallengeGrain(
+    [PersistentState("challenge", "certfleet")] IPersistentState<ChallengeState> store,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
+    IClusterWriter writer,
+    AcmeClients clients,
+    IHttp01SelfCheck selfCheck,
+    IOptions<IssuanceOptions> options,
+    ILogger<ChallengeGrain> logger) : Grain, IChallengeGrain, IRemindable
+{
+    private const string Component = "cert-manager-challenges";
+    private const string ReminderName = "advance";
+    private static readonly TimeSpan MinDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan SelfCheckPeriod = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
+
+    private ObjectKey _key = null!;
+    private IGrainTimer? _timer;
+    private TimeSpan _delay = MinDelay;
+
+    private ChallengeState State => store.State;
+    private Challenge Resource => State.Work!.Resource;
+    private ChallengeSpec Spec => Resource.Spec;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = ObjectKey.FromGrainKey(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public async Task StartAsync(ChallengeWork work)
+    {
+        if (State.Work is null)
+        {
+            State.Work = work;
+            await store.WriteStateAsync();
+            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        Schedule(TimeSpan.Zero);
+    }
+
+    public async Task DeletedAsync()
+    {
+        if (State.Work is not null && State.Phase != ChallengePhase.CleanedUp)
+            await CleanUpAsync();
+        await store.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (_timer is null) Schedule(TimeSpan.Zero);
+        return Task.CompletedTask;
+    }
+
+    private void Schedule(TimeSpan delay)
+    {
+        _timer?.Dispose();
+        _timer = this.RegisterGrainTimer(static (self, _) => self.AdvanceAsync(), this,
+            new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = false, KeepAlive = true });
+    }
+
+    private async Task AdvanceAsync()
+    {
+        _timer = null;
+        if (State.Work is null || State.Phase == ChallengePhase.CleanedUp)
+            return;
+        try
+        {
+            switch (State.Phase)
+            {
+                case ChallengePhase.New: await PresentAsync(); break;
+                case ChallengePhase.Presented: await SelfCheckAsync(); break;
+                case ChallengePhase.Accepted: await WaitForAuthorizationAsync(); break;
+                case ChallengePhase.Finished: await FinishAsync(); break;
+            }
+        }
+        catch (AcmeException ex) when (ex.Problem?.Action is not (AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff))
+        {
+            await EndAsync("errored", $"Failed to accept challenge: {ex.Message}", EventReasons.Failed);
+        }
+        catch (Exception ex) when (ex is AcmeException or HttpRequestException or TaskCanceledException or ClusterWriteException or AcmeAccountKeyException)
+        {
+            logger.LogInformation("Challenge {Namespace}/{Name}: retrying after {Error}", _key.Namespace, _key.Name, ex.Message);
+            Later(MaxDelay);
+        }
+    }
+
+    private async Task PresentAsync()
+    {
+        if (Spec.Type != ChallengeTypes.Http01)
+        {
+            await EndAsync("errored", $"{Spec.Type} challenges are not supported by this CertFleet version; add an http01 solver for \"{Spec.DnsName}\"", EventReasons.PresentError);
+            return;
+        }
+        RecordEvent(EventRecord.Normal, EventReasons.Started, "Challenge scheduled for processing");
+        await GrainFactory.GetGrain<IHttp01TokenGrain>(Spec.Token).PresentAsync(Spec.Key);
+        await writer.ApplySolverRouteAsync(Route());
+        State.Phase = ChallengePhase.Presented;
+        State.PresentedAt = clock.GetUtcNow();
+        State.State = "pending";
+        State.Reason = "Waiting for HTTP-01 challenge propagation";
+        await store.WriteStateAsync();
+        await WriteStatusAsync(processing: true, presented: true);
+        RecordEvent(EventRecord.Normal, EventReasons.Presented, "Presented challenge using HTTP-01 challenge mechanism");
+        Schedule(TimeSpan.Zero);
+    }
+
+    private async Task SelfCheckAsync()
+    {
+        var result = await selfCheck.CheckAsync(Spec.DnsName, Spec.Token, Spec.Key);
+        if (!result.Passed)
+        {
+            var reason = $"Waiting for HTTP-01 challenge propagation: {result.Error}";
+            if (reason != State.Reason)
+            {
+                State.Reason = reason;
+                await store.WriteStateAsync();
+                await WriteStatusAsync(processing: true, presented: true);
+            }
+            Schedule(SelfCheckPeriod);
+            return;
+        }
+        var client = await ClientAsync();
+        await client.AcceptChallengeAsync(Spec.Url);
+        State.Phase = ChallengePhase.Accepted;
+        State.State = "processing";
+        State.Reason = "Waiting for the ACME server to validate the challenge";
+        await store.WriteStateAsync();
+        await WriteStatusAsync(processing: true, presented: true);
+        Schedule(MinDelay);
+    }
+
+    private async Task WaitForAuthorizationAsync()
+    {
+        var client = await ClientAsync();
+        var authorization = await client.GetAuthorizationAsync(Spec.AuthorizationUrl);
+        switch (authorization.Status)
+        {
+            case "valid":
+                await EndAsync("valid", "Successfully authorized domain", EventReasons.DomainVerified,
+                    $"Domain \"{Spec.DnsName}\" verified with \"{Spec.Type}\" validation");
+                return;
+            case "pending":
+                Later(authorization.RetryAfter);
+                return;
+            default:
+                var error = authorization.Challenges.FirstOrDefault(c => c.Url == Spec.Url)?.Error
+                            ?? authorization.Challenges.Select(c => c.Error).FirstOrDefault(e => e is not null);
+                var detail = error is null ? $"authorization is {authorization.Status}" : $"{error.Type}: {error.Detail}";
+                await EndAsync("invalid", $"Error accepting authorization: acme: authorization error for {Spec.DnsName}: {detail}", EventReasons.Failed);
+                return;
+        }
+    }
+
+    /// <summary>Records a final state, then cleans up on the next tick (so a crash in between still cleans up).</summary>
+    private async Task EndAsync(string state, string reason, string eventReason, string? eventMessage = null)
+    {
+        State.State = state;
+        State.Reason = reason;
+        State.Phase = ChallengePhase.Finished;
+        await store.WriteStateAsync();
+        await WriteStatusAsync(processing: false, presented: State.PresentedAt is not null);
+        RecordEvent(state == "valid" ? EventRecord.Normal : EventRecord.Warning, eventReason, eventMessage ?? reason);
+        Schedule(TimeSpan.Zero);
+    }
+
+    private async Task FinishAsync()
+    {
+        await CleanUpAsync();
+        State.Phase = ChallengePhase.CleanedUp;
+        await store.WriteStateAsync();
+        await WriteStatusAsync(processing: false, presented: false);
+        await GrainFactory.GetGrain<IOrderGrain>(State.Work!.Order.ToGrainKey()).ChallengeFinishedAsync(_key.Name);
+        if (await this.GetReminder(ReminderName) is { } reminder)
+            await this.UnregisterReminder(reminder);
+    }
+
+    private async Task CleanUpAsync()
+    {
+        if (Spec.Type == ChallengeTypes.Http01)
+        {
+            await GrainFactory.GetGrain<IHttp01TokenGrain>(Spec.Token).CleanUpAsync();
+            await writer.DeleteSolverRouteAsync(Route());
+        }
+        await writer.RemoveFinalizerAsync(ResourceKind.Challenge, _key, Finalizers.Acme);
+    }
+
+    private SolverRoute Route()
+    {
+        var http01 = Spec.Solver.Http01!;
+        return new SolverRoute
+        {
+            Challenge = _key,
+            ChallengeUid = State.Work!.ChallengeUid,
+            DnsName = Spec.DnsName,
+            Token = Spec.Token,
+            ServiceName = options.Value.Http01SolverServiceName,
+            ServicePort = options.Value.Http01SolverPort,
+            Ingress = http01.Ingress is { } ingress
+                ? new SolverIngress
+                {
+                    IngressClassName = ingress.IngressClassName,
+                    Class = ingress.Class,
+                    Name = ingress.Name,
+                    Labels = ingress.IngressTemplate?.Metadata?.Labels ?? [],
+                    Annotations = ingress.IngressTemplate?.Metadata?.Annotations ?? [],
+                }
+                : null,
+            HttpRoute = http01.GatewayHttpRoute is { } route
+                ? new SolverHttpRoute
+                {
+                    ParentRefs = [.. (route.ParentRefs ?? []).Select(p => new SolverParentRef(p.Name, p.Namespace, p.Kind, p.Group, p.SectionName, p.Port))],
+                    Labels = route.Labels ?? [],
+                }
+                : null,
+        };
+    }
+
+    private Task<AcmeClient> ClientAsync()
+    {
+        var issuer = State.Work!.Issuer;
+        return clients.ForAccountAsync(issuer.Spec, issuer.AccountKeySecret, issuer.AccountUrl);
+    }
+
+    private Task WriteStatusAsync(bool processing, bool presented) =>
+        writer.WriteStatusAsync(ResourceKind.Challenge, _key, new ChallengeStatus
+        {
+            Processing = processing,
+            Presented = presented,
+            PresentedAt = presented ? State.PresentedAt : null,
+            Reason = State.Reason,
+            State = State.State,
+        });
+
+    private void Later(TimeSpan? hint = null)
+    {
+        var delay = hint is { } h && h > _delay ? (h < MaxDelay * 6 ? h : MaxDelay * 6) : _delay;
+        _delay = _delay * 2 > MaxDelay ? MaxDelay : _delay * 2;
+        Schedule(delay);
+    }
+
+    private void RecordEvent(string type, string reason, string message)
+    {
+        var record = new EventRecord(ResourceKind.Challenge, _key, State.Work?.ChallengeUid, type, reason, message, Component);
+        _ = Task.Run(() => writer.RecordEventAsync(record));
+    }
+}

@@ -1,0 +1,380 @@
+using CertFleet.Grains.Acme;
+using CertFleet.Grains.Issuance;
+using CertFleet.Grains.State;
+using CertFleet.Interfaces;
+using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Grains;
+using CertFleet.Interfaces.Ports;
+using CertFleet.Providers.Acme;
+using CertFleet.Providers.Pki;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ApiOrder = CertFleet.Interfaces.Api.Order;
+
+namespace CertFleet.Grains;
+
+/// <summary>
+/// Drives one ACME order to a certificate: newOrder, a Challenge per pending authorization, finalize, download.
+/// Each tick of its timer takes one idempotent step from persisted state; a one-minute reminder restarts the timer
+/// after a crash. The Order resource mirrors the state so `kubectl describe order` tells the story.
+/// </summary>
+[GrainType("order")]
+public sealed class OrderGrain(
+    [PersistentState("order", "certfleet")] IPersistentState<OrderState> store,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
+    IClusterWriter writer,
+    AcmeClients clients,
+    ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
+{
+    private const string Component = "cert-manager-orders";
+    private const string ReminderName = "advance";
+    private static readonly TimeSpan MinPoll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(10);
+    private const int MaxTransientFailures = 8;
+
+    private ObjectKey _key = null!;
+    private IGrainTimer? _timer;
+    private TimeSpan _poll = MinPoll;
+    private int _transientFailures;
+
+    private OrderState State => store.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = ObjectKey.FromGrainKey(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public async Task StartAsync(OrderWork work)
+    {
+        if (State.Work is not null)
+        {
+            Schedule(TimeSpan.Zero); // already under way: make sure it keeps moving
+            return;
+        }
+        State.Work = work;
+        State.State = OrderStates.Pending;
+        var created = await writer.CreateResourceAsync(ResourceKind.Order, _key, Resource(work));
+        State.ResourceUid = created.Metadata.Uid;
+        await store.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        Schedule(TimeSpan.Zero);
+    }
+
+    public Task ChallengeFinishedAsync(string challengeName)
+    {
+        _poll = MinPoll;
+        Schedule(TimeSpan.Zero);
+        return Task.CompletedTask;
+    }
+
+    public async Task DeletedAsync()
+    {
+        _timer?.Dispose();
+        if (await this.GetReminder(ReminderName) is { } reminder)
+            await this.UnregisterReminder(reminder);
+        await store.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (_timer is null) Schedule(TimeSpan.Zero);
+        return Task.CompletedTask;
+    }
+
+    private void Schedule(TimeSpan delay)
+    {
+        _timer?.Dispose();
+        _timer = this.RegisterGrainTimer(static (self, _) => self.AdvanceAsync(), this,
+            new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = false, KeepAlive = true });
+    }
+
+    private async Task AdvanceAsync()
+    {
+        _timer = null;
+        if (State.Work is not { } work)
+            return;
+        if (OrderStates.IsFinal(State.State))
+        {
+            await ReportAsync();
+            return;
+        }
+        try
+        {
+            var client = await clients.ForAccountAsync(work.Issuer.Spec, work.Issuer.AccountKeySecret, work.Issuer.AccountUrl);
+            var order = State.OrderUrl is null ? await PlaceAsync(client, work) : await client.GetOrderAsync(State.OrderUrl);
+            await StepAsync(client, work, order);
+            _transientFailures = 0;
+        }
+        catch (AcmeException ex) when (ex.Problem?.Action is AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff
+                                       && ++_transientFailures <= MaxTransientFailures)
+        {
+            logger.LogInformation("Order {Namespace}/{Name}: retrying after {Error}", _key.Namespace, _key.Name, ex.Message);
+            Backoff();
+        }
+        catch (AcmeException ex)
+        {
+            // cert-manager: any other ACME error ends the Order as errored; the Certificate's backoff decides when to retry.
+            await FinishAsync(OrderStates.Errored, State.OrderUrl is null ? $"Failed to create Order: {ex.Message}" : ex.Message);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or ClusterWriteException or AcmeAccountKeyException)
+        {
+            if (++_transientFailures > MaxTransientFailures)
+            {
+                await FinishAsync(OrderStates.Errored, $"Failed to create Order: {ex.Message}");
+                return;
+            }
+            logger.LogInformation("Order {Namespace}/{Name}: retrying after {Error}", _key.Namespace, _key.Name, ex.Message);
+            Backoff();
+        }
+    }
+
+    private async Task<AcmeOrder> PlaceAsync(AcmeClient client, OrderWork work)
+    {
+        var identifiers = work.DnsNames.Select(AcmeIdentifier.Dns)
+            .Concat(work.IpAddresses.Select(AcmeIdentifier.Ip))
+            .ToList();
+        if (work.CommonName is { Length: > 0 } cn && !identifiers.Any(i => string.Equals(i.Value, cn, StringComparison.OrdinalIgnoreCase)))
+            identifiers.Add(System.Net.IPAddress.TryParse(cn, out _) ? AcmeIdentifier.Ip(cn) : AcmeIdentifier.Dns(cn));
+        var order = await client.NewOrderAsync(identifiers, work.Issuer.Spec.Profile);
+        State.OrderUrl = order.Url;
+        State.FinalizeUrl = order.FinalizeUrl;
+        State.Authorizations = [.. order.AuthorizationUrls.Select(url => new AuthorizationProgress { Url = url })];
+        await store.WriteStateAsync();
+        return order;
+    }
+
+    private async Task StepAsync(AcmeClient client, OrderWork work, AcmeOrder order)
+    {
+        switch (order.Status)
+        {
+            case "pending":
+                await SetStateAsync(OrderStates.Pending, null);
+                if (!await EnsureChallengesAsync(client, work))
+                    return;
+                Backoff(); // the challenges wake this order as they finish; poll meanwhile
+                return;
+            case "ready":
+                await SetStateAsync(OrderStates.Ready, null);
+                var csr = CsrBuilder.Parse(work.CsrPem);
+                order = await client.FinalizeAsync(order, csr.Der);
+                await SetStateAsync(order.Status == "valid" ? OrderStates.Valid : OrderStates.Processing, null);
+                Schedule(MinPoll);
+                return;
+            case "processing":
+                await SetStateAsync(OrderStates.Processing, null);
+                Backoff(order.RetryAfter);
+                return;
+            case "valid":
+                var chain = await client.DownloadCertificateAsync(order.CertificateUrl!, work.Issuer.Spec.PreferredChain);
+                State.CertificateUrl = order.CertificateUrl;
+                State.ChainPem = chain.Pem;
+                RecordEvent(EventRecord.Normal, EventReasons.Complete, "Order completed successfully");
+                await FinishAsync(OrderStates.Valid, null);
+                return;
+            default:
+                await FinishAsync(order.Status == "invalid" ? OrderStates.Invalid : OrderStates.Errored,
+                    await FailureReasonAsync(client, order));
+                return;
+        }
+    }
+
+    /// <summary>Creates a Challenge for each authorization still pending; false when the order cannot proceed.</summary>
+    private async Task<bool> EnsureChallengesAsync(AcmeClient client, OrderWork work)
+    {
+        foreach (var progress in State.Authorizations.Where(a => a.ChallengeName is null))
+        {
+            var authorization = await client.GetAuthorizationAsync(progress.Url);
+            progress.Identifier = authorization.Identifier.Value;
+            progress.Wildcard = authorization.Wildcard;
+            progress.InitialState ??= authorization.Status;
+            if (authorization.Status != "pending")
+                continue; // valid (reused) authorizations need nothing; invalid ones fail the order on the next poll
+
+            var solver = SolverSelection.Select(work.Issuer.Spec.Solvers ?? [], authorization.Identifier.Value, authorization.Wildcard,
+                work.Labels, work.DnsPolicy);
+            var type = solver is null ? null : SolverSelection.TypeOf(solver);
+            var offered = authorization.Challenges.FirstOrDefault(c => string.Equals(c.Type, type, StringComparison.OrdinalIgnoreCase));
+            if (solver is null || offered is null)
+            {
+                var message = $"Failed to determine a valid solver configuration for the set of domains on the Order: no configured challenge solvers can be used for \"{(authorization.Wildcard ? "*." : "")}{authorization.Identifier.Value}\"" +
+                              (work.DnsPolicy is { } policy ? $" with spec.dnsPolicy {policy}" : "");
+                RecordEvent(EventRecord.Warning, EventReasons.Solver, message);
+                await FinishAsync(OrderStates.Errored, message);
+                return false;
+            }
+
+            var spec = new ChallengeSpec
+            {
+                Url = offered.Url,
+                AuthorizationUrl = progress.Url,
+                DnsName = authorization.Identifier.Value,
+                Wildcard = authorization.Wildcard,
+                Type = type!,
+                Token = offered.Token,
+                Key = client.KeyAuthorization(offered.Token),
+                Solver = solver,
+                IssuerRef = new IssuerRef { Name = work.Issuer.Issuer.Name, Kind = work.Issuer.IssuerKind, Group = IssuerRef.DefaultGroup },
+            };
+            var name = AcmeNames.ChallengeName(_key.Name, spec);
+            var challenge = await writer.CreateResourceAsync(ResourceKind.Challenge, _key.WithName(name), new Challenge
+            {
+                Metadata = new ObjectMeta
+                {
+                    Name = name,
+                    Namespace = _key.Namespace,
+                    Labels = new(work.Labels),
+                    Finalizers = [Finalizers.Acme],
+                    OwnerReferences = [Owner(ApiOrder.GroupVersion, ApiOrder.KindName, _key.Name, State.ResourceUid!)],
+                },
+                Spec = spec,
+            });
+            progress.ChallengeName = name;
+            progress.ChallengeUrl = offered.Url;
+            progress.ChallengeToken = offered.Token;
+            progress.ChallengeType = type;
+            await store.WriteStateAsync();
+            RecordEvent(EventRecord.Normal, EventReasons.Created, $"Created Challenge resource \"{name}\" for domain \"{spec.DnsName}\"");
+            await GrainFactory.GetGrain<IChallengeGrain>(_key.WithName(name).ToGrainKey()).StartAsync(new ChallengeWork
+            {
+                Issuer = work.Issuer,
+                Order = _key,
+                ChallengeUid = challenge.Metadata.Uid ?? "",
+                Resource = challenge with { Spec = spec },
+            });
+        }
+        await WriteStatusAsync();
+        return true;
+    }
+
+    /// <summary>The CA's words for why the order failed, naming each failed identifier.</summary>
+    private async Task<string> FailureReasonAsync(AcmeClient client, AcmeOrder order)
+    {
+        var reasons = new List<string>();
+        foreach (var progress in State.Authorizations)
+        {
+            var authorization = await client.GetAuthorizationAsync(progress.Url);
+            foreach (var challenge in authorization.Challenges.Where(c => c.Error is not null))
+                reasons.Add($"{authorization.Identifier.Value}: {challenge.Error!.Detail ?? challenge.Error.Type}");
+        }
+        if (reasons.Count == 0 && order.Error is { } problem)
+            reasons.Add(problem.Detail ?? problem.Type);
+        return reasons.Count > 0 ? string.Join("; ", reasons) : $"the ACME server reports the order as {order.Status}";
+    }
+
+    private async Task SetStateAsync(string state, string? reason)
+    {
+        if (State.State == state && State.Reason == reason)
+            return;
+        State.State = state;
+        State.Reason = reason;
+        await store.WriteStateAsync();
+        await WriteStatusAsync();
+    }
+
+    private async Task FinishAsync(string state, string? reason)
+    {
+        State.State = state;
+        State.Reason = reason;
+        if (state != OrderStates.Valid)
+            State.FailureTime = clock.UtcNowInWholeSeconds();
+        await store.WriteStateAsync();
+        await WriteStatusAsync();
+        await ReportAsync();
+    }
+
+    private async Task ReportAsync()
+    {
+        if (State.Reported || State.Work is not { } work)
+            return;
+        var outcome = State.State == OrderStates.Valid
+            ? new RequestOutcome { State = RequestState.Issued, ChainPem = State.ChainPem, CaPem = TopOfChain(State.ChainPem!) }
+            : new RequestOutcome
+            {
+                State = RequestState.Failed,
+                Reason = CertificateRequestReasons.Failed,
+                Message = $"Failed to wait for order resource \"{_key.Name}\" to become ready: order is in \"{State.State}\" state: {State.Reason}",
+                FailureTime = State.FailureTime,
+            };
+        await GrainFactory.GetGrain<ICertificateRequestGrain>(work.Request.ToGrainKey()).OrderFinishedAsync(outcome);
+        State.Reported = true;
+        await store.WriteStateAsync();
+        if (await this.GetReminder(ReminderName) is { } reminder)
+            await this.UnregisterReminder(reminder);
+    }
+
+    /// <summary>ca.crt for an ACME certificate: the top certificate of the chain the CA sent, as cert-manager writes it.</summary>
+    private static string? TopOfChain(string chainPem)
+    {
+        var blocks = PemBundle.Split(chainPem);
+        return blocks.Count > 1 ? PemBundle.Encode(blocks[^1].Label, blocks[^1].Der) : null;
+    }
+
+    private async Task WriteStatusAsync()
+    {
+        await writer.WriteStatusAsync(ResourceKind.Order, _key, new OrderStatus
+        {
+            Url = State.OrderUrl,
+            FinalizeUrl = State.FinalizeUrl,
+            Authorizations = State.Authorizations.Count == 0 ? null :
+            [
+                .. State.Authorizations.Select(a => new Interfaces.Api.AcmeAuthorization
+                {
+                    Url = a.Url,
+                    Identifier = a.Identifier,
+                    Wildcard = a.Wildcard,
+                    InitialState = a.InitialState,
+                    Challenges = a.ChallengeUrl is null ? null :
+                        [new Interfaces.Api.AcmeChallenge { Url = a.ChallengeUrl, Token = a.ChallengeToken ?? "", Type = a.ChallengeType ?? "" }],
+                }),
+            ],
+            Certificate = State.ChainPem is { } chain ? System.Text.Encoding.UTF8.GetBytes(chain) : null,
+            State = State.State,
+            Reason = State.Reason,
+            FailureTime = State.FailureTime,
+        });
+    }
+
+    private void Backoff(TimeSpan? retryAfter = null)
+    {
+        var delay = retryAfter is { } hinted && hinted > _poll ? (hinted < MaxPoll * 6 ? hinted : MaxPoll * 6) : _poll;
+        _poll = _poll * 2 > MaxPoll ? MaxPoll : _poll * 2;
+        Schedule(delay);
+    }
+
+    private ApiOrder Resource(OrderWork work) => new()
+    {
+        Metadata = new ObjectMeta
+        {
+            Name = _key.Name,
+            Namespace = _key.Namespace,
+            Labels = new(work.Labels),
+            OwnerReferences = [Owner(CertificateRequest.GroupVersion, CertificateRequest.KindName, work.Request.Name, work.RequestUid)],
+        },
+        Spec = OrderSpecOf(work),
+    };
+
+    /// <summary>The Order's spec: what cert-manager names and hashes the Order by.</summary>
+    public static OrderSpec OrderSpecOf(OrderWork work) => new()
+    {
+        Request = System.Text.Encoding.UTF8.GetBytes(work.CsrPem),
+        IssuerRef = new IssuerRef { Name = work.Issuer.Issuer.Name, Kind = work.Issuer.IssuerKind, Group = IssuerRef.DefaultGroup },
+        CommonName = work.CommonName,
+        DnsNames = work.DnsNames.Count > 0 ? [.. work.DnsNames] : null,
+        IpAddresses = work.IpAddresses.Count > 0 ? [.. work.IpAddresses] : null,
+        Duration = work.Duration,
+        Profile = work.Issuer.Spec.Profile,
+    };
+
+    private static OwnerReference Owner(string apiVersion, string kind, string name, string uid) => new()
+    {
+        ApiVersion = apiVersion, Kind = kind, Name = name, Uid = uid, Controller = true, BlockOwnerDeletion = true,
+    };
+
+    private void RecordEvent(string type, string reason, string message)
+    {
+        var record = new EventRecord(ResourceKind.Order, _key, State.ResourceUid, type, reason, message, Component);
+        _ = Task.Run(() => writer.RecordEventAsync(record));
+    }
+}

@@ -1,0 +1,25 @@
+using CertFleet.Interfaces.Grains;
+
+namespace CertFleet.Grains.State;
+
+/// <summary>Durable progress of one challenge through present → self-check → accept → final → cleaned up.</summary>
+[GenerateSerializer, Alias("certfleet.ChallengeState")]
+public sealed record ChallengeState
+{
+    [Id(0)] public ChallengeWork? Work { get; set; }
+    [Id(1)] public ChallengePhase Phase { get; set; }
+    /// <summary>cert-manager's Challenge state string (pending, processing, valid, invalid, errored).</summary>
+    [Id(2)] public string State { get; set; } = "pending";
+    [Id(3)] public string? Reason { get; set; }
+    [Id(4)] public DateTimeOffset? PresentedAt { get; set; }
+}
+
+[GenerateSerializer, Alias("certfleet.ChallengePhase")]
+public enum ChallengePhase
+{
+    New = 0,
+    Presented = 1,
+    Accepted = 2,
+    Finished = 3,
+    CleanedUp = 4,
+}

@@ -1,0 +1,15 @@
+using CertFleet.Interfaces.Api;
+
+namespace CertFleet.Interfaces.Grains;
+
+/// <summary>
+/// The ACME account of one issuer (same key as its issuer grain): the account key in its Secret (generated when absent
+/// unless disableAccountKeyGeneration), registration with the CA, external account binding.
+/// </summary>
+[Alias("certfleet.IAcmeAccountGrain")]
+public interface IAcmeAccountGrain : IGrainWithStringKey
+{
+    /// <summary>Registers (or finds) the account for this spec; the key Secret lives in <paramref name="secretNamespace"/>.</summary>
+    [Alias("Register")]
+    Task<AcmeRegistration> RegisterAsync(AcmeIssuer spec, string secretNamespace);
+}
