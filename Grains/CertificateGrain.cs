@@ -325,8 +325,9 @@ public sealed class CertificateGrain(
         {
             issuance.CsrPem ??= await Task.Run(() => CsrBuilder.BuildPem(CertificateTemplates.From(spec), key));
             var request = CertificateRequestFor(issuance);
-            await writer.CreateCertificateRequestAsync(_key.WithName(request.Metadata.Name!), request);
+            var created = await writer.CreateCertificateRequestAsync(_key.WithName(request.Metadata.Name!), request);
             issuance.RequestName = request.Metadata.Name;
+            issuance.RequestUid = created.Metadata.Uid;
             await store.WriteStateAsync();
             RecordEvent(EventRecord.Normal, EventReasons.Requested, $"Created new CertificateRequest resource \"{issuance.RequestName}\"");
         }
@@ -438,6 +439,7 @@ public sealed class CertificateGrain(
             {
                 Name = RequestName(issuance.Revision),
                 Namespace = _key.Namespace,
+                Uid = issuance.RequestUid,
                 Labels = Object.Metadata.Labels is { } labels ? new(labels) : null,
                 Annotations = annotations,
                 OwnerReferences =

@@ -104,7 +104,9 @@ public sealed class CertificateRequestGrain(
         {
             Issuer = acme,
             Request = _key,
-            RequestUid = request.Metadata.Uid ?? "",
+            RequestUid = request.Metadata.Uid is { Length: > 0 } uid
+                ? uid
+                : throw new InvalidOperationException($"CertificateRequest {_key} was submitted without its uid; an Order cannot be owned by it"),
             CsrPem = csrPem,
             DnsNames = csr.DnsNames,
             IpAddresses = csr.IpAddresses,

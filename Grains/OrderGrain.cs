@@ -52,9 +52,10 @@ public sealed class OrderGrain(
             Schedule(TimeSpan.Zero); // already under way: make sure it keeps moving
             return;
         }
+        // The Order object first: nothing is recorded (or asked of the CA) for an Order the API server refused.
+        var created = await writer.CreateResourceAsync(ResourceKind.Order, _key, Resource(work));
         State.Work = work;
         State.State = OrderStates.Pending;
-        var created = await writer.CreateResourceAsync(ResourceKind.Order, _key, Resource(work));
         State.ResourceUid = created.Metadata.Uid;
         await store.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -280,7 +281,15 @@ public sealed class OrderGrain(
         if (state != OrderStates.Valid)
             State.FailureTime = clock.UtcNowInWholeSeconds();
         await store.WriteStateAsync();
-        await WriteStatusAsync();
+        try
+        {
+            await WriteStatusAsync();
+        }
+        catch (ClusterWriteException ex)
+        {
+            // The outcome still reaches the CertificateRequest; the mirror in the cluster is best effort here.
+            logger.LogWarning(ex, "Order {Namespace}/{Name}: final status not written", _key.Namespace, _key.Name);
+        }
         await ReportAsync();
     }
 

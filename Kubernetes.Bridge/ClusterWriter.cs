@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Ports;
@@ -11,10 +12,11 @@ namespace CertFleet.Kubernetes.Bridge;
 /// <summary>
 /// Carries grains' writes to the cluster named in each key. Writes are merge patches (no resourceVersion, so they
 /// apply to whatever is stored now) or creates that fall back to the existing object, so a retry after a conflict or
-/// a server error simply runs the write again. The one exception is <see cref="CreateSecretAsync"/>: a retry after a
+/// a server error simply runs the write again. Edits that must not lose someone else's change (removing a finalizer,
+/// editing a user's Ingress) carry the resourceVersion read, so a 409 re-reads and re-applies. The one exception is <see cref="CreateSecretAsync"/>: a retry after a
 /// lost answer can leave an extra generated Secret, owned by the caller's ownerReferences and collected with it.
 /// </summary>
-public sealed class ClusterWriter(KubernetesClusters clusters, EventRecorder events) : IClusterWriter
+public sealed partial class ClusterWriter(KubernetesClusters clusters, EventRecorder events) : IClusterWriter
 {
     public const string FieldManager = "certfleet";
 
@@ -133,6 +135,75 @@ public sealed class ClusterWriter(KubernetesClusters clusters, EventRecorder eve
         }, ct);
     }
 
+    public Task<TResource> CreateResourceAsync<TResource>(ResourceKind kind, ObjectKey key, TResource resource,
+        CancellationToken ct = default) where TResource : class
+    {
+        RequireCustomResource(kind);
+        var connection = clusters[key.Cluster];
+        var body = CreateBody(kind, key, resource);
+        return connection.RunAsync($"creating {kind.Kind} {key}", async token =>
+        {
+            try
+            {
+                var created = await connection.SendAsync((client, t) => kind.Namespaced
+                    ? client.CustomObjects.CreateNamespacedCustomObjectAsync(body, kind.Group, kind.Version,
+                        key.Namespace, kind.Plural, fieldManager: FieldManager, cancellationToken: t)
+                    : client.CustomObjects.CreateClusterCustomObjectAsync(body, kind.Group, kind.Version, kind.Plural,
+                        fieldManager: FieldManager, cancellationToken: t), token);
+                return ApiObjects.Read<TResource>(created);
+            }
+            catch (Exception exception) when (ApiError.From(exception) is { IsAlreadyExists: true })
+            {
+                // A retry after a lost answer, or another silo first: the stored one is the one this name stands for.
+                return ApiObjects.Read<TResource>(await connection.SendAsync((client, t) => Get(client, kind, key, t), token));
+            }
+        }, ct);
+    }
+
+    public Task RemoveFinalizerAsync(ResourceKind kind, ObjectKey key, string finalizer, CancellationToken ct = default)
+    {
+        RequireCustomResource(kind);
+        var connection = clusters[key.Cluster];
+        return connection.RunAsync($"removing finalizer {finalizer} from {kind.Kind} {key}", async token =>
+        {
+            JsonElement current;
+            try
+            {
+                current = (JsonElement)await connection.SendAsync((client, t) => Get(client, kind, key, t), token);
+            }
+            catch (Exception exception) when (ApiError.From(exception) is { IsNotFound: true })
+            {
+                return;
+            }
+            var metadata = current.GetProperty("metadata");
+            var finalizers = metadata.TryGetProperty("finalizers", out var list) && list.ValueKind == JsonValueKind.Array
+                ? list.EnumerateArray().Select(item => item.GetString() ?? "").ToList()
+                : [];
+            if (!finalizers.Remove(finalizer))
+                return;
+
+            // The resourceVersion makes this a conditional write: if the list changed since the read, the server
+            // answers 409 and the retry reads again, so nobody else's finalizer is dropped.
+            var patch = new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["resourceVersion"] = metadata.GetProperty("resourceVersion").GetString(),
+                    ["finalizers"] = finalizers.Count == 0 ? null : new JsonArray([.. finalizers.Select(name => JsonValue.Create(name))]),
+                },
+            };
+            try
+            {
+                await connection.SendAsync((client, t) => Patch(client, kind, key,
+                    new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), t), token);
+            }
+            catch (Exception exception) when (ApiError.From(exception) is { IsNotFound: true })
+            {
+                // Deleted in between: nothing left to hold.
+            }
+        }, ct);
+    }
+
     public Task RecordEventAsync(EventRecord record, CancellationToken ct = default) => events.RecordAsync(record, ct);
 
     private static async Task<object> Delete(IKubernetes client, ResourceKind kind, ObjectKey key, CancellationToken ct)
@@ -146,9 +217,40 @@ public sealed class ClusterWriter(KubernetesClusters clusters, EventRecorder eve
                 cancellationToken: ct);
     }
 
+    /// <summary>The resource as JSON under the key's name, without server-owned fields or status (written separately).</summary>
+    private static JsonObject CreateBody<TResource>(ResourceKind kind, ObjectKey key, TResource resource)
+    {
+        var body = JsonSerializer.SerializeToNode(resource, ApiJson.Options)?.AsObject()
+            ?? throw new ArgumentException($"a {kind.Kind} serializes to null", nameof(resource));
+        body["apiVersion"] = kind.ApiVersion;
+        body["kind"] = kind.Kind;
+        body.Remove("status");
+        if (body["metadata"] is not JsonObject metadata)
+            body["metadata"] = metadata = new JsonObject();
+        metadata["name"] = key.Name;
+        if (kind.Namespaced)
+            metadata["namespace"] = key.Namespace;
+        else
+            metadata.Remove("namespace");
+        foreach (var serverOwned in new[] { "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp" })
+            metadata.Remove(serverOwned);
+        return body;
+    }
+
+    private static Task<object> Get(IKubernetes client, ResourceKind kind, ObjectKey key, CancellationToken ct) => kind.Namespaced
+        ? client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version, key.Namespace, kind.Plural, key.Name, ct)
+        : client.CustomObjects.GetClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, key.Name, ct);
+
+    private static Task<object> Patch(IKubernetes client, ResourceKind kind, ObjectKey key, V1Patch patch, CancellationToken ct) =>
+        kind.Namespaced
+            ? client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, key.Namespace,
+                kind.Plural, key.Name, fieldManager: FieldManager, cancellationToken: ct)
+            : client.CustomObjects.PatchClusterCustomObjectAsync(patch, kind.Group, kind.Version, kind.Plural, key.Name,
+                fieldManager: FieldManager, cancellationToken: ct);
+
     private static void RequireCustomResource(ResourceKind kind)
     {
         if (kind.Group.Length == 0)
-            throw new NotSupportedException($"the bridge writes status only for custom resources, not core {kind.Plural}");
+            throw new NotSupportedException($"the bridge writes only custom resources this way, not core {kind.Plural}");
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CertFleet.Providers.Http01;
 
 namespace CertFleet.Silo;
 
@@ -28,6 +29,8 @@ public sealed class CertFleetOptions : IValidatableObject
 
     public HttpSettings Http { get; set; } = new();
 
+    public Http01Settings Http01 { get; set; } = new();
+
     /// <summary>Approve CertificateRequests as cert-manager's built-in approver does. Turn off when another approver decides.</summary>
     public bool AutoApprove { get; set; } = true;
 
@@ -41,10 +44,26 @@ public sealed class CertFleetOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:Storage must be \"memory\" or \"redis\" (got \"{Storage}\")");
         if (Storage == "redis" && string.IsNullOrWhiteSpace(Redis.ConnectionString))
             yield return new ValidationResult($"{Section}:Redis:ConnectionString is required when {Section}:Storage is \"redis\" (e.g. localhost:6379)");
-        foreach (var (key, port) in new[] { ("Orleans:SiloPort", Orleans.SiloPort), ("Orleans:GatewayPort", Orleans.GatewayPort), ("Http:Port", Http.Port) })
+        foreach (var (key, port) in new[]
+                 {
+                     ("Orleans:SiloPort", Orleans.SiloPort), ("Orleans:GatewayPort", Orleans.GatewayPort), ("Http:Port", Http.Port),
+                     ("Http01:SolverPort", Http01.SolverPort), ("Http01:SelfCheckPort", Http01.SelfCheckPort),
+                 })
             if (port is < 1 or > 65535)
                 yield return new ValidationResult($"{Section}:{key} must be a TCP port between 1 and 65535 (got {port})");
+        if (Http01.SolverPort == Http.Port)
+            yield return new ValidationResult(
+                $"{Section}:Http01:SolverPort must differ from {Section}:Http:Port: the solver port is exposed to the CA and serves nothing else (both are {Http.Port})");
+        foreach (var nameserver in Http01.Nameservers.Where(nameserver => !NameserverEndpoint.TryParse(nameserver, out _)))
+            yield return new ValidationResult($"{Section}:Http01:Nameservers entries must be ip:port, e.g. 10.96.0.10:53 (got \"{nameserver}\")");
+        if (!IsDnsLabel(Http01.SolverServiceName))
+            yield return new ValidationResult(
+                $"{Section}:Http01:SolverServiceName must be a Service name (lower-case letters, digits and '-', at most 63) (got \"{Http01.SolverServiceName}\")");
     }
+
+    private static bool IsDnsLabel(string? name) =>
+        name is { Length: > 0 and <= 63 } && char.IsAsciiLetterLower(name[0]) && char.IsAsciiLetterOrDigit(name[^1])
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
 }
 
 public sealed class RedisSettings
@@ -64,4 +83,30 @@ public sealed class HttpSettings
 {
     /// <summary>Port for /health/* and the Orleans dashboard.</summary>
     public int Port { get; set; } = 8080;
+}
+
+/// <summary>The HTTP-01 responder every silo runs, and the self-check that tests the route to it.</summary>
+public sealed class Http01Settings
+{
+    /// <summary>Port of the challenge responder; the solver Service targets it.</summary>
+    public int SolverPort { get; set; } = 8089;
+
+    /// <summary>Nameservers ("ip:port") the self-check resolves challenge names with; empty: the system resolver.</summary>
+    public List<string> Nameservers { get; set; } = [];
+
+    /// <summary>Port the self-check connects to: 80 as the CA does; tests point it at the solver port.</summary>
+    public int SelfCheckPort { get; set; } = 80;
+
+    /// <summary>The Service in front of the silos' solver ports, which solver Ingresses and HTTPRoutes route to.</summary>
+    public string SolverServiceName { get; set; } = "certfleet-solver";
+
+    /// <summary>
+    /// The list binds from Nameservers:0, Nameservers:1, …; a single value such as
+    /// CertFleet__Http01__Nameservers=10.96.0.10:53,10.96.0.11:53 does not, so it is split here.
+    /// </summary>
+    public void ReadCommaSeparatedNameservers(IConfiguration http01Section)
+    {
+        if (http01Section[nameof(Nameservers)] is { Length: > 0 } list)
+            Nameservers = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+    }
 }

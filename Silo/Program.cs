@@ -1,15 +1,19 @@
 using CertFleet.Grains;
 using CertFleet.Kubernetes.Bridge;
+using CertFleet.Providers.Http01;
 using CertFleet.Silo;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 
+var http01Section = builder.Configuration.GetSection($"{CertFleetOptions.Section}:Http01");
 builder.Services.AddOptions<CertFleetOptions>()
     .Bind(builder.Configuration.GetSection(CertFleetOptions.Section))
+    .PostConfigure(o => o.Http01.ReadCommaSeparatedNameservers(http01Section))
     .ValidateDataAnnotations()
     .ValidateOnStart();
 var settings = builder.Configuration.GetSection(CertFleetOptions.Section).Get<CertFleetOptions>() ?? new CertFleetOptions();
+settings.Http01.ReadCommaSeparatedNameservers(http01Section);
 var problems = settings.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(settings)).ToList();
 if (problems.Count > 0)
 {
@@ -18,7 +22,11 @@ if (problems.Count > 0)
     return 2;
 }
 
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(settings.Http.Port));
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.ListenAnyIP(settings.Http.Port);
+    kestrel.ListenAnyIP(settings.Http01.SolverPort);
+});
 
 builder.UseOrleans(silo =>
 {
@@ -35,7 +43,16 @@ builder.Services.Configure<IssuanceOptions>(o =>
 {
     o.ClusterResourceNamespace = settings.ClusterResourceNamespace;
     o.AutoApprove = settings.AutoApprove;
+    o.Http01SolverServiceName = settings.Http01.SolverServiceName;
+    // The solver Service exposes the responder on the same port number it listens on.
+    o.Http01SolverPort = settings.Http01.SolverPort;
 });
+builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions
+{
+    Nameservers = settings.Http01.Nameservers,
+    Port = settings.Http01.SelfCheckPort,
+}));
+builder.Services.AddSingleton<Http01Responder>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CertFleet.Grains.Acme.AcmeClients>();
 // Registered after UseOrleans so the bridge starts once the silo accepts grain calls.
@@ -48,6 +65,7 @@ builder.Services.AddKubernetesBridge(o =>
 builder.Services.AddHealthChecks();
 
 var app = builder.Build();
+Http01Responder.Map(app, settings.Http01.SolverPort);
 app.MapHealthChecks("/health/live");
 app.MapHealthChecks("/health/ready");
 app.MapHealthChecks("/health/startup");

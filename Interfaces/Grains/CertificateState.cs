@@ -50,6 +50,8 @@ public sealed record IssuanceProgress
     [Id(7)] public DateTimeOffset StartedAt { get; init; }
     /// <summary>The CSR sent in the CertificateRequest (public material), kept so a resumed issuance submits the same one.</summary>
     [Id(8)] public string? CsrPem { get; set; }
+    /// <summary>uid of the created CertificateRequest; its Order is owned by it.</summary>
+    [Id(9)] public string? RequestUid { get; set; }
 }
 
 /// <summary>

@@ -23,7 +23,7 @@ public sealed record AcmeAuthorization(
         AcmeJson.RequiredString(json, "status", "authorization"),
         json.TryGetProperty("identifier", out var identifier) && AcmeJson.Identifier(identifier) is { } parsed
             ? parsed
-            : throw new AcmeException("The ACME server sent an authorization without an identifier; it does not follow RFC 8555", null, 0, null, "parse"),
+            : throw new JsonException("the authorization has no identifier"),
         AcmeJson.Boolean(json, "wildcard"),
         AcmeJson.Timestamp(json, "expires"),
         json.TryGetProperty("challenges", out var challenges) && challenges.ValueKind == JsonValueKind.Array

@@ -18,6 +18,9 @@ public sealed class AcmeClientOptions
     /// <summary>Bound on each HTTP exchange, response body included; keep it well below Orleans' 30 s call timeout.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How often a badNonce rejection is retried with the fresh nonce from the error before giving up.</summary>
+    public int BadNonceRetries { get; init; } = 3;
+
     /// <summary>Told about every HTTP exchange, for cert-manager's request metrics.</summary>
     public IAcmeRequestObserver? Observer { get; init; }
 }

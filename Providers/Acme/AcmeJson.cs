@@ -2,15 +2,17 @@ using System.Text.Json;
 
 namespace CertFleet.Providers.Acme;
 
-/// <summary>Lenient readers for ACME resource JSON: absent or mistyped optional members read as null.</summary>
+/// <summary>
+/// Lenient readers for ACME resource JSON: absent or mistyped optional members read as null; a missing required
+/// member is a <see cref="JsonException"/>, which the client reports as a malformed reply.
+/// </summary>
 internal static class AcmeJson
 {
     public static string? String(JsonElement json, string name) =>
         json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     public static string RequiredString(JsonElement json, string name, string resource) =>
-        String(json, name) ?? throw new AcmeException(
-            $"The ACME server sent a {resource} without \"{name}\"; it does not follow RFC 8555", null, 0, null, "parse");
+        String(json, name) ?? throw new JsonException($"the {resource} has no \"{name}\"");
 
     public static bool Boolean(JsonElement json, string name) =>
         json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;

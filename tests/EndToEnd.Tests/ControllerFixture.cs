@@ -6,7 +6,7 @@ namespace CertFleet.EndToEnd.Tests;
 /// The Kubernetes API emulator and one CertFleet silo, both as real processes, with CertFleet's CRDs applied through
 /// kubectl as a user would. Tests work in namespaces of their own.
 /// </summary>
-public sealed class ControllerFixture : IAsyncLifetime
+public class ControllerFixture : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("certfleet-e2e-").FullName;
     private Process? _emulator;
@@ -35,19 +35,32 @@ public sealed class ControllerFixture : IAsyncLifetime
         foreach (var file in Directory.GetFiles(crds, "*.yaml"))
             await MustAsync("wait", "--for=condition=Established", $"crd/{Path.GetFileNameWithoutExtension(file)}", "--timeout=30s");
         await MustAsync("create", "namespace", "cert-manager");
+        await BeforeSiloAsync();
         await StartSiloAsync();
     }
+
+    /// <summary>Runs once the API is ready and before the silo starts (e.g. to start an ACME server).</summary>
+    protected virtual Task BeforeSiloAsync() => Task.CompletedTask;
+
+    /// <summary>Extra CertFleet__... settings for the silo.</summary>
+    protected virtual IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>();
+
+    /// <summary>Stops what <see cref="BeforeSiloAsync"/> started.</summary>
+    protected virtual ValueTask DisposeExtrasAsync() => ValueTask.CompletedTask;
 
     public async Task StartSiloAsync()
     {
         _siloHttpPort = Processes.FreePort();
-        _silo = Processes.StartDotnet(Processes.Executable("Silo", "certfleet-silo.dll"), [], new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["KUBECONFIG"] = Kubeconfig,
             ["CertFleet__Http__Port"] = _siloHttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CertFleet__Orleans__SiloPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CertFleet__Orleans__GatewayPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }, SiloLog);
+        };
+        foreach (var (key, value) in SiloSettings)
+            environment[key] = value;
+        _silo = Processes.StartDotnet(Processes.Executable("Silo", "certfleet-silo.dll"), [], environment, SiloLog);
         await Processes.Eventually(async () =>
         {
             try { return (await _http.GetAsync($"http://127.0.0.1:{_siloHttpPort}/health/ready")).IsSuccessStatusCode; }
@@ -90,6 +103,7 @@ public sealed class ControllerFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await KillSiloAsync();
+        await DisposeExtrasAsync();
         if (_emulator is { HasExited: false } emulator)
         {
             emulator.Kill(entireProcessTree: true);

@@ -9,25 +9,27 @@ namespace CertFleet.Bridge.Tests.Infrastructure;
 /// </summary>
 public static class CertManagerDefinitions
 {
-    private static readonly (string Plural, string Singular, string Kind, string Scope)[] Resources =
+    private static readonly (string Group, string Plural, string Singular, string Kind, string Scope)[] Resources =
     [
-        ("certificates", "certificate", "Certificate", "Namespaced"),
-        ("certificaterequests", "certificaterequest", "CertificateRequest", "Namespaced"),
-        ("issuers", "issuer", "Issuer", "Namespaced"),
-        ("clusterissuers", "clusterissuer", "ClusterIssuer", "Cluster"),
+        ("cert-manager.io", "certificates", "certificate", "Certificate", "Namespaced"),
+        ("cert-manager.io", "certificaterequests", "certificaterequest", "CertificateRequest", "Namespaced"),
+        ("cert-manager.io", "issuers", "issuer", "Issuer", "Namespaced"),
+        ("cert-manager.io", "clusterissuers", "clusterissuer", "ClusterIssuer", "Cluster"),
+        ("acme.cert-manager.io", "orders", "order", "Order", "Namespaced"),
+        ("acme.cert-manager.io", "challenges", "challenge", "Challenge", "Namespaced"),
     ];
 
     public static async Task InstallAsync(IKubernetes client)
     {
-        foreach (var (plural, singular, kind, scope) in Resources)
+        foreach (var (group, plural, singular, kind, scope) in Resources)
         {
             var definition = $$$"""
                 {
                   "apiVersion": "apiextensions.k8s.io/v1",
                   "kind": "CustomResourceDefinition",
-                  "metadata": {"name": "{{{plural}}}.cert-manager.io"},
+                  "metadata": {"name": "{{{plural}}}.{{{group}}}"},
                   "spec": {
-                    "group": "cert-manager.io",
+                    "group": "{{{group}}}",
                     "scope": "{{{scope}}}",
                     "names": {"plural": "{{{plural}}}", "singular": "{{{singular}}}", "kind": "{{{kind}}}"},
                     "versions": [{

@@ -5,7 +5,7 @@ public abstract class EmulatorTest : IAsyncLifetime
 {
     protected BridgeEmulator Api { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Api = await BridgeEmulator.StartAsync();
+    public virtual async Task InitializeAsync() => Api = await BridgeEmulator.StartAsync();
 
     public virtual async Task DisposeAsync() => await Api.DisposeAsync();
 }

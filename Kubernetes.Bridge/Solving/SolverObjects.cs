@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using CertFleet.Interfaces.Ports;
+using k8s.Models;
+
+namespace CertFleet.Kubernetes.Bridge.Solving;
+
+/// <summary>What every HTTP-01 solver object carries, whether Ingress or HTTPRoute: name, labels, path and owner.</summary>
+public static class SolverObjects
+{
+    public const string NamePrefix = "cm-acme-http-solver-";
+    public const string SolverLabel = "acme.cert-manager.io/http01-solver";
+    public const string DomainLabel = "acme.cert-manager.io/http-domain";
+    public const string TokenLabel = "acme.cert-manager.io/http-token";
+    public const string ChallengeApiVersion = "acme.cert-manager.io/v1";
+    public const string ChallengeKind = "Challenge";
+
+    /// <summary>
+    /// cert-manager uses generateName; a name derived from the Challenge instead makes a retried create find the first
+    /// object rather than make a second one.
+    /// </summary>
+    public static string Name(SolverRoute route)
+    {
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes($"{route.Challenge.Namespace}/{route.Challenge.Name}"));
+        return NamePrefix + Convert.ToHexStringLower(digest)[..10];
+    }
+
+    public static string Path(SolverRoute route) => $"/.well-known/acme-challenge/{route.Token}";
+
+    /// <summary>The user's labels, then cert-manager's solver labels (which win: they are how solvers are found).</summary>
+    public static Dictionary<string, string> Labels(SolverRoute route, IReadOnlyDictionary<string, string> extra)
+    {
+        return new Dictionary<string, string>(extra)
+        {
+            [SolverLabel] = "true",
+            [DomainLabel] = Adler32.Checksum(route.DnsName).ToString(CultureInfo.InvariantCulture),
+            [TokenLabel] = Adler32.Checksum(route.Token).ToString(CultureInfo.InvariantCulture),
+        };
+    }
+
+    /// <summary>Makes the Challenge the controller owner, so garbage collection removes the route with it.</summary>
+    public static V1OwnerReference OwnerReference(SolverRoute route) => new()
+    {
+        ApiVersion = ChallengeApiVersion,
+        Kind = ChallengeKind,
+        Name = route.Challenge.Name,
+        Uid = route.ChallengeUid,
+        Controller = true,
+        BlockOwnerDeletion = true,
+    };
+}

@@ -1,0 +1,46 @@
+using CertFleet.Interfaces.Grains;
+
+namespace CertFleet.Silo;
+
+/// <summary>
+/// Answers the CA's HTTP-01 requests on the solver port, which the solver Service (and through it the Ingress or
+/// HTTPRoute) points at. Any silo answers any token: the key authorization lives in the token's grain.
+/// </summary>
+public sealed class Http01Responder(IGrainFactory grains)
+{
+    public const string PathPrefix = "/.well-known/acme-challenge/";
+
+    /// <summary>RFC 8555 tokens are base64url; the bound keeps grain keys (and lookups by strangers) small.</summary>
+    public const int MaxTokenLength = 256;
+
+    /// <summary>
+    /// Serves every request that arrives on <paramref name="solverPort"/>, so nothing else (health, dashboard) is
+    /// reachable through the solver route, and the challenge path is not served on the other ports.
+    /// </summary>
+    public static void Map(IApplicationBuilder app, int solverPort) =>
+        app.MapWhen(context => context.Connection.LocalPort == solverPort,
+            solver => solver.Run(context => context.RequestServices.GetRequiredService<Http01Responder>().RespondAsync(context)));
+
+    public async Task RespondAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var token = path.StartsWith(PathPrefix, StringComparison.Ordinal) ? path[PathPrefix.Length..] : "";
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) || !IsWellFormedToken(token))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        var keyAuthorization = await grains.GetGrain<IHttp01TokenGrain>(token).GetAsync().WaitAsync(context.RequestAborted);
+        if (keyAuthorization is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        context.Response.ContentType = "text/plain";
+        await context.Response.WriteAsync(keyAuthorization, context.RequestAborted);
+    }
+
+    public static bool IsWellFormedToken(string token) =>
+        token.Length is > 0 and <= MaxTokenLength && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}
