@@ -6,19 +6,21 @@ namespace CertFleet.EndToEnd.Tests;
 /// The controller fixture plus Debian's Pebble: Pebble validates HTTP-01 on the silo's solver port (challtestsrv's DNS
 /// answers 127.0.0.1 for every name), and the silo's self-check resolves names through the same DNS server.
 /// </summary>
-public sealed class AcmeFixture : ControllerFixture
+public abstract class PebbleControllerFixture : ControllerFixture
 {
-    private readonly int _solverPort = Processes.FreePort();
+    protected int SolverPort { get; } = Processes.FreePort();
 
     public PebbleServer Pebble { get; private set; } = null!;
 
-    protected override async Task BeforeSiloAsync() =>
-        Pebble = await PebbleServer.StartAsync(new PebbleOptions { HttpChallengePort = _solverPort, AuthorizationReusePercent = 0 });
+    /// <summary>How this fixture's Pebble behaves; HttpChallengePort must stay the solver port.</summary>
+    protected abstract PebbleOptions Options { get; }
+
+    protected override async Task BeforeSiloAsync() => Pebble = await PebbleServer.StartAsync(Options);
 
     protected override IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>
     {
-        ["CertFleet__Http01__SolverPort"] = _solverPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["CertFleet__Http01__SelfCheckPort"] = _solverPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["CertFleet__Http01__SolverPort"] = SolverPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["CertFleet__Http01__SelfCheckPort"] = SolverPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["CertFleet__Http01__Nameservers__0"] = $"127.0.0.1:{Pebble.ChallengeServer.DnsPort}",
     };
 
@@ -29,7 +31,8 @@ public sealed class AcmeFixture : ControllerFixture
     }
 
     /// <summary>A ClusterIssuer for this Pebble, shaped like the guide's seed 01 (HTTP-01 through an nginx Ingress).</summary>
-    public string ClusterIssuer(string name, string extraAcme = "") => $$"""
+    /// <param name="acmeFields">Extra fields under spec.acme, one per line, unindented.</param>
+    public string ClusterIssuer(string name, params string[] acmeFields) => $$"""
         apiVersion: cert-manager.io/v1
         kind: ClusterIssuer
         metadata:
@@ -40,16 +43,50 @@ public sealed class AcmeFixture : ControllerFixture
             caBundle: {{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Pebble.ListenerCaPem))}}
             privateKeySecretRef:
               name: {{name}}-account-key
-        {{extraAcme}}
             solvers:
               - http01:
                   ingress:
                     class: nginx
-        """;
+        """ + string.Concat(acmeFields.Select(f => "\n    " + f));
+}
+
+/// <summary>Pebble as plain as it gets, except one blocked name for the failure path.</summary>
+public sealed class AcmeFixture : PebbleControllerFixture
+{
+    public const string BlockedName = "blocked.example";
+
+    protected override PebbleOptions Options => new()
+    {
+        HttpChallengePort = SolverPort,
+        AuthorizationReusePercent = 0,
+        DomainBlocklist = [BlockedName],
+    };
+}
+
+/// <summary>Pebble at its most awkward: 30 % of nonces rejected, an alternate root, EAB required, authorizations reused.</summary>
+public sealed class HardAcmeFixture : PebbleControllerFixture
+{
+    public const string EabKeyId = "kid-1";
+    public const string EabHmacKey = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
+
+    protected override PebbleOptions Options => new()
+    {
+        HttpChallengePort = SolverPort,
+        NonceRejectPercent = 30,
+        AlternateRoots = 1,
+        AuthorizationReusePercent = 100,
+        ExternalAccountMacKeys = new Dictionary<string, string> { [EabKeyId] = EabHmacKey },
+    };
 }
 
 [CollectionDefinition(Name)]
 public sealed class AcmeCollection : ICollectionFixture<AcmeFixture>
 {
     public const string Name = "acme";
+}
+
+[CollectionDefinition(Name)]
+public sealed class HardAcmeCollection : ICollectionFixture<HardAcmeFixture>
+{
+    public const string Name = "acme-hard";
 }

@@ -1,45 +1,11 @@
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace CertFleet.EndToEnd.Tests;
 
 /// <summary>ACME issuance on Debian's Pebble through kubectl: Issuer, Certificate, CertificateRequest, Order, Challenge.</summary>
 [Collection(AcmeCollection.Name)]
-public sealed class AcmeTests(AcmeFixture cluster)
+public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
 {
-    private Task<string> Field(string kind, string ns, string name, string jsonPath) =>
-        cluster.MustAsync(ns.Length == 0 ? ["get", kind, name, "-o", $"jsonpath={jsonPath}"] : ["-n", ns, "get", kind, name, "-o", $"jsonpath={jsonPath}"]);
-
-    private Task<string> WaitAsync(string kind, string ns, string name, string jsonPath, string expected, int seconds = 120) =>
-        Processes.Eventually(async () => (await cluster.KubectlAsync(ns.Length == 0 ? ["get", kind, name, "-o", $"jsonpath={jsonPath}"]
-                : ["-n", ns, "get", kind, name, "-o", $"jsonpath={jsonPath}"])).Output,
-            v => v == expected, $"{kind} {ns}/{name} {jsonPath} = {expected} (silo log: {cluster.SiloLog})\n{cluster.Pebble.Log[^Math.Min(2000, cluster.Pebble.Log.Length)..]}", seconds);
-
-    private async Task<X509Certificate2Collection> ChainAsync(string ns, string secret)
-    {
-        var pem = Encoding.UTF8.GetString(Convert.FromBase64String(
-            await cluster.MustAsync("-n", ns, "get", "secret", secret, "-o", "jsonpath={.data.tls\\.crt}")));
-        var chain = new X509Certificate2Collection();
-        chain.ImportFromPem(pem);
-        return chain;
-    }
-
-    private async Task AssertChainsToPebbleRootAsync(string ns, string secret, params string[] names)
-    {
-        var certificates = await ChainAsync(ns, secret);
-        using var root = X509Certificate2.CreateFromPem(await cluster.Pebble.RootPemAsync(0));
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(root);
-        chain.ChainPolicy.ExtraStore.AddRange(certificates);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        Assert.True(chain.Build(certificates[0]), string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation)));
-        var sans = certificates[0].Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
-        var dns = sans.EnumerateDnsNames().Concat(sans.EnumerateIPAddresses().Select(ip => ip.ToString())).ToList();
-        foreach (var name in names)
-            Assert.Contains(name, dns);
-    }
-
     [Fact]
     public async Task Http01IssuesForSeveralNamesAndAnIpAndTheLadderTellsTheStory()
     {
@@ -62,7 +28,7 @@ public sealed class AcmeTests(AcmeFixture cluster)
               issuerRef: {name: {{issuer}}, kind: ClusterIssuer}
             """);
         await WaitAsync("certificate", ns, "site", "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
-        await AssertChainsToPebbleRootAsync(ns, "site-tls", $"www.{ns}.example", $"api.{ns}.example", "127.0.0.1");
+        await AssertChainsToPebbleRootAsync(ns, "site-tls", 0, $"www.{ns}.example", $"api.{ns}.example", "127.0.0.1");
 
         // Certificate → CertificateRequest → Order → Challenges, as kubectl shows them
         var request = await cluster.MustAsync("-n", ns, "describe", "certificaterequest", "site-1");
@@ -112,6 +78,54 @@ public sealed class AcmeTests(AcmeFixture cluster)
               issuerRef: {name: letsencrypt-prod, kind: ClusterIssuer}
             """);
         await WaitAsync("certificate", ns, "guide", "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
-        await AssertChainsToPebbleRootAsync(ns, "guide-tls", $"example.{ns}.sumguy.com");
+        await AssertChainsToPebbleRootAsync(ns, "guide-tls", 0, $"example.{ns}.sumguy.com");
+    }
+
+    [Fact]
+    public async Task AnOrderTheCaRefusesFailsWithTheCasWordsAndBacksOff()
+    {
+        var ns = await cluster.NamespaceAsync();
+        var issuer = $"pebble-{ns}";
+        await cluster.ApplyAsync(cluster.ClusterIssuer(issuer));
+        await WaitAsync("clusterissuer", "", issuer, "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+        await CertificateAsync(ns, "refused", issuer, AcmeFixture.BlockedName);
+
+        await WaitAsync("certificate", ns, "refused", "{.status.conditions[?(@.type==\"Issuing\")].status}", "False");
+        var message = await Field("certificate", ns, "refused", "{.status.conditions[?(@.type==\"Issuing\")].message}");
+        Assert.StartsWith("The certificate request has failed to complete and will be retried: Failed to wait for order resource", message);
+        Assert.Contains("rejectedIdentifier", message);
+        Assert.Contains(AcmeFixture.BlockedName, message);
+        Assert.Equal("1", await Field("certificate", ns, "refused", "{.status.failedIssuanceAttempts}"));
+        Assert.NotEmpty(await Field("certificate", ns, "refused", "{.status.lastFailureTime}"));
+        var order = (await cluster.MustAsync("-n", ns, "get", "orders", "-o", "jsonpath={.items[*].status.state}")).Trim();
+        Assert.Equal("errored", order);
+        Assert.Equal("Failed", await Field("certificaterequest", ns, "refused-1", "{.status.conditions[?(@.type==\"Ready\")].reason}"));
+        // backing off (1h after the first failure): the controller does not go back to the CA on its own
+        var wide = await cluster.MustAsync("-n", ns, "get", "certificate", "refused", "-o", "wide");
+        Assert.Contains("refused-tls", wide);
+        Assert.Equal("certificaterequest.cert-manager.io/refused-1", (await cluster.MustAsync("-n", ns, "get", "certificaterequests", "-o", "name")).Trim());
+    }
+
+    [Fact]
+    public async Task AnUnreachableAcmeServerLeavesTheIssuerNotReadyWithTheReason()
+    {
+        var name = $"nowhere-{Guid.NewGuid():N}"[..16];
+        await cluster.ApplyAsync($$"""
+            apiVersion: cert-manager.io/v1
+            kind: ClusterIssuer
+            metadata:
+              name: {{name}}
+            spec:
+              acme:
+                server: https://127.0.0.1:1/directory
+                privateKeySecretRef:
+                  name: {{name}}-key
+                solvers:
+                  - http01:
+                      ingress:
+                        class: nginx
+            """);
+        await WaitAsync("clusterissuer", "", name, "{.status.conditions[?(@.type==\"Ready\")].reason}", "ErrRegisterACMEAccount");
+        Assert.StartsWith("Failed to register ACME account:", await Field("clusterissuer", "", name, "{.status.conditions[?(@.type==\"Ready\")].message}"));
     }
 }
