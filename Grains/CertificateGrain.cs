@@ -344,7 +344,9 @@ public sealed class CertificateGrain(
         if (issuance.Outcome.State == RequestState.Issued)
             await CompleteIssuanceAsync(issuance, key);
         else
-            await FailIssuanceAsync(issuance, issuance.Outcome.Reason,
+            // The Issuing condition copies the CertificateRequest's condition reason (Failed or Denied), as cert-manager does.
+            await FailIssuanceAsync(issuance,
+                issuance.Outcome.State == RequestState.Denied ? CertificateReasons.Denied : CertificateReasons.Failed,
                 $"The certificate request has failed to complete and will be retried: {issuance.Outcome.Message}");
     }
 

@@ -302,7 +302,7 @@ public sealed class OrderGrain(
             : new RequestOutcome
             {
                 State = RequestState.Failed,
-                Reason = CertificateRequestReasons.Failed,
+                Reason = CertificateRequestReasons.OrderFailed,
                 Message = $"Failed to wait for order resource \"{_key.Name}\" to become ready: order is in \"{State.State}\" state: {State.Reason}",
                 FailureTime = State.FailureTime,
             };

@@ -4,7 +4,7 @@ using CertFleet.Interfaces.Ports;
 
 namespace CertFleet.Kubernetes.Bridge.Dispatch;
 
-/// <summary>What the bridge watches and which grain hears about it. Orders, Challenges, Ingresses and Gateways join here.</summary>
+/// <summary>What the bridge watches and which grain hears about it. Ingresses and Gateways join here with the shims.</summary>
 public static class WatchedResources
 {
     /// <summary>Secrets the controller manages, except the temporary next-private-key Secrets.</summary>
@@ -24,6 +24,18 @@ public static class WatchedResources
         WatchedResource.Custom<IssuerObject>(ResourceKind.ClusterIssuer,
             (grains, key, issuer) => grains.GetGrain<IIssuerGrain>(key.ToGrainKey()).SyncAsync(issuer),
             (grains, key, _) => grains.GetGrain<IIssuerGrain>(key.ToGrainKey()).DeletedAsync()),
+        // Orders and Challenges are driven by their grains; the watch only tells them when users (or garbage
+        // collection) delete them, so challenges clean up and reminders go.
+        WatchedResource.Custom<Order>(ResourceKind.Order,
+            (grains, key, order) => order.Metadata.DeletionTimestamp is null
+                ? Task.CompletedTask
+                : grains.GetGrain<IOrderGrain>(key.ToGrainKey()).DeletedAsync(),
+            (grains, key, _) => grains.GetGrain<IOrderGrain>(key.ToGrainKey()).DeletedAsync()),
+        WatchedResource.Custom<Challenge>(ResourceKind.Challenge,
+            (grains, key, challenge) => challenge.Metadata.DeletionTimestamp is null
+                ? Task.CompletedTask
+                : grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync(),
+            (grains, key, _) => grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync()),
         WatchedResource.Secrets(SecretSelector,
             (grains, key, metadata) => grains.GetGrain<ISecretClaimGrain>(key.ToGrainKey()).ChangedAsync(metadata)),
     ];

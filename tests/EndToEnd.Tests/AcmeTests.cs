@@ -100,6 +100,8 @@ public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
         var order = (await cluster.MustAsync("-n", ns, "get", "orders", "-o", "jsonpath={.items[*].status.state}")).Trim();
         Assert.Equal("errored", order);
         Assert.Equal("Failed", await Field("certificaterequest", ns, "refused-1", "{.status.conditions[?(@.type==\"Ready\")].reason}"));
+        Assert.Equal("Failed", await Field("certificate", ns, "refused", "{.status.conditions[?(@.type==\"Issuing\")].reason}"));
+        Assert.Contains("OrderFailed", await cluster.MustAsync("-n", ns, "describe", "certificaterequest", "refused-1"));
         // backing off (1h after the first failure): the controller does not go back to the CA on its own
         var wide = await cluster.MustAsync("-n", ns, "get", "certificate", "refused", "-o", "wide");
         Assert.Contains("refused-tls", wide);

@@ -81,6 +81,33 @@ public sealed class GrainDeliveryTests : EmulatorTest
         Assert.Null(_calls.Last(c => c.Interface == typeof(ISecretClaimGrain)).Arguments[0]);
     }
 
+    [Fact]
+    public async Task Orders_and_challenges_reach_their_grains_only_when_they_are_deleted()
+    {
+        var ns = Api.Namespace;
+        await Api.Client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonDocument.Parse("""
+            {"apiVersion": "acme.cert-manager.io/v1", "kind": "Order", "metadata": {"name": "web-1-42"},
+             "spec": {"request": "Y3Ny", "issuerRef": {"name": "le"}}}
+            """).RootElement, "acme.cert-manager.io", "v1", ns, "orders");
+        await Api.Client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonDocument.Parse("""
+            {"apiVersion": "acme.cert-manager.io/v1", "kind": "Challenge",
+             "metadata": {"name": "web-1-42-7", "finalizers": ["acme.cert-manager.io/finalizer"]},
+             "spec": {"url": "u", "authorizationURL": "a", "dnsName": "web.example.com", "type": "HTTP-01", "token": "t", "key": "k",
+                      "solver": {"http01": {"ingress": {"class": "nginx"}}}, "issuerRef": {"name": "le"}}}
+            """).RootElement, "acme.cert-manager.io", "v1", ns, "challenges");
+        StartWatching();
+        // a marker object proves the watches have delivered the initial lists before the checks below
+        await Api.CreateCertificateAsync("marker");
+        await WaitForAsync<ICertificateGrain>($"local/{ns}/marker", "SyncAsync");
+        Assert.DoesNotContain(_calls, c => c.Interface == typeof(IOrderGrain) || c.Interface == typeof(IChallengeGrain));
+
+        // the finalizer holds the Challenge: its grain hears of the deletion at once, to clean up
+        await Api.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("acme.cert-manager.io", "v1", ns, "challenges", "web-1-42-7");
+        await WaitForAsync<IChallengeGrain>($"local/{ns}/web-1-42-7", "DeletedAsync");
+        await Api.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("acme.cert-manager.io", "v1", ns, "orders", "web-1-42");
+        await WaitForAsync<IOrderGrain>($"local/{ns}/web-1-42", "DeletedAsync");
+    }
+
     public override async Task DisposeAsync()
     {
         await _stop.CancelAsync();
