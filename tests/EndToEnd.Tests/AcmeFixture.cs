@@ -8,7 +8,8 @@ namespace CertFleet.EndToEnd.Tests;
 /// </summary>
 public abstract class PebbleControllerFixture : ControllerFixture
 {
-    protected int SolverPort { get; } = Processes.FreePort();
+    /// <summary>The silos' HTTP-01 responder port, which Pebble validates against.</summary>
+    public int SolverPort { get; } = Processes.FreePort();
 
     public PebbleServer Pebble { get; private set; } = null!;
 

@@ -130,4 +130,14 @@ public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
         await WaitAsync("clusterissuer", "", name, "{.status.conditions[?(@.type==\"Ready\")].reason}", "ErrRegisterACMEAccount");
         Assert.StartsWith("Failed to register ACME account:", await Field("clusterissuer", "", name, "{.status.conditions[?(@.type==\"Ready\")].message}"));
     }
+
+    [Fact]
+    public async Task TheResponderAnswersUnknownTokensWith404()
+    {
+        using var http = new HttpClient();
+        var unknown = await http.GetAsync($"http://127.0.0.1:{cluster.SolverPort}/.well-known/acme-challenge/no-such-token");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        var malformed = await http.GetAsync($"http://127.0.0.1:{cluster.SolverPort}/.well-known/acme-challenge/not%20a%20token");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, malformed.StatusCode);
+    }
 }
