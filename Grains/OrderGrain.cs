@@ -105,7 +105,8 @@ public sealed class OrderGrain(
         {
             var client = await clients.ForAccountAsync(work.Issuer.Spec, work.Issuer.AccountKeySecret, work.Issuer.AccountUrl);
             var order = State.OrderUrl is null ? await PlaceAsync(client, work) : await client.GetOrderAsync(State.OrderUrl);
-            await StepAsync(client, work, order);
+            if (order is not null)
+                await StepAsync(client, work, order);
             _transientFailures = 0;
         }
         catch (AcmeException ex) when (ex.Problem?.Action is AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff
@@ -131,13 +132,29 @@ public sealed class OrderGrain(
         }
     }
 
-    private async Task<AcmeOrder> PlaceAsync(AcmeClient client, OrderWork work)
+    private async Task<AcmeOrder?> PlaceAsync(AcmeClient client, OrderWork work)
     {
         var identifiers = work.DnsNames.Select(AcmeIdentifier.Dns)
             .Concat(work.IpAddresses.Select(AcmeIdentifier.Ip))
             .ToList();
         if (work.CommonName is { Length: > 0 } cn && !identifiers.Any(i => string.Equals(i.Value, cn, StringComparison.OrdinalIgnoreCase)))
             identifiers.Add(System.Net.IPAddress.TryParse(cn, out _) ? AcmeIdentifier.Ip(cn) : AcmeIdentifier.Dns(cn));
+        // Every identifier needs a solver before anything is ordered: an order that cannot be solved only burns the
+        // CA's failed-validation budget.
+        var unsolvable = identifiers.Where(i => SolverSelection.Select(work.Issuer.Spec.Solvers ?? [],
+                i.Value.StartsWith("*.", StringComparison.Ordinal) ? i.Value[2..] : i.Value, i.Value.StartsWith("*.", StringComparison.Ordinal),
+                work.Labels, work.DnsPolicy, ipIdentifier: i.Type == AcmeIdentifier.IpType) is null)
+            .Select(i => i.Value).ToList();
+        if (unsolvable.Count > 0)
+        {
+            var message = $"No solver of {work.Issuer.IssuerKind} \"{work.Issuer.Issuer.Name}\" can be used for {string.Join(", ", unsolvable.Select(n => $"\"{n}\""))}" +
+                          (work.DnsPolicy is { } policy ? $" with spec.dnsPolicy {policy}" : "") +
+                          (unsolvable.Any(n => n.StartsWith("*.", StringComparison.Ordinal)) ? "; wildcard names need a dns01 solver" : "") +
+                          "; nothing was ordered";
+            RecordEvent(EventRecord.Warning, EventReasons.Solver, message);
+            await FinishAsync(OrderStates.Errored, message);
+            return null;
+        }
         var order = await client.NewOrderAsync(identifiers, work.Issuer.Spec.Profile);
         State.OrderUrl = order.Url;
         State.FinalizeUrl = order.FinalizeUrl;
@@ -194,7 +211,7 @@ public sealed class OrderGrain(
                 continue; // valid (reused) authorizations need nothing; invalid ones fail the order on the next poll
 
             var solver = SolverSelection.Select(work.Issuer.Spec.Solvers ?? [], authorization.Identifier.Value, authorization.Wildcard,
-                work.Labels, work.DnsPolicy);
+                work.Labels, work.DnsPolicy, ipIdentifier: authorization.Identifier.Type == AcmeIdentifier.IpType);
             var type = solver is null ? null : SolverSelection.TypeOf(solver);
             var offered = authorization.Challenges.FirstOrDefault(c => string.Equals(c.Type, type, StringComparison.OrdinalIgnoreCase));
             if (solver is null || offered is null)

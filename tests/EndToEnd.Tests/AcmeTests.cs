@@ -140,4 +140,22 @@ public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
         var malformed = await http.GetAsync($"http://127.0.0.1:{cluster.SolverPort}/.well-known/acme-challenge/not%20a%20token");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, malformed.StatusCode);
     }
+
+    [Fact]
+    public async Task AWildcardWithoutADns01SolverIsRefusedBeforeAnythingIsOrdered()
+    {
+        var ns = await cluster.NamespaceAsync();
+        var issuer = $"pebble-{ns}";
+        await cluster.ApplyAsync(cluster.ClusterIssuer(issuer));
+        await WaitAsync("clusterissuer", "", issuer, "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+        await CertificateAsync(ns, "wild", issuer, $"\"*.{ns}.example\"");
+
+        await WaitAsync("certificate", ns, "wild", "{.status.conditions[?(@.type==\"Issuing\")].status}", "False");
+        var message = await Field("certificate", ns, "wild", "{.status.conditions[?(@.type==\"Issuing\")].message}");
+        Assert.Contains($"\"*.{ns}.example\"", message);
+        Assert.Contains("wildcard names need a dns01 solver; nothing was ordered", message);
+        var order = await cluster.MustAsync("-n", ns, "get", "orders", "-o", "jsonpath={.items[0].status.state}|{.items[0].status.url}");
+        Assert.Equal("errored|", order.Trim());
+        Assert.Contains("Solver", await cluster.MustAsync("-n", ns, "describe", "orders"));
+    }
 }
