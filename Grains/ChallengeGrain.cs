@@ -5,6 +5,7 @@ using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
 using CertFleet.Providers.Acme;
+using CertFleet.Providers.Dns01;
 using CertFleet.Providers.Http01;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,8 @@ public sealed class ChallengeGrain(
     IClusterWriter writer,
     AcmeClients clients,
     IHttp01SelfCheck selfCheck,
+    Dns01Providers dns01Providers,
+    Dns01PropagationCheck propagation,
     IOptions<IssuanceOptions> options,
     ILogger<ChallengeGrain> logger) : Grain, IChallengeGrain, IRemindable
 {
@@ -32,6 +35,7 @@ public sealed class ChallengeGrain(
     private static readonly TimeSpan MinDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan SelfCheckPeriod = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ProviderRetryDelay = TimeSpan.FromSeconds(30);
 
     private ObjectKey _key = null!;
     private IGrainTimer? _timer;
@@ -98,6 +102,20 @@ public sealed class ChallengeGrain(
         {
             await EndAsync("errored", $"Failed to accept challenge: {ex.Message}", EventReasons.Failed);
         }
+        catch (Dns01ProviderException ex)
+        {
+            // A DNS provider's error or timeout: shown on the Challenge and retried with backoff, never fatal.
+            var cleaningUp = State.Phase == ChallengePhase.Finished;
+            var reason = $"{(cleaningUp ? "Error cleaning up challenge" : "Error presenting challenge")}: {ex.Message}";
+            if (reason != State.Reason)
+            {
+                State.Reason = reason;
+                await store.WriteStateAsync();
+                await WriteStatusAsync(processing: !cleaningUp, presented: State.PresentedAt is not null);
+                RecordEvent(EventRecord.Warning, cleaningUp ? EventReasons.CleanUpError : EventReasons.PresentError, reason);
+            }
+            Later(ProviderRetryDelay);
+        }
         catch (Exception ex) when (ex is AcmeException or HttpRequestException or TaskCanceledException or ClusterWriteException or AcmeAccountKeyException)
         {
             logger.LogInformation("Challenge {Namespace}/{Name}: retrying after {Error}", _key.Namespace, _key.Name, ex.Message);
@@ -107,30 +125,47 @@ public sealed class ChallengeGrain(
 
     private async Task PresentAsync()
     {
-        if (Spec.Type != ChallengeTypes.Http01)
+        if (State.Reason is null)
+            RecordEvent(EventRecord.Normal, EventReasons.Started, "Challenge scheduled for processing");
+        if (Spec.Type == ChallengeTypes.Dns01)
         {
-            await EndAsync("errored", $"{Spec.Type} challenges are not supported by this CertFleet version; add an http01 solver for \"{Spec.DnsName}\"", EventReasons.PresentError);
-            return;
+            var solver = Spec.Solver.Dns01!;
+            var nameservers = Nameservers(solver);
+            var fqdn = $"_acme-challenge.{Spec.DnsName}.";
+            if (solver.CnameStrategy == AcmeCnameStrategies.Follow)
+                fqdn = await propagation.FollowCnameAsync(fqdn, nameservers) + ".";
+            var provider = await dns01Providers.CreateAsync(State.Work!.Issuer, solver);
+            await provider.PresentAsync(fqdn, Spec.Key);
+            State.Dns01Fqdn = fqdn;
         }
-        RecordEvent(EventRecord.Normal, EventReasons.Started, "Challenge scheduled for processing");
-        await GrainFactory.GetGrain<IHttp01TokenGrain>(Spec.Token).PresentAsync(Spec.Key);
-        await writer.ApplySolverRouteAsync(Route());
+        else
+        {
+            await GrainFactory.GetGrain<IHttp01TokenGrain>(Spec.Token).PresentAsync(Spec.Key);
+            await writer.ApplySolverRouteAsync(Route());
+        }
         State.Phase = ChallengePhase.Presented;
         State.PresentedAt = clock.GetUtcNow();
         State.State = "pending";
-        State.Reason = "Waiting for HTTP-01 challenge propagation";
+        State.Reason = $"Waiting for {Spec.Type} challenge propagation";
         await store.WriteStateAsync();
         await WriteStatusAsync(processing: true, presented: true);
-        RecordEvent(EventRecord.Normal, EventReasons.Presented, "Presented challenge using HTTP-01 challenge mechanism");
+        RecordEvent(EventRecord.Normal, EventReasons.Presented, $"Presented challenge using {Spec.Type} challenge mechanism");
         Schedule(TimeSpan.Zero);
     }
 
+    /// <summary>The solver's nameservers, else the controller's recursive nameservers, else none (authoritative).</summary>
+    private List<string> Nameservers(AcmeDns01Solver solver) =>
+        solver.Nameservers is { Count: > 0 } own ? own : options.Value.Dns01RecursiveNameservers;
+
+    private async Task<string?> PropagationErrorAsync() => Spec.Type == ChallengeTypes.Dns01
+        ? await propagation.CheckAsync(State.Dns01Fqdn!, Spec.Key, Nameservers(Spec.Solver.Dns01!))
+        : (await selfCheck.CheckAsync(Spec.DnsName, Spec.Token, Spec.Key)) is { Passed: false } failed ? failed.Error : null;
+
     private async Task SelfCheckAsync()
     {
-        var result = await selfCheck.CheckAsync(Spec.DnsName, Spec.Token, Spec.Key);
-        if (!result.Passed)
+        if (await PropagationErrorAsync() is { } error)
         {
-            var reason = $"Waiting for HTTP-01 challenge propagation: {result.Error}";
+            var reason = $"Waiting for {Spec.Type} challenge propagation: {error}";
             if (reason != State.Reason)
             {
                 State.Reason = reason;
@@ -201,6 +236,12 @@ public sealed class ChallengeGrain(
         {
             await GrainFactory.GetGrain<IHttp01TokenGrain>(Spec.Token).CleanUpAsync();
             await writer.DeleteSolverRouteAsync(Route());
+        }
+        else if (State.Dns01Fqdn is { } fqdn)
+        {
+            // Only our value goes: the apex and wildcard challenges of one order share the record set.
+            var provider = await dns01Providers.CreateAsync(State.Work!.Issuer, Spec.Solver.Dns01!);
+            await provider.CleanUpAsync(fqdn, Spec.Key);
         }
         await writer.RemoveFinalizerAsync(ResourceKind.Challenge, _key, Finalizers.Acme);
     }

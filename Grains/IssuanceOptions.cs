@@ -16,4 +16,20 @@ public sealed class IssuanceOptions
     public string Http01SolverServiceName { get; set; } = "certfleet-solver";
 
     public int Http01SolverPort { get; set; } = 8089;
+
+    /// <summary>
+    /// DNS-01 propagation is checked at these nameservers (cert-manager's --dns01-recursive-nameservers) when a solver
+    /// names none; empty means every authoritative nameserver of the zone.
+    /// </summary>
+    public List<string> Dns01RecursiveNameservers { get; set; } = [];
+
+    /// <summary>Check CAA records (through the recursive nameservers) before ordering, and order nothing the CA would refuse.</summary>
+    public bool CaaPreflight { get; set; } = true;
+
+    /// <summary>API endpoints of the DNS providers; unset means the vendors' own. Tests point them at local fakes.</summary>
+    public string? CloudflareApiUrl { get; set; }
+
+    public string? Route53Endpoint { get; set; }
+
+    public string? AzureArmEndpoint { get; set; }
 }

@@ -6,9 +6,11 @@ using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
 using CertFleet.Providers.Acme;
+using CertFleet.Providers.Caa;
 using CertFleet.Providers.Pki;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ApiOrder = CertFleet.Interfaces.Api.Order;
 
 namespace CertFleet.Grains;
@@ -24,10 +26,13 @@ public sealed class OrderGrain(
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     IClusterWriter writer,
     AcmeClients clients,
+    IOptions<IssuanceOptions> options,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {
     private const string Component = "cert-manager-orders";
     private const string ReminderName = "advance";
+    /// <summary>Event reason for a CAA preflight refusal (cert-manager has none: it leaves CAA to the CA).</summary>
+    private const string CaaEventReason = "CAA";
     private static readonly TimeSpan MinPoll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(10);
     private const int MaxTransientFailures = 8;
@@ -155,12 +160,44 @@ public sealed class OrderGrain(
             await FinishAsync(OrderStates.Errored, message);
             return null;
         }
+        if (options.Value.CaaPreflight && await CaaRefusalAsync(client, work, identifiers) is { } refusal)
+        {
+            RecordEvent(EventRecord.Warning, CaaEventReason, refusal);
+            await FinishAsync(OrderStates.Errored, $"{refusal}; nothing was ordered");
+            return null;
+        }
         var order = await client.NewOrderAsync(identifiers, work.Issuer.Spec.Profile);
         State.OrderUrl = order.Url;
         State.FinalizeUrl = order.FinalizeUrl;
         State.Authorizations = [.. order.AuthorizationUrls.Select(url => new AuthorizationProgress { Url = url })];
         await store.WriteStateAsync();
         return order;
+    }
+
+    /// <summary>The first identifier whose CAA records would make the CA refuse, and why; null when all may be issued.</summary>
+    private async Task<string?> CaaRefusalAsync(AcmeClient client, OrderWork work, IReadOnlyList<AcmeIdentifier> identifiers)
+    {
+        var directory = await client.GetDirectoryAsync();
+        var caIdentities = directory.Meta?.CaaIdentities ?? [];
+        var lookup = new CaaLookup(options.Value.Dns01RecursiveNameservers, TimeSpan.FromSeconds(5));
+        foreach (var identifier in identifiers.Where(i => i.Type == AcmeIdentifier.DnsType))
+        {
+            var wildcard = identifier.Value.StartsWith("*.", StringComparison.Ordinal);
+            var solver = SolverSelection.Select(work.Issuer.Spec.Solvers ?? [], wildcard ? identifier.Value[2..] : identifier.Value,
+                wildcard, work.Labels, work.DnsPolicy)!;
+            try
+            {
+                var records = await lookup.RelevantRecordsAsync(identifier.Value);
+                var method = SolverSelection.TypeOf(solver).ToLowerInvariant();
+                if (CaaPolicy.Refusal(records, caIdentities, work.Issuer.AccountUrl, method, wildcard) is { } refusal)
+                    return $"CAA for \"{identifier.Value}\": {refusal}";
+            }
+            catch (CaaLookupException ex)
+            {
+                return $"CAA for \"{identifier.Value}\": {ex.Message}";
+            }
+        }
+        return null;
     }
 
     private async Task StepAsync(AcmeClient client, OrderWork work, AcmeOrder order)
@@ -231,7 +268,8 @@ public sealed class OrderGrain(
                 Wildcard = authorization.Wildcard,
                 Type = type!,
                 Token = offered.Token,
-                Key = client.KeyAuthorization(offered.Token),
+                // HTTP-01 serves the key authorization; DNS-01 publishes its digest (cert-manager's Challenge.spec.key).
+                Key = type == ChallengeTypes.Dns01 ? client.Dns01TxtValue(offered.Token) : client.KeyAuthorization(offered.Token),
                 Solver = solver,
                 IssuerRef = new IssuerRef { Name = work.Issuer.Issuer.Name, Kind = work.Issuer.IssuerKind, Group = IssuerRef.DefaultGroup },
             };

@@ -46,6 +46,11 @@ builder.Services.Configure<IssuanceOptions>(o =>
     o.Http01SolverServiceName = settings.Http01.SolverServiceName;
     // The solver Service exposes the responder on the same port number it listens on.
     o.Http01SolverPort = settings.Http01.SolverPort;
+    o.Dns01RecursiveNameservers = settings.Dns01.RecursiveNameservers;
+    o.CaaPreflight = settings.Dns01.CaaPreflight;
+    o.CloudflareApiUrl = settings.Dns01.CloudflareApiUrl;
+    o.Route53Endpoint = settings.Dns01.Route53Endpoint;
+    o.AzureArmEndpoint = settings.Dns01.AzureArmEndpoint;
 });
 builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions
 {
@@ -55,6 +60,8 @@ builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01Se
 builder.Services.AddSingleton<Http01Responder>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CertFleet.Grains.Acme.AcmeClients>();
+builder.Services.AddSingleton<CertFleet.Grains.Acme.Dns01Providers>();
+builder.Services.AddSingleton(new CertFleet.Providers.Dns01.Dns01PropagationCheck(TimeSpan.FromSeconds(5)));
 // Registered after UseOrleans so the bridge starts once the silo accepts grain calls.
 builder.Services.AddKubernetesBridge(o =>
 {

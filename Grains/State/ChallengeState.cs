@@ -12,6 +12,8 @@ public sealed record ChallengeState
     [Id(2)] public string State { get; set; } = "pending";
     [Id(3)] public string? Reason { get; set; }
     [Id(4)] public DateTimeOffset? PresentedAt { get; set; }
+    /// <summary>DNS-01: where the TXT value was published (after following CNAMEs), so clean-up removes exactly it.</summary>
+    [Id(5)] public string? Dns01Fqdn { get; set; }
 }
 
 [GenerateSerializer, Alias("certfleet.ChallengePhase")]

@@ -23,6 +23,8 @@ public abstract class PebbleControllerFixture : ControllerFixture
         ["CertFleet__Http01__SolverPort"] = SolverPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["CertFleet__Http01__SelfCheckPort"] = SolverPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["CertFleet__Http01__Nameservers__0"] = $"127.0.0.1:{Pebble.ChallengeServer.DnsPort}",
+        // CAA preflight and DNS-01 propagation see the same DNS as Pebble
+        ["CertFleet__Dns01__RecursiveNameservers__0"] = $"127.0.0.1:{Pebble.ChallengeServer.DnsPort}",
     };
 
     protected override async ValueTask DisposeExtrasAsync()

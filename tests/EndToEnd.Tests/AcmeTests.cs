@@ -158,4 +158,24 @@ public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
         Assert.Equal("errored|", order.Trim());
         Assert.Contains("Solver", await cluster.MustAsync("-n", ns, "describe", "orders"));
     }
+
+    [Fact]
+    public async Task CaaThatForbidsIssuanceIsReportedAndNothingIsOrdered()
+    {
+        var ns = await cluster.NamespaceAsync();
+        var issuer = $"pebble-{ns}";
+        await cluster.ApplyAsync(cluster.ClusterIssuer(issuer));
+        await WaitAsync("clusterissuer", "", issuer, "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+        // the parent's record applies to the name below it (the closest CAA record set wins)
+        await cluster.Pebble.ChallengeServer.AddCaaAsync($"{ns}.example.", [("issue", ";")]);
+        await CertificateAsync(ns, "forbidden", issuer, $"shop.{ns}.example");
+
+        await WaitAsync("certificate", ns, "forbidden", "{.status.conditions[?(@.type==\"Issuing\")].status}", "False");
+        var message = await Field("certificate", ns, "forbidden", "{.status.conditions[?(@.type==\"Issuing\")].message}");
+        Assert.Contains($"CAA for \"shop.{ns}.example\"", message);
+        Assert.Contains($"{ns}.example CAA 0 issue \";\"", message);
+        Assert.Contains("nothing was ordered", message);
+        Assert.Equal("errored|", (await cluster.MustAsync("-n", ns, "get", "orders", "-o", "jsonpath={.items[0].status.state}|{.items[0].status.url}")).Trim());
+        Assert.Contains("CAA", await cluster.MustAsync("-n", ns, "describe", "orders"));
+    }
 }

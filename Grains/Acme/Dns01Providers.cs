@@ -1,0 +1,108 @@
+using CertFleet.Interfaces;
+using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Grains;
+using CertFleet.Interfaces.Ports;
+using CertFleet.Providers.Dns01;
+using Microsoft.Extensions.Options;
+
+namespace CertFleet.Grains.Acme;
+
+/// <summary>
+/// Builds the DNS-01 provider a solver names, with credentials read from Secrets: an Issuer's from its own namespace,
+/// a ClusterIssuer's from the cluster-resource namespace. A missing Secret or key is a <see cref="Dns01ProviderException"/>
+/// naming the field, shown on the Challenge and retried, never a crash.
+/// </summary>
+public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptions> options) : IDisposable
+{
+    private const string Field = "spec.acme.solvers[].dns01";
+    private readonly HttpClient _http = new();
+
+    public async Task<IDns01Provider> CreateAsync(AcmeIssuerContext issuer, AcmeDns01Solver solver, CancellationToken ct = default)
+    {
+        var secretNamespace = issuer.IssuerKind == "ClusterIssuer" ? options.Value.ClusterResourceNamespace : issuer.Issuer.Namespace;
+        async Task<string> SecretValueAsync(SecretKeySelector? selector, string field, string defaultKey)
+        {
+            if (selector is null || string.IsNullOrEmpty(selector.Name))
+                throw new Dns01ProviderException($"{Field}.{field}: Required value; name the Secret that holds it");
+            var key = string.IsNullOrEmpty(selector.Key) ? defaultKey : selector.Key;
+            var secret = await reader.GetSecretAsync(new ObjectKey(issuer.Issuer.Cluster, secretNamespace, selector.Name), ct);
+            return secret?.GetString(key)?.Trim() ?? throw new Dns01ProviderException(
+                $"{Field}.{field}: Secret \"{secretNamespace}/{selector.Name}\" {(secret is null ? "not found" : $"has no key \"{key}\"")}");
+        }
+
+        if (solver.Rfc2136 is { } rfc2136)
+            return new Rfc2136Provider(new Rfc2136Settings
+            {
+                Nameserver = rfc2136.Nameserver,
+                TsigKeyName = rfc2136.TsigKeyName,
+                TsigSecret = rfc2136.TsigKeyName is { Length: > 0 }
+                    ? Base64(await SecretValueAsync(rfc2136.TsigSecretSecretRef, "rfc2136.tsigSecretSecretRef", "tsig-secret-key"), "rfc2136.tsigSecretSecretRef")
+                    : null,
+                TsigAlgorithm = rfc2136.TsigAlgorithm,
+                Protocol = rfc2136.Protocol,
+            });
+
+        if (solver.Route53 is { } route53)
+        {
+            AwsCredentials? credentials = null;
+            if (route53.SecretAccessKeySecretRef is not null)
+            {
+                var accessKeyId = route53.AccessKeyId is { Length: > 0 } id
+                    ? id
+                    : await SecretValueAsync(route53.AccessKeyIdSecretRef, "route53.accessKeyIDSecretRef", "access-key-id");
+                credentials = new AwsCredentials(accessKeyId,
+                    await SecretValueAsync(route53.SecretAccessKeySecretRef, "route53.secretAccessKeySecretRef", "secret-access-key"));
+            }
+            return new Route53Provider(new Route53Settings
+            {
+                Region = route53.Region ?? "us-east-1",
+                Credentials = credentials, // null: AWSSDK.Core's default chain (environment, web identity, ...)
+                HostedZoneId = route53.HostedZoneId,
+                Endpoint = options.Value.Route53Endpoint is { Length: > 0 } endpoint ? new Uri(endpoint) : null,
+            }, _http);
+        }
+
+        if (solver.AzureDns is { } azure)
+        {
+            var environment = azure.Environment switch
+            {
+                null or "" or "AzurePublicCloud" => AzureDnsEnvironment.AzurePublicCloud,
+                "AzureUSGovernmentCloud" => AzureDnsEnvironment.AzureUSGovernmentCloud,
+                "AzureChinaCloud" => AzureDnsEnvironment.AzureChinaCloud,
+                var other => throw new Dns01ProviderException(
+                    $"{Field}.azureDNS.environment: Unsupported value: \"{other}\": supported values: \"AzurePublicCloud\", \"AzureUSGovernmentCloud\", \"AzureChinaCloud\""),
+            };
+            var clientSecret = azure.ClientSecretSecretRef is null
+                ? null
+                : await SecretValueAsync(azure.ClientSecretSecretRef, "azureDNS.clientSecretSecretRef", "client-secret");
+            return new AzureDnsProvider(new AzureDnsSettings
+            {
+                SubscriptionId = azure.SubscriptionId,
+                ResourceGroupName = azure.ResourceGroupName,
+                HostedZoneName = azure.HostedZoneName ?? throw new Dns01ProviderException($"{Field}.azureDNS.hostedZoneName: Required value"),
+                ZoneType = azure.ZoneType == "AzurePrivateZone" ? AzureDnsZoneType.AzurePrivateZone : AzureDnsZoneType.AzurePublicZone,
+                Environment = environment,
+                Credential = AzureDnsCredentials.Create(azure.ClientId, clientSecret, azure.TenantId,
+                    azure.ManagedIdentity?.ClientId, azure.ManagedIdentity?.ResourceId, azure.ManagedIdentity?.TenantId, environment),
+                ArmEndpoint = options.Value.AzureArmEndpoint is { Length: > 0 } arm ? new Uri(arm) : null,
+            }, _http);
+        }
+
+        throw new Dns01ProviderException(
+            $"{Field}: no provider CertFleet supports is configured; use rfc2136, cloudflare, route53 or azureDNS");
+    }
+
+    private static byte[] Base64(string value, string field)
+    {
+        try
+        {
+            return Convert.FromBase64String(value);
+        }
+        catch (FormatException)
+        {
+            throw new Dns01ProviderException($"{Field}.{field}: the TSIG secret is not base64");
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}
