@@ -32,7 +32,7 @@ public sealed class ChallengeGrain(
 {
     private const string Component = "cert-manager-challenges";
     private const string ReminderName = "advance";
-    private static readonly TimeSpan MinDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan SelfCheckPeriod = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ProviderRetryDelay = TimeSpan.FromSeconds(30);
@@ -98,7 +98,7 @@ public sealed class ChallengeGrain(
                 case ChallengePhase.Finished: await FinishAsync(); break;
             }
         }
-        catch (AcmeException ex) when (ex.Problem?.Action is not (AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff))
+        catch (AcmeException ex) when (ex.SuggestedAction is not (AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff))
         {
             await EndAsync("errored", $"Failed to accept challenge: {ex.Message}", EventReasons.Failed);
         }

@@ -33,7 +33,8 @@ public sealed class OrderGrain(
     private const string ReminderName = "advance";
     /// <summary>Event reason for a CAA preflight refusal (cert-manager has none: it leaves CAA to the CA).</summary>
     private const string CaaEventReason = "CAA";
-    private static readonly TimeSpan MinPoll = TimeSpan.FromSeconds(1);
+    /// <summary>Polling starts fast (CAs often finish in well under a second) and doubles up to MaxPoll.</summary>
+    private static readonly TimeSpan MinPoll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(10);
     private const int MaxTransientFailures = 8;
 
@@ -114,7 +115,7 @@ public sealed class OrderGrain(
                 await StepAsync(client, work, order);
             _transientFailures = 0;
         }
-        catch (AcmeException ex) when (ex.Problem?.Action is AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff
+        catch (AcmeException ex) when (ex.SuggestedAction is AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff
                                        && ++_transientFailures <= MaxTransientFailures)
         {
             logger.LogInformation("Order {Namespace}/{Name}: retrying after {Error}", _key.Namespace, _key.Name, ex.Message);

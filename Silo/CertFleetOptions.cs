@@ -34,8 +34,12 @@ public sealed class CertFleetOptions : IValidatableObject
     /// <summary>Approve CertificateRequests as cert-manager's built-in approver does. Turn off when another approver decides.</summary>
     public bool AutoApprove { get; set; } = true;
 
+    public Dns01Settings Dns01 { get; set; } = new();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var problem in Dns01.Problems(Section))
+            yield return new ValidationResult(problem);
         if (string.IsNullOrWhiteSpace(ClusterName) || ClusterName.Contains('/'))
             yield return new ValidationResult($"{Section}:ClusterName must be a non-empty name without '/' (got \"{ClusterName}\")");
         if (string.IsNullOrWhiteSpace(ClusterResourceNamespace))
@@ -44,6 +48,8 @@ public sealed class CertFleetOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:Storage must be \"memory\" or \"redis\" (got \"{Storage}\")");
         if (Storage == "redis" && string.IsNullOrWhiteSpace(Redis.ConnectionString))
             yield return new ValidationResult($"{Section}:Redis:ConnectionString is required when {Section}:Storage is \"redis\" (e.g. localhost:6379)");
+        else if (Storage == "redis" && Redis.ConnectionStringProblem() is { } problem)
+            yield return new ValidationResult($"{Section}:Redis:ConnectionString {problem} (e.g. localhost:6379, or redis-0:6379,redis-1:6379,password=...)");
         foreach (var (key, port) in new[]
                  {
                      ("Orleans:SiloPort", Orleans.SiloPort), ("Orleans:GatewayPort", Orleans.GatewayPort), ("Http:Port", Http.Port),
@@ -68,7 +74,23 @@ public sealed class CertFleetOptions : IValidatableObject
 
 public sealed class RedisSettings
 {
+    /// <summary>A StackExchange.Redis connection string: host:port entries and options, comma-separated.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>Why <see cref="ConnectionString"/> cannot be used, or null; checked at start, not when Redis is first needed.</summary>
+    public string? ConnectionStringProblem()
+    {
+        try
+        {
+            return StackExchange.Redis.ConfigurationOptions.Parse(ConnectionString ?? "").EndPoints.Count == 0
+                ? $"names no host:port (got \"{ConnectionString}\")"
+                : null;
+        }
+        catch (ArgumentException ex)
+        {
+            return $"is not a Redis connection string: {ex.Message}";
+        }
+    }
 }
 
 public sealed class OrleansSettings

@@ -1,3 +1,7 @@
+using System.Net;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
 namespace CertFleet.Silo;
 
 /// <summary>Where grain state, reminders and cluster membership live, chosen by CertFleet:Storage.</summary>
@@ -6,8 +10,13 @@ public static class SiloStorage
     /// <summary>Storage provider name used by every grain's [PersistentState].</summary>
     public const string GrainStorage = "certfleet";
 
+    /// <summary>The pod's IP from the downward API; silos advertise it to each other in production.</summary>
+    public const string PodIpVariable = "POD_IP";
+
     public static void Configure(ISiloBuilder silo, CertFleetOptions settings)
     {
+        // Plain JSON without CLR type names: renaming or moving a state type never makes stored state unreadable.
+        silo.UseSystemTextJsonGrainStorageSerializer();
         switch (settings.Storage)
         {
             case "memory":
@@ -16,9 +25,35 @@ public static class SiloStorage
                     .AddMemoryGrainStorage(GrainStorage)
                     .UseInMemoryReminderService();
                 break;
+            case "redis":
+                var podIp = Environment.GetEnvironmentVariable(PodIpVariable);
+                var connectionString = settings.Redis.ConnectionString!;
+                silo.Configure<ClusterOptions>(o =>
+                    {
+                        o.ClusterId = settings.Orleans.ClusterId;
+                        o.ServiceId = settings.Orleans.ServiceId;
+                    })
+                    // Without POD_IP (a developer machine, tests) silos find each other on loopback only.
+                    .ConfigureEndpoints(AdvertisedAddress(podIp), settings.Orleans.SiloPort, settings.Orleans.GatewayPort,
+                        listenOnAnyHostAddress: !string.IsNullOrWhiteSpace(podIp))
+                    // Each provider owns its multiplexer, so each gets its own parsed options.
+                    .UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(connectionString))
+                    .AddRedisGrainStorage(GrainStorage, o => o.ConfigurationOptions = ConfigurationOptions.Parse(connectionString))
+                    .UseRedisReminderService(o => o.ConfigurationOptions = ConfigurationOptions.Parse(connectionString));
+                break;
             default:
                 throw new InvalidOperationException(
-                    $"CertFleet:Storage \"{settings.Storage}\" is not available in this build; use \"memory\"");
+                    $"{CertFleetOptions.Section}:Storage must be \"memory\" or \"redis\" (got \"{settings.Storage}\")");
         }
+    }
+
+    /// <summary>The address other silos and clients reach this silo at: POD_IP when set, else loopback.</summary>
+    public static IPAddress AdvertisedAddress(string? podIp)
+    {
+        if (string.IsNullOrWhiteSpace(podIp))
+            return IPAddress.Loopback;
+        return IPAddress.TryParse(podIp, out var address)
+            ? address
+            : throw new InvalidOperationException($"{PodIpVariable} must be the pod's IP address (got \"{podIp}\")");
     }
 }

@@ -19,6 +19,19 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
 
     public async Task<IDns01Provider> CreateAsync(AcmeIssuerContext issuer, AcmeDns01Solver solver, CancellationToken ct = default)
     {
+        try
+        {
+            return await BuildAsync(issuer, solver, ct);
+        }
+        catch (ArgumentException ex)
+        {
+            // The providers check their settings on construction; the message names the solver field.
+            throw new Dns01ProviderException(ex.Message, ex);
+        }
+    }
+
+    private async Task<IDns01Provider> BuildAsync(AcmeIssuerContext issuer, AcmeDns01Solver solver, CancellationToken ct)
+    {
         var secretNamespace = issuer.IssuerKind == "ClusterIssuer" ? options.Value.ClusterResourceNamespace : issuer.Issuer.Namespace;
         async Task<string> SecretValueAsync(SecretKeySelector? selector, string field, string defaultKey)
         {
@@ -41,6 +54,20 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
                 TsigAlgorithm = rfc2136.TsigAlgorithm,
                 Protocol = rfc2136.Protocol,
             });
+
+        if (solver.Cloudflare is { } cloudflare)
+            return cloudflare.ApiTokenSecretRef is not null
+                ? new CloudflareProvider(new CloudflareSettings
+                {
+                    ApiToken = await SecretValueAsync(cloudflare.ApiTokenSecretRef, "cloudflare.apiTokenSecretRef", "api-token"),
+                    BaseUrl = options.Value.CloudflareApiUrl ?? CloudflareSettings.DefaultBaseUrl,
+                })
+                : new CloudflareProvider(new CloudflareSettings
+                {
+                    Email = cloudflare.Email,
+                    ApiKey = await SecretValueAsync(cloudflare.ApiKeySecretRef, "cloudflare.apiKeySecretRef", "api-key"),
+                    BaseUrl = options.Value.CloudflareApiUrl ?? CloudflareSettings.DefaultBaseUrl,
+                });
 
         if (solver.Route53 is { } route53)
         {

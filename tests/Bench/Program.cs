@@ -40,6 +40,8 @@ var http01Settings = new Dictionary<string, string>
     ["CertFleet__Http01__SolverPort"] = solverPort.ToString(CultureInfo.InvariantCulture),
     ["CertFleet__Http01__SelfCheckPort"] = solverPort.ToString(CultureInfo.InvariantCulture),
     ["CertFleet__Http01__Nameservers__0"] = $"127.0.0.1:{pebble.ChallengeServer.DnsPort}",
+    // the CAA preflight asks the same DNS that Pebble uses
+    ["CertFleet__Dns01__RecursiveNameservers__0"] = $"127.0.0.1:{pebble.ChallengeServer.DnsPort}",
 };
 using var silo = StartSilo(root, configuration, environment, http01Settings, Path.Combine(work, "silo.log"));
 var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(api.KubeconfigPath));

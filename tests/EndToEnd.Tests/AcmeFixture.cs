@@ -53,10 +53,39 @@ public abstract class PebbleControllerFixture : ControllerFixture
         """ + string.Concat(acmeFields.Select(f => "\n    " + f));
 }
 
-/// <summary>Pebble as plain as it gets, except one blocked name for the failure path.</summary>
+/// <summary>
+/// Pebble as plain as it gets, except one blocked name for the failure path, plus a Cloudflare API fake whose TXT
+/// records are published through challtestsrv's DNS, where Pebble looks for them.
+/// </summary>
 public sealed class AcmeFixture : PebbleControllerFixture
 {
     public const string BlockedName = "blocked.example";
+    public const string CloudflareToken = "guide-api-token";
+
+    public CloudflareFakeApi Cloudflare { get; private set; } = null!;
+
+    protected override async Task BeforeSiloAsync()
+    {
+        await base.BeforeSiloAsync();
+        Cloudflare = await CloudflareFakeApi.StartWithTokenAsync(CloudflareToken);
+        Cloudflare.RecordsChanged = async (name, values) =>
+        {
+            await Pebble.ChallengeServer.ClearTxtAsync(name + ".");
+            foreach (var value in values)
+                await Pebble.ChallengeServer.SetTxtAsync(name + ".", value);
+        };
+    }
+
+    protected override IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>(base.SiloSettings)
+    {
+        ["CertFleet__Dns01__CloudflareApiUrl"] = Cloudflare.BaseUrl,
+    };
+
+    protected override async ValueTask DisposeExtrasAsync()
+    {
+        await Cloudflare.DisposeAsync(); // throws if the controller made any request outside Cloudflare's documented API
+        await base.DisposeExtrasAsync();
+    }
 
     protected override PebbleOptions Options => new()
     {

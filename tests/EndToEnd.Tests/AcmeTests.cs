@@ -55,16 +55,21 @@ public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
         Assert.Equal("", (await cluster.MustAsync("-n", ns, "get", "ingress", "-l", "acme.cert-manager.io/http01-solver=true", "-o", "name")).Trim());
     }
 
-    [Fact]
-    public async Task TheGuidesLetsEncryptClusterIssuerIssuesWhenPointedAtPebble()
+    /// <summary>Applies a seed manifest with its Let's Encrypt server replaced by this Pebble.</summary>
+    private async Task ApplySeedPointedAtPebbleAsync(string file)
     {
-        var seed = await File.ReadAllTextAsync(Path.Combine(Processes.RepositoryRoot, "..", "shared", "examples", "seed", "01-clusterissuer-letsencrypt-prod.yaml"));
+        var seed = await File.ReadAllTextAsync(Path.Combine(Processes.RepositoryRoot, "..", "shared", "examples", "seed", file));
         var caBundle = Convert.ToBase64String(Encoding.UTF8.GetBytes(cluster.Pebble.ListenerCaPem));
         var pointed = seed.Replace("server: https://acme-v02.api.letsencrypt.org/directory",
             $"server: {cluster.Pebble.DirectoryUrl}\n    caBundle: {caBundle}", StringComparison.Ordinal);
-        Assert.NotEqual(seed, pointed);
         var applied = await cluster.ApplyAsync(pointed);
         Assert.True(applied.ExitCode == 0, applied.Error);
+    }
+
+    [Fact]
+    public async Task TheGuidesLetsEncryptClusterIssuerIssuesWhenPointedAtPebble()
+    {
+        await ApplySeedPointedAtPebbleAsync("01-clusterissuer-letsencrypt-prod.yaml");
         await WaitAsync("clusterissuer", "", "letsencrypt-prod", "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
 
         var ns = await cluster.NamespaceAsync();
@@ -177,5 +182,37 @@ public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
         Assert.Contains("nothing was ordered", message);
         Assert.Equal("errored|", (await cluster.MustAsync("-n", ns, "get", "orders", "-o", "jsonpath={.items[0].status.state}|{.items[0].status.url}")).Trim());
         Assert.Contains("CAA", await cluster.MustAsync("-n", ns, "describe", "orders"));
+    }
+
+    [Fact]
+    public async Task TheGuidesWildcardAndApexIssueThroughItsCloudflareSolver()
+    {
+        // seed 01: one issuer with HTTP-01 and Cloudflare DNS-01 solvers; its token Secret as the guide's user would make it
+        await ApplySeedPointedAtPebbleAsync("01-clusterissuer-letsencrypt-prod.yaml");
+        await cluster.ApplyAsync($$"""
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: cloudflare-token, namespace: cert-manager}
+            stringData: {api-token: {{AcmeFixture.CloudflareToken}}}
+            """);
+        cluster.Cloudflare.AddZone("sumguy.com");
+        await WaitAsync("clusterissuer", "", "letsencrypt-prod", "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+
+        // seed 02: *.sumguy.com and sumguy.com with dnsPolicy dns01, so both names go through Cloudflare
+        var seed = Path.Combine(Processes.RepositoryRoot, "..", "shared", "examples", "seed", "02-certificate-wildcard.yaml");
+        var applied = await cluster.KubectlAsync("apply", "-f", seed);
+        Assert.True(applied.ExitCode == 0, applied.Error);
+        await WaitAsync("certificate", "default", "sumguy-wildcard", "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+        await AssertChainsToPebbleRootAsync("default", "sumguy-wildcard-tls", 0, "*.sumguy.com", "sumguy.com");
+
+        var challenges = (await cluster.MustAsync("-n", "default", "get", "challenges", "-o",
+            "jsonpath={range .items[*]}{.spec.type} {.spec.dnsName} {.spec.wildcard} {.status.state}{\"\\n\"}{end}")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["DNS-01 sumguy.com false valid", "DNS-01 sumguy.com true valid"], challenges.Order());
+        // both values were on one name at once, and clean-up removed exactly ours
+        var requests = cluster.Cloudflare.Requests.ToList();
+        Assert.Equal(2, requests.Count(r => r.StartsWith("POST ", StringComparison.Ordinal)));
+        Assert.Equal(2, requests.Count(r => r.StartsWith("DELETE ", StringComparison.Ordinal)));
+        Assert.Empty(cluster.Cloudflare.Records);
+        Assert.Empty(cluster.Cloudflare.Violations);
     }
 }

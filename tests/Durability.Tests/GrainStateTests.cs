@@ -1,0 +1,63 @@
+using CertFleet.Grains.Tests;
+using CertFleet.Interfaces.Grains;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CertFleet.Durability.Tests;
+
+/// <summary>State and reminders written through the Redis providers outlive the silo that wrote them.</summary>
+public sealed class GrainStateTests
+{
+    [Fact]
+    public async Task GrainState_SurvivesASiloStopAndStart()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var settings = TestSilo.RedisSettings(redis, "state");
+        await using (var silo = await TestSilo.StartAsync(settings, new FakeCluster()))
+        {
+            Assert.Equal("first", await silo.Grains.GetGrain<ISecretClaimGrain>("c/ns/tls").ClaimAsync("first"));
+            await silo.Grains.GetGrain<IHttp01TokenGrain>("token-kept").PresentAsync("token-kept.thumbprint");
+            var cleaned = silo.Grains.GetGrain<IHttp01TokenGrain>("token-cleaned");
+            await cleaned.PresentAsync("token-cleaned.thumbprint");
+            await cleaned.CleanUpAsync();
+        }
+
+        // Plain JSON: property names, no CLR type names.
+        var stored = await RedisKeys.StateAsync(redis, "state", "secretclaim/c/ns/tls", "secretclaim");
+        Assert.NotNull(stored);
+        Assert.Equal("first", stored["Owner"]?.GetValue<string>());
+        Assert.DoesNotContain("$type", stored.ToJsonString(), StringComparison.Ordinal);
+
+        await using (var silo = await TestSilo.StartAsync(settings, new FakeCluster()))
+        {
+            // The claim is read back: the second Certificate waits behind the first.
+            Assert.Equal("first", await silo.Grains.GetGrain<ISecretClaimGrain>("c/ns/tls").ClaimAsync("second"));
+            Assert.Equal("token-kept.thumbprint", await silo.Grains.GetGrain<IHttp01TokenGrain>("token-kept").GetAsync());
+            Assert.Null(await silo.Grains.GetGrain<IHttp01TokenGrain>("token-cleaned").GetAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Reminder_IsStoredInRedis_AndStillListedAfterASiloStopAndStart()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var settings = TestSilo.RedisSettings(redis, "reminders");
+        const string issuerKey = "c/ns/ca";
+        await using (var silo = await TestSilo.StartAsync(settings, new FakeCluster()))
+        {
+            await silo.Grains.GetGrain<IIssuerGrain>(issuerKey).SyncAsync(TestObjects.CaIssuerWithMissingSecret("ns", "ca"));
+            var rows = await silo.Services.GetRequiredService<IReminderTable>().ReadRows(TestObjects.IssuerGrainId(issuerKey));
+            var recheck = Assert.Single(rows.Reminders);
+            Assert.Equal(("recheck", TimeSpan.FromMinutes(1)), (recheck.ReminderName, recheck.Period));
+        }
+
+        var stored = Assert.Single(await RedisKeys.RemindersAsync(redis, "reminders"));
+        Assert.Equal(["issuer/" + issuerKey, "recheck"], stored.Skip(1).Take(2).Select(v => v!.GetValue<string>()));
+
+        await using (var silo = await TestSilo.StartAsync(settings, new FakeCluster()))
+        {
+            var rows = await silo.Services.GetRequiredService<IReminderTable>().ReadRows(TestObjects.IssuerGrainId(issuerKey));
+            var recheck = Assert.Single(rows.Reminders);
+            Assert.Equal(("recheck", TimeSpan.FromMinutes(1)), (recheck.ReminderName, recheck.Period));
+        }
+    }
+}

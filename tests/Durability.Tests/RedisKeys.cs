@@ -1,0 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using StackExchange.Redis;
+
+namespace CertFleet.Durability.Tests;
+
+/// <summary>Reads what the Orleans Redis providers wrote, by their documented key layout.</summary>
+public static class RedisKeys
+{
+    /// <summary>Orleans' SiloStatus.Active as the clustering provider stores it.</summary>
+    public const int ActiveStatus = 3;
+
+    /// <summary>One row of the membership hash <c>{ServiceId}/members/{ClusterId}</c>.</summary>
+    public sealed record Member(string Address, int Status, int ProxyPort, int SuspectCount);
+
+    public static async Task<IReadOnlyList<Member>> MembersAsync(RedisServer redis, string serviceId, string clusterId)
+    {
+        var fields = await redis.QueryAsync((_, db) => db.HashGetAllAsync($"{serviceId}/members/{clusterId}"));
+        return fields.Where(f => f.Name != "Version").Select(f =>
+        {
+            var row = JsonNode.Parse(f.Value.ToString())!;
+            return new Member(row["SiloAddress"]!["SiloAddress"]!.GetValue<string>(), row["Status"]!.GetValue<int>(),
+                row["ProxyPort"]!.GetValue<int>(), row["SuspectTimes"]!.AsArray().Count);
+        }).ToList();
+    }
+
+    /// <summary>The JSON a grain's state is stored as (hash field "data" of <c>{ServiceId}/state/{grainId}/{stateName}</c>).</summary>
+    public static async Task<JsonObject?> StateAsync(RedisServer redis, string serviceId, string grainId, string stateName)
+    {
+        var data = await redis.QueryAsync((_, db) => db.HashGetAsync($"{serviceId}/state/{grainId}/{stateName}", "data"));
+        return data.IsNull ? null : JsonNode.Parse(data.ToString())!.AsObject();
+    }
+
+    /// <summary>Reminder rows as stored in the sorted set <c>{ServiceId}/reminders</c>: a JSON array per reminder.</summary>
+    public static async Task<IReadOnlyList<JsonArray>> RemindersAsync(RedisServer redis, string serviceId)
+    {
+        var rows = await redis.QueryAsync((_, db) => db.SortedSetRangeByRankAsync($"{serviceId}/reminders"));
+        return rows.Select(row => JsonSerializer.Deserialize<JsonArray>($"[{row}]")!).ToList();
+    }
+}

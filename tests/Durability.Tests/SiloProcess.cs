@@ -1,0 +1,63 @@
+using System.Globalization;
+using CertFleet.TestSupport;
+
+namespace CertFleet.Durability.Tests;
+
+/// <summary>The real certfleet-silo executable, configured only through CertFleet__ environment variables as in a pod.</summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly ChildProcess _process;
+    private readonly int _httpPort;
+
+    private SiloProcess(ChildProcess process, int siloPort, int gatewayPort, int httpPort)
+    {
+        _process = process;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+        _httpPort = httpPort;
+    }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public string Output => _process.Output;
+
+    public static SiloProcess Start(string kubeconfig, RedisServer redis, string serviceId)
+    {
+        var ports = LoopbackPorts.Allocate(4);
+        string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
+        var process = ChildProcess.Start("dotnet", [RepositoryPaths.SiloDll], new Dictionary<string, string>
+        {
+            ["KUBECONFIG"] = kubeconfig,
+            // Unset: the silo must advertise loopback, as on a developer machine.
+            ["POD_IP"] = "",
+            ["CertFleet__Storage"] = "redis",
+            ["CertFleet__Redis__ConnectionString"] = redis.ConnectionString,
+            ["CertFleet__Orleans__ServiceId"] = serviceId,
+            ["CertFleet__Orleans__ClusterId"] = serviceId,
+            ["CertFleet__Orleans__SiloPort"] = Text(ports[0]),
+            ["CertFleet__Orleans__GatewayPort"] = Text(ports[1]),
+            ["CertFleet__Http__Port"] = Text(ports[2]),
+            ["CertFleet__Http01__SolverPort"] = Text(ports[3]),
+        });
+        return new SiloProcess(process, ports[0], ports[1], ports[2]);
+    }
+
+    public async Task<bool> IsReadyAsync()
+    {
+        if (_process.HasExited)
+            throw new InvalidOperationException($"the silo on port {SiloPort} exited:\n{Output}");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            return (await http.GetAsync($"http://127.0.0.1:{_httpPort}/health/ready")).IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+}

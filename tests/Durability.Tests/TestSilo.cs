@@ -1,0 +1,63 @@
+using CertFleet.Grains.Tests;
+using CertFleet.Interfaces.Ports;
+using CertFleet.Silo;
+using CertFleet.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace CertFleet.Durability.Tests;
+
+/// <summary>
+/// One silo in this process, configured by the Silo's own <see cref="SiloStorage.Configure"/>: real TCP endpoints on
+/// loopback and whatever storage the settings choose. The Kubernetes ports are a <see cref="FakeCluster"/>.
+/// </summary>
+public sealed class TestSilo : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private TestSilo(IHost host) => _host = host;
+
+    public IServiceProvider Services => _host.Services;
+
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>Redis settings for one test: its own service and cluster id, so tests never see each other's keys.</summary>
+    public static CertFleetOptions RedisSettings(RedisServer redis, string serviceId) => new()
+    {
+        Storage = "redis",
+        Redis = { ConnectionString = redis.ConnectionString },
+        Orleans = { ServiceId = serviceId, ClusterId = serviceId },
+    };
+
+    /// <summary>Builds the silo's host without starting it, to look at what its configuration registered.</summary>
+    public static IHost Build(CertFleetOptions settings, FakeCluster cluster)
+    {
+        var ports = LoopbackPorts.Allocate(2);
+        settings.Orleans.SiloPort = ports[0];
+        settings.Orleans.GatewayPort = ports[1];
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleans(silo =>
+        {
+            SiloStorage.Configure(silo, settings);
+            silo.Services.AddSingleton<IClusterWriter>(cluster);
+            silo.Services.AddSingleton<IClusterReader>(cluster);
+        });
+        return builder.Build();
+    }
+
+    /// <summary>Starts a silo on fresh ports.</summary>
+    public static async Task<TestSilo> StartAsync(CertFleetOptions settings, FakeCluster cluster)
+    {
+        var host = Build(settings, cluster);
+        await host.StartAsync();
+        return new TestSilo(host);
+    }
+
+    /// <summary>Stops the silo as a rolling update would: it leaves the cluster and its activations are gone.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _host.StopAsync(timeout.Token);
+        _host.Dispose();
+    }
+}
