@@ -38,6 +38,9 @@ public sealed class CertificateGrain(
     /// <summary>The next private key between issuance steps; memory only, never persisted.</summary>
     private PrivateKey? _nextKey;
     private int _retryAttempt;
+    /// <summary>The generation whose wildcard coverage this activation already warned about.</summary>
+    private long? _coverageWarnedGeneration;
+    private const string WildcardApexEventReason = "WildcardMissesApex";
     /// <summary>Status bodies this activation wrote recently: their watch echoes are not external changes.</summary>
     private readonly Queue<string> _recentStatusWrites = new();
 
@@ -170,6 +173,12 @@ public sealed class CertificateGrain(
             await BlockAsync(CertFleetReasons.InvalidSpec, $"The Certificate spec is invalid: {string.Join("; ", invalid)}", EventReasons.BadConfig);
             await ScheduleIdleAsync(null);
             return;
+        }
+
+        if (WildcardCoverage.Note(spec) is { } coverage && _coverageWarnedGeneration != Object.Metadata.Generation)
+        {
+            RecordEvent(EventRecord.Warning, WildcardApexEventReason, coverage);
+            _coverageWarnedGeneration = Object.Metadata.Generation;
         }
 
         var owner = await GrainFactory.GetGrain<ISecretClaimGrain>(_key.WithName(spec.SecretName).ToGrainKey()).ClaimAsync(Name);
@@ -601,7 +610,10 @@ public sealed class CertificateGrain(
         ConditionList.Find(Object.Status?.Conditions, ConditionTypes.Issuing) is { Status: ConditionStatus.True, Reason: CertificateReasons.ManuallyTriggered };
 
     private Condition ReadyCondition(PolicyViolation? notReady) => notReady is null
-        ? Condition(ConditionTypes.Ready, ConditionStatus.True, CertificateReasons.Ready, "Certificate is up to date and has not expired")
+        ? Condition(ConditionTypes.Ready, ConditionStatus.True, CertificateReasons.Ready,
+            WildcardCoverage.Note(Object.Spec) is { } note
+                ? $"Certificate is up to date and has not expired; note: {note}"
+                : "Certificate is up to date and has not expired")
         : Condition(ConditionTypes.Ready, ConditionStatus.False, notReady.Reason, notReady.Message);
 
     private Condition IssuingCondition(string reason, string message) =>

@@ -19,10 +19,11 @@ public sealed class CaaLookup(IReadOnlyList<string> nameservers, TimeSpan queryT
             throw new CaaLookupException($"\"{domain}\" is not a DNS name");
         for (var current = name; current.LabelCount > 0; current = current.GetParentName())
         {
+            var shown = current.ToString().TrimEnd('.');
             var answer = await QueryAsync(current, ct)
-                         ?? throw new CaaLookupException($"CAA lookup for {current} got no answer; the CA would refuse to issue");
+                         ?? throw new CaaLookupException($"CAA lookup for {shown} got no answer; the CA would refuse to issue");
             if (answer.ReturnCode is not ReturnCode.NoError and not ReturnCode.NxDomain)
-                throw new CaaLookupException($"CAA lookup for {current} failed with {answer.ReturnCode}; the CA would refuse to issue");
+                throw new CaaLookupException($"CAA lookup for {shown} failed with {RcodeName(answer.ReturnCode)}; the CA would refuse to issue");
             var records = answer.AnswerRecords.OfType<CAARecord>()
                 .Select(r => new CaaRecordData(current.ToString().TrimEnd('.'), r.Flags, r.Tag, r.Value)).ToList();
             if (records.Count > 0)
@@ -30,6 +31,16 @@ public sealed class CaaLookup(IReadOnlyList<string> nameservers, TimeSpan queryT
         }
         return [];
     }
+
+    /// <summary>The names DNS operators know from dig.</summary>
+    private static string RcodeName(ReturnCode code) => code switch
+    {
+        ReturnCode.ServerFailure => "SERVFAIL",
+        ReturnCode.Refused => "REFUSED",
+        ReturnCode.NotImplemented => "NOTIMP",
+        ReturnCode.FormatError => "FORMERR",
+        _ => code.ToString(),
+    };
 
     private async Task<DnsMessage?> QueryAsync(DomainName name, CancellationToken ct)
     {

@@ -215,4 +215,20 @@ public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
         Assert.Empty(cluster.Cloudflare.Records);
         Assert.Empty(cluster.Cloudflare.Violations);
     }
+
+    [Fact]
+    public async Task ACaaLookupThatFailsIsAnErrorNotPermission()
+    {
+        var ns = await cluster.NamespaceAsync();
+        var issuer = $"pebble-{ns}";
+        await cluster.ApplyAsync(cluster.ClusterIssuer(issuer));
+        await WaitAsync("clusterissuer", "", issuer, "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+        await cluster.Pebble.ChallengeServer.SetServfailAsync($"broken.{ns}.example");
+        await CertificateAsync(ns, "servfail", issuer, $"broken.{ns}.example");
+
+        await WaitAsync("certificate", ns, "servfail", "{.status.conditions[?(@.type==\"Issuing\")].status}", "False");
+        var message = await Field("certificate", ns, "servfail", "{.status.conditions[?(@.type==\"Issuing\")].message}");
+        Assert.True(message.Contains($"CAA lookup for broken.{ns}.example failed with SERVFAIL; the CA would refuse to issue", StringComparison.Ordinal), message);
+        Assert.Equal("errored|", (await cluster.MustAsync("-n", ns, "get", "orders", "-o", "jsonpath={.items[0].status.state}|{.items[0].status.url}")).Trim());
+    }
 }

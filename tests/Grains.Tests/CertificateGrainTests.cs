@@ -212,6 +212,19 @@ public sealed class CertificateGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AWildcardWithoutItsApexIsIssuedWithAWarning()
+    {
+        var ns = NewNamespace();
+        await WithSelfSignedIssuerAsync();
+        await Grain(ns, "wild").SyncAsync(Certificate(ns, "wild", s => s.DnsNames = ["*.shop.example.test", "*.api.example.test", "api.example.test"]));
+        var ready = await ReadyAsync(ns, "wild", CertificateReasons.Ready);
+        Assert.Equal("Certificate is up to date and has not expired; note: *.shop.example.test does not cover shop.example.test; " +
+                     "add shop.example.test to spec.dnsNames if clients use it", ready!.Message);
+        await Eventually(() => Task.FromResult(Cluster.Events.Count(e => e.Object == Key(ns, "wild") && e.Reason == "WildcardMissesApex")),
+            n => n == 1, "one wildcard coverage warning");
+    }
+
+    [Fact]
     public async Task DeletedSecretIsReissuedAsDoesNotExist()
     {
         var ns = NewNamespace();

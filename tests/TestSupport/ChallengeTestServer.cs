@@ -76,6 +76,13 @@ public sealed class ChallengeTestServer : IDisposable
     public Task ClearCaaAsync(string host, CancellationToken ct = default) =>
         PostAsync("clear-caa", new { host = Fqdn(host) }, ct);
 
+    /// <summary>Every query for <paramref name="host"/> is answered SERVFAIL (as a broken DNSSEC zone would be).</summary>
+    public Task SetServfailAsync(string host, CancellationToken ct = default) =>
+        PostAsync("set-servfail", new { host = Fqdn(host) }, ct);
+
+    public Task ClearServfailAsync(string host, CancellationToken ct = default) =>
+        PostAsync("clear-servfail", new { host = Fqdn(host) }, ct);
+
     public Task SetCnameAsync(string host, string target, CancellationToken ct = default) =>
         PostAsync("set-cname", new { host = Fqdn(host), target = Fqdn(target) }, ct);
 
