@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using CertFleet.Providers.Dns01;
 
+using CertFleet.TestSupport;
+
 namespace CertFleet.Dns01.Tests;
 
 public sealed class Rfc2136ProviderTests(Rfc2136BindServer bind) : IClassFixture<Rfc2136BindServer>

@@ -111,6 +111,32 @@ public sealed class HardAcmeFixture : PebbleControllerFixture
     };
 }
 
+/// <summary>Pebble validating DNS-01 against a real BIND that CertFleet updates over RFC 2136 with TSIG.</summary>
+public sealed class Rfc2136AcmeFixture : PebbleControllerFixture
+{
+    public Rfc2136BindServer Bind { get; } = new();
+
+    protected override PebbleOptions Options => new() { HttpChallengePort = SolverPort, DnsServer = Bind.Nameserver };
+
+    protected override async Task BeforeSiloAsync()
+    {
+        await Bind.InitializeAsync();
+        await base.BeforeSiloAsync();
+    }
+
+    protected override async ValueTask DisposeExtrasAsync()
+    {
+        await base.DisposeExtrasAsync();
+        await Bind.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class Rfc2136AcmeCollection : ICollectionFixture<Rfc2136AcmeFixture>
+{
+    public const string Name = "acme-rfc2136";
+}
+
 [CollectionDefinition(Name)]
 public sealed class AcmeCollection : ICollectionFixture<AcmeFixture>
 {

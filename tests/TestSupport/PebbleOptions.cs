@@ -41,4 +41,7 @@ public sealed record PebbleOptions
 
     /// <summary>certificateValidityPeriod (Pebble: 5 years).</summary>
     public TimeSpan? CertificateValidity { get; init; }
+
+    /// <summary>-dnsserver: the DNS server Pebble resolves and validates DNS-01 with ("ip:port"); null: challtestsrv's.</summary>
+    public string? DnsServer { get; init; }
 }

@@ -82,7 +82,7 @@ public sealed class PebbleServer : IAsyncDisposable
             await File.WriteAllTextAsync(configPath, ConfigJson(options, acmePort, managementPort, certificatePath, keyPath,
                 options.HttpChallengePort ?? http01Port, options.TlsChallengePort ?? tlsAlpn01Port), ct).ConfigureAwait(false);
 
-            List<string> arguments = ["-config", configPath, "-dnsserver", $"127.0.0.1:{dnsPort}"];
+            List<string> arguments = ["-config", configPath, "-dnsserver", options.DnsServer ?? $"127.0.0.1:{dnsPort}"];
             if (options.Strict)
             {
                 arguments.Add("-strict");

@@ -4,7 +4,9 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace CertFleet.Dns01.Tests;
+using Xunit;
+
+namespace CertFleet.TestSupport;
 
 /// <summary>
 /// A real BIND (named) on a free loopback port, authoritative for two zones that accept TSIG-signed TXT updates:
