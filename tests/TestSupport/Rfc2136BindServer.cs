@@ -58,6 +58,8 @@ public sealed class Rfc2136BindServer : IAsyncLifetime
                 @   IN SOA ns1.{zone}. hostmaster.{zone}. 1 3600 600 86400 60
                 @   IN NS  ns1.{zone}.
                 ns1 IN A   127.0.0.1
+                ; delegation of a challenge name, for cnameStrategy Follow
+                _acme-challenge.alias IN CNAME _acme-challenge.target.{zone}.
                 """);
 
         var start = new ProcessStartInfo(Named) { RedirectStandardOutput = true, RedirectStandardError = true };
