@@ -35,7 +35,8 @@ public sealed class ChallengeGrain(
     private static readonly TimeSpan MinDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan SelfCheckPeriod = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan ProviderRetryDelay = TimeSpan.FromSeconds(30);
+    /// <summary>First retry after a DNS provider error; later ones back off towards a minute.</summary>
+    private static readonly TimeSpan ProviderRetryDelay = TimeSpan.FromSeconds(5);
 
     private ObjectKey _key = null!;
     private IGrainTimer? _timer;

@@ -30,11 +30,6 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 
 builder.UseOrleans(silo =>
 {
-    silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
-    {
-        o.ClusterId = settings.Orleans.ClusterId;
-        o.ServiceId = settings.Orleans.ServiceId;
-    });
     SiloStorage.Configure(silo, settings);
     silo.AddActivityPropagation();
 });

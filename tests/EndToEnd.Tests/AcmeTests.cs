@@ -231,4 +231,30 @@ public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
         Assert.True(message.Contains($"CAA lookup for broken.{ns}.example failed with SERVFAIL; the CA would refuse to issue", StringComparison.Ordinal), message);
         Assert.Equal("errored|", (await cluster.MustAsync("-n", ns, "get", "orders", "-o", "jsonpath={.items[0].status.state}|{.items[0].status.url}")).Trim());
     }
+
+    [Fact]
+    public async Task ADnsProviderErrorIsShownOnTheChallengeAndRetried()
+    {
+        await ApplySeedPointedAtPebbleAsync("01-clusterissuer-letsencrypt-prod.yaml");
+        await cluster.ApplyAsync($$"""
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: cloudflare-token, namespace: cert-manager}
+            stringData: {api-token: {{AcmeFixture.CloudflareToken}}}
+            """);
+        await WaitAsync("clusterissuer", "", "letsencrypt-prod", "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+        var ns = await cluster.NamespaceAsync();
+        var zone = $"{ns}.sumguy.dev";
+        cluster.Cloudflare.AddZone(zone);
+        cluster.Cloudflare.FailNextCreates(2, 500, 1000, "Internal Server Error");
+        await CertificateAsync(ns, "flaky", "letsencrypt-prod", $"www.{zone}", "\n  dnsPolicy: dns01");
+
+        await WaitAsync("certificate", ns, "flaky", "{.status.conditions[?(@.type==\"Ready\")].status}", "True", seconds: 120);
+        var challenge = (await cluster.MustAsync("-n", ns, "get", "challenges", "-o", "jsonpath={.items[0].metadata.name}")).Trim();
+        var described = await cluster.MustAsync("-n", ns, "describe", "challenge", challenge);
+        Assert.Contains("PresentError", described);
+        Assert.Contains("Error presenting challenge:", described);
+        Assert.Contains("Internal Server Error", described);
+        Assert.Contains("DomainVerified", described);
+    }
 }

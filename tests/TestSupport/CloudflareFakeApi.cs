@@ -46,6 +46,16 @@ public sealed class CloudflareFakeApi : IAsyncDisposable
 
     public ConcurrentQueue<string> Violations { get; } = new();
 
+    private int _failingCreates;
+    private (int Status, int Code, string Message) _createFailure;
+
+    /// <summary>The next <paramref name="count"/> record creations fail with Cloudflare's error envelope.</summary>
+    public void FailNextCreates(int count, int status, int code, string message)
+    {
+        _createFailure = (status, code, message);
+        Interlocked.Exchange(ref _failingCreates, count);
+    }
+
     /// <summary>Called after a record is created or deleted, with the record name and the contents now held under it.</summary>
     public Func<string, IReadOnlyList<string>, Task>? RecordsChanged { get; set; }
 
@@ -172,6 +182,8 @@ public sealed class CloudflareFakeApi : IAsyncDisposable
             return zoneProblem;
         if (request.QueryString.HasValue)
             return Violation(request, "create takes no query");
+        if (Interlocked.Decrement(ref _failingCreates) >= 0)
+            return Failure(_createFailure.Status, _createFailure.Code, _createFailure.Message);
         if (request.ContentType?.Split(';')[0].Trim() != "application/json")
             return Violation(request, $"Content-Type \"{request.ContentType}\" is not application/json");
         JsonObject? body;
