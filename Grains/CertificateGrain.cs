@@ -34,7 +34,7 @@ public sealed class CertificateGrain(
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(5);
 
     private ObjectKey _key = null!;
-    private IGrainTimer? _reconcileTimer;
+    private StepTimer? _reconcile;
     /// <summary>The next private key between issuance steps; memory only, never persisted.</summary>
     private PrivateKey? _nextKey;
     private int _retryAttempt;
@@ -96,8 +96,7 @@ public sealed class CertificateGrain(
             await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret));
         if (await this.GetReminder(ReminderName) is { } reminder)
             await this.UnregisterReminder(reminder);
-        _reconcileTimer?.Dispose();
-        _reconcileTimer = null;
+        _reconcile?.Cancel();
         await store.ClearStateAsync();
         DeactivateOnIdle();
     }
@@ -131,18 +130,8 @@ public sealed class CertificateGrain(
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => RunReconcileAsync();
 
-    private void ScheduleReconcile(TimeSpan? delay = null)
-    {
-        _reconcileTimer?.Dispose();
-        _reconcileTimer = this.RegisterGrainTimer(static (self, _) => self.RunReconcileAsync(), this,
-            new GrainTimerCreationOptions
-            {
-                DueTime = delay ?? TimeSpan.Zero,
-                Period = Timeout.InfiniteTimeSpan,
-                Interleave = false,
-                KeepAlive = true,
-            });
-    }
+    private void ScheduleReconcile(TimeSpan? delay = null) =>
+        (_reconcile ??= new StepTimer(this, RunReconcileAsync)).Schedule(delay ?? TimeSpan.Zero);
 
     private async Task RunReconcileAsync()
     {

@@ -39,7 +39,7 @@ public sealed class ChallengeGrain(
     private static readonly TimeSpan ProviderRetryDelay = TimeSpan.FromSeconds(5);
 
     private ObjectKey _key = null!;
-    private IGrainTimer? _timer;
+    private StepTimer? _steps;
     private TimeSpan _delay = MinDelay;
 
     private ChallengeState State => store.State;
@@ -73,20 +73,14 @@ public sealed class ChallengeGrain(
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (_timer is null) Schedule(TimeSpan.Zero);
+        if (_steps?.IsScheduled != true) Schedule(TimeSpan.Zero);
         return Task.CompletedTask;
     }
 
-    private void Schedule(TimeSpan delay)
-    {
-        _timer?.Dispose();
-        _timer = this.RegisterGrainTimer(static (self, _) => self.AdvanceAsync(), this,
-            new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = false, KeepAlive = true });
-    }
+    private void Schedule(TimeSpan delay) => (_steps ??= new StepTimer(this, AdvanceAsync)).Schedule(delay);
 
     private async Task AdvanceAsync()
     {
-        _timer = null;
         if (State.Work is null || State.Phase == ChallengePhase.CleanedUp)
             return;
         try

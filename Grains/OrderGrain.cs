@@ -39,7 +39,7 @@ public sealed class OrderGrain(
     private const int MaxTransientFailures = 8;
 
     private ObjectKey _key = null!;
-    private IGrainTimer? _timer;
+    private StepTimer? _steps;
     private TimeSpan _poll = MinPoll;
     private int _transientFailures;
 
@@ -77,7 +77,7 @@ public sealed class OrderGrain(
 
     public async Task DeletedAsync()
     {
-        _timer?.Dispose();
+        _steps?.Cancel();
         if (await this.GetReminder(ReminderName) is { } reminder)
             await this.UnregisterReminder(reminder);
         await store.ClearStateAsync();
@@ -86,20 +86,14 @@ public sealed class OrderGrain(
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (_timer is null) Schedule(TimeSpan.Zero);
+        if (_steps?.IsScheduled != true) Schedule(TimeSpan.Zero);
         return Task.CompletedTask;
     }
 
-    private void Schedule(TimeSpan delay)
-    {
-        _timer?.Dispose();
-        _timer = this.RegisterGrainTimer(static (self, _) => self.AdvanceAsync(), this,
-            new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = false, KeepAlive = true });
-    }
+    private void Schedule(TimeSpan delay) => (_steps ??= new StepTimer(this, AdvanceAsync)).Schedule(delay);
 
     private async Task AdvanceAsync()
     {
-        _timer = null;
         if (State.Work is not { } work)
             return;
         if (OrderStates.IsFinal(State.State))

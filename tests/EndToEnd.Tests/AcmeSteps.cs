@@ -40,6 +40,16 @@ public abstract class AcmeSteps(PebbleControllerFixture cluster)
     }
 
 
+    /// <summary>A fresh namespace and a Ready ClusterIssuer for this fixture's Pebble.</summary>
+    protected async Task<(string Ns, string Issuer)> NamespaceWithReadyIssuerAsync()
+    {
+        var ns = await cluster.NamespaceAsync();
+        var issuer = $"pebble-{ns}";
+        await cluster.ApplyAsync(cluster.ClusterIssuer(issuer));
+        await WaitAsync("clusterissuer", "", issuer, "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+        return (ns, issuer);
+    }
+
     protected async Task<string> CertificateAsync(string ns, string name, string issuer, string dnsNames, string extra = "")
     {
         var applied = await cluster.ApplyAsync($$"""
