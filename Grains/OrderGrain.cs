@@ -42,6 +42,8 @@ public sealed class OrderGrain(
     private StepTimer? _steps;
     private TimeSpan _poll = MinPoll;
     private int _transientFailures;
+    /// <summary>Re-registration is tried once per activation, so a CA that keeps forgetting cannot loop us.</summary>
+    private bool _reRegistered;
 
     private OrderState State => store.State;
 
@@ -114,6 +116,23 @@ public sealed class OrderGrain(
         {
             logger.LogInformation("Order {Namespace}/{Name}: retrying after {Error}", _key.Namespace, _key.Name, ex.Message);
             Backoff();
+        }
+        catch (AcmeException ex) when (ex.SuggestedAction == AcmeProblemAction.ReRegister && !_reRegistered)
+        {
+            // The CA no longer knows the account (it was reset or the account purged): register again through the
+            // issuer, which keeps the key, and carry on with the new account URL.
+            _reRegistered = true;
+            logger.LogInformation("Order {Namespace}/{Name}: the ACME server does not know the account; registering it again", _key.Namespace, _key.Name);
+            var issuer = GrainFactory.GetGrain<IIssuerGrain>(work.Issuer.Issuer.ToGrainKey());
+            await issuer.ReconcileAsync();
+            if (await issuer.GetAcmeContextAsync() is { } context)
+            {
+                State.Work = work with { Issuer = context };
+                await store.WriteStateAsync();
+                Schedule(TimeSpan.Zero);
+                return;
+            }
+            await FinishAsync(OrderStates.Errored, $"{ex.Message}; registering the account again failed, see the {work.Issuer.IssuerKind}'s status");
         }
         catch (AcmeException ex)
         {

@@ -245,4 +245,20 @@ public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
         Assert.Contains("Internal Server Error", described);
         Assert.Contains("DomainVerified", described);
     }
+
+    [Fact]
+    public async Task AnAccountTheCaForgotIsRegisteredAgainAndIssuanceGoesOn()
+    {
+        var (ns, issuer) = await NamespaceWithReadyIssuerAsync();
+        var before = await Field("clusterissuer", "", issuer, "{.status.acme.uri}");
+        // Pebble keeps everything in memory: after a restart it answers the old account with accountDoesNotExist.
+        await cluster.Pebble.RestartPebbleAsync();
+        await CertificateAsync(ns, "after-reset", issuer, $"reset.{ns}.example");
+
+        await WaitAsync("certificate", ns, "after-reset", "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+        await AssertChainsToPebbleRootAsync(ns, "after-reset-tls", 0, $"reset.{ns}.example");
+        Assert.Equal("ACMEAccountRegistered", await Field("clusterissuer", "", issuer, "{.status.conditions[?(@.type==\"Ready\")].reason}"));
+        Assert.StartsWith("https://127.0.0.1:", await Field("clusterissuer", "", issuer, "{.status.acme.uri}"));
+        Assert.NotEmpty(before);
+    }
 }

@@ -20,7 +20,9 @@ public sealed class PebbleServer : IAsyncDisposable
 
     private readonly string _directory;
     private readonly ChildProcess _challengeProcess;
-    private readonly ChildProcess _pebbleProcess;
+    private ChildProcess _pebbleProcess;
+    private IReadOnlyList<string> _pebbleArguments = [];
+    private IReadOnlyDictionary<string, string> _pebbleEnvironment = new Dictionary<string, string>();
     private readonly HttpClient _management;
 
     private PebbleServer(string directory, ChildProcess challengeProcess, ChildProcess pebbleProcess, ChallengeTestServer challengeServer,
@@ -88,7 +90,11 @@ public sealed class PebbleServer : IAsyncDisposable
                 arguments.Add("-strict");
             }
             pebbleProcess = ChildProcess.Start(PebblePath, arguments, Environment(options));
-            var server = new PebbleServer(directory, challengeProcess, pebbleProcess, challengeServer, listenerCaPem, acmePort, managementPort);
+            var server = new PebbleServer(directory, challengeProcess, pebbleProcess, challengeServer, listenerCaPem, acmePort, managementPort)
+            {
+                _pebbleArguments = arguments,
+                _pebbleEnvironment = Environment(options),
+            };
             try
             {
                 using var probe = new HttpClient(TrustingOnly(listenerCaPem)) { Timeout = TimeSpan.FromSeconds(5) };
@@ -108,6 +114,19 @@ public sealed class PebbleServer : IAsyncDisposable
             Directory.Delete(directory, recursive: true);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Restarts Pebble on the same ports and configuration. Pebble keeps everything in memory, so it comes back with
+    /// no accounts, orders or authorizations (and new roots), as a CA that lost its state would.
+    /// </summary>
+    public async Task RestartPebbleAsync(CancellationToken ct = default)
+    {
+        await _pebbleProcess.DisposeAsync().ConfigureAwait(false);
+        _pebbleProcess = ChildProcess.Start(PebblePath, _pebbleArguments, _pebbleEnvironment);
+        using var probe = new HttpClient(TrustingOnly(ListenerCaPem)) { Timeout = TimeSpan.FromSeconds(5) };
+        await WaitUntilAsync(async () => (await probe.GetAsync(DirectoryUrl, ct).ConfigureAwait(false)).EnsureSuccessStatusCode(), _pebbleProcess, ct)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Root <paramref name="index"/> as PEM (0 = the default chain's root; 1.. = PEBBLE_ALTERNATE_ROOTS).</summary>
