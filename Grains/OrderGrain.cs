@@ -225,7 +225,7 @@ public sealed class OrderGrain(
                 Backoff(); // the challenges wake this order as they finish; poll meanwhile
                 return;
             case "ready":
-                await SetStateAsync(OrderStates.Ready, null);
+                // No separate write for "ready": finalize follows at once and its state is written instead.
                 var csr = CsrBuilder.Parse(work.CsrPem);
                 order = await client.FinalizeAsync(order, csr.Der);
                 await SetStateAsync(order.Status == "valid" ? OrderStates.Valid : OrderStates.Processing, null);
@@ -252,8 +252,10 @@ public sealed class OrderGrain(
     /// <summary>Creates a Challenge for each authorization still pending; false when the order cannot proceed.</summary>
     private async Task<bool> EnsureChallengesAsync(AcmeClient client, OrderWork work)
     {
-        foreach (var progress in State.Authorizations.Where(a => a.ChallengeName is null))
+        var changed = false;
+        foreach (var progress in State.Authorizations.Where(a => a.ChallengeName is null && a.InitialState != "valid"))
         {
+            changed = true;
             var authorization = await client.GetAuthorizationAsync(progress.Url);
             progress.Identifier = authorization.Identifier.Value;
             progress.Wildcard = authorization.Wildcard;
@@ -314,7 +316,8 @@ public sealed class OrderGrain(
                 Resource = challenge with { Spec = spec },
             });
         }
-        await WriteStatusAsync();
+        if (changed)
+            await WriteStatusAsync(); // polls that find nothing new write nothing
         return true;
     }
 

@@ -85,6 +85,7 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
                 Region = route53.Region ?? "us-east-1",
                 Credentials = credentials, // null: AWSSDK.Core's default chain (environment, web identity, ...)
                 HostedZoneId = route53.HostedZoneId,
+                Role = route53.Role,
                 Endpoint = options.Value.Route53Endpoint is { Length: > 0 } endpoint ? new Uri(endpoint) : null,
             }, _http);
         }

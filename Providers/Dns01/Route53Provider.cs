@@ -7,7 +7,7 @@ using Amazon.Runtime.Credentials;
 
 namespace CertFleet.Providers.Dns01;
 
-/// <summary>cert-manager's <c>dns01.route53</c>, less <c>role</c> (no STS assume-role yet).</summary>
+/// <summary>cert-manager's <c>dns01.route53</c>.</summary>
 public sealed class Route53Settings
 {
     /// <summary>Picks the partition (aws, aws-cn, aws-us-gov) whose Route53 endpoint and signing region are used.</summary>
@@ -21,6 +21,12 @@ public sealed class Route53Settings
 
     /// <summary>Null means the partition's endpoint, e.g. https://route53.amazonaws.com.</summary>
     public Uri? Endpoint { get; init; }
+
+    /// <summary>IAM role ARN assumed through STS with <see cref="Credentials"/> (or the default chain); Route53 is then called with the role's session.</summary>
+    public string? Role { get; init; }
+
+    /// <summary>Null means https://sts.amazonaws.com.</summary>
+    public Uri? StsEndpoint { get; init; }
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 }
@@ -39,6 +45,9 @@ public sealed class Route53Provider(Route53Settings settings, HttpClient http, T
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly (Uri Endpoint, string SigningRegion) _partition = Partition(settings);
     private readonly ConcurrentDictionary<string, HostedZone> _zonesByFqdn = new(StringComparer.OrdinalIgnoreCase);
+    private readonly AwsRoleCredentials? _role = settings.Role is { Length: > 0 } role
+        ? new AwsRoleCredentials(role, settings.StsEndpoint ?? AwsRoleCredentials.DefaultStsEndpoint, http, time ?? TimeProvider.System)
+        : null;
 
     public Task PresentAsync(string fqdn, string value, CancellationToken ct = default) =>
         ChangeAsync("UPSERT", fqdn, value, ct);
@@ -75,7 +84,10 @@ public sealed class Route53Provider(Route53Settings settings, HttpClient http, T
         }
     }
 
-    private async Task<AwsCredentials> CredentialsAsync(CancellationToken ct)
+    private Task<AwsCredentials> CredentialsAsync(CancellationToken ct) =>
+        _role is null ? BaseCredentialsAsync(ct) : _role.GetAsync(BaseCredentialsAsync, ct);
+
+    private async Task<AwsCredentials> BaseCredentialsAsync(CancellationToken ct)
     {
         if (settings.Credentials is { } configured)
             return configured;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Builder;
@@ -32,6 +31,10 @@ public sealed class Route53FakeServer : IAsyncDisposable
     private Route53FakeServer(WebApplication app) => _app = app;
 
     public Uri Endpoint { get; private set; } = null!;
+
+    /// <summary>The key pair requests must be signed with; a role's session keys when the provider assumes one.</summary>
+    public string ExpectedAccessKeyId { get; set; } = AccessKeyId;
+    public string ExpectedSecretAccessKey { get; set; } = SecretAccessKey;
 
     /// <summary>Session token the requests must carry and sign, when set.</summary>
     public string? ExpectedSessionToken { get; set; }
@@ -160,51 +163,9 @@ public sealed class Route53FakeServer : IAsyncDisposable
                 new XElement(Ns + "SubmittedAt", DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)))));
     }
 
-    /// <summary>Recomputes the signature from what arrived on the wire; returns what is wrong, or null.</summary>
     private string? VerifySignature(HttpRequest request, byte[] body)
     {
-        string? problem = null;
-        var authorization = request.Headers.Authorization.ToString();
-        var date = request.Headers["X-Amz-Date"].ToString();
-        const string prefix = "AWS4-HMAC-SHA256 Credential=";
-        var parts = authorization.StartsWith(prefix, StringComparison.Ordinal)
-            ? authorization[prefix.Length..].Split(", ").Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "")
-            : null;
-        if (parts is null || date.Length != 16)
-            problem = $"bad Authorization/X-Amz-Date: '{authorization}' '{date}'";
-        else
-        {
-            var credential = authorization[prefix.Length..].Split(',')[0];
-            var scope = $"{date[..8]}/us-east-1/route53/aws4_request";
-            var signedHeaders = parts["SignedHeaders"].Split(';');
-            var required = ExpectedSessionToken is null ? new[] { "host", "x-amz-date" } : ["host", "x-amz-date", "x-amz-security-token"];
-            if (credential != $"{AccessKeyId}/{scope}")
-                problem = $"credential scope {credential}";
-            else if (required.Except(signedHeaders).Any())
-                problem = $"signed headers {parts["SignedHeaders"]}";
-            else if (ExpectedSessionToken is not null && request.Headers["X-Amz-Security-Token"] != ExpectedSessionToken)
-                problem = "session token missing";
-            else
-            {
-                var query = request.Query.SelectMany(q => q.Value.Select(v => Uri.EscapeDataString(q.Key) + "=" + Uri.EscapeDataString(v ?? "")))
-                    .Order(StringComparer.Ordinal);
-                var canonical = new StringBuilder()
-                    .Append(request.Method).Append('\n')
-                    .Append(request.Path.Value).Append('\n')
-                    .Append(string.Join('&', query)).Append('\n');
-                foreach (var name in signedHeaders)
-                    canonical.Append(name).Append(':').Append(request.Headers[name].ToString().Trim()).Append('\n');
-                canonical.Append('\n').Append(parts["SignedHeaders"]).Append('\n').Append(Convert.ToHexStringLower(SHA256.HashData(body)));
-
-                var stringToSign = $"AWS4-HMAC-SHA256\n{date}\n{scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())))}";
-                var key = Encoding.UTF8.GetBytes("AWS4" + SecretAccessKey);
-                foreach (var step in new[] { date[..8], "us-east-1", "route53", "aws4_request" })
-                    key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(step));
-                var expected = Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign)));
-                if (expected != parts["Signature"])
-                    problem = $"signature {parts["Signature"]}, expected {expected} over:\n{canonical}";
-            }
-        }
+        var problem = FakeSigV4.Verify(request, body, "route53", ExpectedAccessKeyId, ExpectedSecretAccessKey, ExpectedSessionToken);
         if (problem is not null)
             Problems.Enqueue(problem);
         return problem;

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Xml;
+using System.Xml.Linq;
+
+namespace CertFleet.Providers.Dns01;
+
+/// <summary>
+/// Route53's <c>role</c>: STS AssumeRole signed with the base credentials, the session credentials cached until a
+/// minute before they expire.
+/// </summary>
+internal sealed class AwsRoleCredentials(string roleArn, Uri stsEndpoint, HttpClient http, TimeProvider time)
+{
+    public static readonly Uri DefaultStsEndpoint = new("https://sts.amazonaws.com");
+
+    // The global STS endpoint signs as us-east-1.
+    private const string SigningRegion = "us-east-1";
+    private const int DurationSeconds = 900;
+    private static readonly XNamespace Ns = "https://sts.amazonaws.com/doc/2011-06-15/";
+    private static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(1);
+
+    // Apex and wildcard challenges run concurrently; one AssumeRole serves both.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private (AwsCredentials Credentials, DateTimeOffset RenewAt)? _cached;
+
+    public async Task<AwsCredentials> GetAsync(Func<CancellationToken, Task<AwsCredentials>> baseCredentials, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (_cached is { } cached && time.GetUtcNow() < cached.RenewAt)
+                return cached.Credentials;
+            var (credentials, expiration) = await AssumeRoleAsync(await baseCredentials(ct), ct);
+            _cached = (credentials, expiration - RenewBefore);
+            return credentials;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<(AwsCredentials, DateTimeOffset Expiration)> AssumeRoleAsync(AwsCredentials baseCredentials, CancellationToken ct)
+    {
+        var sessionName = "certfleet-" + Guid.NewGuid().ToString("N")[..12];
+        var body = Encoding.UTF8.GetBytes(
+            $"Action=AssumeRole&Version=2011-06-15&RoleArn={Uri.EscapeDataString(roleArn)}&RoleSessionName={sessionName}&DurationSeconds={DurationSeconds}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, stsEndpoint) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+        AwsSigV4.Sign(request, body, baseCredentials, SigningRegion, "sts", time.GetUtcNow());
+        using var response = await http.SendAsync(request, ct);
+        var xml = await response.Content.ReadAsStringAsync(ct);
+
+        XElement? root = null;
+        try
+        {
+            root = XDocument.Parse(xml).Root;
+        }
+        catch (XmlException)
+        {
+            // Not XML (a proxy's page, say): reported below with the raw text.
+        }
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            var error = root?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error");
+            var code = error?.Elements().FirstOrDefault(e => e.Name.LocalName == "Code")?.Value ?? "Unknown";
+            var message = error?.Elements().FirstOrDefault(e => e.Name.LocalName == "Message")?.Value ?? (xml.Length > 200 ? xml[..200] : xml);
+            throw new Dns01ProviderException($"route53: assuming role {roleArn}: {code}: {message} (HTTP {(int)response.StatusCode})");
+        }
+
+        var found = root?.Element(Ns + "AssumeRoleResult")?.Element(Ns + "Credentials");
+        string? Field(string name) => (string?)found?.Element(Ns + name);
+        if (root?.Name != Ns + "AssumeRoleResponse"
+            || Field("AccessKeyId") is not { Length: > 0 } accessKeyId
+            || Field("SecretAccessKey") is not { Length: > 0 } secretAccessKey
+            || Field("SessionToken") is not { Length: > 0 } sessionToken
+            || !DateTimeOffset.TryParse(Field("Expiration"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expiration))
+            throw new Dns01ProviderException($"route53: assuming role {roleArn}: STS answered without usable credentials");
+        return (new AwsCredentials(accessKeyId, secretAccessKey, sessionToken), expiration);
+    }
+}

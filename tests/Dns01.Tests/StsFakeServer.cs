@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CertFleet.Dns01.Tests;
+
+/// <summary>
+/// STS AssumeRole on loopback: verifies the SigV4 signature (service sts) with the base keys of
+/// <see cref="Route53FakeServer"/> and the form body, then hands out the session keys below.
+/// </summary>
+public sealed partial class StsFakeServer : IAsyncDisposable
+{
+    public const string RoleArn = "arn:aws:iam::123456789012:role/certfleet-dns01";
+    public const string SessionAccessKeyId = "ASIAFAKESESSION";
+    public const string SessionSecretAccessKey = "session/secret+key";
+    public const string SessionToken = "IQoJb3JpZ2luX2VjEFAKE/session+token==";
+    private static readonly XNamespace Ns = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+    private readonly WebApplication _app;
+    private int _assumeRoleCalls;
+
+    private StsFakeServer(WebApplication app) => _app = app;
+
+    public Uri Endpoint { get; private set; } = null!;
+    public ConcurrentQueue<string> Problems { get; } = new();
+    public int AssumeRoleCalls => _assumeRoleCalls;
+
+    /// <summary>How long the handed-out credentials last.</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Answers AssumeRole with AccessDenied.</summary>
+    public bool DenyAccess { get; set; }
+
+    public static async Task<StsFakeServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var server = new StsFakeServer(app);
+        app.Run(server.HandleAsync);
+        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        server.Endpoint = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return server;
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        var body = buffer.ToArray();
+
+        if (FakeSigV4.Verify(request, body, "sts", Route53FakeServer.AccessKeyId, Route53FakeServer.SecretAccessKey, sessionToken: null) is { } signatureProblem)
+        {
+            Problems.Enqueue(signatureProblem);
+            await AnswerErrorAsync(context, HttpStatusCode.Forbidden, "SignatureDoesNotMatch", signatureProblem);
+            return;
+        }
+
+        var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body));
+        var formProblem = request.Method != "POST" || request.Path.Value != "/" ? $"{request.Method} {request.Path}"
+            : request.ContentType != "application/x-www-form-urlencoded; charset=utf-8" ? $"content type {request.ContentType}"
+            : form.Count != 5 || form["Action"] != "AssumeRole" || form["Version"] != "2011-06-15" || form["RoleArn"] != RoleArn
+                || form["DurationSeconds"] != "900" || !SessionName().IsMatch(form["RoleSessionName"].ToString()) ? $"form {Encoding.UTF8.GetString(body)}"
+            : null;
+        if (formProblem is not null)
+        {
+            Problems.Enqueue(formProblem);
+            await AnswerErrorAsync(context, HttpStatusCode.BadRequest, "InvalidParameterValue", formProblem);
+            return;
+        }
+        if (DenyAccess)
+        {
+            // Real STS names the caller and the role; this one names neither, so the provider must add the role.
+            await AnswerErrorAsync(context, HttpStatusCode.Forbidden, "AccessDenied", "not authorized to perform: sts:AssumeRole");
+            return;
+        }
+
+        Interlocked.Increment(ref _assumeRoleCalls);
+        await AnswerAsync(context, HttpStatusCode.OK, new XElement(Ns + "AssumeRoleResponse",
+            new XElement(Ns + "AssumeRoleResult",
+                new XElement(Ns + "AssumedRoleUser",
+                    new XElement(Ns + "AssumedRoleId", "AROAFAKE:" + form["RoleSessionName"]),
+                    new XElement(Ns + "Arn", "arn:aws:sts::123456789012:assumed-role/certfleet-dns01/" + form["RoleSessionName"])),
+                new XElement(Ns + "Credentials",
+                    new XElement(Ns + "AccessKeyId", SessionAccessKeyId),
+                    new XElement(Ns + "SecretAccessKey", SessionSecretAccessKey),
+                    new XElement(Ns + "SessionToken", SessionToken),
+                    new XElement(Ns + "Expiration", DateTime.UtcNow.Add(SessionLifetime).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)))),
+            new XElement(Ns + "ResponseMetadata", new XElement(Ns + "RequestId", Guid.NewGuid()))));
+    }
+
+    // STS's RoleSessionName pattern and length limit.
+    [GeneratedRegex(@"^certfleet-[\w+=,.@-]{1,54}$")]
+    private static partial Regex SessionName();
+
+    private static Task AnswerErrorAsync(HttpContext context, HttpStatusCode status, string code, string message) =>
+        AnswerAsync(context, status, new XElement(Ns + "ErrorResponse",
+            new XElement(Ns + "Error", new XElement(Ns + "Type", "Sender"), new XElement(Ns + "Code", code), new XElement(Ns + "Message", message)),
+            new XElement(Ns + "RequestId", Guid.NewGuid())));
+
+    private static async Task AnswerAsync(HttpContext context, HttpStatusCode status, XElement document)
+    {
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = "text/xml";
+        await context.Response.WriteAsync(new XDocument(new XDeclaration("1.0", "UTF-8", null), document).Declaration + "\n" + document);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await _app.DisposeAsync();
+    }
+}
