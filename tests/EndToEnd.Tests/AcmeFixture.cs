@@ -62,17 +62,30 @@ public sealed class AcmeFixture : PebbleControllerFixture
     public const string BlockedName = "blocked.example";
     public const string CloudflareToken = "guide-api-token";
 
+    private readonly SemaphoreSlim _publishing = new(1, 1);
+
     public CloudflareFakeApi Cloudflare { get; private set; } = null!;
 
     protected override async Task BeforeSiloAsync()
     {
         await base.BeforeSiloAsync();
         Cloudflare = await CloudflareFakeApi.StartWithTokenAsync(CloudflareToken);
-        Cloudflare.RecordsChanged = async (name, values) =>
+        // Apex and wildcard values on one name change concurrently: publish one change at a time, each time the
+        // records as they are now, so the last publication is always the final set.
+        Cloudflare.RecordsChanged = async (name, _) =>
         {
-            await Pebble.ChallengeServer.ClearTxtAsync(name + ".");
-            foreach (var value in values)
-                await Pebble.ChallengeServer.SetTxtAsync(name + ".", value);
+            await _publishing.WaitAsync();
+            try
+            {
+                var values = Cloudflare.Records.Where(r => r.Name == name).Select(r => r.Content.Trim('"')).ToList();
+                await Pebble.ChallengeServer.ClearTxtAsync(name + ".");
+                foreach (var value in values)
+                    await Pebble.ChallengeServer.SetTxtAsync(name + ".", value);
+            }
+            finally
+            {
+                _publishing.Release();
+            }
         };
     }
 
