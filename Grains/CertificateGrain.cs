@@ -728,11 +728,10 @@ public sealed class CertificateGrain(
     private Interfaces.Ports.OwnerRef OwnerReference() =>
         new(Certificate.GroupVersion, Certificate.KindName, Name, Object.Metadata.Uid ?? "");
 
-    /// <summary>Events are best effort and aggregated by the bridge; issuance never waits on them.</summary>
     private void RecordEvent(string type, string reason, string message)
     {
         var record = new EventRecord(ResourceKind.Certificate, _key, Object.Metadata.Uid, type, reason, message, "cert-manager-certificates-issuing");
-        _ = Task.Run(() => writer.RecordEventAsync(record));
+        writer.RecordInBackground(record);
     }
 
     private DateTimeOffset Now() => clock.GetUtcNow();

@@ -240,7 +240,7 @@ public sealed class CertificateRequestGrain(
     private void RecordEvent(string type, string reason, string message)
     {
         var record = new EventRecord(ResourceKind.CertificateRequest, _key, State.Request?.Metadata.Uid, type, reason, message, Component);
-        _ = Task.Run(() => writer.RecordEventAsync(record));
+        writer.RecordInBackground(record);
     }
 
     private DateTimeOffset TruncatedNow() => clock.UtcNowInWholeSeconds();

@@ -298,6 +298,6 @@ public sealed class ChallengeGrain(
     private void RecordEvent(string type, string reason, string message)
     {
         var record = new EventRecord(ResourceKind.Challenge, _key, State.Work?.ChallengeUid, type, reason, message, Component);
-        _ = Task.Run(() => writer.RecordEventAsync(record));
+        writer.RecordInBackground(record);
     }
 }

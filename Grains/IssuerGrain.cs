@@ -302,6 +302,6 @@ public sealed class IssuerGrain(
         var kind = State.Issuer?.IsClusterIssuer == true ? ResourceKind.ClusterIssuer : ResourceKind.Issuer;
         var record = new EventRecord(kind, _key, State.Issuer?.Metadata.Uid, type, reason, message,
             _key.IsClusterScoped ? "cert-manager-clusterissuers" : "cert-manager-issuers");
-        _ = Task.Run(() => writer.RecordEventAsync(record));
+        writer.RecordInBackground(record);
     }
 }

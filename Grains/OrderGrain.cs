@@ -456,6 +456,6 @@ public sealed class OrderGrain(
     private void RecordEvent(string type, string reason, string message)
     {
         var record = new EventRecord(ResourceKind.Order, _key, State.ResourceUid, type, reason, message, Component);
-        _ = Task.Run(() => writer.RecordEventAsync(record));
+        writer.RecordInBackground(record);
     }
 }

@@ -15,7 +15,11 @@ namespace CertFleet.Grains.Acme;
 public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptions> options) : IDisposable
 {
     private const string Field = "spec.acme.solvers[].dns01";
-    private readonly HttpClient _http = new();
+    // One connection pool for every provider built here: providers are made per call and must not each open their own.
+    private readonly SocketsHttpHandler _handler = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+    private HttpClient? _http;
+
+    private HttpClient Http => _http ??= new HttpClient(_handler, disposeHandler: false);
 
     public async Task<IDns01Provider> CreateAsync(AcmeIssuerContext issuer, AcmeDns01Solver solver, CancellationToken ct = default)
     {
@@ -61,13 +65,13 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
                 {
                     ApiToken = await SecretValueAsync(cloudflare.ApiTokenSecretRef, "cloudflare.apiTokenSecretRef", "api-token"),
                     BaseUrl = options.Value.CloudflareApiUrl ?? CloudflareSettings.DefaultBaseUrl,
-                })
+                }, _handler)
                 : new CloudflareProvider(new CloudflareSettings
                 {
                     Email = cloudflare.Email,
                     ApiKey = await SecretValueAsync(cloudflare.ApiKeySecretRef, "cloudflare.apiKeySecretRef", "api-key"),
                     BaseUrl = options.Value.CloudflareApiUrl ?? CloudflareSettings.DefaultBaseUrl,
-                });
+                }, _handler);
 
         if (solver.Route53 is { } route53)
         {
@@ -87,7 +91,7 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
                 HostedZoneId = route53.HostedZoneId,
                 Role = route53.Role,
                 Endpoint = options.Value.Route53Endpoint is { Length: > 0 } endpoint ? new Uri(endpoint) : null,
-            }, _http);
+            }, Http);
         }
 
         if (solver.AzureDns is { } azure)
@@ -113,7 +117,7 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
                 Credential = AzureDnsCredentials.Create(azure.ClientId, clientSecret, azure.TenantId,
                     azure.ManagedIdentity?.ClientId, azure.ManagedIdentity?.ResourceId, azure.ManagedIdentity?.TenantId, environment),
                 ArmEndpoint = options.Value.AzureArmEndpoint is { Length: > 0 } arm ? new Uri(arm) : null,
-            }, _http);
+            }, Http);
         }
 
         throw new Dns01ProviderException(
@@ -132,5 +136,9 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http?.Dispose();
+        _handler.Dispose();
+    }
 }

@@ -47,7 +47,8 @@ public sealed class CloudflareProvider : IDns01Provider, IDisposable
             throw new ArgumentException($"Cloudflare base URL \"{settings.BaseUrl}\" is not an absolute URL");
 
         _baseUrl = settings.BaseUrl.TrimEnd('/');
-        _http = handler is null ? new HttpClient() : new HttpClient(handler);
+        // An injected handler is the caller's, shared across providers: it outlives this client.
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.Timeout = TimeSpan.FromMilliseconds(Math.Clamp(settings.Timeout.TotalMilliseconds, 100, 29_000));
         if (hasToken)
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.ApiToken!.Trim());
