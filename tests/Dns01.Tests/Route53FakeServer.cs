@@ -74,7 +74,7 @@ public sealed class Route53FakeServer : IAsyncDisposable
 
         if (VerifySignature(request, body) is { } signatureProblem)
         {
-            await AnswerErrorAsync(context, HttpStatusCode.Forbidden, "SignatureDoesNotMatch", signatureProblem);
+            await AwsXmlAnswers.ErrorAsync(context, Ns, HttpStatusCode.Forbidden, "SignatureDoesNotMatch", signatureProblem);
             return;
         }
 
@@ -84,7 +84,7 @@ public sealed class Route53FakeServer : IAsyncDisposable
         else if (request.Method == "POST" && path.StartsWith("/2013-04-01/hostedzone/", StringComparison.Ordinal) && path.EndsWith("/rrset/", StringComparison.Ordinal))
             await ChangeAsync(context, path["/2013-04-01/hostedzone/".Length..^"/rrset/".Length], body);
         else
-            await AnswerErrorAsync(context, HttpStatusCode.NotFound, "UnknownOperation", $"{request.Method} {path}");
+            await AwsXmlAnswers.ErrorAsync(context, Ns, HttpStatusCode.NotFound, "UnknownOperation", $"{request.Method} {path}");
     }
 
     private async Task ListZonesAsync(HttpContext context, string dnsName)
@@ -102,20 +102,20 @@ public sealed class Route53FakeServer : IAsyncDisposable
             new XElement(Ns + "DNSName", dnsName),
             new XElement(Ns + "IsTruncated", "false"),
             new XElement(Ns + "MaxItems", 100));
-        await AnswerAsync(context, HttpStatusCode.OK, document);
+        await AwsXmlAnswers.WriteAsync(context, HttpStatusCode.OK, document);
     }
 
     private async Task ChangeAsync(HttpContext context, string zoneId, byte[] body)
     {
         if (_zones.All(z => z.Id != zoneId))
         {
-            await AnswerErrorAsync(context, HttpStatusCode.NotFound, "NoSuchHostedZone", $"No hosted zone found with ID: {zoneId}");
+            await AwsXmlAnswers.ErrorAsync(context, Ns, HttpStatusCode.NotFound, "NoSuchHostedZone", $"No hosted zone found with ID: {zoneId}");
             return;
         }
         if (ThrottleNextChange)
         {
             ThrottleNextChange = false;
-            await AnswerErrorAsync(context, HttpStatusCode.BadRequest, "Throttling", "Rate exceeded");
+            await AwsXmlAnswers.ErrorAsync(context, Ns, HttpStatusCode.BadRequest, "Throttling", "Rate exceeded");
             return;
         }
 
@@ -127,7 +127,7 @@ public sealed class Route53FakeServer : IAsyncDisposable
             || change!.Elements().First().Name != Ns + "Action")
         {
             Problems.Enqueue($"malformed change batch: {Encoding.UTF8.GetString(body)}");
-            await AnswerErrorAsync(context, HttpStatusCode.BadRequest, "InvalidInput", "malformed change batch");
+            await AwsXmlAnswers.ErrorAsync(context, Ns, HttpStatusCode.BadRequest, "InvalidInput", "malformed change batch");
             return;
         }
 
@@ -146,17 +146,17 @@ public sealed class Route53FakeServer : IAsyncDisposable
                 RecordSets.TryRemove(key, out _);
                 break;
             case "DELETE":
-                await AnswerAsync(context, HttpStatusCode.BadRequest, new XElement(Ns + "InvalidChangeBatch",
+                await AwsXmlAnswers.WriteAsync(context, HttpStatusCode.BadRequest, new XElement(Ns + "InvalidChangeBatch",
                     new XElement(Ns + "Messages", new XElement(Ns + "Message",
                         $"Tried to delete resource record set [name='{key.Item2}', type='TXT', set-identifier='{key.Item3}'] but it was not found")),
                     new XElement(Ns + "RequestId", Guid.NewGuid())));
                 return;
             default:
                 Problems.Enqueue($"unexpected action {action}");
-                await AnswerErrorAsync(context, HttpStatusCode.BadRequest, "InvalidInput", $"action {action}");
+                await AwsXmlAnswers.ErrorAsync(context, Ns, HttpStatusCode.BadRequest, "InvalidInput", $"action {action}");
                 return;
         }
-        await AnswerAsync(context, HttpStatusCode.OK, new XElement(Ns + "ChangeResourceRecordSetsResponse",
+        await AwsXmlAnswers.WriteAsync(context, HttpStatusCode.OK, new XElement(Ns + "ChangeResourceRecordSetsResponse",
             new XElement(Ns + "ChangeInfo",
                 new XElement(Ns + "Id", "/change/C" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant()),
                 new XElement(Ns + "Status", "PENDING"),
@@ -169,18 +169,6 @@ public sealed class Route53FakeServer : IAsyncDisposable
         if (problem is not null)
             Problems.Enqueue(problem);
         return problem;
-    }
-
-    private static Task AnswerErrorAsync(HttpContext context, HttpStatusCode status, string code, string message) =>
-        AnswerAsync(context, status, new XElement(Ns + "ErrorResponse",
-            new XElement(Ns + "Error", new XElement(Ns + "Type", "Sender"), new XElement(Ns + "Code", code), new XElement(Ns + "Message", message)),
-            new XElement(Ns + "RequestId", Guid.NewGuid())));
-
-    private static async Task AnswerAsync(HttpContext context, HttpStatusCode status, XElement document)
-    {
-        context.Response.StatusCode = (int)status;
-        context.Response.ContentType = "text/xml";
-        await context.Response.WriteAsync(new XDocument(new XDeclaration("1.0", "UTF-8", null), document).Declaration + "\n" + document);
     }
 
     public async ValueTask DisposeAsync()

@@ -65,7 +65,7 @@ public sealed partial class StsFakeServer : IAsyncDisposable
         if (FakeSigV4.Verify(request, body, "sts", Route53FakeServer.AccessKeyId, Route53FakeServer.SecretAccessKey, sessionToken: null) is { } signatureProblem)
         {
             Problems.Enqueue(signatureProblem);
-            await AnswerErrorAsync(context, HttpStatusCode.Forbidden, "SignatureDoesNotMatch", signatureProblem);
+            await AwsXmlAnswers.ErrorAsync(context, Ns, HttpStatusCode.Forbidden, "SignatureDoesNotMatch", signatureProblem);
             return;
         }
 
@@ -78,18 +78,18 @@ public sealed partial class StsFakeServer : IAsyncDisposable
         if (formProblem is not null)
         {
             Problems.Enqueue(formProblem);
-            await AnswerErrorAsync(context, HttpStatusCode.BadRequest, "InvalidParameterValue", formProblem);
+            await AwsXmlAnswers.ErrorAsync(context, Ns, HttpStatusCode.BadRequest, "InvalidParameterValue", formProblem);
             return;
         }
         if (DenyAccess)
         {
             // Real STS names the caller and the role; this one names neither, so the provider must add the role.
-            await AnswerErrorAsync(context, HttpStatusCode.Forbidden, "AccessDenied", "not authorized to perform: sts:AssumeRole");
+            await AwsXmlAnswers.ErrorAsync(context, Ns, HttpStatusCode.Forbidden, "AccessDenied", "not authorized to perform: sts:AssumeRole");
             return;
         }
 
         Interlocked.Increment(ref _assumeRoleCalls);
-        await AnswerAsync(context, HttpStatusCode.OK, new XElement(Ns + "AssumeRoleResponse",
+        await AwsXmlAnswers.WriteAsync(context, HttpStatusCode.OK, new XElement(Ns + "AssumeRoleResponse",
             new XElement(Ns + "AssumeRoleResult",
                 new XElement(Ns + "AssumedRoleUser",
                     new XElement(Ns + "AssumedRoleId", "AROAFAKE:" + form["RoleSessionName"]),
@@ -105,18 +105,6 @@ public sealed partial class StsFakeServer : IAsyncDisposable
     // STS's RoleSessionName pattern and length limit.
     [GeneratedRegex(@"^certfleet-[\w+=,.@-]{1,54}$")]
     private static partial Regex SessionName();
-
-    private static Task AnswerErrorAsync(HttpContext context, HttpStatusCode status, string code, string message) =>
-        AnswerAsync(context, status, new XElement(Ns + "ErrorResponse",
-            new XElement(Ns + "Error", new XElement(Ns + "Type", "Sender"), new XElement(Ns + "Code", code), new XElement(Ns + "Message", message)),
-            new XElement(Ns + "RequestId", Guid.NewGuid())));
-
-    private static async Task AnswerAsync(HttpContext context, HttpStatusCode status, XElement document)
-    {
-        context.Response.StatusCode = (int)status;
-        context.Response.ContentType = "text/xml";
-        await context.Response.WriteAsync(new XDocument(new XDeclaration("1.0", "UTF-8", null), document).Declaration + "\n" + document);
-    }
 
     public async ValueTask DisposeAsync()
     {
