@@ -4,7 +4,8 @@ using CertFleet.Providers.Http01;
 using CertFleet.Silo;
 using Microsoft.Extensions.Options;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json sits beside the binary: the silo finds it whatever directory it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 var http01Section = builder.Configuration.GetSection($"{CertFleetOptions.Section}:Http01");
 builder.Services.AddOptions<CertFleetOptions>()
