@@ -40,7 +40,8 @@ public sealed class ShimTests(AcmeFixture cluster) : AcmeSteps(cluster)
     public async Task AnAnnotatedIngressGetsACertificateFromPebbleThatFollowsItsEditsWhileABadAnnotationOnlyGetsBadConfig()
     {
         var (ns, issuer) = await NamespaceWithReadyIssuerAsync();
-        var annotations = $"cert-manager.io/cluster-issuer: {issuer}, cert-manager.io/private-key-algorithm: ECDSA";
+        var annotations = $"cert-manager.io/cluster-issuer: {issuer}, cert-manager.io/private-key-algorithm: ECDSA, " +
+                          "acme.cert-manager.io/http01-edit-in-place: \"true\"";
         await ApplyOkAsync(Ingress(ns, "web", annotations, $"[{{hosts: [www.{ns}.example], secretName: web-tls}}, {{hosts: [api.{ns}.example], secretName: api-tls}}]"));
         await ApplyOkAsync(Ingress(ns, "broken", $"cert-manager.io/cluster-issuer: {issuer}, cert-manager.io/renew-before-percentage: \"150\"",
             $"[{{hosts: [broken.{ns}.example], secretName: broken-tls}}]"));
@@ -49,6 +50,13 @@ public sealed class ShimTests(AcmeFixture cluster) : AcmeSteps(cluster)
         await AssertChainsToPebbleRootAsync(ns, "web-tls", 0, $"www.{ns}.example");
         Assert.Equal("ECDSA", await Field("certificate", ns, "web-tls", "{.spec.privateKey.algorithm}"));
         Assert.Equal("Ingress/web", await Field("certificate", ns, "web-tls", "{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}"));
+        // edit-in-place: the Certificate names the Ingress, and the challenges' solvers add their paths to it
+        Assert.Equal("web", await Field("certificate", ns, "web-tls", "{.metadata.annotations.acme\\.cert-manager\\.io/http01-override-ingress-name}"));
+        Assert.Equal("true", await Field("certificate", ns, "web-tls", "{.metadata.annotations.cert-manager\\.io/issue-temporary-certificate}"));
+        var solverIngresses = (await cluster.MustAsync("-n", ns, "get", "challenges", "-o", "jsonpath={.items[*].spec.solver.http01.ingress.name}"))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(solverIngresses);
+        Assert.All(solverIngresses, name => Assert.Equal("web", name));
         var described = await cluster.MustAsync("-n", ns, "describe", "ingress", "web");
         Assert.Contains("CreateCertificate", described);
         Assert.Contains("Successfully created Certificate \"web-tls\"", described);
