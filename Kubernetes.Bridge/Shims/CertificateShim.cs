@@ -364,7 +364,7 @@ public static class CertificateShim
         value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>One CSV record, as cert-manager reads subject annotations: quotes protect commas, "" is a quote.</summary>
-    public static List<string>? CsvList(string value)
+    private static List<string>? CsvList(string value)
     {
         var items = new List<string>();
         var current = new System.Text.StringBuilder();

@@ -128,6 +128,40 @@ public sealed class ClusterShimsTests : EmulatorTest
     }
 
     [Fact]
+    public async Task Gateways_are_read_through_v1beta1_where_v1_is_not_served()
+    {
+        // an older Gateway API install: only v1beta1 is served
+        await Api.Client.ApiextensionsV1.PatchCustomResourceDefinitionAsync(new V1Patch("""
+            [{"op": "replace", "path": "/spec/versions/0/served", "value": false},
+             {"op": "replace", "path": "/spec/versions/0/storage", "value": false},
+             {"op": "replace", "path": "/spec/versions/1/storage", "value": true}]
+            """, V1Patch.PatchType.JsonPatch), "gateways.gateway.networking.k8s.io");
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                await Api.Client.CustomObjects.ListNamespacedCustomObjectAsync("gateway.networking.k8s.io", "v1", Api.Namespace, "gateways");
+                return false;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return true;
+            }
+        }, "v1 Gateways are no longer served");
+        await Api.Client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonDocument.Parse("""
+            {"apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "Gateway",
+             "metadata": {"name": "old", "annotations": {"cert-manager.io/issuer": "ca"}},
+             "spec": {"gatewayClassName": "istio", "listeners": [{"name": "https", "port": 443, "protocol": "HTTPS",
+               "hostname": "old.example", "tls": {"mode": "Terminate", "certificateRefs": [{"name": "old-tls"}]}}]}}
+            """).RootElement, "gateway.networking.k8s.io", "v1beta1", Api.Namespace, "gateways");
+        StartShims();
+
+        var certificate = await WaitForCertificateAsync("old-tls", _ => true, "the v1beta1 Gateway's Certificate");
+        Assert.Equal(["old.example"], certificate.Spec.DnsNames!);
+        Assert.Equal("gateway.networking.k8s.io/v1beta1", Assert.Single(certificate.Metadata.OwnerReferences!).ApiVersion);
+    }
+
+    [Fact]
     public async Task A_v1beta1_gateway_listener_gets_a_certificate_with_the_parent_ref_annotations_and_one_without_issuer_an_opt_in_hint()
     {
         await Api.Client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonDocument.Parse("""
