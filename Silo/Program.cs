@@ -65,6 +65,8 @@ builder.Services.AddKubernetesBridge(o =>
     o.ClusterResourceNamespace = settings.ClusterResourceNamespace;
     o.Kubeconfig = string.IsNullOrWhiteSpace(settings.Kubeconfig) ? null : settings.Kubeconfig;
 });
+// ingress-shim and gateway-shim: the issuer for kubernetes.io/tls-acme Ingresses and for Gateways naming none.
+builder.Services.Configure<CertFleet.Kubernetes.Bridge.Shims.ShimOptions>(builder.Configuration.GetSection($"{CertFleetOptions.Section}:Shims"));
 builder.Services.AddHealthChecks();
 
 var app = builder.Build();
