@@ -120,8 +120,11 @@ public sealed class AzureDnsProviderTests : IAsyncLifetime
     [Fact]
     public void ClientSecretFieldsBuildAClientSecretCredential()
     {
-        Assert.IsType<Azure.Identity.ClientSecretCredential>(AzureDnsCredentials.Create("client", "secret", "tenant", environment: AzureDnsEnvironment.AzureChinaCloud));
-        Assert.Throws<ArgumentException>(() => AzureDnsCredentials.Create("client", "secret", tenantId: null));
+        Assert.IsType<Azure.Identity.ClientSecretCredential>(AzureDnsCredentials.Create(new AzureDnsIdentity
+        {
+            ClientId = "client", ClientSecret = "secret", TenantId = "tenant", Environment = AzureDnsEnvironment.AzureChinaCloud,
+        }));
+        Assert.Throws<ArgumentException>(() => AzureDnsCredentials.Create(new AzureDnsIdentity { ClientId = "client", ClientSecret = "secret" }));
     }
 
     [Fact]
