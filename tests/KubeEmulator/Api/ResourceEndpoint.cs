@@ -60,6 +60,7 @@ internal sealed class ResourceEndpoint(
                 throw ApiError.MethodNotAllowed();
             }
             stats.CountWrite();
+            ThrowIfFaulted(target, "create");
             await _tokens.CreateAsync(context, target);
             return;
         }
