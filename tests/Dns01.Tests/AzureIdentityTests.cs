@@ -99,3 +99,96 @@ public sealed class AzureWorkloadIdentityTests : IAsyncLifetime
         Assert.Contains("managedIdentity.clientID", error.Message);
     }
 }
+
+/// <summary>
+/// One IMDS fake for the whole test run, announced the documented way (AZURE_POD_IDENTITY_AUTHORITY_HOST), as the
+/// managed identity credential takes its endpoint only from the environment.
+/// </summary>
+public sealed class ImdsFixture : IAsyncLifetime
+{
+    public AzureIdentityFakeServer Identity { get; private set; } = null!;
+    public AzureArmFakeServer Arm { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Identity = await AzureIdentityFakeServer.StartAsync();
+        Arm = await AzureArmFakeServer.StartAsync();
+        Http = LoopbackCertificate.TrustingClient(Identity.Certificate, Arm.Certificate);
+        Environment.SetEnvironmentVariable("AZURE_POD_IDENTITY_AUTHORITY_HOST", Identity.ImdsHost.AbsoluteUri);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Environment.SetEnvironmentVariable("AZURE_POD_IDENTITY_AUTHORITY_HOST", null);
+        Http.Dispose();
+        await Arm.DisposeAsync();
+        await Identity.DisposeAsync();
+    }
+}
+
+/// <summary>Azure DNS with a managed identity (cert-manager's managedIdentity.clientID / resourceID, or system-assigned) from IMDS.</summary>
+public sealed class AzureManagedIdentityTests(ImdsFixture imds) : IClassFixture<ImdsFixture>
+{
+    private const string Value = "LPsIwTo7o8BoG0-vjCyGQGBWSVIPxI-i_X336eUOQZo";
+    private const string ResourceId = "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/dns-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/certfleet";
+
+    private async Task PresentWithAsync(AzureDnsIdentity identity, string name)
+    {
+        // No federated token file: managed identity.
+        var credential = AzureDnsCredentials.Create(identity, new AzureAmbientIdentity(null, null, null), http: imds.Http);
+        Assert.IsType<ManagedIdentityCredential>(credential);
+        await new AzureDnsProvider(new AzureDnsSettings
+        {
+            SubscriptionId = AzureArmFakeServer.Subscription,
+            ResourceGroupName = AzureArmFakeServer.ResourceGroup,
+            HostedZoneName = "example.com",
+            Credential = credential,
+            ArmEndpoint = imds.Arm.Endpoint,
+        }, imds.Http).PresentAsync(name, Value);
+    }
+
+    [Fact]
+    public async Task UserAssignedByClientIdAsksImdsForThatClient()
+    {
+        imds.Identity.ExpectedManagedIdentity = ("client_id", AzureIdentityFakeServer.ClientId);
+
+        await PresentWithAsync(new AzureDnsIdentity { ManagedIdentityClientId = AzureIdentityFakeServer.ClientId }, "_acme-challenge.client.example.com.");
+
+        Assert.Empty(imds.Identity.Problems);
+        Assert.Empty(imds.Arm.Problems);
+        Assert.True(imds.Arm.RecordSets.ContainsKey("dnsZones/example.com/_acme-challenge.client"));
+    }
+
+    [Fact]
+    public async Task UserAssignedByResourceIdAsksImdsForThatResource()
+    {
+        imds.Identity.ExpectedManagedIdentity = ("msi_res_id", ResourceId);
+
+        await PresentWithAsync(new AzureDnsIdentity { ManagedIdentityResourceId = ResourceId }, "_acme-challenge.resource.example.com.");
+
+        Assert.Empty(imds.Identity.Problems);
+        Assert.True(imds.Arm.RecordSets.ContainsKey("dnsZones/example.com/_acme-challenge.resource"));
+    }
+
+    [Fact]
+    public async Task WithoutAnIdDoesTheSystemAssignedIdentity()
+    {
+        imds.Identity.ExpectedManagedIdentity = null;
+
+        await PresentWithAsync(new AzureDnsIdentity(), "_acme-challenge.system.example.com.");
+
+        Assert.Empty(imds.Identity.Problems);
+        Assert.True(imds.Arm.RecordSets.ContainsKey("dnsZones/example.com/_acme-challenge.system"));
+    }
+
+    [Fact]
+    public void ClientIdAndResourceIdTogetherAreRejected()
+    {
+        var error = Assert.Throws<ArgumentException>(() => AzureDnsCredentials.Create(
+            new AzureDnsIdentity { ManagedIdentityClientId = AzureIdentityFakeServer.ClientId, ManagedIdentityResourceId = ResourceId },
+            new AzureAmbientIdentity(null, null, null)));
+
+        Assert.Contains("managedIdentity.clientID and managedIdentity.resourceID", error.Message);
+    }
+}

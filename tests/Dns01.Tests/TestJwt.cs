@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace CertFleet.Dns01.Tests;
 
-/// <summary>Unsigned JWT-shaped tokens, as the fakes only read their claims.</summary>
+/// <summary>Unsigned JWT-shaped tokens, as the fakes only read their claims; the same claims give the same token.</summary>
 public static class TestJwt
 {
     public static string For(IEnumerable<string> audiences, string subject = "system:serviceaccount:team-a:route53")
@@ -12,7 +12,7 @@ public static class TestJwt
         {
             ["aud"] = new JsonArray([.. audiences.Select(a => (JsonNode)a)]),
             ["sub"] = subject,
-            ["exp"] = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeSeconds(),
+            ["exp"] = 4102444800, // 2100-01-01
         };
         return $"{Encode("""{"alg":"none"}""")}.{Encode(claims.ToJsonString())}.c2lnbmF0dXJl";
     }
