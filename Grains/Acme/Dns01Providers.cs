@@ -78,6 +78,17 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
 
         if (solver.Route53 is { } route53)
         {
+            var serviceAccount = route53.Auth?.Kubernetes.ServiceAccountRef;
+            const string serviceAccountField = "route53.auth.kubernetes.serviceAccountRef";
+            if (serviceAccount is not null)
+            {
+                if (route53.AccessKeyId is { Length: > 0 } || route53.AccessKeyIdSecretRef is not null || route53.SecretAccessKeySecretRef is not null)
+                    throw new Dns01ProviderException($"{Field}.{serviceAccountField}: Forbidden: use either the service account or accessKeyID/secretAccessKeySecretRef, not both");
+                if (route53.Role is not { Length: > 0 })
+                    throw new Dns01ProviderException($"{Field}.route53.role: Required value: {serviceAccountField} needs the ARN of the IAM role to assume");
+                if (string.IsNullOrEmpty(serviceAccount.Name))
+                    throw new Dns01ProviderException($"{Field}.{serviceAccountField}.name: Required value; name a ServiceAccount in namespace \"{secretNamespace}\"");
+            }
             AwsCredentials? credentials = null;
             if (route53.SecretAccessKeySecretRef is not null)
             {
@@ -87,18 +98,9 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
                 credentials = new AwsCredentials(accessKeyId,
                     await SecretValueAsync(route53.SecretAccessKeySecretRef, "route53.secretAccessKeySecretRef", "secret-access-key"));
             }
-            string? webIdentityToken = null;
-            if (route53.Auth?.Kubernetes.ServiceAccountRef is { } serviceAccount)
-            {
-                const string field = "route53.auth.kubernetes.serviceAccountRef";
-                if (credentials is not null || route53.AccessKeyId is { Length: > 0 })
-                    throw new Dns01ProviderException($"{Field}.{field}: Forbidden: use either the service account or accessKeyID/secretAccessKeySecretRef, not both");
-                if (route53.Role is not { Length: > 0 })
-                    throw new Dns01ProviderException($"{Field}.route53.role: Required value: {field} needs the ARN of the IAM role to assume");
-                if (string.IsNullOrEmpty(serviceAccount.Name))
-                    throw new Dns01ProviderException($"{Field}.{field}.name: Required value; name a ServiceAccount in namespace \"{secretNamespace}\"");
-                webIdentityToken = await ServiceAccountTokenAsync(issuer.Issuer.Cluster, secretNamespace, serviceAccount, field, ct);
-            }
+            var webIdentityToken = serviceAccount is null
+                ? null
+                : await ServiceAccountTokenAsync(issuer.Issuer.Cluster, secretNamespace, serviceAccount, serviceAccountField, ct);
             return new Route53Provider(new Route53Settings
             {
                 Region = route53.Region ?? "us-east-1",

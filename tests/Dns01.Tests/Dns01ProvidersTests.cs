@@ -134,11 +134,16 @@ public sealed class Dns01ProvidersTests : IAsyncLifetime
     public async Task ServiceAccountTogetherWithAccessKeysIsRejected()
     {
         var solver = Route53ServiceAccount();
-        solver = solver with { Route53 = solver.Route53! with { AccessKeyId = "AKIDEXAMPLE" } };
+        solver = solver with
+        {
+            Route53 = solver.Route53! with { AccessKeyId = "AKIDEXAMPLE", SecretAccessKeySecretRef = new SecretKeySelector { Name = "aws" } },
+        };
 
         var error = await Assert.ThrowsAsync<Dns01ProviderException>(() => _providers.CreateAsync(Issuer("team-a"), solver));
 
         Assert.Contains("route53.auth.kubernetes.serviceAccountRef: Forbidden", error.Message);
+        Assert.Empty(_reader.SecretReads);
+        Assert.Empty(_reader.TokenRequests);
     }
 
     [Fact]
