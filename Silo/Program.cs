@@ -47,6 +47,8 @@ builder.Services.Configure<IssuanceOptions>(o =>
     o.CloudflareApiUrl = settings.Dns01.CloudflareApiUrl;
     o.Route53Endpoint = settings.Dns01.Route53Endpoint;
     o.AzureArmEndpoint = settings.Dns01.AzureArmEndpoint;
+    o.StsEndpoint = settings.Dns01.StsEndpoint;
+    o.AzureAuthorityHost = settings.Dns01.AzureAuthorityHost;
 });
 builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions
 {
