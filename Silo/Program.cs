@@ -46,6 +46,8 @@ builder.Services.Configure<IssuanceOptions>(o =>
     o.CloudflareApiUrl = settings.Dns01.CloudflareApiUrl;
     o.Route53Endpoint = settings.Dns01.Route53Endpoint;
     o.AzureArmEndpoint = settings.Dns01.AzureArmEndpoint;
+    o.RenewalJitterPercent = settings.Renewal.JitterPercent;
+    o.AriMinimumRecheck = settings.Renewal.AriMinimumRecheck;
 });
 builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions
 {

@@ -40,6 +40,8 @@ public sealed record OrderWork
     [Id(8)] public string? Duration { get; init; }
     /// <summary>CertFleet's spec.dnsPolicy of the Certificate: restricts solvers to http01 or dns01.</summary>
     [Id(9)] public string? DnsPolicy { get; init; }
+    /// <summary>ARI CertID of the certificate being renewed; sent as <c>replaces</c> when the directory has renewalInfo.</summary>
+    [Id(10)] public string? Replaces { get; init; }
 }
 
 /// <summary>What an Order asks of one Challenge.</summary>
