@@ -59,7 +59,7 @@ public sealed class AriResponder : IAsyncDisposable
     /// <summary>Sent as Retry-After (whole seconds) with every renewalInfo answer.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromHours(6);
 
-    /// <summary>Every newOrder payload in arrival order, refused ones included.</summary>
+    /// <summary>The payload of every newOrder Pebble accepted or this responder refused (409), in arrival order.</summary>
     public ConcurrentQueue<JsonElement> NewOrders { get; } = new();
 
     /// <summary>The CertIDs renewalInfo was asked about, in order.</summary>
@@ -106,9 +106,9 @@ public sealed class AriResponder : IAsyncDisposable
         if (request.Method == HttpMethods.Post && request.Path.Value == _newOrderPath)
         {
             var payload = Payload(body);
-            NewOrders.Enqueue(payload);
             if (payload.TryGetProperty("replaces", out _) && Interlocked.Exchange(ref _replacesToRefuse, 0) == 1)
             {
+                NewOrders.Enqueue(payload);
                 context.Response.StatusCode = StatusCodes.Status409Conflict;
                 context.Response.ContentType = "application/problem+json";
                 await context.Response.WriteAsync("""
@@ -116,6 +116,10 @@ public sealed class AriResponder : IAsyncDisposable
                     """, context.RequestAborted).ConfigureAwait(false);
                 return;
             }
+            // Pebble rejects some nonces (badNonce) and the client resends: only orders Pebble took count.
+            if (await ForwardAsync(context, body).ConfigureAwait(false) < 400)
+                NewOrders.Enqueue(payload);
+            return;
         }
         await ForwardAsync(context, body).ConfigureAwait(false);
     }
@@ -134,7 +138,8 @@ public sealed class AriResponder : IAsyncDisposable
         await context.Response.WriteAsync(window.ToJsonString(), context.RequestAborted).ConfigureAwait(false);
     }
 
-    private async Task ForwardAsync(HttpContext context, byte[] body)
+    /// <summary>Sends the request on to Pebble and copies its answer back; returns Pebble's status.</summary>
+    private async Task<int> ForwardAsync(HttpContext context, byte[] body)
     {
         var request = context.Request;
         using var upstream = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_pebbleRoot, request.Path + request.QueryString));
@@ -161,6 +166,7 @@ public sealed class AriResponder : IAsyncDisposable
                 context.Response.Headers[name] = values.ToArray();
         if (request.Method != HttpMethods.Head)
             await context.Response.Body.WriteAsync(answer, context.RequestAborted).ConfigureAwait(false);
+        return (int)response.StatusCode;
     }
 
     private string Directory(byte[] pebbleDirectory, string host)
