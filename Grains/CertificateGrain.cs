@@ -265,9 +265,12 @@ public sealed class CertificateGrain(
         var none = new RenewalSuggestion { SerialHex = certificate.SerialHex };
         try
         {
-            if (await IssuerGrainFor(Object.Spec.IssuerRef).GetAcmeContextAsync() is not { } acme)
-                return none;
-            return await GrainFactory.GetGrain<IRenewalInfoGrain>(this.GetPrimaryKeyString()).TrackAsync(acme, certificate.ToPem());
+            var renewalInfo = GrainFactory.GetGrain<IRenewalInfoGrain>(this.GetPrimaryKeyString());
+            if (await IssuerGrainFor(Object.Spec.IssuerRef).GetAcmeContextAsync() is { } acme)
+                return await renewalInfo.TrackAsync(acme, certificate.ToPem());
+            if (State.RenewalInfo?.CertId is not null)
+                await renewalInfo.StopAsync(); // now issued elsewhere: stop asking about the old certificate
+            return none;
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException)
         {
