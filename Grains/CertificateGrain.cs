@@ -228,15 +228,12 @@ public sealed class CertificateGrain(
         if (trigger is null && ManualRenewalRequested())
             trigger = new(CertificateReasons.ManuallyTriggered, "Certificate re-issuance manually triggered");
 
-        if (trigger is null)
+        if (trigger is null && State.RenewalInfo?.SerialHex != inspection.Certificate!.SerialHex)
         {
-            if (State.RenewalInfo?.SerialHex != inspection.Certificate!.SerialHex)
-            {
-                // First sight of this certificate (adopted, or state lost): ask about ARI, then decide again.
-                State.RenewalInfo = await RenewalInfoForAsync(inspection.Certificate);
-                input = input with { RenewalInfo = State.RenewalInfo };
-                trigger = CertificatePolicies.Evaluate(CertificatePolicies.Trigger, input);
-            }
+            // First sight of this certificate (adopted, or state lost): ask about ARI, then decide again.
+            State.RenewalInfo = await RenewalInfoForAsync(inspection.Certificate!);
+            input = input with { RenewalInfo = State.RenewalInfo };
+            trigger = CertificatePolicies.Evaluate(CertificatePolicies.Trigger, input);
         }
         if (trigger is null)
         {
