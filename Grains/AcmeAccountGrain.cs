@@ -61,6 +61,10 @@ public sealed class AcmeAccountGrain(
 
         try
         {
+            // A profile the CA does not offer fails every order: say so on the issuer before anything is ordered.
+            var directory = await client.GetDirectoryAsync();
+            if (AcmeProfileChoice.For(spec.Profile, directory.Meta.Profiles).Error is { } profileError)
+                return Failed(CertFleetReasons.InvalidProfile, profileError);
             var account = await client.RegisterAccountAsync(new AcmeAccountRequest
             {
                 Contact = spec.Email is { Length: > 0 } email ? [$"mailto:{email}"] : [],

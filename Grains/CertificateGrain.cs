@@ -8,6 +8,7 @@ using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
 using CertFleet.Providers.Pki;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ApiAnnotations = CertFleet.Interfaces.Api.Annotations;
 
 namespace CertFleet.Grains;
@@ -24,6 +25,7 @@ public sealed class CertificateGrain(
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     IClusterWriter writer,
     IClusterReader reader,
+    IOptions<IssuanceOptions> options,
     ILogger<CertificateGrain> logger) : Grain, ICertificateGrain, IRemindable
 {
     private const string ReminderName = "reconcile";
@@ -96,6 +98,8 @@ public sealed class CertificateGrain(
             await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret));
         if (await this.GetReminder(ReminderName) is { } reminder)
             await this.UnregisterReminder(reminder);
+        if (State.RenewalInfo?.CertId is not null)
+            await GrainFactory.GetGrain<IRenewalInfoGrain>(this.GetPrimaryKeyString()).StopAsync();
         _reconcile?.Cancel();
         await store.ClearStateAsync();
         DeactivateOnIdle();
@@ -122,6 +126,15 @@ public sealed class CertificateGrain(
     {
         ScheduleReconcile();
         return Task.CompletedTask;
+    }
+
+    public async Task RenewalInfoChangedAsync(RenewalSuggestion suggestion)
+    {
+        if (State.RenewalInfo?.SerialHex != suggestion.SerialHex)
+            return; // about a certificate no longer in the Secret
+        State.RenewalInfo = suggestion;
+        await store.WriteStateAsync();
+        ScheduleReconcile();
     }
 
     public Task ReconcileAsync() => RunReconcileAsync();
@@ -207,12 +220,21 @@ public sealed class CertificateGrain(
             Wanted = wanted,
             IssuedFor = State.IssuedFor,
             Now = Now(),
+            RenewalJitterPercent = options.Value.RenewalJitterPercent,
+            RenewalInfo = State.RenewalInfo,
         };
         var trigger = CertificatePolicies.Evaluate(CertificatePolicies.Trigger, input);
         var notReady = CertificatePolicies.Evaluate(CertificatePolicies.Readiness, input);
         if (trigger is null && ManualRenewalRequested())
             trigger = new(CertificateReasons.ManuallyTriggered, "Certificate re-issuance manually triggered");
 
+        if (trigger is null && State.RenewalInfo?.SerialHex != inspection.Certificate!.SerialHex)
+        {
+            // First sight of this certificate (adopted, or state lost): ask about ARI, then decide again.
+            State.RenewalInfo = await RenewalInfoForAsync(inspection.Certificate!);
+            input = input with { RenewalInfo = State.RenewalInfo };
+            trigger = CertificatePolicies.Evaluate(CertificatePolicies.Trigger, input);
+        }
         if (trigger is null)
         {
             await RecordUpToDateAsync(inspection, wanted, input.RenewalTime);
@@ -229,6 +251,29 @@ public sealed class CertificateGrain(
         }
 
         await StartIssuanceAsync(trigger, notReady, wanted, inspection);
+    }
+
+    /// <summary>
+    /// The CA's renewal suggestion for a certificate when its issuer is ACME; otherwise (or when asking fails) a
+    /// note that none applies, so the local renewal rule is used.
+    /// </summary>
+    private async Task<RenewalSuggestion> RenewalInfoForAsync(CertificateInfo certificate)
+    {
+        var none = new RenewalSuggestion { SerialHex = certificate.SerialHex };
+        try
+        {
+            var renewalInfo = GrainFactory.GetGrain<IRenewalInfoGrain>(this.GetPrimaryKeyString());
+            if (await IssuerGrainFor(Object.Spec.IssuerRef).GetAcmeContextAsync() is { } acme)
+                return await renewalInfo.TrackAsync(acme, certificate.ToPem());
+            if (State.RenewalInfo?.CertId is not null)
+                await renewalInfo.StopAsync(); // now issued elsewhere: stop asking about the old certificate
+            return none;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            logger.LogWarning(ex, "Certificate {Namespace}/{Name}: renewal information not available", _key.Namespace, Name);
+            return none with { LastError = ex.Message };
+        }
     }
 
     private async Task RecordUpToDateAsync(SecretInspection inspection, IssuedFor wanted, DateTimeOffset? renewalTime)
@@ -276,6 +321,8 @@ public sealed class CertificateGrain(
             Message = trigger.Message,
             For = wanted,
             StartedAt = Now(),
+            // ARI renewals name the certificate they replace (only set when the issuer's CA offers renewalInfo).
+            Replaces = State.RenewalInfo is { CertId: { } certId } ari && ari.SerialHex == inspection.Certificate?.SerialHex ? certId : null,
         };
         if (ReusableKey(inspection) is { } reused)
         {
@@ -433,6 +480,8 @@ public sealed class CertificateGrain(
         annotations[ApiAnnotations.CertificateName] = Name;
         if (spec.DnsPolicy is { } dnsPolicy)
             annotations[CertificateRequestGrain.DnsPolicyAnnotation] = dnsPolicy;
+        if (issuance.Replaces is { } replaces)
+            annotations[CertificateRequestGrain.ReplacesAnnotation] = replaces;
         return new CertificateRequest
         {
             Metadata = new ObjectMeta
@@ -506,8 +555,8 @@ public sealed class CertificateGrain(
         State.IssuedFor = issuance.For;
         State.NotBefore = leaf.NotBefore;
         State.NotAfter = leaf.NotAfter;
-        State.RenewalTime = RenewalSchedule.Compute(leaf.NotBefore, leaf.NotAfter,
-            CertificateSpecValidation.RenewBefore(Object.Spec), Object.Spec.RenewBeforePercentage);
+        State.RenewalInfo = await RenewalInfoForAsync(leaf);
+        State.RenewalTime = RenewalPlan.At(Name, leaf, Object.Spec, options.Value.RenewalJitterPercent, State.RenewalInfo);
         State.FailedIssuanceAttempts = 0;
         State.LastFailureTime = null;
         State.LastFailureReason = null;
@@ -638,6 +687,19 @@ public sealed class CertificateGrain(
             NextPrivateKeySecretName = State.Issuance?.NextPrivateKeySecretName,
             FailedIssuanceAttempts = State.FailedIssuanceAttempts > 0 ? State.FailedIssuanceAttempts : null,
             LastFailureTime = State.LastFailureTime,
+            Acme = State.RenewalInfo is { CertId: not null } ari
+                ? new CertificateAcmeStatus
+                {
+                    Ari = new AcmeRenewalInfo
+                    {
+                        SuggestedWindow = ari.WindowStart is null ? null : new RenewalInfoWindow { Start = ari.WindowStart, End = ari.WindowEnd },
+                        ExplanationUrl = ari.ExplanationUrl,
+                        LastChecked = ari.LastChecked,
+                        NextCheck = ari.NextCheck,
+                        LastError = ari.LastError,
+                    },
+                }
+                : null,
         };
         var body = JsonSerializer.Serialize(status, ApiJson.Options);
         if (CurrentStatus() is { } current && JsonSerializer.Serialize(current, ApiJson.Options) == body)

@@ -25,6 +25,8 @@ public sealed class CertificateRequestGrain(
     private const string Component = "cert-manager-certificaterequests-issuer";
     /// <summary>Carries the Certificate's spec.dnsPolicy (CertFleet's extension) to the Order's solver choice.</summary>
     public const string DnsPolicyAnnotation = "certfleet.io/dns-policy";
+    /// <summary>Carries the ARI CertID of the certificate a renewal replaces to the Order's newOrder.</summary>
+    public const string ReplacesAnnotation = "certfleet.io/replaces";
     private ObjectKey _key = null!;
 
     private CertificateRequestState State => store.State;
@@ -115,6 +117,7 @@ public sealed class CertificateRequestGrain(
             Duration = acme.Spec.EnableDurationFeature == true ? request.Spec.Duration : null,
             DnsPolicy = request.Metadata.Annotations?.GetValueOrDefault(DnsPolicyAnnotation),
             Annotations = (request.Metadata.Annotations ?? []).Where(a => SolverOverrides.Keys.Contains(a.Key)).ToDictionary(),
+            Replaces = request.Metadata.Annotations?.GetValueOrDefault(ReplacesAnnotation),
         };
         var orderName = AcmeNames.OrderName(_key.Name, OrderGrain.OrderSpecOf(work));
         await GrainFactory.GetGrain<IOrderGrain>(_key.WithName(orderName).ToGrainKey()).StartAsync(work);

@@ -38,4 +38,13 @@ public sealed class IssuanceOptions
 
     /// <summary>Entra ID authority for Azure DNS credentials; unset means the one of the solver's <c>environment</c>.</summary>
     public string? AzureAuthorityHost { get; set; }
+    /// <summary>
+    /// Without ARI, renewals move earlier by up to this percentage of the certificate's lifetime (a fixed fraction per
+    /// certificate), so a fleet issued together does not renew in the same second. 0 (the default) keeps
+    /// cert-manager's renewalTime exactly.
+    /// </summary>
+    public double RenewalJitterPercent { get; set; }
+
+    /// <summary>Lower bound of the ARI Retry-After this controller obeys (1 h, as cert-manager); tests shorten it.</summary>
+    public TimeSpan AriMinimumRecheck { get; set; } = TimeSpan.FromHours(1);
 }

@@ -180,7 +180,21 @@ public sealed class OrderGrain(
             await FinishAsync(OrderStates.Errored, $"{refusal}; nothing was ordered");
             return null;
         }
-        var order = await client.NewOrderAsync(identifiers, work.Issuer.Spec.Profile);
+        var directory = await client.GetDirectoryAsync();
+        var profile = AcmeProfileChoice.For(work.Issuer.Spec.Profile, directory.Meta.Profiles);
+        if (profile.Error is { } profileError)
+        {
+            RecordEvent(EventRecord.Warning, CertFleetReasons.InvalidProfile, profileError);
+            await FinishAsync(OrderStates.Errored, $"{profileError}; nothing was ordered");
+            return null;
+        }
+        if (profile.Ignored)
+            RecordEvent(EventRecord.Warning, CertFleetReasons.InvalidProfile,
+                $"spec.acme.profile \"{work.Issuer.Spec.Profile}\" was not sent: the ACME server advertises no profiles");
+        var (order, replaceRefusal) = await ReplacingOrder.PlaceAsync(client, identifiers, profile.Profile, directory.RenewalInfo is null ? null : work.Replaces);
+        if (replaceRefusal is not null)
+            RecordEvent(EventRecord.Normal, ReplacingOrder.EventReason,
+                $"The ACME server refused to let this order replace certificate {work.Replaces} ({replaceRefusal.Message}); ordered again without \"replaces\"");
         State.OrderUrl = order.Url;
         State.FinalizeUrl = order.FinalizeUrl;
         State.Authorizations = [.. order.AuthorizationUrls.Select(url => new AuthorizationProgress { Url = url })];
@@ -459,6 +473,7 @@ public sealed class OrderGrain(
         IpAddresses = work.IpAddresses.Count > 0 ? [.. work.IpAddresses] : null,
         Duration = work.Duration,
         Profile = work.Issuer.Spec.Profile,
+        Replaces = work.Replaces,
     };
 
     private static OwnerReference Owner(string apiVersion, string kind, string name, string uid) => new()

@@ -21,6 +21,9 @@ public static class CertFleetReasons
     /// <summary>issuerRef names a group CertFleet does not serve (an external issuer).</summary>
     public const string IssuerNotServed = "IssuerNotServed";
 
+    /// <summary>spec.acme.profile names a profile the ACME server does not advertise; nothing is ordered until it is fixed.</summary>
+    public const string InvalidProfile = "InvalidProfile";
+
     /// <summary>Writing to the Kubernetes API failed after retries; CertFleet retries with backoff.</summary>
     public const string ApiError = "KubernetesAPIError";
 }

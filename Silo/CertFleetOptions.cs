@@ -36,9 +36,11 @@ public sealed class CertFleetOptions : IValidatableObject
 
     public Dns01Settings Dns01 { get; set; } = new();
 
+    public RenewalSettings Renewal { get; set; } = new();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        foreach (var problem in Dns01.Problems(Section))
+        foreach (var problem in Dns01.Problems(Section).Concat(Renewal.Problems(Section)))
             yield return new ValidationResult(problem);
         if (string.IsNullOrWhiteSpace(ClusterName) || ClusterName.Contains('/'))
             yield return new ValidationResult($"{Section}:ClusterName must be a non-empty name without '/' (got \"{ClusterName}\")");

@@ -22,9 +22,14 @@ public sealed record PolicyInput
     public IssuedFor? IssuedFor { get; init; }
     public required DateTimeOffset Now { get; init; }
 
+    /// <summary>CertFleet:Renewal:JitterPercent; 0 keeps cert-manager's renewal time exactly.</summary>
+    public double RenewalJitterPercent { get; init; }
+    /// <summary>The CA's ARI suggestion, applied only when it is about the certificate in the Secret.</summary>
+    public RenewalSuggestion? RenewalInfo { get; init; }
+
     /// <summary>renewalTime of the certificate in the Secret, or null when there is none to renew.</summary>
     public DateTimeOffset? RenewalTime => Certificate is { } c
-        ? RenewalSchedule.Compute(c.NotBefore, c.NotAfter, CertificateSpecValidation.RenewBefore(Spec), Spec.RenewBeforePercentage)
+        ? RenewalPlan.At(CertificateName, c, Spec, RenewalJitterPercent, RenewalInfo)
         : null;
 }
 

@@ -42,6 +42,8 @@ public sealed record OrderWork
     [Id(9)] public string? DnsPolicy { get; init; }
     /// <summary>The request's HTTP-01 override annotations (ingress name or class, Gateway parentRef), set by the shims.</summary>
     [Id(10)] public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+    /// <summary>ARI CertID of the certificate being renewed; sent as <c>replaces</c> when the directory has renewalInfo.</summary>
+    [Id(11)] public string? Replaces { get; init; }
 }
 
 /// <summary>What an Order asks of one Challenge.</summary>

@@ -34,6 +34,8 @@ public sealed record CertificateState
     [Id(15)] public CertificateStatus? WrittenStatus { get; set; }
     /// <summary>What the last failed issuance was for: the failure backoff is skipped once the spec asks for something else.</summary>
     [Id(16)] public IssuedFor? FailedFor { get; set; }
+    /// <summary>ARI for the certificate in the Secret (or, without CertId, the note that ARI does not apply to it).</summary>
+    [Id(17)] public RenewalSuggestion? RenewalInfo { get; set; }
 }
 
 /// <summary>One issuance in flight: why it started and how far it got. Each step is idempotent.</summary>
@@ -52,6 +54,8 @@ public sealed record IssuanceProgress
     [Id(8)] public string? CsrPem { get; set; }
     /// <summary>uid of the created CertificateRequest; its Order is owned by it.</summary>
     [Id(9)] public string? RequestUid { get; set; }
+    /// <summary>ARI CertID of the certificate this issuance renews (newOrder's <c>replaces</c>), fixed when it starts.</summary>
+    [Id(10)] public string? Replaces { get; init; }
 }
 
 /// <summary>

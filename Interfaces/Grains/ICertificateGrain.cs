@@ -31,6 +31,11 @@ public interface ICertificateGrain : IGrainWithStringKey
     [Alias("Wake")]
     Task WakeAsync();
 
+    /// <summary>The CA's renewal suggestion (ARI) for the certificate in the Secret changed, e.g. its window moved earlier.</summary>
+    /// <remarks>One-way: the renewal-information grain may call while this Certificate is calling it.</remarks>
+    [Alias("RenewalInfoChanged"), Orleans.Concurrency.OneWay]
+    Task RenewalInfoChangedAsync(RenewalSuggestion suggestion);
+
     /// <summary>Runs one reconcile pass now and returns when it is done (tests and reminders use it).</summary>
     [Alias("Reconcile")]
     Task ReconcileAsync();

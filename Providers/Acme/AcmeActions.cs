@@ -17,6 +17,7 @@ public static class AcmeActions
     public const string CreateOrderCert = "create_order_cert";
     public const string FetchCert = "fetch_cert";
     public const string ListCertAlternates = "list_cert_alternates";
+    public const string GetRenewalInfo = "get_renewal_info";
 
     /// <summary>Not a cert-manager action (it never revokes); named in the same style.</summary>
     public const string RevokeCert = "revoke_cert";

@@ -169,6 +169,28 @@ public sealed class AcmeClient : IDisposable
         return Parse(AcmeActions.AuthorizeOrder, response, json => AcmeOrder.FromJson(json, orderUrl, PollingHint(response)));
     }
 
+    /// <summary>
+    /// Fetches the CA's suggested renewal window for a certificate (RFC 9773): an unauthenticated GET of
+    /// <c>{renewalInfo}/{certId}</c>. Fails when the directory has no <c>renewalInfo</c> or the window is malformed.
+    /// </summary>
+    public async Task<AcmeRenewalWindow> GetRenewalInfoAsync(string certId, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(certId);
+        var directory = await GetDirectoryAsync(ct).ConfigureAwait(false);
+        var renewalInfo = directory.RenewalInfo
+            ?? throw new AcmeException("The ACME server does not offer renewal information (its directory has no renewalInfo)", null, 0, null, AcmeActions.GetRenewalInfo);
+        using var request = new HttpRequestMessage(HttpMethod.Get, renewalInfo.AbsoluteUri.TrimEnd('/') + "/" + certId);
+        request.Headers.Accept.ParseAdd("application/json");
+        var response = await SendAsync(AcmeActions.GetRenewalInfo, request, ct).ConfigureAwait(false);
+        if (response.StatusCode >= 400)
+        {
+            throw Failure(AcmeActions.GetRenewalInfo, response, AcmeProblem.Parse(response.Body, response.StatusCode));
+        }
+        var retryAfter = RetryAfterHeader.Parse(response.Headers, DateTimeOffset.UtcNow, _options.RenewalInfoMinRetryAfter, AcmeRenewalWindow.MaxRetryAfter)
+                         ?? (AcmeRenewalWindow.DefaultRetryAfter > _options.RenewalInfoMinRetryAfter ? AcmeRenewalWindow.DefaultRetryAfter : _options.RenewalInfoMinRetryAfter);
+        return Parse(AcmeActions.GetRenewalInfo, response, json => AcmeRenewalWindow.FromJson(json, retryAfter));
+    }
+
     /// <summary>Reads an order (POST-as-GET); poll this until it leaves pending/processing.</summary>
     public async Task<AcmeOrder> GetOrderAsync(string orderUrl, CancellationToken ct = default)
     {
@@ -430,6 +452,7 @@ public sealed class AcmeClient : IDisposable
         AcmeActions.CreateOrderCert => "finalizing the order",
         AcmeActions.FetchCert => "downloading the certificate",
         AcmeActions.RevokeCert => "revoking the certificate",
+        AcmeActions.GetRenewalInfo => "fetching renewal information",
         _ => action,
     };
 

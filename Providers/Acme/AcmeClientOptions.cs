@@ -21,6 +21,12 @@ public sealed class AcmeClientOptions
     /// <summary>How often a badNonce rejection is retried with the fresh nonce from the error before giving up.</summary>
     public int BadNonceRetries { get; init; } = 3;
 
+    /// <summary>
+    /// Lower bound of a renewalInfo Retry-After (cert-manager clamps to 1 h–7 d): a CA asking more often is not
+    /// obeyed. Tests shorten it to see a moved window within seconds.
+    /// </summary>
+    public TimeSpan RenewalInfoMinRetryAfter { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Told about every HTTP exchange, for cert-manager's request metrics.</summary>
     public IAcmeRequestObserver? Observer { get; init; }
 }

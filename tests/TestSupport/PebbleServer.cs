@@ -50,6 +50,11 @@ public sealed class PebbleServer : IAsyncDisposable
     /// <summary>The PEM root that signed Pebble's listener certificate (valid for 127.0.0.1 and localhost).</summary>
     public string ListenerCaPem { get; }
 
+    /// <summary>Pebble's listener certificate (for 127.0.0.1 and localhost, signed by <see cref="ListenerCaPem"/>) and its key, as PEM files.</summary>
+    public string ListenerCertificatePath { get; private init; } = "";
+
+    public string ListenerKeyPath { get; private init; } = "";
+
     /// <summary>The mock DNS and challenge responder Pebble validates against.</summary>
     public ChallengeTestServer ChallengeServer { get; }
 
@@ -95,6 +100,8 @@ public sealed class PebbleServer : IAsyncDisposable
             pebbleProcess = ChildProcess.Start(PebblePath, arguments, Environment(options));
             var server = new PebbleServer(directory, challengeProcess, pebbleProcess, challengeServer, listenerCaPem, acmePort, managementPort)
             {
+                ListenerCertificatePath = certificatePath,
+                ListenerKeyPath = keyPath,
                 _pebbleArguments = arguments,
                 _pebbleEnvironment = Environment(options),
             };
@@ -255,7 +262,7 @@ public sealed class PebbleServer : IAsyncDisposable
     }
 
     /// <summary>An HTTP handler that trusts only the given PEM roots (host name still checked).</summary>
-    private static SocketsHttpHandler TrustingOnly(string caPem)
+    internal static SocketsHttpHandler TrustingOnly(string caPem)
     {
         var roots = new X509Certificate2Collection();
         foreach (var der in PemBundle.Certificates(caPem, "listener CA"))

@@ -17,6 +17,12 @@ internal sealed class ScriptedAcmeHandler : HttpMessageHandler
 
     public ConcurrentQueue<(HttpRequestMessage Request, string Body)> Received { get; } = new();
 
+    /// <summary>The directory served; tests of optional endpoints (renewalInfo) replace it.</summary>
+    public string DirectoryJson { get; set; } = """
+        {"newNonce":"https://ca.test/nonce","newAccount":"https://ca.test/acct","newOrder":"https://ca.test/order",
+         "revokeCert":"https://ca.test/revoke","keyChange":"https://ca.test/key","meta":{"profiles":{"classic":"90 days"}}}
+        """;
+
     public void Reply(HttpStatusCode status, string body, string contentType = "application/problem+json", Action<HttpResponseMessage>? configure = null) =>
         _replies.Enqueue((_, _) =>
         {
@@ -40,10 +46,7 @@ internal sealed class ScriptedAcmeHandler : HttpMessageHandler
         {
             response = new HttpResponseMessage(HttpStatusCode.OK)
             {
-                Content = new StringContent("""
-                    {"newNonce":"https://ca.test/nonce","newAccount":"https://ca.test/acct","newOrder":"https://ca.test/order",
-                     "revokeCert":"https://ca.test/revoke","keyChange":"https://ca.test/key","meta":{"profiles":{"classic":"90 days"}}}
-                    """, Encoding.UTF8, "application/json"),
+                Content = new StringContent(DirectoryJson, Encoding.UTF8, "application/json"),
             };
         }
         else if (request.Method == HttpMethod.Head)
