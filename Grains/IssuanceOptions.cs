@@ -38,4 +38,14 @@ public sealed class IssuanceOptions
 
     /// <summary>Entra ID authority for Azure DNS credentials; unset means the one of the solver's <c>environment</c>.</summary>
     public string? AzureAuthorityHost { get; set; }
+
+    /// <summary>
+    /// Whether a namespaced Issuer's Route53 or Azure DNS solver may use the controller's own identity (AWS default chain,
+    /// Azure managed or workload identity); cert-manager's --issuer-ambient-credentials. Off: a tenant could otherwise
+    /// act as the controller.
+    /// </summary>
+    public bool IssuerAmbientCredentials { get; set; }
+
+    /// <summary>The same for ClusterIssuers, which only cluster admins create; cert-manager's --cluster-issuer-ambient-credentials.</summary>
+    public bool ClusterIssuerAmbientCredentials { get; set; } = true;
 }

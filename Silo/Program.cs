@@ -49,6 +49,8 @@ builder.Services.Configure<IssuanceOptions>(o =>
     o.AzureArmEndpoint = settings.Dns01.AzureArmEndpoint;
     o.StsEndpoint = settings.Dns01.StsEndpoint;
     o.AzureAuthorityHost = settings.Dns01.AzureAuthorityHost;
+    o.IssuerAmbientCredentials = settings.Dns01.IssuerAmbientCredentials;
+    o.ClusterIssuerAmbientCredentials = settings.Dns01.ClusterIssuerAmbientCredentials;
 });
 builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions
 {
