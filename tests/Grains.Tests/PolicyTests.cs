@@ -64,6 +64,39 @@ public sealed class PolicyTests
     }
 
     [Fact]
+    public void TemporaryCertificateIsNeitherReadyNorUpToDateEvenWithMatchingIssuerAnnotations()
+    {
+        var spec = Spec();
+        using var key = PrivateKey.Generate(KeySpec.FromCertificateSpec("ECDSA", null, null));
+        var certificate = new Certificate { Metadata = new ObjectMeta { Name = "web", Namespace = "ns" }, Spec = spec };
+        var temporary = TemporaryCertificate.Build(SecretKey, certificate, key, Now - TimeSpan.FromHours(1)).Secret;
+        // Annotations left on the Secret by an earlier issuance from the right issuer must not make it look issued.
+        temporary.Annotations[Annotations.IssuerName] = "ca";
+        temporary.Annotations[Annotations.IssuerKind] = "Issuer";
+        temporary.Annotations[Annotations.IssuerGroup] = "cert-manager.io";
+
+        var expected = new PolicyViolation(CertificateReasons.IncorrectIssuer,
+            "Issuing certificate as Secret contains a temporary certificate issued by \"cert-manager.local\", not by \"Issuer.cert-manager.io/ca\"");
+        Assert.Equal(expected, Evaluate(CertificatePolicies.Readiness, spec, temporary, remembered: false));
+        Assert.Equal(expected, Evaluate(CertificatePolicies.Trigger, spec, temporary, remembered: false));
+        Assert.Null(Evaluate(CertificatePolicies.Readiness, spec, IssuedSecret(spec), remembered: false));
+    }
+
+    [Fact]
+    public void TemporaryCertificateIsOnlyNeededWithoutAUsableKeyPair()
+    {
+        var spec = Spec();
+        using (var missing = SecretInspection.Of(null)) Assert.True(TemporaryCertificate.Needed(missing));
+        var issued = IssuedSecret(spec);
+        using (var valid = SecretInspection.Of(issued)) Assert.False(TemporaryCertificate.Needed(valid));
+        using (var expired = SecretInspection.Of(IssuedSecret(spec, lifetime: TimeSpan.FromMinutes(1)))) Assert.False(TemporaryCertificate.Needed(expired));
+        var mismatched = issued with { Data = new(issued.Data) { [SecretKeys.TlsPrivateKey] = IssuedSecret(spec).Data[SecretKeys.TlsPrivateKey] } };
+        using (var other = SecretInspection.Of(mismatched)) Assert.True(TemporaryCertificate.Needed(other));
+        var keyOnly = issued with { Data = new() { [SecretKeys.TlsPrivateKey] = issued.Data[SecretKeys.TlsPrivateKey] } };
+        using (var noCertificate = SecretInspection.Of(keyOnly)) Assert.True(TemporaryCertificate.Needed(noCertificate));
+    }
+
+    [Fact]
     public void MissingSecretIsDoesNotExist()
     {
         var violation = Evaluate(CertificatePolicies.Trigger, Spec(), null);
