@@ -82,6 +82,40 @@ public sealed class PolicyTests
         Assert.Null(Evaluate(CertificatePolicies.Readiness, spec, IssuedSecret(spec), remembered: false));
     }
 
+    [Theory]
+    [InlineData("RSA", null)]
+    [InlineData("ECDSA", 384)]
+    [InlineData("Ed25519", null)]
+    public void TemporaryCertificateCarriesTheNamesAndKeyForEveryKeyType(string algorithm, int? size)
+    {
+        var spec = Spec(s => s with { CommonName = "web.example.test", PrivateKey = new CertificatePrivateKey { Algorithm = algorithm, Size = size } });
+        using var key = PrivateKey.Generate(KeySpec.FromCertificateSpec(algorithm, size, null));
+        var certificate = new Certificate { Metadata = new ObjectMeta { Name = "web", Namespace = "ns" }, Spec = spec };
+
+        var secret = TemporaryCertificate.Build(SecretKey, certificate, key, Now).Secret;
+
+        var leaf = CertificateInfo.ParseFirst(secret.GetString(SecretKeys.TlsCertificate)!);
+        Assert.True(leaf.MatchesKey(key));
+        Assert.Equal("CN=cert-manager.local", leaf.IssuerDN);
+        Assert.Equal("web.example.test", leaf.CommonName);
+        Assert.Equal(["web.example.test"], leaf.DnsNames);
+        Assert.Equal(["cert-manager"], leaf.Subject.OrganizationalUnits);
+        Assert.True(TemporaryCertificateSigner.IsTemporary(leaf));
+        Assert.Equal(Now.ToUnixTimeSeconds(), leaf.NotBefore.ToUnixTimeSeconds());
+    }
+
+    [Fact]
+    public void TemporaryCertificateKeepsALiteralSubjectAsWritten()
+    {
+        var spec = Spec(s => s with { LiteralSubject = "CN=web.example.test,O=Example" });
+        using var key = PrivateKey.Generate(KeySpec.FromCertificateSpec("ECDSA", null, null));
+        var certificate = new Certificate { Metadata = new ObjectMeta { Name = "web", Namespace = "ns" }, Spec = spec };
+
+        var leaf = CertificateInfo.ParseFirst(TemporaryCertificate.Build(SecretKey, certificate, key, Now).Secret.GetString(SecretKeys.TlsCertificate)!);
+
+        Assert.Equal("CN=web.example.test,O=Example", leaf.SubjectDN);
+    }
+
     [Fact]
     public void TemporaryCertificateIsOnlyNeededWithoutAUsableKeyPair()
     {
