@@ -383,7 +383,10 @@ public sealed class CertificateGrain(
             issuance.Outcome = await requestGrain.SubmitAsync(CertificateRequestFor(issuance), _key);
             await store.WriteStateAsync();
             if (!issuance.Outcome.IsFinal)
+            {
+                await EnsureTemporaryCertificateAsync(issuance, key);
                 return; // RequestChangedAsync brings the outcome
+            }
         }
 
         if (issuance.Outcome.State == RequestState.Issued)
@@ -393,6 +396,28 @@ public sealed class CertificateGrain(
             await FailIssuanceAsync(issuance,
                 issuance.Outcome.State == RequestState.Denied ? CertificateReasons.Denied : CertificateReasons.Failed,
                 $"The certificate request has failed to complete and will be retried: {issuance.Outcome.Message}");
+    }
+
+    /// <summary>While the issuer works, a Secret without a usable key pair may get a placeholder (see <see cref="TemporaryCertificate"/>).</summary>
+    private async Task EnsureTemporaryCertificateAsync(IssuanceProgress issuance, PrivateKey key)
+    {
+        string? version;
+        try
+        {
+            version = await TemporaryCertificate.EnsureAsync(reader, writer, _key, Object, key, Now());
+        }
+        catch (PkiException ex)
+        {
+            logger.LogWarning(ex, "Certificate {Namespace}/{Name}: no temporary certificate", _key.Namespace, Name);
+            return;
+        }
+        if (version is null)
+            return;
+        State.SecretResourceVersion = version;
+        await store.WriteStateAsync();
+        RecordEvent(EventRecord.Normal, EventReasons.Issuing, "Issued temporary certificate");
+        await WriteStatusAsync(ReadyCondition(CertificatePolicies.TemporaryCertificateViolation(Object.Spec.IssuerRef)),
+            IssuingCondition(issuance.Reason, issuance.Message));
     }
 
     /// <summary>Null when the issuer can sign; otherwise the reason and message to show.</summary>

@@ -47,4 +47,14 @@ public sealed class IssuanceOptions
 
     /// <summary>Lower bound of the ARI Retry-After this controller obeys (1 h, as cert-manager); tests shorten it.</summary>
     public TimeSpan AriMinimumRecheck { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Whether a namespaced Issuer's Route53 or Azure DNS solver may use the controller's own identity (AWS default chain,
+    /// Azure managed or workload identity); cert-manager's --issuer-ambient-credentials. Off: a tenant could otherwise
+    /// act as the controller.
+    /// </summary>
+    public bool IssuerAmbientCredentials { get; set; }
+
+    /// <summary>The same for ClusterIssuers, which only cluster admins create; cert-manager's --cluster-issuer-ambient-credentials.</summary>
+    public bool ClusterIssuerAmbientCredentials { get; set; } = true;
 }

@@ -23,6 +23,12 @@ public sealed class Dns01Settings
 
     public string? AzureAuthorityHost { get; set; }
 
+    /// <summary>Let namespaced Issuers' Route53 and Azure DNS solvers use the controller's own cloud identity (cert-manager's --issuer-ambient-credentials).</summary>
+    public bool IssuerAmbientCredentials { get; set; }
+
+    /// <summary>Let ClusterIssuers' Route53 and Azure DNS solvers use it (cert-manager's --cluster-issuer-ambient-credentials).</summary>
+    public bool ClusterIssuerAmbientCredentials { get; set; } = true;
+
     public IEnumerable<string> Problems(string section)
     {
         foreach (var nameserver in RecursiveNameservers)

@@ -51,6 +51,8 @@ builder.Services.Configure<IssuanceOptions>(o =>
     o.AzureAuthorityHost = settings.Dns01.AzureAuthorityHost;
     o.RenewalJitterPercent = settings.Renewal.JitterPercent;
     o.AriMinimumRecheck = settings.Renewal.AriMinimumRecheck;
+    o.IssuerAmbientCredentials = settings.Dns01.IssuerAmbientCredentials;
+    o.ClusterIssuerAmbientCredentials = settings.Dns01.ClusterIssuerAmbientCredentials;
 });
 builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions
 {

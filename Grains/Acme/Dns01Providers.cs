@@ -89,6 +89,14 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
                 if (string.IsNullOrEmpty(serviceAccount.Name))
                     throw new Dns01ProviderException($"{Field}.{serviceAccountField}.name: Required value; name a ServiceAccount in namespace \"{secretNamespace}\"");
             }
+            else if (route53.SecretAccessKeySecretRef is null)
+            {
+                // Half a key pair must not quietly become the controller's own credentials.
+                if (route53.AccessKeyId is { Length: > 0 } || route53.AccessKeyIdSecretRef is not null)
+                    throw new Dns01ProviderException($"{Field}.route53.secretAccessKeySecretRef: Required value: accessKeyID and accessKeyIDSecretRef need the secret access key");
+                RefuseAmbientUnlessAllowed(issuer, "route53", "AWS credentials (environment, web identity token file, instance metadata)",
+                    "accessKeyIDSecretRef (or accessKeyID) with secretAccessKeySecretRef, or auth.kubernetes.serviceAccountRef with role");
+            }
             AwsCredentials? credentials = null;
             if (route53.SecretAccessKeySecretRef is not null)
             {
@@ -123,6 +131,9 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
                 var other => throw new Dns01ProviderException(
                     $"{Field}.azureDNS.environment: Unsupported value: \"{other}\": supported values: \"AzurePublicCloud\", \"AzureUSGovernmentCloud\", \"AzureChinaCloud\""),
             };
+            if (azure.ClientSecretSecretRef is null)
+                RefuseAmbientUnlessAllowed(issuer, "azureDNS", "Azure identity (managed identity, workload identity)",
+                    "clientID, tenantID and clientSecretSecretRef");
             var clientSecret = azure.ClientSecretSecretRef is null
                 ? null
                 : await SecretValueAsync(azure.ClientSecretSecretRef, "azureDNS.clientSecretSecretRef", "client-secret");
@@ -149,6 +160,22 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
 
         throw new Dns01ProviderException(
             $"{Field}: no provider CertFleet supports is configured; use rfc2136, cloudflare, route53 or azureDNS");
+    }
+
+    /// <summary>
+    /// cert-manager's ambient-credentials rule: the controller's own cloud identity serves ClusterIssuers by default and
+    /// namespaced Issuers only when the operator allows it, so a namespace cannot borrow what the controller may do.
+    /// </summary>
+    private void RefuseAmbientUnlessAllowed(AcmeIssuerContext issuer, string provider, string identity, string explicitFields)
+    {
+        var clusterIssuer = issuer.IssuerKind == "ClusterIssuer";
+        if (clusterIssuer ? options.Value.ClusterIssuerAmbientCredentials : options.Value.IssuerAmbientCredentials)
+            return;
+        var (who, option, flag) = clusterIssuer
+            ? ("a ClusterIssuer", "ClusterIssuerAmbientCredentials", "cluster-issuer-ambient-credentials")
+            : ("an Issuer", "IssuerAmbientCredentials", "issuer-ambient-credentials");
+        throw new Dns01ProviderException(
+            $"{Field}.{provider}: {who} may not use the controller's ambient {identity}; set {explicitFields}, or enable CertFleet:Dns01:{option} (cert-manager's --{flag})");
     }
 
     /// <summary>

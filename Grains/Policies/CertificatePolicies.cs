@@ -18,6 +18,7 @@ public static class CertificatePolicies
         SecretHasData,
         SecretParses,
         KeyMatchesCertificate,
+        NotTemporary,
         IssuerAnnotationsMatch,
         CertificateNameAnnotationMatches,
         KeyMatchesSpec,
@@ -63,6 +64,17 @@ public static class CertificatePolicies
     public static PolicyViolation? KeyMatchesCertificate(PolicyInput i) => i.Certificate!.MatchesKey(i.Key!)
         ? null
         : new(CertificateReasons.InvalidKeyPair, "Issuing certificate as Secret contains a private key that does not match the certificate");
+
+    /// <summary>
+    /// A temporary certificate keeps the Secret servable while issuing but was never issued by the issuer: not Ready,
+    /// and due for issuance even if issuer annotations left from an earlier certificate still match.
+    /// </summary>
+    public static PolicyViolation? NotTemporary(PolicyInput i) =>
+        TemporaryCertificateSigner.IsTemporary(i.Certificate!) ? TemporaryCertificateViolation(i.Spec.IssuerRef) : null;
+
+    public static PolicyViolation TemporaryCertificateViolation(IssuerRef issuerRef) => new(CertificateReasons.IncorrectIssuer,
+        $"Issuing certificate as Secret contains a temporary certificate issued by \"{TemporaryCertificateSigner.AuthorityCommonName}\", " +
+        $"not by \"{OrDefault(issuerRef.Kind, IssuerRef.DefaultKind)}.{OrDefault(issuerRef.Group, IssuerRef.DefaultGroup)}/{issuerRef.Name}\"");
 
     public static PolicyViolation? IssuerAnnotationsMatch(PolicyInput i)
     {

@@ -44,11 +44,13 @@ public sealed class Dns01ProvidersTests : IAsyncLifetime
         await _route53.DisposeAsync();
     }
 
-    private Dns01Providers Providers(AzureAmbientIdentity ambient) => new(_reader, Options.Create(new IssuanceOptions
+    private Dns01Providers Providers(AzureAmbientIdentity ambient, bool issuerAmbient = false, bool clusterIssuerAmbient = true) => new(_reader, Options.Create(new IssuanceOptions
     {
         ClusterResourceNamespace = ClusterResourceNamespace,
         Route53Endpoint = _route53.Endpoint.AbsoluteUri,
         StsEndpoint = _sts.Endpoint.AbsoluteUri,
+        IssuerAmbientCredentials = issuerAmbient,
+        ClusterIssuerAmbientCredentials = clusterIssuerAmbient,
     }), ambient);
 
     private static AcmeIssuerContext Issuer(string? ns) => new()
@@ -189,7 +191,7 @@ public sealed class Dns01ProvidersTests : IAsyncLifetime
         var tokenFile = Path.GetTempFileName();
         try
         {
-            using var workload = Providers(new AzureAmbientIdentity(tokenFile, AzureIdentityFakeServer.ClientId, AzureIdentityFakeServer.TenantId));
+            using var workload = Providers(new AzureAmbientIdentity(tokenFile, AzureIdentityFakeServer.ClientId, AzureIdentityFakeServer.TenantId), issuerAmbient: true);
             var solver = new AcmeDns01Solver
             {
                 AzureDns = new AcmeDns01AzureDns
@@ -242,6 +244,154 @@ public sealed class Dns01ProvidersTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<Dns01ProviderException>(() => _providers.CreateAsync(Issuer(null), solver));
 
         Assert.Contains("route53.secretAccessKeySecretRef: Secret \"cert-manager/aws\" not found", error.Message);
+    }
+
+    private static AcmeDns01Solver Route53Ambient(string? role = null) => new() { Route53 = new AcmeDns01Route53 { Role = role } };
+
+    private static AcmeDns01Solver AzureAmbient() => new()
+    {
+        AzureDns = new AcmeDns01AzureDns
+        {
+            SubscriptionId = AzureArmFakeServer.Subscription,
+            ResourceGroupName = AzureArmFakeServer.ResourceGroup,
+            HostedZoneName = "example.com",
+            ManagedIdentity = new AzureManagedIdentity { ClientId = AzureIdentityFakeServer.ClientId },
+        },
+    };
+
+    public static TheoryData<string, AcmeDns01Solver> AmbientSolvers() => new()
+    {
+        { "route53", Route53Ambient() },
+        { "route53", Route53Ambient(role: StsFakeServer.RoleArn) }, // the role would be assumed with the controller's own credentials
+        { "azureDNS", AzureAmbient() },
+    };
+
+    [Theory]
+    [MemberData(nameof(AmbientSolvers))]
+    public async Task AnIssuerMayNotUseAmbientCredentialsByDefault(string provider, AcmeDns01Solver solver)
+    {
+        var error = await Assert.ThrowsAsync<Dns01ProviderException>(() => _providers.CreateAsync(Issuer("team-a"), solver));
+
+        Assert.StartsWith($"spec.acme.solvers[].dns01.{provider}: an Issuer may not use the controller's ambient", error.Message);
+        Assert.Contains(provider == "route53" ? "accessKeyIDSecretRef" : "clientSecretSecretRef", error.Message);
+        Assert.Contains("CertFleet:Dns01:IssuerAmbientCredentials", error.Message);
+        Assert.Contains("--issuer-ambient-credentials", error.Message);
+        Assert.Empty(_reader.SecretReads);
+        Assert.Empty(_reader.TokenRequests);
+    }
+
+    [Theory]
+    [MemberData(nameof(AmbientSolvers))]
+    public async Task AClusterIssuerMayUseAmbientCredentialsByDefault(string provider, AcmeDns01Solver solver)
+    {
+        var created = await _providers.CreateAsync(Issuer(null), solver);
+
+        Assert.IsType(provider == "route53" ? typeof(Route53Provider) : typeof(AzureDnsProvider), created);
+    }
+
+    [Theory]
+    [MemberData(nameof(AmbientSolvers))]
+    public async Task IssuerAmbientCredentialsOptionLetsAnIssuerUseThem(string provider, AcmeDns01Solver solver)
+    {
+        using var permissive = Providers(new AzureAmbientIdentity(null, null, null), issuerAmbient: true);
+
+        var created = await permissive.CreateAsync(Issuer("team-a"), solver);
+
+        Assert.IsType(provider == "route53" ? typeof(Route53Provider) : typeof(AzureDnsProvider), created);
+    }
+
+    [Theory]
+    [MemberData(nameof(AmbientSolvers))]
+    public async Task ClusterIssuerAmbientCredentialsCanBeTurnedOff(string provider, AcmeDns01Solver solver)
+    {
+        using var strict = Providers(new AzureAmbientIdentity(null, null, null), clusterIssuerAmbient: false);
+
+        var error = await Assert.ThrowsAsync<Dns01ProviderException>(() => strict.CreateAsync(Issuer(null), solver));
+
+        Assert.StartsWith($"spec.acme.solvers[].dns01.{provider}: a ClusterIssuer may not use the controller's ambient", error.Message);
+        Assert.Contains("CertFleet:Dns01:ClusterIssuerAmbientCredentials", error.Message);
+        Assert.Contains("--cluster-issuer-ambient-credentials", error.Message);
+    }
+
+    [Fact]
+    public async Task AzureWorkloadIdentityIsAmbientToo()
+    {
+        var tokenFile = Path.GetTempFileName();
+        try
+        {
+            // The pod's federated token is the controller's identity, not the Issuer's.
+            using var workload = Providers(new AzureAmbientIdentity(tokenFile, AzureIdentityFakeServer.ClientId, AzureIdentityFakeServer.TenantId));
+
+            var error = await Assert.ThrowsAsync<Dns01ProviderException>(() => workload.CreateAsync(Issuer("team-a"), AzureAmbient()));
+
+            Assert.Contains("an Issuer may not use the controller's ambient Azure identity", error.Message);
+        }
+        finally
+        {
+            File.Delete(tokenFile);
+        }
+    }
+
+    [Fact]
+    public async Task ExplicitRoute53KeysAreNotAmbient()
+    {
+        _reader.Secrets[new ObjectKey(Cluster, "team-a", "aws")] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        var solver = new AcmeDns01Solver
+        {
+            Route53 = new AcmeDns01Route53 { AccessKeyId = "AKIDEXAMPLE", SecretAccessKeySecretRef = new SecretKeySelector { Name = "aws" } },
+        };
+
+        Assert.IsType<Route53Provider>(await _providers.CreateAsync(Issuer("team-a"), solver));
+        Assert.Equal(new ObjectKey(Cluster, "team-a", "aws"), Assert.Single(_reader.SecretReads));
+    }
+
+    [Fact]
+    public async Task Route53ServiceAccountIsNotAmbient()
+    {
+        // Issuers may not use ambient credentials here; the ServiceAccount's token is the Issuer's own identity.
+        _reader.ServiceAccounts.Add(new ObjectKey(Cluster, "team-a", "route53"));
+
+        Assert.IsType<Route53Provider>(await _providers.CreateAsync(Issuer("team-a"), Route53ServiceAccount()));
+        Assert.Single(_reader.TokenRequests);
+    }
+
+    [Fact]
+    public async Task AzureServicePrincipalIsNotAmbient()
+    {
+        _reader.Secrets[new ObjectKey(Cluster, "team-a", "azure-dns")] = "s3cret";
+        var solver = AzureAmbient();
+        solver = solver with
+        {
+            AzureDns = solver.AzureDns! with
+            {
+                ManagedIdentity = null,
+                ClientId = AzureIdentityFakeServer.ClientId,
+                TenantId = AzureIdentityFakeServer.TenantId,
+                ClientSecretSecretRef = new SecretKeySelector { Name = "azure-dns", Key = "client-secret" },
+            },
+        };
+
+        Assert.IsType<AzureDnsProvider>(await _providers.CreateAsync(Issuer("team-a"), solver));
+    }
+
+    [Theory]
+    [InlineData("AKIDEXAMPLE", false)]
+    [InlineData(null, true)]
+    public async Task HalfARoute53KeyPairIsRefusedRatherThanTreatedAsAmbient(string? accessKeyId, bool fromSecret)
+    {
+        var solver = new AcmeDns01Solver
+        {
+            Route53 = new AcmeDns01Route53
+            {
+                AccessKeyId = accessKeyId,
+                AccessKeyIdSecretRef = fromSecret ? new SecretKeySelector { Name = "aws", Key = "access-key-id" } : null,
+            },
+        };
+
+        // Even where ambient credentials are allowed, a lone access key ID is a mistake to name, not the controller's identity.
+        var error = await Assert.ThrowsAsync<Dns01ProviderException>(() => _providers.CreateAsync(Issuer(null), solver));
+
+        Assert.Contains("route53.secretAccessKeySecretRef: Required value", error.Message);
     }
 
     /// <summary>The bridge's reader as Dns01Providers sees it: Secrets and ServiceAccounts by key, and what was asked.</summary>

@@ -10,8 +10,11 @@ using CertFleet.Interfaces.Ports;
 namespace CertFleet.Grains.Tests;
 
 /// <summary>One in-process silo with in-memory storage, the fake cluster behind the ports, and a fake clock.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
+    /// <summary>cert-manager's built-in approver; off, CertificateRequests wait for an approval the test gives.</summary>
+    protected virtual bool AutoApprove => true;
+
     public FakeCluster Cluster { get; } = new();
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
     public InProcessTestCluster TestCluster { get; private set; } = null!;
@@ -40,7 +43,11 @@ public sealed class ClusterFixture : IAsyncLifetime
                 // in the past when loaded later is a missed tick, which Orleans does not replay.
                 o.ReminderLoadingWindow = TimeSpan.FromDays(7);
             });
-            silo.Services.Configure<IssuanceOptions>(o => o.ClusterResourceNamespace = "cert-manager");
+            silo.Services.Configure<IssuanceOptions>(o =>
+            {
+                o.ClusterResourceNamespace = "cert-manager";
+                o.AutoApprove = AutoApprove;
+            });
         });
         TestCluster = builder.Build();
         await TestCluster.DeployAsync();
@@ -53,4 +60,16 @@ public sealed class ClusterFixture : IAsyncLifetime
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "silo";
+}
+
+/// <summary>A silo whose CertificateRequests stay pending until approved, as an ACME order stays pending until the CA answers.</summary>
+public sealed class ManualApprovalClusterFixture : ClusterFixture
+{
+    protected override bool AutoApprove => false;
+}
+
+[CollectionDefinition(Name)]
+public sealed class ManualApprovalCollection : ICollectionFixture<ManualApprovalClusterFixture>
+{
+    public const string Name = "silo-manual-approval";
 }

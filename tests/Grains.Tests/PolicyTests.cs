@@ -64,6 +64,73 @@ public sealed class PolicyTests
     }
 
     [Fact]
+    public void TemporaryCertificateIsNeitherReadyNorUpToDateEvenWithMatchingIssuerAnnotations()
+    {
+        var spec = Spec();
+        using var key = PrivateKey.Generate(KeySpec.FromCertificateSpec("ECDSA", null, null));
+        var certificate = new Certificate { Metadata = new ObjectMeta { Name = "web", Namespace = "ns" }, Spec = spec };
+        var temporary = TemporaryCertificate.Build(SecretKey, certificate, key, Now - TimeSpan.FromHours(1)).Secret;
+        // Annotations left on the Secret by an earlier issuance from the right issuer must not make it look issued.
+        temporary.Annotations[Annotations.IssuerName] = "ca";
+        temporary.Annotations[Annotations.IssuerKind] = "Issuer";
+        temporary.Annotations[Annotations.IssuerGroup] = "cert-manager.io";
+
+        var expected = new PolicyViolation(CertificateReasons.IncorrectIssuer,
+            "Issuing certificate as Secret contains a temporary certificate issued by \"cert-manager.local\", not by \"Issuer.cert-manager.io/ca\"");
+        Assert.Equal(expected, Evaluate(CertificatePolicies.Readiness, spec, temporary, remembered: false));
+        Assert.Equal(expected, Evaluate(CertificatePolicies.Trigger, spec, temporary, remembered: false));
+        Assert.Null(Evaluate(CertificatePolicies.Readiness, spec, IssuedSecret(spec), remembered: false));
+    }
+
+    [Theory]
+    [InlineData("RSA", null)]
+    [InlineData("ECDSA", 384)]
+    [InlineData("Ed25519", null)]
+    public void TemporaryCertificateCarriesTheNamesAndKeyForEveryKeyType(string algorithm, int? size)
+    {
+        var spec = Spec(s => s with { CommonName = "web.example.test", PrivateKey = new CertificatePrivateKey { Algorithm = algorithm, Size = size } });
+        using var key = PrivateKey.Generate(KeySpec.FromCertificateSpec(algorithm, size, null));
+        var certificate = new Certificate { Metadata = new ObjectMeta { Name = "web", Namespace = "ns" }, Spec = spec };
+
+        var secret = TemporaryCertificate.Build(SecretKey, certificate, key, Now).Secret;
+
+        var leaf = CertificateInfo.ParseFirst(secret.GetString(SecretKeys.TlsCertificate)!);
+        Assert.True(leaf.MatchesKey(key));
+        Assert.Equal("CN=cert-manager.local", leaf.IssuerDN);
+        Assert.Equal("web.example.test", leaf.CommonName);
+        Assert.Equal(["web.example.test"], leaf.DnsNames);
+        Assert.Equal(["cert-manager"], leaf.Subject.OrganizationalUnits);
+        Assert.True(TemporaryCertificateSigner.IsTemporary(leaf));
+        Assert.Equal(Now.ToUnixTimeSeconds(), leaf.NotBefore.ToUnixTimeSeconds());
+    }
+
+    [Fact]
+    public void TemporaryCertificateKeepsALiteralSubjectAsWritten()
+    {
+        var spec = Spec(s => s with { LiteralSubject = "CN=web.example.test,O=Example" });
+        using var key = PrivateKey.Generate(KeySpec.FromCertificateSpec("ECDSA", null, null));
+        var certificate = new Certificate { Metadata = new ObjectMeta { Name = "web", Namespace = "ns" }, Spec = spec };
+
+        var leaf = CertificateInfo.ParseFirst(TemporaryCertificate.Build(SecretKey, certificate, key, Now).Secret.GetString(SecretKeys.TlsCertificate)!);
+
+        Assert.Equal("CN=web.example.test,O=Example", leaf.SubjectDN);
+    }
+
+    [Fact]
+    public void TemporaryCertificateIsOnlyNeededWithoutAUsableKeyPair()
+    {
+        var spec = Spec();
+        using (var missing = SecretInspection.Of(null)) Assert.True(TemporaryCertificate.Needed(missing));
+        var issued = IssuedSecret(spec);
+        using (var valid = SecretInspection.Of(issued)) Assert.False(TemporaryCertificate.Needed(valid));
+        using (var expired = SecretInspection.Of(IssuedSecret(spec, lifetime: TimeSpan.FromMinutes(1)))) Assert.False(TemporaryCertificate.Needed(expired));
+        var mismatched = issued with { Data = new(issued.Data) { [SecretKeys.TlsPrivateKey] = IssuedSecret(spec).Data[SecretKeys.TlsPrivateKey] } };
+        using (var other = SecretInspection.Of(mismatched)) Assert.True(TemporaryCertificate.Needed(other));
+        var keyOnly = issued with { Data = new() { [SecretKeys.TlsPrivateKey] = issued.Data[SecretKeys.TlsPrivateKey] } };
+        using (var noCertificate = SecretInspection.Of(keyOnly)) Assert.True(TemporaryCertificate.Needed(noCertificate));
+    }
+
+    [Fact]
     public void MissingSecretIsDoesNotExist()
     {
         var violation = Evaluate(CertificatePolicies.Trigger, Spec(), null);
