@@ -34,6 +34,12 @@ public sealed record CertificateState
     [Id(15)] public CertificateStatus? WrittenStatus { get; set; }
     /// <summary>What the last failed issuance was for: the failure backoff is skipped once the spec asks for something else.</summary>
     [Id(16)] public IssuedFor? FailedFor { get; set; }
+    /// <summary>Set while a rate-limit budget or a CA's Retry-After holds the next order back.</summary>
+    [Id(40)] public RateLimitWait? RateLimitWait { get; set; }
+    /// <summary>The identifier-set grain (acme-host/identifier-set) this Certificate is recorded in, for duplicate detection.</summary>
+    [Id(41)] public string? IdentifierSetKey { get; set; }
+    /// <summary>Other Certificates asking the same ACME server for the same identifier set.</summary>
+    [Id(42)] public List<ObjectKey> Duplicates { get; set; } = [];
 }
 
 /// <summary>One issuance in flight: why it started and how far it got. Each step is idempotent.</summary>
@@ -52,6 +58,8 @@ public sealed record IssuanceProgress
     [Id(8)] public string? CsrPem { get; set; }
     /// <summary>uid of the created CertificateRequest; its Order is owned by it.</summary>
     [Id(9)] public string? RequestUid { get; set; }
+    /// <summary>Budget tokens reserved for this issuance's order; null until the budgets were consulted.</summary>
+    [Id(20)] public BudgetReservation? Budgets { get; set; }
 }
 
 /// <summary>
@@ -102,3 +110,17 @@ public sealed record IssuedFor
         return fields;
     }
 }
+
+/// <summary>Why a Certificate waits before ordering: a budget that is spent, or a CA's Retry-After.</summary>
+[GenerateSerializer, Immutable, Alias("certfleet.RateLimitWait")]
+public sealed record RateLimitWait(
+    [property: Id(0)] string Limit,
+    [property: Id(1)] string Key,
+    [property: Id(2)] DateTimeOffset ReopensAt,
+    [property: Id(3)] string? BlockedBy);
+
+/// <summary>The budget tokens one issuance holds, committed when the certificate is issued and released when not.</summary>
+[GenerateSerializer, Immutable, Alias("certfleet.BudgetReservation")]
+public sealed record BudgetReservation(
+    [property: Id(0)] string Holder,
+    [property: Id(1)] IReadOnlyList<string> BudgetGrainKeys);

@@ -16,6 +16,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
     public InProcessTestCluster TestCluster { get; private set; } = null!;
     public IGrainFactory Grains => TestCluster.Client;
+    /// <summary>Per-server limits; tests add entries for their own fake ACME server.</summary>
+    public Microsoft.Extensions.Options.IOptions<RateLimits.RateLimitOptions> RateLimits { get; } =
+        Microsoft.Extensions.Options.Options.Create(new RateLimits.RateLimitOptions());
 
     public async Task InitializeAsync()
     {
@@ -36,7 +39,14 @@ public sealed class ClusterFixture : IAsyncLifetime
                 // in the past when loaded later is a missed tick, which Orleans does not replay.
                 o.ReminderLoadingWindow = TimeSpan.FromDays(7);
             });
-            silo.Services.Configure<IssuanceOptions>(o => o.ClusterResourceNamespace = "cert-manager");
+            silo.Services.Configure<IssuanceOptions>(o =>
+            {
+                o.ClusterResourceNamespace = "cert-manager";
+                o.CaaPreflight = false; // the fake ACME server's names are not in DNS
+            });
+            silo.Services.AddSingleton(RateLimits);
+            silo.Services.AddSingleton(Providers.RateLimits.PublicSuffixList.Load(Providers.RateLimits.PublicSuffixList.DebianPath));
+            silo.Services.AddSingleton<RateLimits.RateLimitBudgets>();
         });
         TestCluster = builder.Build();
         await TestCluster.DeployAsync();
