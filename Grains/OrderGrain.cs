@@ -241,8 +241,10 @@ public sealed class OrderGrain(
             case "ready":
                 // No separate write for "ready": finalize follows at once and its state is written instead.
                 var csr = CsrBuilder.Parse(work.CsrPem);
-                order = await client.FinalizeAsync(order, csr.Der);
-                await SetStateAsync(order.Status == "valid" ? OrderStates.Valid : OrderStates.Processing, null);
+                await client.FinalizeAsync(order, csr.Der);
+                // Processing even when the CA answers "valid" at once: Valid is final here, so it is recorded only once
+                // the next step has downloaded the chain.
+                await SetStateAsync(OrderStates.Processing, null);
                 Schedule(MinPoll);
                 return;
             case "processing":
