@@ -354,6 +354,9 @@ public sealed partial class CertificateGrain(
             // The CA answered 429: not a failed issuance. Its Retry-After is held on the identifier set's budget, so
             // the next pass waits for it with reason RateLimited.
             await AbandonIssuanceAsync(orderPlaced: false);
+            // The next attempt creates a request of the same name: forget this one's outcome now rather than when
+            // the bridge sees the deletion.
+            await GrainFactory.GetGrain<ICertificateRequestGrain>(_key.WithName(issuance.RequestName!).ToGrainKey()).DeletedAsync();
             ScheduleReconcile();
         }
         else if (issuance.Outcome.State == RequestState.Issued)

@@ -369,6 +369,8 @@ public sealed class OrderGrain(
         State.RetryAt = retryAt;
         var at = retryAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         await FinishAsync(OrderStates.Errored, $"Failed to create Order: {ex.Message}; rate limited by the ACME server, retrying after {at}");
+        // Reported: the retry after Retry-After may start an Order of the same name, which must begin afresh.
+        await store.ClearStateAsync();
     }
 
     private async Task SetStateAsync(string state, string? reason)
