@@ -117,8 +117,10 @@ public sealed class RateLimitBudgetGrain(
 
     private BudgetDecision Decision(DateTimeOffset now, bool granted)
     {
-        var remaining = State.Capacity > 0 ? Bucket(new BucketLimit(State.Capacity, State.Period), now).Remaining(new BucketLimit(State.Capacity, State.Period), now) : 0;
-        return new BudgetDecision(granted, remaining, null, null);
+        if (State.Capacity < 1)
+            return new BudgetDecision(granted, 0, null, null);
+        var limit = new BucketLimit(State.Capacity, State.Period);
+        return new BudgetDecision(granted, Bucket(limit, now).Remaining(limit, now), null, null);
     }
 
     /// <summary>Records the limit in force; a bucket seen for the first time starts full.</summary>

@@ -63,7 +63,10 @@ public sealed record BudgetDecision(
     [property: Id(2)] DateTimeOffset? ReopensAt,
     [property: Id(3)] string? BlockedBy);
 
-/// <summary>One budget's numbers: server, limit name, key, what is left and when the next token comes.</summary>
+/// <summary>
+/// One budget's numbers: server, limit name, key, what is left and when the next token comes. A
+/// <see cref="RateLimitNames.CaRetryAfter"/> budget has capacity 0 and remaining 1, or 0 until its Retry-After passes.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("certfleet.BudgetSnapshot")]
 public sealed record BudgetSnapshot(
     [property: Id(0)] string Server,
