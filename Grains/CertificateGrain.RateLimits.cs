@@ -22,9 +22,17 @@ public sealed partial class CertificateGrain
         var (reservation, wait) = await budgets.ReserveAsync(GrainFactory, order, $"{_key.ToGrainKey()}#{issuance.Revision}");
         if (wait is null)
         {
+            var waited = State.RateLimitWait is not null;
             issuance.Budgets = reservation;
             State.RateLimitWait = null;
             await store.WriteStateAsync();
+            if (waited)
+            {
+                // The wait is over: the conditions go back to why this issuance started.
+                var readyNow = ConditionList.Find(CurrentStatus()?.Conditions, ConditionTypes.Ready);
+                await WriteStatusAsync(readyNow is { Reason: not CertFleetReasons.RateLimited } ? readyNow : ReadyCondition(new(issuance.Reason, issuance.Message)),
+                    IssuingCondition(issuance.Reason, issuance.Message));
+            }
             return true;
         }
 
