@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using CertFleet.Grains.Issuance;
 using CertFleet.Grains.Policies;
+using CertFleet.Grains.RateLimits;
 using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
@@ -20,13 +21,14 @@ namespace CertFleet.Grains;
 /// so callers never wait on the Kubernetes API.
 /// </summary>
 [GrainType("certificate")]
-public sealed class CertificateGrain(
+public sealed partial class CertificateGrain(
     [PersistentState("certificate", "certfleet")] IPersistentState<CertificateState> store,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     IClusterWriter writer,
     IClusterReader reader,
     IOptions<IssuanceOptions> options,
-    ILogger<CertificateGrain> logger) : Grain, ICertificateGrain, IRemindable
+    ILogger<CertificateGrain> logger,
+    RateLimitBudgets budgets) : Grain, ICertificateGrain, IRemindable
 {
     private const string ReminderName = "reconcile";
     /// <summary>While an issuance is in flight the reminder ticks every minute, so a silo crash only delays it.</summary>
@@ -96,6 +98,10 @@ public sealed class CertificateGrain(
         await GrainFactory.GetGrain<ISecretClaimGrain>(_key.WithName(secretName).ToGrainKey()).ReleaseAsync(Name);
         if (State.Issuance?.NextPrivateKeySecretName is { } nextKeySecret)
             await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret));
+        if (State.Issuance?.Budgets is { } reserved)
+            await budgets.ReleaseAsync(GrainFactory, reserved, orderPlaced: State.Issuance.RequestName is not null);
+        if (State.IdentifierSetKey is { } identifierSet)
+            await GrainFactory.GetGrain<IIdentifierSetGrain>(identifierSet).DropAsync(_key);
         if (await this.GetReminder(ReminderName) is { } reminder)
             await this.UnregisterReminder(reminder);
         if (State.RenewalInfo?.CertId is not null)
@@ -196,6 +202,7 @@ public sealed class CertificateGrain(
         State.SecretOwnedBy = null;
 
         var wanted = IssuedForBuilder.From(spec);
+        await TrackIdentifierSetAsync(wanted);
         if (State.Issuance is { } inFlight)
         {
             if (inFlight.For.Differences(wanted).Count == 0)
@@ -204,7 +211,7 @@ public sealed class CertificateGrain(
                 return;
             }
             // The spec changed under an issuance in flight: that request is for the wrong thing.
-            await AbandonIssuanceAsync();
+            await AbandonIssuanceAsync(orderPlaced: inFlight.RequestName is not null);
         }
 
         using var inspection = SecretInspection.Of(await reader.GetSecretAsync(_key.WithName(spec.SecretName)));
@@ -365,6 +372,9 @@ public sealed class CertificateGrain(
             return; // the issuer wakes this Certificate when it changes
         }
 
+        if (issuance.RequestName is null && issuance.Budgets is null && !await ReserveBudgetsAsync(issuance))
+            return; // a budget is spent or the CA asked us to wait: the reminder comes back when it reopens
+
         var key = await EnsureNextPrivateKeyAsync(issuance);
         if (issuance.RequestName is null)
         {
@@ -389,7 +399,17 @@ public sealed class CertificateGrain(
             }
         }
 
-        if (issuance.Outcome.State == RequestState.Issued)
+        if (issuance.Outcome is { State: RequestState.Failed, RetryAt: not null })
+        {
+            // The CA answered 429: not a failed issuance. Its Retry-After is held on the identifier set's budget, so
+            // the next pass waits for it with reason RateLimited.
+            await AbandonIssuanceAsync(orderPlaced: false);
+            // The next attempt creates a request of the same name: forget this one's outcome now rather than when
+            // the bridge sees the deletion.
+            await GrainFactory.GetGrain<ICertificateRequestGrain>(_key.WithName(issuance.RequestName!).ToGrainKey()).DeletedAsync();
+            ScheduleReconcile();
+        }
+        else if (issuance.Outcome.State == RequestState.Issued)
             await CompleteIssuanceAsync(issuance, key);
         else
             // The Issuing condition copies the CertificateRequest's condition reason (Failed or Denied), as cert-manager does.
@@ -588,8 +608,11 @@ public sealed class CertificateGrain(
         State.LastFailureMessage = null;
         State.FailedFor = null;
         State.Issuance = null;
+        State.RateLimitWait = null;
         _nextKey?.Dispose();
         _nextKey = null;
+        if (issuance.Budgets is { } reserved)
+            await budgets.CommitAsync(GrainFactory, reserved);
         await store.WriteStateAsync();
 
         RecordEvent(EventRecord.Normal, EventReasons.Issuing, "The certificate has been successfully issued");
@@ -606,6 +629,8 @@ public sealed class CertificateGrain(
         State.LastFailureMessage = message;
         State.FailedFor = issuance.For;
         State.Issuance = null;
+        if (issuance.Budgets is { } reserved)
+            await budgets.ReleaseAsync(GrainFactory, reserved, orderPlaced: true);
         if (issuance.NextPrivateKeySecretName is { } nextKeySecret)
             await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret));
         _nextKey?.Dispose();
@@ -618,9 +643,11 @@ public sealed class CertificateGrain(
         await ScheduleIdleAsync(IssuanceBackoff.RetryAt(State.FailedIssuanceAttempts, State.LastFailureTime));
     }
 
-    private async Task AbandonIssuanceAsync()
+    private async Task AbandonIssuanceAsync(bool orderPlaced)
     {
         var issuance = State.Issuance!;
+        if (issuance.Budgets is { } reserved)
+            await budgets.ReleaseAsync(GrainFactory, reserved, orderPlaced);
         if (issuance.RequestName is { } request)
             await TryDeleteAsync(ResourceKind.CertificateRequest, _key.WithName(request));
         if (issuance.NextPrivateKeySecretName is { } nextKeySecret)
@@ -672,12 +699,16 @@ public sealed class CertificateGrain(
     private bool ManualRenewalRequested() =>
         ConditionList.Find(Object.Status?.Conditions, ConditionTypes.Issuing) is { Status: ConditionStatus.True, Reason: CertificateReasons.ManuallyTriggered };
 
-    private Condition ReadyCondition(PolicyViolation? notReady) => notReady is null
-        ? Condition(ConditionTypes.Ready, ConditionStatus.True, CertificateReasons.Ready,
-            WildcardCoverage.Note(Object.Spec) is { } note
-                ? $"Certificate is up to date and has not expired; note: {note}"
-                : "Certificate is up to date and has not expired")
-        : Condition(ConditionTypes.Ready, ConditionStatus.False, notReady.Reason, notReady.Message);
+    private Condition ReadyCondition(PolicyViolation? notReady)
+    {
+        var ready = notReady is null
+            ? Condition(ConditionTypes.Ready, ConditionStatus.True, CertificateReasons.Ready,
+                WildcardCoverage.Note(Object.Spec) is { } note
+                    ? $"Certificate is up to date and has not expired; note: {note}"
+                    : "Certificate is up to date and has not expired")
+            : Condition(ConditionTypes.Ready, ConditionStatus.False, notReady.Reason, notReady.Message);
+        return State.Duplicates.Count > 0 ? ready with { Message = $"{ready.Message}; {DuplicateNote()}" } : ready;
+    }
 
     private Condition IssuingCondition(string reason, string message) =>
         Condition(ConditionTypes.Issuing, ConditionStatus.True, reason, message);

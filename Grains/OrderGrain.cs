@@ -1,5 +1,6 @@
 using CertFleet.Grains.Acme;
 using CertFleet.Grains.Issuance;
+using CertFleet.Grains.RateLimits;
 using CertFleet.Grains.State;
 using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
@@ -27,7 +28,8 @@ public sealed class OrderGrain(
     IClusterWriter writer,
     AcmeClients clients,
     IOptions<IssuanceOptions> options,
-    ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
+    ILogger<OrderGrain> logger,
+    RateLimitBudgets budgets) : Grain, IOrderGrain, IRemindable
 {
     private const string Component = "cert-manager-orders";
     private const string ReminderName = "advance";
@@ -37,6 +39,8 @@ public sealed class OrderGrain(
     private static readonly TimeSpan MinPoll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(10);
     private const int MaxTransientFailures = 8;
+    /// <summary>A 429 without Retry-After waits as long as cert-manager's first failure backoff.</summary>
+    private static readonly TimeSpan DefaultRateLimitWait = TimeSpan.FromHours(1);
 
     private ObjectKey _key = null!;
     private StepTimer? _steps;
@@ -116,6 +120,16 @@ public sealed class OrderGrain(
         {
             logger.LogInformation("Order {Namespace}/{Name}: retrying after {Error}", _key.Namespace, _key.Name, ex.Message);
             Backoff();
+        }
+        catch (AcmeException ex) when (ex.SuggestedAction == AcmeProblemAction.WaitForRetryAfter && State.OrderUrl is null)
+        {
+            await FinishRateLimitedAsync(work, ex);
+        }
+        catch (AcmeException ex) when (ex.SuggestedAction == AcmeProblemAction.WaitForRetryAfter)
+        {
+            // Load-shedding while polling an order that exists: wait as asked, then poll again.
+            logger.LogInformation("Order {Namespace}/{Name}: waiting {Delay} as the ACME server asked", _key.Namespace, _key.Name, ex.RetryAfter);
+            Schedule(ex.RetryAfter ?? MaxPoll);
         }
         catch (AcmeException ex) when (ex.SuggestedAction == AcmeProblemAction.ReRegister && !_reRegistered)
         {
@@ -241,8 +255,10 @@ public sealed class OrderGrain(
             case "ready":
                 // No separate write for "ready": finalize follows at once and its state is written instead.
                 var csr = CsrBuilder.Parse(work.CsrPem);
-                order = await client.FinalizeAsync(order, csr.Der);
-                await SetStateAsync(order.Status == "valid" ? OrderStates.Valid : OrderStates.Processing, null);
+                await client.FinalizeAsync(order, csr.Der);
+                // Processing even when the CA answers "valid" at once: Valid is final here, so it is recorded only once
+                // the next step has downloaded the chain.
+                await SetStateAsync(OrderStates.Processing, null);
                 Schedule(MinPoll);
                 return;
             case "processing":
@@ -257,8 +273,9 @@ public sealed class OrderGrain(
                 await FinishAsync(OrderStates.Valid, null);
                 return;
             default:
-                await FinishAsync(order.Status == "invalid" ? OrderStates.Invalid : OrderStates.Errored,
-                    await FailureReasonAsync(client, order));
+                var (reason, failedIdentifiers) = await FailureReasonAsync(client, order);
+                await budgets.RecordAuthorizationFailuresAsync(GrainFactory, work.Issuer.Spec.Server, work.Issuer.AccountUrl, failedIdentifiers);
+                await FinishAsync(order.Status == "invalid" ? OrderStates.Invalid : OrderStates.Errored, reason);
                 return;
         }
     }
@@ -347,19 +364,39 @@ public sealed class OrderGrain(
         return true;
     }
 
-    /// <summary>The CA's words for why the order failed, naming each failed identifier.</summary>
-    private async Task<string> FailureReasonAsync(AcmeClient client, AcmeOrder order)
+    /// <summary>The CA's words for why the order failed, naming each failed identifier, and those identifiers.</summary>
+    private async Task<(string Reason, List<string> FailedIdentifiers)> FailureReasonAsync(AcmeClient client, AcmeOrder order)
     {
         var reasons = new List<string>();
+        var failed = new List<string>();
         foreach (var progress in State.Authorizations)
         {
             var authorization = await client.GetAuthorizationAsync(progress.Url);
             foreach (var challenge in authorization.Challenges.Where(c => c.Error is not null))
+            {
                 reasons.Add($"{authorization.Identifier.Value}: {challenge.Error!.Detail ?? challenge.Error.Type}");
+                failed.Add((authorization.Wildcard ? "*." : "") + authorization.Identifier.Value);
+            }
         }
         if (reasons.Count == 0 && order.Error is { } problem)
             reasons.Add(problem.Detail ?? problem.Type);
-        return reasons.Count > 0 ? string.Join("; ", reasons) : $"the ACME server reports the order as {order.Status}";
+        return (reasons.Count > 0 ? string.Join("; ", reasons) : $"the ACME server reports the order as {order.Status}", failed);
+    }
+
+    /// <summary>
+    /// newOrder got 429 (or 503) with Retry-After: nothing was ordered. The wait is held on the identifier set's budget,
+    /// so no order for it reaches the CA before then, and the outcome carries the time instead of counting as a failure.
+    /// </summary>
+    private async Task FinishRateLimitedAsync(OrderWork work, AcmeException ex)
+    {
+        var retryAt = clock.UtcNowInWholeSeconds() + (ex.RetryAfter ?? DefaultRateLimitWait);
+        var identifiers = work.DnsNames.Concat(work.IpAddresses).Concat(work.CommonName is { Length: > 0 } cn ? [cn] : []);
+        await budgets.RecordRetryAfterAsync(GrainFactory, work.Issuer.Spec.Server, identifiers, retryAt, ex.Problem?.Describe() ?? ex.Message);
+        State.RetryAt = retryAt;
+        var at = retryAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        await FinishAsync(OrderStates.Errored, $"Failed to create Order: {ex.Message}; rate limited by the ACME server, retrying after {at}");
+        // Reported: the retry after Retry-After may start an Order of the same name, which must begin afresh.
+        await store.ClearStateAsync();
     }
 
     private async Task SetStateAsync(string state, string? reason)
@@ -403,6 +440,7 @@ public sealed class OrderGrain(
                 Reason = CertificateRequestReasons.OrderFailed,
                 Message = $"Failed to wait for order resource \"{_key.Name}\" to become ready: order is in \"{State.State}\" state: {State.Reason}",
                 FailureTime = State.FailureTime,
+                RetryAt = State.RetryAt,
             };
         await GrainFactory.GetGrain<ICertificateRequestGrain>(work.Request.ToGrainKey()).OrderFinishedAsync(outcome);
         State.Reported = true;

@@ -26,4 +26,10 @@ public static class CertFleetReasons
 
     /// <summary>Writing to the Kubernetes API failed after retries; CertFleet retries with backoff.</summary>
     public const string ApiError = "KubernetesAPIError";
+
+    /// <summary>An ACME order would exceed a rate-limit budget, or the CA answered 429: nothing is ordered until it reopens.</summary>
+    public const string RateLimited = "RateLimited";
+
+    /// <summary>Another Certificate asks the same ACME server for the same identifier set (Warning Event).</summary>
+    public const string DuplicateCertificate = "DuplicateCertificate";
 }

@@ -1,6 +1,8 @@
 using CertFleet.Grains;
+using CertFleet.Grains.RateLimits;
 using CertFleet.Kubernetes.Bridge;
 using CertFleet.Providers.Http01;
+using CertFleet.Providers.RateLimits;
 using CertFleet.Silo;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +18,17 @@ builder.Services.AddOptions<CertFleetOptions>()
 var settings = builder.Configuration.GetSection(CertFleetOptions.Section).Get<CertFleetOptions>() ?? new CertFleetOptions();
 settings.Http01.ReadCommaSeparatedNameservers(http01Section);
 var problems = settings.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(settings)).ToList();
+var rateLimits = builder.Configuration.GetSection($"{CertFleetOptions.Section}:RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
+problems.AddRange(rateLimits.Problems($"{CertFleetOptions.Section}:RateLimits").Select(p => new System.ComponentModel.DataAnnotations.ValidationResult(p)));
+PublicSuffixList? suffixes = null;
+try
+{
+    suffixes = PublicSuffixList.Load(rateLimits.PublicSuffixListPath);
+}
+catch (IOException ex)
+{
+    problems.Add(new System.ComponentModel.DataAnnotations.ValidationResult($"{CertFleetOptions.Section}:RateLimits:PublicSuffixListPath: {ex.Message}"));
+}
 if (problems.Count > 0)
 {
     foreach (var problem in problems)
@@ -63,6 +76,9 @@ builder.Services.AddSingleton<Http01Responder>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CertFleet.Grains.Acme.AcmeClients>();
 builder.Services.AddSingleton<CertFleet.Grains.Acme.Dns01Providers>();
+builder.Services.AddSingleton(Options.Create(rateLimits));
+builder.Services.AddSingleton(suffixes!);
+builder.Services.AddSingleton<RateLimitBudgets>();
 builder.Services.AddSingleton(new CertFleet.Providers.Dns01.Dns01PropagationCheck(TimeSpan.FromSeconds(5)));
 // Registered after UseOrleans so the bridge starts once the silo accepts grain calls.
 builder.Services.AddKubernetesBridge(o =>

@@ -19,6 +19,8 @@ public sealed record OrderState
     [Id(9)] public DateTimeOffset? FailureTime { get; set; }
     /// <summary>Set once the CertificateRequest has been told the final outcome.</summary>
     [Id(10)] public bool Reported { get; set; }
+    /// <summary>newOrder was answered 429: when the CA allows the next attempt.</summary>
+    [Id(20)] public DateTimeOffset? RetryAt { get; set; }
 }
 
 [GenerateSerializer, Alias("certfleet.AuthorizationProgress")]

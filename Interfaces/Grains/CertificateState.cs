@@ -36,6 +36,12 @@ public sealed record CertificateState
     [Id(16)] public IssuedFor? FailedFor { get; set; }
     /// <summary>ARI for the certificate in the Secret (or, without CertId, the note that ARI does not apply to it).</summary>
     [Id(17)] public RenewalSuggestion? RenewalInfo { get; set; }
+    /// <summary>Set while a rate-limit budget or a CA's Retry-After holds the next order back.</summary>
+    [Id(40)] public RateLimitWait? RateLimitWait { get; set; }
+    /// <summary>The identifier-set grain (acme-host/identifier-set) this Certificate is recorded in, for duplicate detection.</summary>
+    [Id(41)] public string? IdentifierSetKey { get; set; }
+    /// <summary>Other Certificates asking the same ACME server for the same identifier set.</summary>
+    [Id(42)] public List<ObjectKey> Duplicates { get; set; } = [];
 }
 
 /// <summary>One issuance in flight: why it started and how far it got. Each step is idempotent.</summary>
@@ -56,6 +62,8 @@ public sealed record IssuanceProgress
     [Id(9)] public string? RequestUid { get; set; }
     /// <summary>ARI CertID of the certificate this issuance renews (newOrder's <c>replaces</c>), fixed when it starts.</summary>
     [Id(10)] public string? Replaces { get; init; }
+    /// <summary>Budget tokens reserved for this issuance's order; null until the budgets were consulted.</summary>
+    [Id(20)] public BudgetReservation? Budgets { get; set; }
 }
 
 /// <summary>
@@ -106,3 +114,17 @@ public sealed record IssuedFor
         return fields;
     }
 }
+
+/// <summary>Why a Certificate waits before ordering: a budget that is spent, or a CA's Retry-After.</summary>
+[GenerateSerializer, Immutable, Alias("certfleet.RateLimitWait")]
+public sealed record RateLimitWait(
+    [property: Id(0)] string Limit,
+    [property: Id(1)] string Key,
+    [property: Id(2)] DateTimeOffset ReopensAt,
+    [property: Id(3)] string? BlockedBy);
+
+/// <summary>The budget tokens one issuance holds, committed when the certificate is issued and released when not.</summary>
+[GenerateSerializer, Immutable, Alias("certfleet.BudgetReservation")]
+public sealed record BudgetReservation(
+    [property: Id(0)] string Holder,
+    [property: Id(1)] IReadOnlyList<string> BudgetGrainKeys);

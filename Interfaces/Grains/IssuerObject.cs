@@ -46,6 +46,8 @@ public sealed record RequestOutcome
     [Id(3)] public string? ChainPem { get; init; }
     [Id(4)] public string? CaPem { get; init; }
     [Id(5)] public DateTimeOffset? FailureTime { get; init; }
+    /// <summary>The CA refused with 429 (rateLimited): ask again no sooner than this. Not a failed issuance.</summary>
+    [Id(20)] public DateTimeOffset? RetryAt { get; init; }
 
     public bool IsFinal => State is RequestState.Issued or RequestState.Failed or RequestState.Denied;
 

@@ -19,6 +19,9 @@ public class ClusterFixture : IAsyncLifetime
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
     public InProcessTestCluster TestCluster { get; private set; } = null!;
     public IGrainFactory Grains => TestCluster.Client;
+    /// <summary>Per-server limits; tests add entries for their own fake ACME server.</summary>
+    public Microsoft.Extensions.Options.IOptions<RateLimits.RateLimitOptions> RateLimits { get; } =
+        Microsoft.Extensions.Options.Options.Create(new RateLimits.RateLimitOptions());
 
     public async Task InitializeAsync()
     {
@@ -47,7 +50,11 @@ public class ClusterFixture : IAsyncLifetime
             {
                 o.ClusterResourceNamespace = "cert-manager";
                 o.AutoApprove = AutoApprove;
+                o.CaaPreflight = false; // the fake ACME server's names are not in DNS
             });
+            silo.Services.AddSingleton(RateLimits);
+            silo.Services.AddSingleton(Providers.RateLimits.PublicSuffixList.Load(Providers.RateLimits.PublicSuffixList.DebianPath));
+            silo.Services.AddSingleton<RateLimits.RateLimitBudgets>();
         });
         TestCluster = builder.Build();
         await TestCluster.DeployAsync();

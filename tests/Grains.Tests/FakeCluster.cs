@@ -34,8 +34,9 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
         return Task.CompletedTask;
     }
 
+    /// <summary>As the API server does, a created request gets a uid (ACME Orders are owned by it).</summary>
     public Task<CertificateRequest> CreateCertificateRequestAsync(ObjectKey key, CertificateRequest request, CancellationToken ct = default) =>
-        Task.FromResult(Requests.GetOrAdd(key, request));
+        Task.FromResult(Requests.GetOrAdd(key, _ => request with { Metadata = request.Metadata with { Uid = request.Metadata.Uid ?? Guid.NewGuid().ToString() } }));
 
     public Task DeleteAsync(ResourceKind kind, ObjectKey key, CancellationToken ct = default)
     {

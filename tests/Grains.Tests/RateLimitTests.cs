@@ -1,0 +1,235 @@
+using CertFleet.Grains.RateLimits;
+using CertFleet.Interfaces;
+using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Grains;
+using CertFleet.TestSupport;
+using static CertFleet.Grains.Tests.TestObjects;
+
+namespace CertFleet.Grains.Tests;
+
+/// <summary>
+/// Rate-limit budgets, a CA's 429 and duplicate detection, through the whole grain chain (Certificate,
+/// CertificateRequest, Order) against a fake ACME server that counts newOrder. Each test has its own server, so its
+/// budgets (keyed by the server's host:port) are its own.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class RateLimitTests(ClusterFixture fixture) : IAsyncLifetime
+{
+    private FakeAcmeServer _acme = null!;
+    private string _issuer = "";
+
+    private FakeCluster Cluster => fixture.Cluster;
+
+    public async Task InitializeAsync()
+    {
+        _acme = await FakeAcmeServer.StartAsync();
+        _issuer = $"acme-{Guid.NewGuid():N}"[..16];
+        var issuer = fixture.Grains.GetGrain<IIssuerGrain>(new ObjectKey(TestObjects.Cluster, "", _issuer).ToGrainKey());
+        await issuer.SyncAsync(new IssuerObject
+        {
+            Kind = "ClusterIssuer",
+            Metadata = new ObjectMeta { Name = _issuer, Uid = $"uid-{_issuer}", Generation = 1 },
+            Spec = new IssuerSpec
+            {
+                Acme = new AcmeIssuer
+                {
+                    Server = _acme.DirectoryUrl,
+                    PrivateKeySecretRef = new SecretKeySelector { Name = $"{_issuer}-account" },
+                    Solvers = [new AcmeChallengeSolver { Http01 = new AcmeHttp01Solver { Ingress = new AcmeHttp01Ingress() } }],
+                },
+            },
+        });
+        await Eventually(() => issuer.GetReadinessAsync(null), r => r.Ready, "the ACME issuer to register its account");
+    }
+
+    public async Task DisposeAsync() => await _acme.DisposeAsync();
+
+    private void Limit(Action<ServerRateLimits> configure)
+    {
+        var server = new ServerRateLimits { Server = _acme.DirectoryUrl };
+        configure(server);
+        fixture.RateLimits.Value.Servers.Add(server);
+    }
+
+    private ICertificateGrain Grain(string ns, string name) => fixture.Grains.GetGrain<ICertificateGrain>(Key(ns, name).ToGrainKey());
+
+    private Certificate AcmeCertificate(string ns, string name, params string[] dnsNames) =>
+        Certificate(ns, name, s => { s.IssuerName = _issuer; s.DnsNames = [.. dnsNames]; });
+
+    private string? Reason(string ns, string name, string type) => ConditionOf(Cluster, ns, name, type)?.Reason;
+
+    /// <summary>
+    /// Order polling runs on grain timers, which the fake clock drives: let fake time pass (a quarter second per
+    /// 20 ms) while waiting for an issuance. Minutes of fake time at most, against budgets of hours and days.
+    /// </summary>
+    private async Task<T> WhileTimePasses<T>(Func<Task<T>> wait)
+    {
+        using var stop = new CancellationTokenSource();
+        var pump = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                fixture.Clock.Advance(TimeSpan.FromMilliseconds(250));
+                await Task.Delay(20);
+            }
+        });
+        try
+        {
+            return await wait();
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await pump;
+        }
+    }
+
+    private static string Rfc3339(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task TenCertificatesUnderOneRegisteredDomainWithABudgetOfFiveOrderFiveAndTheRestWaitUntilItReopens()
+    {
+        Limit(s => s.CertificatesPerRegisteredDomain = new LimitSetting { Capacity = 5, Period = TimeSpan.FromDays(7) });
+        var ns = NewNamespace();
+        var start = fixture.Clock.GetUtcNow();
+        var names = Enumerable.Range(0, 10).Select(i => $"c{i}").ToList();
+        // Different hosts, one registered domain under a multi-label public suffix (co.uk).
+        foreach (var name in names)
+            await Grain(ns, name).SyncAsync(AcmeCertificate(ns, name, $"{name}.shop.example.co.uk"));
+
+        await WhileTimePasses(() => Eventually(() => Task.FromResult(names.Select(n => Reason(ns, n, ConditionTypes.Ready)).ToList()),
+            r => r.Count(x => x == CertificateReasons.Ready) == 5 && r.Count(x => x == CertFleetReasons.RateLimited) == 5,
+            "five Ready and five RateLimited"));
+        Assert.Equal(5, _acme.NewOrders);
+
+        // One token back every 33.6 h; fake time moved on by seconds while the five were issued.
+        var earliest = start + TimeSpan.FromDays(7) / 5;
+        var waiting = names.Where(n => Reason(ns, n, ConditionTypes.Ready) == CertFleetReasons.RateLimited).ToList();
+        var host = RateLimitKeys.Host(_acme.DirectoryUrl);
+        DateTimeOffset reopens = default;
+        foreach (var name in waiting)
+        {
+            var issuing = ConditionOf(Cluster, ns, name, ConditionTypes.Issuing)!;
+            reopens = (await Grain(ns, name).GetStateAsync()).WakeAt!.Value;
+            Assert.InRange(reopens, earliest, earliest + TimeSpan.FromMinutes(10));
+            Assert.Equal(CertFleetReasons.RateLimited, issuing.Reason);
+            Assert.Contains(RateLimitNames.CertificatesPerRegisteredDomain, issuing.Message);
+            Assert.Contains($"\"{host}/example.co.uk\"", issuing.Message);
+            Assert.Contains(Rfc3339(reopens), issuing.Message);
+            Assert.DoesNotContain(Cluster.Requests.Keys, k => k.Namespace == ns && k.Name.StartsWith($"{name}-", StringComparison.Ordinal));
+        }
+        // The Warning Event is recorded once per wait, not on every pass.
+        await Eventually(() => Task.FromResult(Cluster.Events.Count(e => e.Object.Namespace == ns && e.Reason == CertFleetReasons.RateLimited)),
+            c => c == 5, "one RateLimited Event per waiting Certificate");
+
+        // A reconcile before the budget reopens orders nothing.
+        foreach (var name in waiting)
+            await Grain(ns, name).ReconcileAsync();
+        Assert.Equal(5, _acme.NewOrders);
+
+        var snapshot = (await fixture.Grains.GetGrain<IRateLimitDirectoryGrain>(IRateLimitDirectoryGrain.SingletonKey).GetSnapshotsAsync())
+            .Single(s => s.Limit == RateLimitNames.CertificatesPerRegisteredDomain && s.Key == $"{host}/example.co.uk");
+        Assert.Equal((host, 5, 0), (snapshot.Server, snapshot.Capacity, snapshot.Remaining));
+        Assert.InRange(snapshot.ReopensAt!.Value, earliest, earliest + TimeSpan.FromMinutes(10));
+
+        // A week later the bucket is full again: the reminders wake the five and they are issued.
+        fixture.Clock.Advance(TimeSpan.FromDays(7));
+        await WhileTimePasses(() => Eventually(() => Task.FromResult(names.Count(n => Reason(ns, n, ConditionTypes.Ready) == CertificateReasons.Ready)),
+            c => c == 10, "all ten Ready after the budget refilled", seconds: 30));
+        Assert.Equal(10, _acme.NewOrders);
+        Assert.Equal(10, _acme.OrderedIdentifierSets.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ARenewalOfTheSameIdentifierSetIsExemptFromTheRegisteredDomainBudget()
+    {
+        Limit(s => s.CertificatesPerRegisteredDomain = new LimitSetting { Capacity = 1, Period = TimeSpan.FromDays(7) });
+        var ns = NewNamespace();
+        var grain = Grain(ns, "renewed");
+        await grain.SyncAsync(AcmeCertificate(ns, "renewed", "www.renewal.example"));
+        await WhileTimePasses(() => Eventually(() => Task.FromResult(StatusOf(Cluster, ns, "renewed")), s => s?.Revision == 1, "revision 1"));
+        Assert.Equal(1, _acme.NewOrders);
+
+        // Renewal (as `cmctl renew` asks for it): same identifiers, so the spent registered-domain budget does not apply.
+        var ready = ConditionOf(Cluster, ns, "renewed", ConditionTypes.Ready)!;
+        await grain.SyncAsync(AcmeCertificate(ns, "renewed", "www.renewal.example") with
+        {
+            Status = new CertificateStatus
+            {
+                Revision = 1,
+                Conditions =
+                [
+                    ready,
+                    new Condition { Type = ConditionTypes.Issuing, Status = ConditionStatus.True, Reason = CertificateReasons.ManuallyTriggered, Message = "renew" },
+                ],
+            },
+        });
+        await WhileTimePasses(() => Eventually(() => Task.FromResult(StatusOf(Cluster, ns, "renewed")), s => s?.Revision == 2, "revision 2 despite the spent budget"));
+        Assert.Equal(2, _acme.NewOrders);
+
+        // A new identifier set under the same registered domain is not a renewal: it waits.
+        await Grain(ns, "other").SyncAsync(AcmeCertificate(ns, "other", "api.renewal.example"));
+        await Eventually(() => Task.FromResult(Reason(ns, "other", ConditionTypes.Ready)), r => r == CertFleetReasons.RateLimited, "the new set to wait");
+        Assert.Equal(2, _acme.NewOrders);
+    }
+
+    [Fact]
+    public async Task ATooManyRequestsAnswerIsWaitedOutWithoutCountingAsAFailedIssuance()
+    {
+        _acme.RateLimitNextOrders(1, retryAfterSeconds: 3600);
+        var ns = NewNamespace();
+        var grain = Grain(ns, "limited");
+        var now = fixture.Clock.GetUtcNow();
+        var retryAt = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero) + TimeSpan.FromHours(1);
+        await grain.SyncAsync(AcmeCertificate(ns, "limited", "limited.example.org"));
+
+        var issuing = await Eventually(() => Task.FromResult(ConditionOf(Cluster, ns, "limited", ConditionTypes.Issuing)),
+            c => c?.Reason == CertFleetReasons.RateLimited, "Issuing reason RateLimited after the 429");
+        Assert.Contains("429", issuing!.Message);
+        Assert.Contains(Rfc3339(retryAt), issuing.Message);
+        Assert.Equal(CertFleetReasons.RateLimited, Reason(ns, "limited", ConditionTypes.Ready));
+        var state = await grain.GetStateAsync();
+        Assert.Equal(0, state.FailedIssuanceAttempts);
+        Assert.Null(StatusOf(Cluster, ns, "limited")!.FailedIssuanceAttempts);
+        Assert.Equal(retryAt, state.WakeAt);
+        Assert.Equal(1, _acme.NewOrders);
+
+        // Nothing reaches the CA before Retry-After, however often the Certificate is reconciled.
+        await grain.ReconcileAsync();
+        fixture.Clock.Advance(TimeSpan.FromMinutes(59));
+        await grain.ReconcileAsync();
+        Assert.Equal(1, _acme.NewOrders);
+
+        fixture.Clock.Advance(TimeSpan.FromMinutes(1));
+        await WhileTimePasses(() => Eventually(() => Task.FromResult(Reason(ns, "limited", ConditionTypes.Ready)), r => r == CertificateReasons.Ready,
+            "issued once Retry-After has passed"));
+        Assert.Equal(2, _acme.NewOrders);
+        Assert.Equal(0, (await grain.GetStateAsync()).FailedIssuanceAttempts);
+        Assert.Null(StatusOf(Cluster, ns, "limited")!.FailedIssuanceAttempts);
+    }
+
+    [Fact]
+    public async Task TwoCertificatesWithTheSameIdentifierSetNameEachOtherUntilOneIsDeleted()
+    {
+        var (nsA, nsB) = (NewNamespace(), NewNamespace());
+        await Grain(nsA, "site").SyncAsync(AcmeCertificate(nsA, "site", "dup.example.net", "www.dup.example.net"));
+        await WhileTimePasses(() => Eventually(() => Task.FromResult(Reason(nsA, "site", ConditionTypes.Ready)), r => r == CertificateReasons.Ready, "the first Ready"));
+        // Same set in another order and letter case, in another namespace.
+        await Grain(nsB, "copy").SyncAsync(AcmeCertificate(nsB, "copy", "WWW.dup.example.net", "dup.example.net"));
+
+        var keyA = Key(nsA, "site").ToGrainKey();
+        var keyB = Key(nsB, "copy").ToGrainKey();
+        await WhileTimePasses(() => Eventually(() => Task.FromResult((ConditionOf(Cluster, nsA, "site", ConditionTypes.Ready)?.Message, ConditionOf(Cluster, nsB, "copy", ConditionTypes.Ready)?.Message)),
+            m => m.Item1?.Contains($"Certificate {keyB}") == true && m.Item2?.Contains($"Certificate {keyA}") == true,
+            "each Ready message to name the other"));
+        await Eventually(() => Task.FromResult(Cluster.Events.Where(e => e.Reason == CertFleetReasons.DuplicateCertificate && e.Type == "Warning")
+                .Select(e => (e.Object.Namespace, e.Message)).ToList()),
+            e => e.Any(x => x.Namespace == nsA && x.Message.Contains(keyB)) && e.Any(x => x.Namespace == nsB && x.Message.Contains(keyA)),
+            "a Warning Event on each naming the other");
+
+        await Grain(nsB, "copy").DeletedAsync($"uid-copy-{nsB}");
+        await Eventually(() => Task.FromResult(ConditionOf(Cluster, nsA, "site", ConditionTypes.Ready)?.Message), m => m?.Contains("duplicate") == false,
+            "the note to go once the other is deleted");
+        Assert.Empty((await Grain(nsA, "site").GetStateAsync()).Duplicates);
+    }
+}

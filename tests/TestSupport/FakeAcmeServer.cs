@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace CertFleet.TestSupport;
+
+/// <summary>
+/// A minimal ACME server on loopback HTTP for grain tests: every authorization is already valid (as after authz reuse),
+/// so an order is ready at once; finalize signs the CSR with an in-memory CA. It counts newOrder requests and can answer
+/// them with 429 rateLimited and a Retry-After, as Let's Encrypt does. JWS signatures are not verified.
+/// </summary>
+public sealed class FakeAcmeServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ECDsa _caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly X509Certificate2 _ca;
+    private readonly ConcurrentDictionary<int, JsonObject> _orders = new();
+    private readonly ConcurrentDictionary<int, string> _certificates = new();
+    private int _nextOrder;
+    private int _rateLimitedOrders;
+    private int _retryAfterSeconds;
+
+    private FakeAcmeServer(WebApplication app)
+    {
+        _app = app;
+        var request = new CertificateRequest("CN=Fake ACME CA", _caKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        _ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddYears(-1), DateTimeOffset.UtcNow.AddYears(10));
+    }
+
+    /// <summary>The directory URL (spec.acme.server).</summary>
+    public string DirectoryUrl { get; private set; } = "";
+
+    /// <summary>newOrder requests received, including those answered 429.</summary>
+    public int NewOrders => Volatile.Read(ref _newOrders);
+    private int _newOrders;
+
+    /// <summary>The identifier sets (sorted, comma-joined) of the newOrder requests received, in order.</summary>
+    public ConcurrentQueue<string> OrderedIdentifierSets { get; } = new();
+
+    /// <summary>The next <paramref name="count"/> newOrder requests get 429 rateLimited with Retry-After in seconds.</summary>
+    public void RateLimitNextOrders(int count, int retryAfterSeconds)
+    {
+        _retryAfterSeconds = retryAfterSeconds;
+        Interlocked.Exchange(ref _rateLimitedOrders, count);
+    }
+
+    public static async Task<FakeAcmeServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var server = new FakeAcmeServer(app);
+        app.Run(server.HandleAsync);
+        await app.StartAsync();
+        server._base = app.Urls.Single().TrimEnd('/');
+        server.DirectoryUrl = server._base + "/directory";
+        return server;
+    }
+
+    private string _base = "";
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        context.Response.Headers["Replay-Nonce"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        var path = context.Request.Path.Value ?? "";
+        if (path == "/directory")
+        {
+            await JsonAsync(context, 200, new JsonObject
+            {
+                ["newNonce"] = $"{_base}/nonce", ["newAccount"] = $"{_base}/account", ["newOrder"] = $"{_base}/order",
+                ["revokeCert"] = $"{_base}/revoke", ["keyChange"] = $"{_base}/key-change",
+            });
+            return;
+        }
+        if (path == "/nonce")
+        {
+            context.Response.StatusCode = HttpMethods.IsHead(context.Request.Method) ? 200 : 204;
+            return;
+        }
+        var payload = await PayloadAsync(context.Request);
+        switch (path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            case ["account"]:
+                context.Response.Headers.Location = $"{_base}/account/1";
+                await JsonAsync(context, 201, new JsonObject { ["status"] = "valid" });
+                return;
+            case ["order"]:
+                await NewOrderAsync(context, payload!);
+                return;
+            case ["order", var id] when _orders.TryGetValue(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), out var order):
+                await JsonAsync(context, 200, order);
+                return;
+            case ["order", var id, "finalize"] when _orders.TryGetValue(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), out var order):
+                var csr = Convert.FromBase64String(Pad(payload!["csr"]!.GetValue<string>()));
+                _certificates[int.Parse(id, System.Globalization.CultureInfo.InvariantCulture)] = Sign(csr);
+                order["status"] = "valid";
+                order["certificate"] = $"{_base}/cert/{id}";
+                await JsonAsync(context, 200, order);
+                return;
+            case ["authz", _, var identifier]:
+                await JsonAsync(context, 200, new JsonObject
+                {
+                    ["status"] = "valid",
+                    ["identifier"] = new JsonObject { ["type"] = "dns", ["value"] = identifier },
+                    ["challenges"] = new JsonArray(),
+                });
+                return;
+            case ["cert", var id] when _certificates.TryGetValue(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), out var chain):
+                context.Response.ContentType = "application/pem-certificate-chain";
+                await context.Response.WriteAsync(chain);
+                return;
+            default:
+                await ProblemAsync(context, 404, "malformed", $"no such resource {path}");
+                return;
+        }
+    }
+
+    private async Task NewOrderAsync(HttpContext context, JsonNode payload)
+    {
+        Interlocked.Increment(ref _newOrders);
+        var identifiers = payload["identifiers"]!.AsArray().Select(i => i!["value"]!.GetValue<string>()).ToList();
+        OrderedIdentifierSets.Enqueue(string.Join(',', identifiers.Order(StringComparer.Ordinal)));
+        if (Interlocked.Decrement(ref _rateLimitedOrders) >= 0)
+        {
+            context.Response.Headers.RetryAfter = _retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await ProblemAsync(context, 429, "rateLimited",
+                $"too many certificates (5) already issued for this exact set of identifiers in the last 168h0m0s, retry after {DateTimeOffset.UtcNow.AddSeconds(_retryAfterSeconds):yyyy-MM-dd HH:mm:ss} UTC");
+            return;
+        }
+        Interlocked.Exchange(ref _rateLimitedOrders, 0);
+        var id = Interlocked.Increment(ref _nextOrder);
+        var order = new JsonObject
+        {
+            ["status"] = "ready",
+            ["expires"] = DateTimeOffset.UtcNow.AddDays(7).ToString("O"),
+            ["identifiers"] = new JsonArray([.. identifiers.Select(v => (JsonNode)new JsonObject { ["type"] = "dns", ["value"] = v })]),
+            ["authorizations"] = new JsonArray([.. identifiers.Select(v => (JsonNode)JsonValue.Create($"{_base}/authz/{id}/{v}"))]),
+            ["finalize"] = $"{_base}/order/{id}/finalize",
+        };
+        _orders[id] = order;
+        context.Response.Headers.Location = $"{_base}/order/{id}";
+        await JsonAsync(context, 201, order);
+    }
+
+    private string Sign(byte[] csrDer)
+    {
+        var request = CertificateRequest.LoadSigningRequest(csrDer, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions);
+        var serial = RandomNumberGenerator.GetBytes(12);
+        serial[0] &= 0x7f;
+        using var leaf = request.Create(_ca.SubjectName, X509SignatureGenerator.CreateForECDsa(_caKey),
+            DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(90), serial);
+        return leaf.ExportCertificatePem() + "\n" + _ca.ExportCertificatePem() + "\n";
+    }
+
+    private static async Task<JsonNode?> PayloadAsync(HttpRequest request)
+    {
+        if (!HttpMethods.IsPost(request.Method))
+            return null;
+        var jws = await JsonNode.ParseAsync(request.Body);
+        var encoded = jws?["payload"]?.GetValue<string>() ?? "";
+        return encoded.Length == 0 ? null : JsonNode.Parse(Convert.FromBase64String(Pad(encoded)));
+    }
+
+    private static string Pad(string base64Url)
+    {
+        var s = base64Url.Replace('-', '+').Replace('_', '/');
+        return s + new string('=', (4 - s.Length % 4) % 4);
+    }
+
+    private static async Task JsonAsync(HttpContext context, int status, JsonNode body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString());
+    }
+
+    private static async Task ProblemAsync(HttpContext context, int status, string type, string detail)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/problem+json";
+        await context.Response.WriteAsync(JsonSerializer.Serialize(new { type = $"urn:ietf:params:acme:error:{type}", detail, status }));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _ca.Dispose();
+        _caKey.Dispose();
+    }
+}
