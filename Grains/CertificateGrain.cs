@@ -499,8 +499,6 @@ public sealed class CertificateGrain(
         var passwords = await KeystorePasswordsAsync();
         var contents = SecretContents.Build(_key.WithName(Object.Spec.SecretName), Object, key, outcome.ChainPem!, outcome.CaPem, passwords);
         State.SecretResourceVersion = await writer.ApplySecretAsync(contents.Secret, contents.RemoveKeys);
-        if (issuance.NextPrivateKeySecretName is { } nextKeySecret)
-            await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret));
 
         State.Revision = issuance.Revision;
         State.IssuedFor = issuance.For;
@@ -517,6 +515,10 @@ public sealed class CertificateGrain(
         _nextKey?.Dispose();
         _nextKey = null;
         await store.WriteStateAsync();
+        // Deleted only once the issuance is recorded as done: a crash before the record resumes the issuance, which
+        // needs this key to accept the certificate instead of making a new key and ordering again.
+        if (issuance.NextPrivateKeySecretName is { } nextKeySecret)
+            await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret));
 
         RecordEvent(EventRecord.Normal, EventReasons.Issuing, "The certificate has been successfully issued");
         await WriteStatusAsync(ReadyCondition(null), issuing: null);
@@ -532,11 +534,11 @@ public sealed class CertificateGrain(
         State.LastFailureMessage = message;
         State.FailedFor = issuance.For;
         State.Issuance = null;
-        if (issuance.NextPrivateKeySecretName is { } nextKeySecret)
-            await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret));
         _nextKey?.Dispose();
         _nextKey = null;
         await store.WriteStateAsync();
+        if (issuance.NextPrivateKeySecretName is { } nextKeySecret)
+            await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret)); // after the record, as on success
 
         RecordEvent(EventRecord.Warning, EventReasons.Failed, message);
         var currentReady = ConditionList.Find(CurrentStatus()?.Conditions, ConditionTypes.Ready);

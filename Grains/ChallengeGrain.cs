@@ -58,8 +58,10 @@ public sealed class ChallengeGrain(
         {
             State.Work = work;
             await store.WriteStateAsync();
-            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         }
+        // Also when started again: the first start may have crashed between the state write and the reminder.
+        if (State.Phase != ChallengePhase.CleanedUp)
+            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         Schedule(TimeSpan.Zero);
     }
 
@@ -67,6 +69,9 @@ public sealed class ChallengeGrain(
     {
         if (State.Work is not null && State.Phase != ChallengePhase.CleanedUp)
             await CleanUpAsync();
+        // A reminder left behind would wake this grain every minute for an object that is gone.
+        if (await this.GetReminder(ReminderName) is { } reminder)
+            await this.UnregisterReminder(reminder);
         await store.ClearStateAsync();
         DeactivateOnIdle();
     }

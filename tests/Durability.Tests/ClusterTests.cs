@@ -1,3 +1,4 @@
+using CertFleet.TestSupport;
 using CertFleet.KubeEmulator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

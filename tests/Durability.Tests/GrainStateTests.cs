@@ -1,3 +1,4 @@
+using CertFleet.TestSupport;
 using CertFleet.Grains.Tests;
 using CertFleet.Interfaces.Grains;
 using Microsoft.Extensions.DependencyInjection;

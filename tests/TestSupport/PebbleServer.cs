@@ -159,7 +159,7 @@ public sealed class PebbleServer : IAsyncDisposable
     }
 
     /// <summary>Writes a throwaway CA-signed certificate for 127.0.0.1/localhost and its key; returns the CA's PEM.</summary>
-    private static string WriteListenerCertificate(string directory, out string certificatePath, out string keyPath)
+    internal static string WriteListenerCertificate(string directory, out string certificatePath, out string keyPath)
     {
         var now = DateTimeOffset.UtcNow;
         var keySpec = KeySpec.FromCertificateSpec(KeyAlgorithms.Ecdsa, 256, KeyEncodings.Pkcs1);
@@ -252,7 +252,7 @@ public sealed class PebbleServer : IAsyncDisposable
     }
 
     /// <summary>An HTTP handler that trusts only the given PEM roots (host name still checked).</summary>
-    private static SocketsHttpHandler TrustingOnly(string caPem)
+    internal static SocketsHttpHandler TrustingOnly(string caPem)
     {
         var roots = new X509Certificate2Collection();
         foreach (var der in PemBundle.Certificates(caPem, "listener CA"))
