@@ -176,7 +176,19 @@ public sealed class ChallengeGrain(
             return;
         }
         var client = await ClientAsync();
-        await client.AcceptChallengeAsync(Spec.Url);
+        try
+        {
+            await client.AcceptChallengeAsync(Spec.Url);
+        }
+        catch (AcmeException ex) when (ex.Problem is not null)
+        {
+            // A crash after an accept and before its record: the CA may refuse a second one. If it already took the
+            // first, go on waiting for the authorization; otherwise the refusal stands.
+            var authorization = await client.GetAuthorizationAsync(Spec.AuthorizationUrl);
+            var challenge = authorization.Challenges.FirstOrDefault(c => c.Url == Spec.Url);
+            if (authorization.Status == "pending" && challenge?.Status is null or "pending")
+                throw;
+        }
         State.Phase = ChallengePhase.Accepted;
         State.State = "processing";
         State.Reason = "Waiting for the ACME server to validate the challenge";
