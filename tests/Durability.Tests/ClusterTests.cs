@@ -1,5 +1,5 @@
-using CertFleet.TestSupport;
 using CertFleet.KubeEmulator;
+using CertFleet.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
