@@ -593,8 +593,6 @@ public sealed partial class CertificateGrain(
         var passwords = await KeystorePasswordsAsync();
         var contents = SecretContents.Build(_key.WithName(Object.Spec.SecretName), Object, key, outcome.ChainPem!, outcome.CaPem, passwords);
         State.SecretResourceVersion = await writer.ApplySecretAsync(contents.Secret, contents.RemoveKeys);
-        if (issuance.NextPrivateKeySecretName is { } nextKeySecret)
-            await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret));
 
         State.Revision = issuance.Revision;
         State.IssuedFor = issuance.For;
@@ -614,6 +612,10 @@ public sealed partial class CertificateGrain(
         if (issuance.Budgets is { } reserved)
             await budgets.CommitAsync(GrainFactory, reserved);
         await store.WriteStateAsync();
+        // Deleted only once the issuance is recorded as done: a crash before the record resumes the issuance, which
+        // needs this key to accept the certificate instead of making a new key and ordering again.
+        if (issuance.NextPrivateKeySecretName is { } nextKeySecret)
+            await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret));
 
         RecordEvent(EventRecord.Normal, EventReasons.Issuing, "The certificate has been successfully issued");
         await WriteStatusAsync(ReadyCondition(null), issuing: null);
@@ -631,11 +633,11 @@ public sealed partial class CertificateGrain(
         State.Issuance = null;
         if (issuance.Budgets is { } reserved)
             await budgets.ReleaseAsync(GrainFactory, reserved, orderPlaced: true);
-        if (issuance.NextPrivateKeySecretName is { } nextKeySecret)
-            await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret));
         _nextKey?.Dispose();
         _nextKey = null;
         await store.WriteStateAsync();
+        if (issuance.NextPrivateKeySecretName is { } nextKeySecret)
+            await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret)); // after the record, as on success
 
         RecordEvent(EventRecord.Warning, EventReasons.Failed, message);
         var currentReady = ConditionList.Find(CurrentStatus()?.Conditions, ConditionTypes.Ready);

@@ -58,8 +58,10 @@ public sealed class ChallengeGrain(
         {
             State.Work = work;
             await store.WriteStateAsync();
-            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         }
+        // Also when started again: the first start may have crashed between the state write and the reminder.
+        if (State.Phase != ChallengePhase.CleanedUp)
+            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         Schedule(TimeSpan.Zero);
     }
 
@@ -67,6 +69,9 @@ public sealed class ChallengeGrain(
     {
         if (State.Work is not null && State.Phase != ChallengePhase.CleanedUp)
             await CleanUpAsync();
+        // A reminder left behind would wake this grain every minute for an object that is gone.
+        if (await this.GetReminder(ReminderName) is { } reminder)
+            await this.UnregisterReminder(reminder);
         await store.ClearStateAsync();
         DeactivateOnIdle();
     }
@@ -171,7 +176,19 @@ public sealed class ChallengeGrain(
             return;
         }
         var client = await ClientAsync();
-        await client.AcceptChallengeAsync(Spec.Url);
+        try
+        {
+            await client.AcceptChallengeAsync(Spec.Url);
+        }
+        catch (AcmeException ex) when (ex.Problem is not null)
+        {
+            // A crash after an accept and before its record: the CA may refuse a second one. If it already took the
+            // first, go on waiting for the authorization; otherwise the refusal stands.
+            var authorization = await client.GetAuthorizationAsync(Spec.AuthorizationUrl);
+            var challenge = authorization.Challenges.FirstOrDefault(c => c.Url == Spec.Url);
+            if (authorization.Status == "pending" && challenge?.Status is null or "pending")
+                throw;
+        }
         State.Phase = ChallengePhase.Accepted;
         State.State = "processing";
         State.Reason = "Waiting for the ACME server to validate the challenge";

@@ -42,6 +42,9 @@ public sealed class OrderGrain(
     /// <summary>A 429 without Retry-After waits as long as cert-manager's first failure backoff.</summary>
     private static readonly TimeSpan DefaultRateLimitWait = TimeSpan.FromHours(1);
 
+    /// <summary>Bounds the search of the account's orders list for an order whose newOrder answer was lost.</summary>
+    private const int MaxOrdersExamined = 200;
+
     private ObjectKey _key = null!;
     private StepTimer? _steps;
     private TimeSpan _poll = MinPoll;
@@ -61,7 +64,10 @@ public sealed class OrderGrain(
     {
         if (State.Work is not null)
         {
-            Schedule(TimeSpan.Zero); // already under way: make sure it keeps moving
+            // Already under way: make sure it keeps moving, and survives a crash that came before its reminder.
+            if (!State.Reported)
+                await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            Schedule(TimeSpan.Zero);
             return;
         }
         // The Order object first: nothing is recorded (or asked of the CA) for an Order the API server refused.
@@ -205,15 +211,63 @@ public sealed class OrderGrain(
         if (profile.Ignored)
             RecordEvent(EventRecord.Warning, CertFleetReasons.InvalidProfile,
                 $"spec.acme.profile \"{work.Issuer.Spec.Profile}\" was not sent: the ACME server advertises no profiles");
-        var (order, replaceRefusal) = await ReplacingOrder.PlaceAsync(client, identifiers, profile.Profile, directory.RenewalInfo is null ? null : work.Replaces);
-        if (replaceRefusal is not null)
-            RecordEvent(EventRecord.Normal, ReplacingOrder.EventReason,
-                $"The ACME server refused to let this order replace certificate {work.Replaces} ({replaceRefusal.Message}); ordered again without \"replaces\"");
+        var order = State.NewOrderSent ? await FindUnrecordedOrderAsync(client, identifiers) : null;
+        if (order is null)
+        {
+            // Recorded first: ACME has no idempotency key, so after a crash this flag is all that says an order may exist.
+            State.NewOrderSent = true;
+            await store.WriteStateAsync();
+            try
+            {
+                (order, var replaceRefusal) = await ReplacingOrder.PlaceAsync(
+                    client, identifiers, profile.Profile, directory.RenewalInfo is null ? null : work.Replaces);
+                if (replaceRefusal is not null)
+                    RecordEvent(EventRecord.Normal, ReplacingOrder.EventReason,
+                        $"The ACME server refused to let this order replace certificate {work.Replaces} ({replaceRefusal.Message}); ordered again without \"replaces\"");
+            }
+            catch (AcmeException ex) when (ex.Problem is not null)
+            {
+                // The CA answered with a problem: it created nothing, so there is nothing to look for next time.
+                State.NewOrderSent = false;
+                await store.WriteStateAsync();
+                throw;
+            }
+        }
         State.OrderUrl = order.Url;
         State.FinalizeUrl = order.FinalizeUrl;
         State.Authorizations = [.. order.AuthorizationUrls.Select(url => new AuthorizationProgress { Url = url })];
         await store.WriteStateAsync();
         return order;
+    }
+
+    /// <summary>
+    /// After a crash between sending newOrder and recording its answer: the order the CA created then, found in the
+    /// account's orders list as a pending or ready order for exactly these identifiers. Null when the CA lists no
+    /// orders (Let's Encrypt) or none matches; the caller then orders again, the one re-order ACME cannot rule out.
+    /// Another Certificate of this account with the same identifier set could own the match; duplicates are rare
+    /// and flagged on their own.
+    /// </summary>
+    private async Task<AcmeOrder?> FindUnrecordedOrderAsync(AcmeClient client, IReadOnlyList<AcmeIdentifier> identifiers)
+    {
+        var account = await client.GetAccountAsync();
+        var examined = 0;
+        for (var page = account.OrdersUrl; page is not null && examined < MaxOrdersExamined;)
+        {
+            var (urls, next) = await client.ListOrdersAsync(page);
+            foreach (var url in urls)
+            {
+                if (++examined > MaxOrdersExamined)
+                    break;
+                var candidate = await client.GetOrderAsync(url);
+                if (candidate.Status is AcmeOrder.Pending or AcmeOrder.Ready && candidate.HasIdentifiers(identifiers))
+                {
+                    logger.LogInformation("Order {Namespace}/{Name}: resuming ACME order {Url}, created before a restart", _key.Namespace, _key.Name, url);
+                    return candidate;
+                }
+            }
+            page = next;
+        }
+        return null;
     }
 
     /// <summary>The first identifier whose CAA records would make the CA refuse, and why; null when all may be issued.</summary>
@@ -345,12 +399,8 @@ public sealed class OrderGrain(
                 },
                 Spec = spec,
             });
-            progress.ChallengeName = name;
-            progress.ChallengeUrl = offered.Url;
-            progress.ChallengeToken = offered.Token;
-            progress.ChallengeType = type;
-            await store.WriteStateAsync();
-            RecordEvent(EventRecord.Normal, EventReasons.Created, $"Created Challenge resource \"{name}\" for domain \"{spec.DnsName}\"");
+            // The challenge grain is started before its name is recorded: after a crash in between, the next poll
+            // finds the same name (it hashes the spec), gets the existing resource and starts the grain again.
             await GrainFactory.GetGrain<IChallengeGrain>(_key.WithName(name).ToGrainKey()).StartAsync(new ChallengeWork
             {
                 Issuer = work.Issuer,
@@ -358,6 +408,12 @@ public sealed class OrderGrain(
                 ChallengeUid = challenge.Metadata.Uid ?? "",
                 Resource = challenge with { Spec = spec },
             });
+            progress.ChallengeName = name;
+            progress.ChallengeUrl = offered.Url;
+            progress.ChallengeToken = offered.Token;
+            progress.ChallengeType = type;
+            await store.WriteStateAsync();
+            RecordEvent(EventRecord.Normal, EventReasons.Created, $"Created Challenge resource \"{name}\" for domain \"{spec.DnsName}\"");
         }
         if (changed)
             await WriteStatusAsync(); // polls that find nothing new write nothing

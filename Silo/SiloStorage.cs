@@ -38,7 +38,12 @@ public static class SiloStorage
                         listenOnAnyHostAddress: !string.IsNullOrWhiteSpace(podIp))
                     // Each provider owns its multiplexer, so each gets its own parsed options.
                     .UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(connectionString))
-                    .AddRedisGrainStorage(GrainStorage, o => o.ConfigurationOptions = ConfigurationOptions.Parse(connectionString))
+                    // A grain clears its state when its Kubernetes object is deleted: leave no key behind for it.
+                    .AddRedisGrainStorage(GrainStorage, o =>
+                    {
+                        o.ConfigurationOptions = ConfigurationOptions.Parse(connectionString);
+                        o.DeleteStateOnClear = true;
+                    })
                     .UseRedisReminderService(o => o.ConfigurationOptions = ConfigurationOptions.Parse(connectionString));
                 break;
             default:

@@ -28,6 +28,12 @@ public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IOpti
         var secret = await reader.GetSecretAsync(accountKeySecret, ct);
         var pem = secret?.GetString(spec.PrivateKeySecretRef.Key ?? SecretKeys.TlsPrivateKey)
                   ?? throw new AcmeAccountKeyException($"spec.acme.privateKeySecretRef: Secret \"{accountKeySecret}\" has no account key");
+        // After a restart every order and challenge of the account loads the key at once: the first to finish serves all.
+        if (_clients.TryGetValue(cacheKey, out var loaded) && clock.GetUtcNow() - loaded.LoadedAt < KeyReloadAfter)
+        {
+            if (accountUrl is not null) loaded.Client.AccountUrl = accountUrl;
+            return loaded.Client;
+        }
         return Add(spec, accountKeySecret, AcmeAccountKey.FromPem(pem), accountUrl);
     }
 
@@ -41,12 +47,9 @@ public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IOpti
             CaBundlePem = spec.CaBundle is { Length: > 0 } bundle ? System.Text.Encoding.UTF8.GetString(bundle) : null,
             RenewalInfoMinRetryAfter = options?.Value.AriMinimumRecheck ?? TimeSpan.FromHours(1),
         }, key) { AccountUrl = accountUrl };
-        var entry = (client, clock.GetUtcNow());
-        _clients.AddOrUpdate((spec.Server, accountKeySecret), entry, (_, old) =>
-        {
-            old.Client.Dispose();
-            return entry;
-        });
+        // A client replaced here may be in the middle of a request for another grain: it is left to the garbage
+        // collector, never disposed under that request.
+        _clients[(spec.Server, accountKeySecret)] = (client, clock.GetUtcNow());
         return client;
     }
 

@@ -21,6 +21,11 @@ public sealed record OrderState
     [Id(10)] public bool Reported { get; set; }
     /// <summary>newOrder was answered 429: when the CA allows the next attempt.</summary>
     [Id(20)] public DateTimeOffset? RetryAt { get; set; }
+    /// <summary>
+    /// Set just before newOrder is sent and kept until its answer is recorded: with no <see cref="OrderUrl"/> it means
+    /// the CA may have created an order whose answer was lost (a crash in between), to be looked for before ordering again.
+    /// </summary>
+    [Id(11)] public bool NewOrderSent { get; set; }
 }
 
 [GenerateSerializer, Alias("certfleet.AuthorizationProgress")]

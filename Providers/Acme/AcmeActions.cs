@@ -22,6 +22,9 @@ public static class AcmeActions
     /// <summary>Not a cert-manager action (it never revokes); named in the same style.</summary>
     public const string RevokeCert = "revoke_cert";
 
+    /// <summary>Not a cert-manager action (its client never lists orders); named in the same style.</summary>
+    public const string ListOrders = "list_orders";
+
     /// <summary>HEAD newNonce; cert-manager's Go client counts it under the request that needed the nonce, we name it.</summary>
     public const string NewNonce = "new_nonce";
 }

@@ -199,6 +199,20 @@ public sealed class AcmeClient : IDisposable
         return Parse(AcmeActions.GetOrder, response, json => AcmeOrder.FromJson(json, orderUrl, PollingHint(response)));
     }
 
+    /// <summary>
+    /// One page of the account's orders list (RFC 8555 §7.1.2.1, POST-as-GET on the account's <c>orders</c> URL): the
+    /// order URLs and the next page's URL (<c>Link rel="next"</c>), null on the last page. Not every CA serves it
+    /// (Let's Encrypt does not); Pebble does.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Orders, string? Next)> ListOrdersAsync(string ordersUrl, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(ordersUrl);
+        var response = await PostAsync(AcmeActions.ListOrders, ordersUrl, "", ct).ConfigureAwait(false);
+        var orders = Parse(AcmeActions.ListOrders, response, json => AcmeJson.Strings(json, "orders"));
+        var next = LinkHeader.Parse(response.Headers, response.RequestUri).FirstOrDefault(l => l.Rel == "next").Url;
+        return (orders, next);
+    }
+
     /// <summary>Reads an authorization (POST-as-GET); after accepting a challenge, poll this, not the challenge.</summary>
     public async Task<AcmeAuthorization> GetAuthorizationAsync(string authorizationUrl, CancellationToken ct = default)
     {
@@ -447,6 +461,7 @@ public sealed class AcmeClient : IDisposable
         AcmeActions.UpdateRegistration => "updating the account",
         AcmeActions.AuthorizeOrder => "creating the order",
         AcmeActions.GetOrder => "reading the order",
+        AcmeActions.ListOrders => "listing the account's orders",
         AcmeActions.GetAuthorization => "reading the authorization",
         AcmeActions.AcceptChallenge => "accepting the challenge",
         AcmeActions.CreateOrderCert => "finalizing the order",

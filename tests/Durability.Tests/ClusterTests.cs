@@ -1,4 +1,5 @@
 using CertFleet.KubeEmulator;
+using CertFleet.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;

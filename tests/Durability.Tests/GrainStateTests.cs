@@ -1,5 +1,6 @@
 using CertFleet.Grains.Tests;
 using CertFleet.Interfaces.Grains;
+using CertFleet.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CertFleet.Durability.Tests;

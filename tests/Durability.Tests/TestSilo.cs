@@ -1,5 +1,8 @@
+using CertFleet.Grains.Acme;
 using CertFleet.Grains.Tests;
 using CertFleet.Interfaces.Ports;
+using CertFleet.Providers.Dns01;
+using CertFleet.Providers.Http01;
 using CertFleet.Silo;
 using CertFleet.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +44,12 @@ public sealed class TestSilo : IAsyncDisposable
             SiloStorage.Configure(silo, settings);
             silo.Services.AddSingleton<IClusterWriter>(cluster);
             silo.Services.AddSingleton<IClusterReader>(cluster);
+            // What the ACME grains need, as the Silo registers it; nothing here reaches a CA or DNS in these tests.
+            silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton(new AcmeClients(cluster, TimeProvider.System));
+            silo.Services.AddSingleton<Dns01Providers>();
+            silo.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions { Timeout = TimeSpan.FromSeconds(2) }));
+            silo.Services.AddSingleton(new Dns01PropagationCheck(TimeSpan.FromSeconds(2)));
         });
         return builder.Build();
     }

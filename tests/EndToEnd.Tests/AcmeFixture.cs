@@ -33,6 +33,9 @@ public abstract class PebbleControllerFixture : ControllerFixture
             await Pebble.DisposeAsync();
     }
 
+    /// <summary>The ACME directory issuers name, and the root their caBundle trusts: Pebble's own unless overridden.</summary>
+    protected virtual (Uri Server, string CaPem) AcmeEndpoint => (Pebble.DirectoryUrl, Pebble.ListenerCaPem);
+
     /// <summary>A ClusterIssuer for this Pebble, shaped like the guide's seed 01 (HTTP-01 through an nginx Ingress).</summary>
     /// <param name="acmeFields">Extra fields under spec.acme, one per line, unindented.</param>
     public string ClusterIssuer(string name, params string[] acmeFields) => $$"""
@@ -42,8 +45,8 @@ public abstract class PebbleControllerFixture : ControllerFixture
           name: {{name}}
         spec:
           acme:
-            server: {{Pebble.DirectoryUrl}}
-            caBundle: {{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Pebble.ListenerCaPem))}}
+            server: {{AcmeEndpoint.Server}}
+            caBundle: {{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(AcmeEndpoint.CaPem))}}
             privateKeySecretRef:
               name: {{name}}-account-key
             solvers:

@@ -69,6 +69,9 @@ public class ControllerFixture : IAsyncLifetime
         }, ok => ok, $"the silo to be ready (log: {SiloLog})", 60);
     }
 
+    /// <summary>The running silo's process id; a different one means the silo was restarted.</summary>
+    public int SiloProcessId => _silo is { HasExited: false } silo ? silo.Id : 0;
+
     /// <summary>Kills the silo as a crash would (in-memory grain state is lost; the cluster keeps everything).</summary>
     public async Task KillSiloAsync()
     {

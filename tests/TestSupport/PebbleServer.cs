@@ -169,7 +169,7 @@ public sealed class PebbleServer : IAsyncDisposable
     }
 
     /// <summary>Writes a throwaway CA-signed certificate for 127.0.0.1/localhost and its key; returns the CA's PEM.</summary>
-    private static string WriteListenerCertificate(string directory, out string certificatePath, out string keyPath)
+    internal static string WriteListenerCertificate(string directory, out string certificatePath, out string keyPath)
     {
         var now = DateTimeOffset.UtcNow;
         var keySpec = KeySpec.FromCertificateSpec(KeyAlgorithms.Ecdsa, 256, KeyEncodings.Pkcs1);

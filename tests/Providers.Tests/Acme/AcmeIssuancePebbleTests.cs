@@ -104,4 +104,29 @@ public sealed class AcmeIssuancePebbleTests(PebbleFixture fixture)
         Assert.Equal(order.FinalizeUrl, read.FinalizeUrl);
         Assert.Null(read.RetryAfter);
     }
+
+    [Fact]
+    public async Task The_account_orders_list_pages_through_every_pending_order_of_the_account()
+    {
+        using var key = AcmeAccountKey.Generate();
+        using var client = AcmeIssuance.Client(Pebble, key);
+        await client.RegisterAccountAsync(new AcmeAccountRequest { TermsOfServiceAgreed = true });
+        var created = new List<string>();
+        // Pebble lists 3 orders per page by default: four make two pages.
+        for (var i = 0; i < 4; i++)
+            created.Add((await client.NewOrderAsync([AcmeIdentifier.Dns($"listed-{i}.certfleet.test")])).Url);
+
+        var account = await client.GetAccountAsync();
+        var listed = new List<string>();
+        var pages = 0;
+        for (var page = account.OrdersUrl; page is not null; pages++)
+        {
+            var (orders, next) = await client.ListOrdersAsync(page);
+            listed.AddRange(orders);
+            page = next;
+        }
+
+        Assert.Equal(created.Order(), listed.Order());
+        Assert.Equal(2, pages);
+    }
 }

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using StackExchange.Redis;
 
-namespace CertFleet.Durability.Tests;
+namespace CertFleet.TestSupport;
 
 /// <summary>Reads what the Orleans Redis providers wrote, by their documented key layout.</summary>
 public static class RedisKeys
@@ -29,6 +29,19 @@ public static class RedisKeys
     {
         var data = await redis.QueryAsync((_, db) => db.HashGetAsync($"{serviceId}/state/{grainId}/{stateName}", "data"));
         return data.IsNull ? null : JsonNode.Parse(data.ToString())!.AsObject();
+    }
+
+    /// <summary>Every grain state of a service: Redis key → the stored JSON (hash field "data").</summary>
+    public static async Task<Dictionary<string, string>> AllStatesAsync(RedisServer redis, string serviceId)
+    {
+        var states = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in await redis.KeysAsync($"{serviceId}/state/*"))
+        {
+            var data = await redis.QueryAsync((_, db) => db.HashGetAsync(key, "data"));
+            if (!data.IsNull)
+                states[key] = data.ToString();
+        }
+        return states;
     }
 
     /// <summary>Reminder rows as stored in the sorted set <c>{ServiceId}/reminders</c>: a JSON array per reminder.</summary>

@@ -1,7 +1,6 @@
-using CertFleet.TestSupport;
 using StackExchange.Redis;
 
-namespace CertFleet.Durability.Tests;
+namespace CertFleet.TestSupport;
 
 /// <summary>
 /// A real redis-server on a free loopback port with a data directory of its own. Without AOF it keeps nothing on disk;
@@ -31,10 +30,14 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Kills redis-server as a crash would and starts it again on the same port and directory.</summary>
-    public async Task RestartAsync()
+    /// <summary>
+    /// Kills redis-server as a crash would and starts it again on the same port and directory, after
+    /// <paramref name="downtime"/> without any Redis.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan downtime = default)
     {
         await _process!.DisposeAsync();
+        await Task.Delay(downtime);
         await StartProcessAsync();
     }
 
@@ -70,8 +73,13 @@ public sealed class RedisServer : IAsyncDisposable
         _process = ChildProcess.Start(Executable,
             ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "",
              "--dir", _directory, .. persistence]);
-        await Poll.UntilAsync(() => Task.FromResult(_process.Output.Contains("Ready to accept connections", StringComparison.Ordinal) || _process.HasExited),
-            $"redis-server on port {Port} to start", TimeSpan.FromSeconds(15));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!_process.Output.Contains("Ready to accept connections", StringComparison.Ordinal) && !_process.HasExited)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"redis-server on port {Port} did not start within 15 s:\n{_process.Output}");
+            await Task.Delay(100);
+        }
         if (_process.HasExited)
             throw new InvalidOperationException($"redis-server on port {Port} exited:\n{_process.Output}");
     }

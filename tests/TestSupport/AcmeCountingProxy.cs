@@ -1,0 +1,221 @@
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace CertFleet.TestSupport;
+
+/// <summary>What a request to the CA was, as far as the crash tests care.</summary>
+public enum AcmeRequestKind
+{
+    Other,
+    NewOrder,
+    AcceptChallenge,
+    Finalize,
+}
+
+/// <summary>
+/// One forwarded request, seen after the CA answered and before the client hears the answer.
+/// <paramref name="Sequence"/> counts the requests of this kind so far, this one included.
+/// </summary>
+public sealed record AcmeExchange(AcmeRequestKind Kind, int Sequence, int StatusCode, string? Identifiers);
+
+/// <summary>
+/// A TLS reverse proxy on its own loopback port in front of a <see cref="PebbleServer"/>'s ACME endpoint. It forwards
+/// every request unchanged, Host header included, so Pebble builds every URL it hands out (directory, Location, links,
+/// the JWS "url" it expects) from the proxy's address and the client never talks to Pebble directly. It counts the
+/// orders Pebble creates per identifier set, and <see cref="BeforeAnswer"/> runs between the CA's answer and its relay:
+/// exactly where a client crash loses an answer the CA has already acted on.
+/// Trust <see cref="CaPem"/> (an Issuer's caBundle) to talk to it.
+/// </summary>
+public sealed class AcmeCountingProxy : IAsyncDisposable
+{
+    /// <summary>Pebble's own paths for challenge and finalize requests (its directory only names newOrder).</summary>
+    private const string PebbleChallengePath = "/chalZ/";
+    private const string PebbleFinalizePath = "/finalize-order/";
+
+    private static readonly HashSet<string> UnforwardedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Connection", "Transfer-Encoding", "Content-Length", "Content-Type", "Keep-Alive", "Upgrade",
+    };
+
+    private readonly WebApplication _app;
+    private readonly HttpClient _upstream;
+    private readonly Uri _pebbleBase;
+    private readonly string _newOrderPath;
+    private readonly string _directory;
+    private readonly ConcurrentDictionary<AcmeRequestKind, int> _requests = new();
+    private readonly ConcurrentDictionary<string, int> _ordersCreated = new(StringComparer.Ordinal);
+
+    private AcmeCountingProxy(WebApplication app, HttpClient upstream, Uri pebbleBase, string newOrderPath, string directory, string caPem)
+    {
+        _app = app;
+        _upstream = upstream;
+        _pebbleBase = pebbleBase;
+        _newOrderPath = newOrderPath;
+        _directory = directory;
+        CaPem = caPem;
+    }
+
+    /// <summary>The directory URL to give clients: https://127.0.0.1:port/ plus Pebble's directory path.</summary>
+    public Uri DirectoryUrl { get; private set; } = null!;
+
+    /// <summary>The PEM root that signed the proxy's listener certificate.</summary>
+    public string CaPem { get; }
+
+    /// <summary>Awaited after the CA answered each request and before the answer is relayed; null: relay at once.</summary>
+    public Func<AcmeExchange, Task>? BeforeAnswer { get; set; }
+
+    /// <summary>Requests of <paramref name="kind"/> forwarded so far, whatever the CA answered.</summary>
+    public int Requests(AcmeRequestKind kind) => _requests.GetValueOrDefault(kind);
+
+    /// <summary>Orders the CA created (newOrder answered 201), per identifier set as "dns:a.example,dns:b.example" (sorted).</summary>
+    public IReadOnlyDictionary<string, int> OrdersCreated => new Dictionary<string, int>(_ordersCreated);
+
+    /// <summary>The key <see cref="OrdersCreated"/> uses for one DNS name.</summary>
+    public static string IdentifierSet(params string[] dnsNames) =>
+        string.Join(',', dnsNames.Select(n => "dns:" + n.ToLowerInvariant()).Order(StringComparer.Ordinal));
+
+    public static async Task<AcmeCountingProxy> StartAsync(PebbleServer pebble)
+    {
+        var directory = Directory.CreateTempSubdirectory("certfleet-acme-proxy-").FullName;
+        var caPem = PebbleServer.WriteListenerCertificate(directory, out var certificatePath, out var keyPath);
+        using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+        // Kestrel wants a certificate whose key it can use for TLS: round-trip through PKCS#12.
+        var listenerCertificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+
+        var upstream = new HttpClient(PebbleServer.TrustingOnly(pebble.ListenerCaPem)) { Timeout = TimeSpan.FromSeconds(20) };
+        var pebbleDirectory = JsonDocument.Parse(await upstream.GetStringAsync(pebble.DirectoryUrl).ConfigureAwait(false));
+        var newOrderPath = new Uri(pebbleDirectory.RootElement.GetProperty("newOrder").GetString()!).AbsolutePath;
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(listenerCertificate)));
+        var app = builder.Build();
+        var proxy = new AcmeCountingProxy(app, upstream, new Uri(pebble.DirectoryUrl, "/"), newOrderPath, directory, caPem);
+        app.Run(proxy.ForwardAsync);
+        await app.StartAsync().ConfigureAwait(false);
+        // After start, Urls holds the port the system chose for 0.
+        var address = new Uri(app.Urls.Single());
+        proxy.DirectoryUrl = new Uri($"https://127.0.0.1:{address.Port}{pebble.DirectoryUrl.AbsolutePath}");
+        return proxy;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _upstream.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp directory left behind is harmless.
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context)
+    {
+        var request = context.Request;
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        var body = buffer.ToArray();
+
+        using var upstream = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_pebbleBase, request.Path + request.QueryString));
+        if (body.Length > 0)
+        {
+            upstream.Content = new ByteArrayContent(body);
+            if (request.ContentType is { } contentType)
+                upstream.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+        foreach (var (name, values) in request.Headers)
+        {
+            if (!UnforwardedHeaders.Contains(name))
+                upstream.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+        }
+        // Pebble builds URLs, and checks the JWS "url", from the Host it is asked for: ours.
+        upstream.Headers.Host = request.Host.Value;
+
+        // Not the client's abort token: the CA's side of the exchange completes even when the client dies meanwhile.
+        using var answer = await _upstream.SendAsync(upstream).ConfigureAwait(false);
+        var answerBody = await answer.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+
+        var kind = Classify(request.Method, request.Path.Value ?? "", body);
+        var sequence = _requests.AddOrUpdate(kind, 1, (_, n) => n + 1);
+        var identifiers = kind == AcmeRequestKind.NewOrder ? OrderedIdentifiers(body) : null;
+        if (identifiers is not null && answer.StatusCode == HttpStatusCode.Created)
+            _ordersCreated.AddOrUpdate(identifiers, 1, (_, n) => n + 1);
+        if (BeforeAnswer is { } hook)
+            await hook(new AcmeExchange(kind, sequence, (int)answer.StatusCode, identifiers)).ConfigureAwait(false);
+
+        try
+        {
+            context.Response.StatusCode = (int)answer.StatusCode;
+            foreach (var (name, values) in answer.Headers.Concat(answer.Content.Headers))
+            {
+                if (!UnforwardedHeaders.Contains(name) || name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+                    context.Response.Headers[name] = values.ToArray();
+            }
+            context.Response.ContentLength = answerBody.Length;
+            await context.Response.Body.WriteAsync(answerBody, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // The client is gone (killed while the hook held its answer): the answer is lost, as intended.
+        }
+    }
+
+    private AcmeRequestKind Classify(string method, string path, byte[] jws)
+    {
+        if (!HttpMethods.IsPost(method))
+            return AcmeRequestKind.Other;
+        if (path == _newOrderPath)
+            return AcmeRequestKind.NewOrder;
+        if (path.StartsWith(PebbleFinalizePath, StringComparison.Ordinal))
+            return AcmeRequestKind.Finalize;
+        // A POST-as-GET (empty payload) only reads a challenge; a payload ({}) accepts it.
+        return path.StartsWith(PebbleChallengePath, StringComparison.Ordinal) && Payload(jws) is { Length: > 0 }
+            ? AcmeRequestKind.AcceptChallenge
+            : AcmeRequestKind.Other;
+    }
+
+    /// <summary>The (unverified) payload of a flattened JWS; null when the body is none.</summary>
+    private static byte[]? Payload(byte[] jws)
+    {
+        try
+        {
+            using var envelope = JsonDocument.Parse(jws);
+            return Base64Url.DecodeFromChars(envelope.RootElement.GetProperty("payload").GetString());
+        }
+        catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The identifier set of a newOrder JWS as <see cref="IdentifierSet"/> spells it.</summary>
+    private static string? OrderedIdentifiers(byte[] jws)
+    {
+        if (Payload(jws) is not { Length: > 0 } payload)
+            return null;
+        try
+        {
+            using var order = JsonDocument.Parse(payload);
+            return string.Join(',', order.RootElement.GetProperty("identifiers").EnumerateArray()
+                .Select(i => i.GetProperty("type").GetString() + ":" + i.GetProperty("value").GetString()!.ToLowerInvariant())
+                .Order(StringComparer.Ordinal));
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+}
