@@ -2,7 +2,9 @@ using CertFleet.Grains;
 using CertFleet.Kubernetes.Bridge;
 using CertFleet.Providers.Http01;
 using CertFleet.Silo;
+using CertFleet.Silo.Metrics;
 using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -26,12 +28,17 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.ListenAnyIP(settings.Http.Port);
     kestrel.ListenAnyIP(settings.Http01.SolverPort);
+    kestrel.ListenAnyIP(settings.Metrics.Port);
+    if (settings.Dashboard.Enabled && settings.Dashboard.EffectivePort(settings.Http.Port) != settings.Http.Port)
+        kestrel.ListenAnyIP(settings.Dashboard.EffectivePort(settings.Http.Port));
 });
 
 builder.UseOrleans(silo =>
 {
     SiloStorage.Configure(silo, settings);
     silo.AddActivityPropagation();
+    if (settings.Dashboard.Enabled)
+        silo.AddDashboard();
 });
 
 builder.Services.Configure<IssuanceOptions>(o =>
@@ -65,9 +72,13 @@ builder.Services.AddKubernetesBridge(o =>
     o.Kubeconfig = string.IsNullOrWhiteSpace(settings.Kubeconfig) ? null : settings.Kubeconfig;
 });
 builder.Services.AddHealthChecks();
+builder.Services.AddCertManagerMetrics();
 
 var app = builder.Build();
 Http01Responder.Map(app, settings.Http01.SolverPort);
+app.MapCertManagerMetrics(settings.Metrics.Port);
+if (settings.Dashboard.Enabled)
+    app.MapOrleansDashboard(settings.Dashboard.Path).RequireHost($"*:{settings.Dashboard.EffectivePort(settings.Http.Port)}");
 app.MapHealthChecks("/health/live");
 app.MapHealthChecks("/health/ready");
 app.MapHealthChecks("/health/startup");

@@ -8,9 +8,10 @@ namespace CertFleet.Grains.Acme;
 
 /// <summary>
 /// ACME clients shared by the grains of one silo, one per ACME server and account key Secret. The account key is read
-/// from its Secret here, held in memory only, and re-read after a while so a rotated Secret is noticed.
+/// from its Secret here, held in memory only, and re-read after a while so a rotated Secret is noticed. Every client
+/// reports its requests to <paramref name="requests"/> (cert-manager's ACME client metrics) when one is given.
 /// </summary>
-public sealed class AcmeClients(IClusterReader reader, TimeProvider clock) : IDisposable
+public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IAcmeRequestObserver? requests = null) : IDisposable
 {
     private static readonly TimeSpan KeyReloadAfter = TimeSpan.FromMinutes(10);
     private readonly ConcurrentDictionary<(string Server, ObjectKey Secret), (AcmeClient Client, DateTimeOffset LoadedAt)> _clients = new();
@@ -38,6 +39,7 @@ public sealed class AcmeClients(IClusterReader reader, TimeProvider clock) : IDi
             DirectoryUrl = new Uri(spec.Server),
             SkipTlsVerify = spec.SkipTlsVerify ?? false,
             CaBundlePem = spec.CaBundle is { Length: > 0 } bundle ? System.Text.Encoding.UTF8.GetString(bundle) : null,
+            Observer = requests,
         }, key) { AccountUrl = accountUrl };
         var entry = (client, clock.GetUtcNow());
         _clients.AddOrUpdate((spec.Server, accountKeySecret), entry, (_, old) =>

@@ -1,4 +1,5 @@
 using CertFleet.Kubernetes.Bridge.Dispatch;
+using CertFleet.Kubernetes.Bridge.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,9 @@ namespace CertFleet.Kubernetes.Bridge.Hosting;
 public sealed class ClusterBridgeService(
     KubernetesClusters clusters,
     IObjectChangeReceiver receiver,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers,
+    WatchedStatuses statuses,
+    ControllerSyncs syncs) : BackgroundService
 {
     private readonly Dictionary<string, ClusterLeaderElection> _elections = new();
 
@@ -27,7 +30,7 @@ public sealed class ClusterBridgeService(
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(clusters.All.Select(connection =>
         {
-            var watch = new ClusterWatch(connection, WatchedResources.All, receiver, loggers);
+            var watch = new ClusterWatch(connection, WatchedResources.All, receiver, loggers, statuses, syncs);
             var election = new ClusterLeaderElection(connection, watch.RunAsync, loggers.CreateLogger<ClusterLeaderElection>());
             lock (_elections)
             {
