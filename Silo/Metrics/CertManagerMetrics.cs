@@ -22,6 +22,9 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
     // cert-manager bounds the reason label: CAs put whole HTML pages into challenge errors.
     private const int MaxReasonLength = 256;
 
+    private static readonly string[] OrleansInstruments =
+        ["orleans-grains", "orleans-catalog-activations", "orleans-reminders-", "orleans-app-requests-latency", "orleans-storage-"];
+
     private static readonly string[] CertificateLabels = ["name", "namespace", "issuer_name", "issuer_kind", "issuer_group"];
     private static readonly string[] AcmeRequestLabels = ["scheme", "host", "action", "method", "status"];
 
@@ -48,6 +51,7 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
     private readonly Gauge _clockGauge;
     private readonly Gauge _budgetRemaining;
     private readonly Gauge _budgetReopens;
+    private readonly Gauge _renewalsDue;
 
     public CertManagerMetrics(WatchedStatuses statuses, ControllerSyncs syncs, IRateLimitBudgetSnapshots budgets, TimeProvider clock)
     {
@@ -90,12 +94,18 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
         _budgetReopens = metrics.CreateGauge("certfleet_acme_rate_limit_reopen_timestamp_seconds",
             "When an exhausted ACME rate-limit budget gets its next request back, expressed in Unix Epoch Time.", ["server", "limit", "key"]);
 
+        _renewalsDue = metrics.CreateGauge("certfleet_certificate_renewals_due",
+            "Certificates whose status.renewalTime has passed: their renewal reminder is due or overdue.");
+
         DotNetStats.Register(Registry);
-        // Orleans' own instruments: activations per grain type (orleans_grains), reminders, request latency.
+        // A few of Orleans' own instruments, as microsoft_orleans_orleans_*: activations per grain type, reminders
+        // (active on this silo, and how late they tick), grain call and storage latency.
         _orleansMeter = MeterAdapter.StartListening(new MeterAdapterOptions
         {
             Registry = Registry,
-            InstrumentFilterPredicate = instrument => instrument.Meter.Name == "Microsoft.Orleans",
+            MetricFactory = metrics,
+            InstrumentFilterPredicate = instrument => instrument.Meter.Name == "Microsoft.Orleans"
+                && OrleansInstruments.Any(prefix => instrument.Name.StartsWith(prefix, StringComparison.Ordinal)),
         });
         Registry.AddBeforeCollectCallback(RefreshAsync);
     }
@@ -117,7 +127,7 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
             var now = _clock.GetUtcNow().ToUnixTimeSeconds();
             _clockCounter.IncTo(now);
             _clockGauge.Set(now);
-            RefreshCertificates();
+            RefreshCertificates(now);
             RefreshIssuers();
             RefreshChallenges();
             foreach (var (controller, (calls, errors)) in _syncs.Totals)
@@ -131,9 +141,10 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
         }
     }
 
-    private void RefreshCertificates()
+    private void RefreshCertificates(long now)
     {
         var certificates = _statuses.Certificates.ToList();
+        _renewalsDue.Set(certificates.Count(c => c.RenewalTime?.ToUnixTimeSeconds() <= now));
         string[] Labels(CertificateReading c) => [c.Key.Name, c.Key.Namespace, c.IssuerName, c.IssuerKind, c.IssuerGroup];
         // Not yet issued: 0, as cert-manager reports it.
         static double Seconds(DateTimeOffset? time) => time?.ToUnixTimeSeconds() ?? 0;
