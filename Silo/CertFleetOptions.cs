@@ -116,7 +116,7 @@ public sealed class OrleansSettings
 
 public sealed class HttpSettings
 {
-    /// <summary>Port for /health/* and the Orleans dashboard.</summary>
+    /// <summary>Port for /health/* and, unless Dashboard:Port says otherwise, the Orleans dashboard.</summary>
     public int Port { get; set; } = 8080;
 }
 
