@@ -31,7 +31,11 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
     private readonly WatchedStatuses _statuses;
     private readonly ControllerSyncs _syncs;
     private readonly IRateLimitBudgetSnapshots _budgets;
+    // The budgets come from grains; a slow or failing answer must not fail the scrape.
+    private static readonly TimeSpan BudgetsTimeout = TimeSpan.FromSeconds(5);
+
     private readonly TimeProvider _clock;
+    private readonly ILogger<CertManagerMetrics> _logger;
     private readonly IDisposable _orleansMeter;
     private readonly Lock _refreshing = new();
 
@@ -53,8 +57,10 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
     private readonly Gauge _budgetReopens;
     private readonly Gauge _renewalsDue;
 
-    public CertManagerMetrics(WatchedStatuses statuses, ControllerSyncs syncs, IRateLimitBudgetSnapshots budgets, TimeProvider clock)
+    public CertManagerMetrics(WatchedStatuses statuses, ControllerSyncs syncs, IRateLimitBudgetSnapshots budgets, TimeProvider clock,
+        ILogger<CertManagerMetrics> logger)
     {
+        _logger = logger;
         _statuses = statuses;
         _syncs = syncs;
         _budgets = budgets;
@@ -121,7 +127,7 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
 
     private async Task RefreshAsync(CancellationToken ct)
     {
-        var budgets = await _budgets.GetAsync(ct);
+        var budgets = await ReadBudgetsAsync(ct);
         lock (_refreshing)
         {
             var now = _clock.GetUtcNow().ToUnixTimeSeconds();
@@ -135,9 +141,29 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
                 _syncCalls.WithLabels(controller).IncTo(calls);
                 _syncErrors.WithLabels(controller).IncTo(errors);
             }
-            Replace(_budgetRemaining, budgets.Select(b => (new[] { b.Server, b.Limit, b.Key }, b.Remaining)));
-            Replace(_budgetReopens, budgets.Where(b => b.ReopensAt is not null)
-                .Select(b => (new[] { b.Server, b.Limit, b.Key }, (double)b.ReopensAt!.Value.ToUnixTimeSeconds())));
+            if (budgets is not null)
+            {
+                Replace(_budgetRemaining, budgets.Select(b => (new[] { b.Server, b.Limit, b.Key }, b.Remaining)));
+                Replace(_budgetReopens, budgets.Where(b => b.ReopensAt is not null)
+                    .Select(b => (new[] { b.Server, b.Limit, b.Key }, (double)b.ReopensAt!.Value.ToUnixTimeSeconds())));
+            }
+        }
+    }
+
+    /// <summary>The budgets, or null (the last ones stay exported) when they cannot be read in time.</summary>
+    private async Task<IReadOnlyList<RateLimitBudgetSnapshot>?> ReadBudgetsAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(BudgetsTimeout);
+        try
+        {
+            return await _budgets.GetAsync(timeout.Token).WaitAsync(timeout.Token);
+        }
+        catch (Exception exception) when (!ct.IsCancellationRequested)
+        {
+            _logger.LogWarning("Rate-limit budgets not read for /metrics: {Error}; the last ones stay exported",
+                exception is OperationCanceledException ? $"no answer within {BudgetsTimeout.TotalSeconds:0} s" : exception.Message);
+            return null;
         }
     }
 
