@@ -6,7 +6,8 @@ using CertFleet.Silo.Metrics;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json sits beside the binary: the silo finds it whatever directory it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 var http01Section = builder.Configuration.GetSection($"{CertFleetOptions.Section}:Http01");
 builder.Services.AddOptions<CertFleetOptions>()

@@ -116,7 +116,7 @@ internal sealed class ResourceEndpoint(
 
     private async Task CreateAsync(HttpContext context, ResourceType type, ServedVersion version, string ns, RequestQuery query, ResponseFormat format)
     {
-        stats.CountWrite();
+        stats.CountWrite("create", type.Plural, null);
         var body = RequestBody.ReadObject(await RequestBody.ReadAsync(context), context.Request.ContentType);
         var target = new ResourceTarget(type, version, ns, ObjectMeta.Name(body));
         ThrowIfFaulted(target, "create");
@@ -128,7 +128,7 @@ internal sealed class ResourceEndpoint(
 
     private async Task UpdateAsync(HttpContext context, ResourceTarget target, RequestQuery query, ResponseFormat format)
     {
-        stats.CountWrite();
+        stats.CountWrite("update", target.Type.Plural, target.Subresource);
         var body = RequestBody.ReadObject(await RequestBody.ReadAsync(context), context.Request.ContentType);
         ThrowIfFaulted(target, "update");
         var decode = new DecodeContext(query.Validation);
@@ -139,7 +139,7 @@ internal sealed class ResourceEndpoint(
 
     private async Task PatchAsync(HttpContext context, ResourceTarget target, RequestQuery query, ResponseFormat format)
     {
-        stats.CountWrite();
+        stats.CountWrite("patch", target.Type.Plural, target.Subresource);
         var kind = RequestBody.PatchKindOf(context.Request.ContentType, target.Type.IsCustomResource);
         var patch = RequestBody.ReadPatch(await RequestBody.ReadAsync(context), kind);
         ThrowIfFaulted(target, "patch");
@@ -151,7 +151,7 @@ internal sealed class ResourceEndpoint(
 
     private async Task DeleteAsync(HttpContext context, ResourceTarget target, RequestQuery query, ResponseFormat format)
     {
-        stats.CountWrite();
+        stats.CountWrite("delete", target.Type.Plural, target.Subresource);
         var options = await ReadDeleteOptionsAsync(context, query);
         ThrowIfFaulted(target, "delete");
         var result = operations.Delete(target, options);
@@ -166,7 +166,7 @@ internal sealed class ResourceEndpoint(
 
     private async Task DeleteCollectionAsync(HttpContext context, ResourceType type, ServedVersion version, string? ns, RequestQuery query)
     {
-        stats.CountWrite();
+        stats.CountWrite("deletecollection", type.Plural, null);
         var options = await ReadDeleteOptionsAsync(context, query);
         ThrowIfFaulted(new ResourceTarget(type, version, ns ?? "", ""), "deletecollection");
         var (items, _) = operations.Store.Bucket(type.GroupResource).List(ns, Selection(version, query, null));
