@@ -17,16 +17,25 @@ public static class MetricsEndpoint
     }
 
     /// <summary>
-    /// <c>/metrics</c> on <paramref name="port"/> only, always in the text format 0.0.4 as cert-manager serves it: in
-    /// OpenMetrics, counters would gain a <c>_total</c> suffix that cert-manager's names do not have.
+    /// <c>/metrics</c> on <paramref name="port"/>, and nothing else there (health and dashboard stay on their ports),
+    /// always in the text format 0.0.4 as cert-manager serves it: in OpenMetrics, counters would gain a <c>_total</c>
+    /// suffix that cert-manager's names do not have.
     /// </summary>
     public static void MapCertManagerMetrics(this IApplicationBuilder app, int port)
     {
         var registry = app.ApplicationServices.GetRequiredService<CertManagerMetrics>().Registry;
-        app.UseMetricServer(port, settings =>
+        app.MapWhen(context => context.Connection.LocalPort == port, metrics =>
         {
-            settings.Registry = registry;
-            settings.EnableOpenMetrics = false;
-        }, "/metrics");
+            metrics.UseMetricServer(settings =>
+            {
+                settings.Registry = registry;
+                settings.EnableOpenMetrics = false;
+            }, "/metrics");
+            metrics.Run(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+        });
     }
 }

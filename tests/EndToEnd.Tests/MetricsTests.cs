@@ -101,8 +101,11 @@ public sealed class MetricsTests(ControllerFixture cluster)
         using var dashboard = await cluster.GetAsync($"http://127.0.0.1:{cluster.SiloHttpPort}/dashboard/");
         Assert.True(dashboard.IsSuccessStatusCode, $"dashboard: {(int)dashboard.StatusCode}");
         Assert.Contains("<html", await dashboard.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
-        using var notOnMetrics = await cluster.GetAsync($"http://127.0.0.1:{cluster.MetricsPort}/dashboard/");
-        Assert.Equal(System.Net.HttpStatusCode.NotFound, notOnMetrics.StatusCode);
+        foreach (var path in new[] { "/dashboard/", "/health/ready", "/" })
+        {
+            using var notOnMetrics = await cluster.GetAsync($"http://127.0.0.1:{cluster.MetricsPort}{path}");
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, notOnMetrics.StatusCode);
+        }
     }
 
     /// <summary>
