@@ -54,6 +54,8 @@ builder.Services.Configure<IssuanceOptions>(o =>
     o.CloudflareApiUrl = settings.Dns01.CloudflareApiUrl;
     o.Route53Endpoint = settings.Dns01.Route53Endpoint;
     o.AzureArmEndpoint = settings.Dns01.AzureArmEndpoint;
+    o.StsEndpoint = settings.Dns01.StsEndpoint;
+    o.AzureAuthorityHost = settings.Dns01.AzureAuthorityHost;
 });
 builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions
 {
@@ -72,6 +74,8 @@ builder.Services.AddKubernetesBridge(o =>
     o.ClusterResourceNamespace = settings.ClusterResourceNamespace;
     o.Kubeconfig = string.IsNullOrWhiteSpace(settings.Kubeconfig) ? null : settings.Kubeconfig;
 });
+// ingress-shim and gateway-shim: the issuer for kubernetes.io/tls-acme Ingresses and for Gateways naming none.
+builder.Services.Configure<CertFleet.Kubernetes.Bridge.Shims.ShimOptions>(builder.Configuration.GetSection($"{CertFleetOptions.Section}:Shims"));
 builder.Services.AddHealthChecks();
 builder.Services.AddCertManagerMetrics();
 

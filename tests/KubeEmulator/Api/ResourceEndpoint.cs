@@ -13,6 +13,8 @@ namespace CertFleet.KubeEmulator.Api;
 internal sealed class ResourceEndpoint(
     ResourceOperations operations, FaultInjector faults, EmulatorStats stats, WatchStream watches)
 {
+    private readonly ServiceAccountTokens _tokens = new(operations);
+
     public async Task HandleAsync(HttpContext context, ResourcePath path, CancellationToken serverStopping)
     {
         if (!operations.Catalog.TryFind(path.Group, path.Version, path.Plural, out var type, out var version) ||
@@ -50,6 +52,18 @@ internal sealed class ResourceEndpoint(
             throw ApiError.NoSuchPath();
         }
         var target = new ResourceTarget(type, version, path.Namespace ?? "", path.Name, path.Subresource);
+        if (path.Subresource == ServiceAccountTokens.Subresource)
+        {
+            // TokenRequest is create-only and stores nothing.
+            if (method != "POST")
+            {
+                throw ApiError.MethodNotAllowed();
+            }
+            stats.CountWrite("create", type.Plural, path.Subresource);
+            ThrowIfFaulted(target, "create");
+            await _tokens.CreateAsync(context, target);
+            return;
+        }
         switch (method)
         {
             case "GET" when query.Watch:
