@@ -72,6 +72,8 @@ public class ControllerFixture : IAsyncLifetime
             ["CertFleet__Orleans__SiloPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CertFleet__Orleans__GatewayPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CertFleet__Metrics__Port"] = MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Not the default 8089, which another silo on this machine may hold; Pebble fixtures set their own.
+            ["CertFleet__Http01__SolverPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in SiloSettings)
             environment[key] = value;
