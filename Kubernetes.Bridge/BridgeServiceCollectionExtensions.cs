@@ -2,6 +2,7 @@ using CertFleet.Interfaces.Ports;
 using CertFleet.Kubernetes.Bridge.Dispatch;
 using CertFleet.Kubernetes.Bridge.Events;
 using CertFleet.Kubernetes.Bridge.Hosting;
+using CertFleet.Kubernetes.Bridge.Metrics;
 using CertFleet.Kubernetes.Bridge.Shims;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -42,6 +43,8 @@ public static class BridgeServiceCollectionExtensions
         services.TryAddSingleton<IClusterWriter, ClusterWriter>();
         services.TryAddSingleton<IClusterReader, ClusterReader>();
         services.TryAddSingleton<IObjectChangeReceiver, GrainChangeReceiver>();
+        services.TryAddSingleton<WatchedStatuses>();
+        services.TryAddSingleton<ControllerSyncs>();
         services.TryAddSingleton<ClusterBridgeService>();
         services.AddHostedService(provider => provider.GetRequiredService<ClusterBridgeService>());
         return services;

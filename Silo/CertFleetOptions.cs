@@ -38,6 +38,10 @@ public sealed class CertFleetOptions : IValidatableObject
 
     public RenewalSettings Renewal { get; set; } = new();
 
+    public MetricsSettings Metrics { get; set; } = new();
+
+    public DashboardSettings Dashboard { get; set; } = new();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var problem in Dns01.Problems(Section).Concat(Renewal.Problems(Section)))
@@ -56,12 +60,21 @@ public sealed class CertFleetOptions : IValidatableObject
                  {
                      ("Orleans:SiloPort", Orleans.SiloPort), ("Orleans:GatewayPort", Orleans.GatewayPort), ("Http:Port", Http.Port),
                      ("Http01:SolverPort", Http01.SolverPort), ("Http01:SelfCheckPort", Http01.SelfCheckPort),
+                     ("Metrics:Port", Metrics.Port), ("Dashboard:Port", Dashboard.EffectivePort(Http.Port)),
                  })
             if (port is < 1 or > 65535)
                 yield return new ValidationResult($"{Section}:{key} must be a TCP port between 1 and 65535 (got {port})");
         if (Http01.SolverPort == Http.Port)
             yield return new ValidationResult(
                 $"{Section}:Http01:SolverPort must differ from {Section}:Http:Port: the solver port is exposed to the CA and serves nothing else (both are {Http.Port})");
+        if (Metrics.Port == Http01.SolverPort || Metrics.Port == Http.Port)
+            yield return new ValidationResult(
+                $"{Section}:Metrics:Port must differ from {Section}:Http:Port and {Section}:Http01:SolverPort (got {Metrics.Port})");
+        if (Dashboard.Enabled && (Dashboard.EffectivePort(Http.Port) == Http01.SolverPort || Dashboard.EffectivePort(Http.Port) == Metrics.Port))
+            yield return new ValidationResult(
+                $"{Section}:Dashboard:Port must differ from {Section}:Http01:SolverPort and {Section}:Metrics:Port (got {Dashboard.EffectivePort(Http.Port)}); leave it unset to use {Section}:Http:Port");
+        if (Dashboard.Enabled && !(Dashboard.Path.StartsWith('/') && Dashboard.Path.Length > 1 && !Dashboard.Path.EndsWith('/')))
+            yield return new ValidationResult($"{Section}:Dashboard:Path must be a path such as /dashboard (got \"{Dashboard.Path}\")");
         foreach (var nameserver in Http01.Nameservers.Where(nameserver => !NameserverEndpoint.TryParse(nameserver, out _)))
             yield return new ValidationResult($"{Section}:Http01:Nameservers entries must be ip:port, e.g. 10.96.0.10:53 (got \"{nameserver}\")");
         if (!IsDnsLabel(Http01.SolverServiceName))
@@ -105,8 +118,28 @@ public sealed class OrleansSettings
 
 public sealed class HttpSettings
 {
-    /// <summary>Port for /health/* and the Orleans dashboard.</summary>
+    /// <summary>Port for /health/* and, unless Dashboard:Port says otherwise, the Orleans dashboard.</summary>
     public int Port { get; set; } = 8080;
+}
+
+/// <summary>cert-manager's metrics endpoint, <c>/metrics</c> in Prometheus' text format.</summary>
+public sealed class MetricsSettings
+{
+    /// <summary>cert-manager's port; serves /metrics and nothing else.</summary>
+    public int Port { get; set; } = 9402;
+}
+
+/// <summary>The Orleans dashboard (silos, grain activations, call rates, reminders). Unauthenticated: off by default.</summary>
+public sealed class DashboardSettings
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>Port to serve it on; unset: <see cref="HttpSettings.Port"/>.</summary>
+    public int? Port { get; set; }
+
+    public string Path { get; set; } = "/dashboard";
+
+    public int EffectivePort(int httpPort) => Port ?? httpPort;
 }
 
 /// <summary>The HTTP-01 responder every silo runs, and the self-check that tests the route to it.</summary>

@@ -4,7 +4,9 @@ using CertFleet.Kubernetes.Bridge;
 using CertFleet.Providers.Http01;
 using CertFleet.Providers.RateLimits;
 using CertFleet.Silo;
+using CertFleet.Silo.Metrics;
 using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
 
 // appsettings.json sits beside the binary: the silo finds it whatever directory it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -40,12 +42,17 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.ListenAnyIP(settings.Http.Port);
     kestrel.ListenAnyIP(settings.Http01.SolverPort);
+    kestrel.ListenAnyIP(settings.Metrics.Port);
+    if (settings.Dashboard.Enabled && settings.Dashboard.EffectivePort(settings.Http.Port) != settings.Http.Port)
+        kestrel.ListenAnyIP(settings.Dashboard.EffectivePort(settings.Http.Port));
 });
 
 builder.UseOrleans(silo =>
 {
     SiloStorage.Configure(silo, settings);
     silo.AddActivityPropagation();
+    if (settings.Dashboard.Enabled)
+        silo.AddDashboard();
 });
 
 builder.Services.Configure<IssuanceOptions>(o =>
@@ -90,9 +97,13 @@ builder.Services.AddKubernetesBridge(o =>
 // ingress-shim and gateway-shim: the issuer for kubernetes.io/tls-acme Ingresses and for Gateways naming none.
 builder.Services.Configure<CertFleet.Kubernetes.Bridge.Shims.ShimOptions>(builder.Configuration.GetSection($"{CertFleetOptions.Section}:Shims"));
 builder.Services.AddHealthChecks();
+builder.Services.AddCertManagerMetrics();
 
 var app = builder.Build();
 Http01Responder.Map(app, settings.Http01.SolverPort);
+app.MapCertManagerMetrics(settings.Metrics.Port);
+if (settings.Dashboard.Enabled)
+    app.MapOrleansDashboard(settings.Dashboard.Path).RequireHost($"*:{settings.Dashboard.EffectivePort(settings.Http.Port)}");
 app.MapHealthChecks("/health/live");
 app.MapHealthChecks("/health/ready");
 app.MapHealthChecks("/health/startup");

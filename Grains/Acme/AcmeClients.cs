@@ -9,9 +9,10 @@ namespace CertFleet.Grains.Acme;
 
 /// <summary>
 /// ACME clients shared by the grains of one silo, one per ACME server and account key Secret. The account key is read
-/// from its Secret here, held in memory only, and re-read after a while so a rotated Secret is noticed.
+/// from its Secret here, held in memory only, and re-read after a while so a rotated Secret is noticed. Every client
+/// reports its requests to <paramref name="requests"/> (cert-manager's ACME client metrics) when one is given.
 /// </summary>
-public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IOptions<IssuanceOptions>? options = null) : IDisposable
+public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IOptions<IssuanceOptions>? options = null, IAcmeRequestObserver? requests = null) : IDisposable
 {
     private static readonly TimeSpan KeyReloadAfter = TimeSpan.FromMinutes(10);
     private readonly ConcurrentDictionary<(string Server, ObjectKey Secret), (AcmeClient Client, DateTimeOffset LoadedAt)> _clients = new();
@@ -46,6 +47,7 @@ public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IOpti
             SkipTlsVerify = spec.SkipTlsVerify ?? false,
             CaBundlePem = spec.CaBundle is { Length: > 0 } bundle ? System.Text.Encoding.UTF8.GetString(bundle) : null,
             RenewalInfoMinRetryAfter = options?.Value.AriMinimumRecheck ?? TimeSpan.FromHours(1),
+            Observer = requests,
         }, key) { AccountUrl = accountUrl };
         // A client replaced here may be in the middle of a request for another grain: it is left to the garbage
         // collector, never disposed under that request.

@@ -1,5 +1,6 @@
 using CertFleet.Kubernetes.Bridge.Dispatch;
 using CertFleet.Kubernetes.Bridge.Events;
+using CertFleet.Kubernetes.Bridge.Metrics;
 using CertFleet.Kubernetes.Bridge.Shims;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,9 @@ public sealed class ClusterBridgeService(
     IObjectChangeReceiver receiver,
     EventRecorder events,
     IOptions<ShimOptions> shimOptions,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers,
+    WatchedStatuses statuses,
+    ControllerSyncs syncs) : BackgroundService
 {
     private readonly Dictionary<string, ClusterLeaderElection> _elections = new();
 
@@ -33,7 +36,7 @@ public sealed class ClusterBridgeService(
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(clusters.All.Select(connection =>
         {
-            var watch = new ClusterWatch(connection, WatchedResources.All, receiver, loggers);
+            var watch = new ClusterWatch(connection, WatchedResources.All, receiver, loggers, statuses, syncs);
             // The shims start afresh each term, so nothing they remember outlives the watches that told them.
             var election = new ClusterLeaderElection(connection,
                 ct => Task.WhenAll(watch.RunAsync(ct), new ClusterShims(connection, events, shimOptions.Value, loggers).RunAsync(ct)),

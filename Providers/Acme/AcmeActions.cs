@@ -25,6 +25,6 @@ public static class AcmeActions
     /// <summary>Not a cert-manager action (its client never lists orders); named in the same style.</summary>
     public const string ListOrders = "list_orders";
 
-    /// <summary>HEAD newNonce; cert-manager's Go client counts it under the request that needed the nonce, we name it.</summary>
+    /// <summary>HEAD newNonce, in error messages only: metrics count it under the action that needed the nonce, as cert-manager does.</summary>
     public const string NewNonce = "new_nonce";
 }

@@ -323,7 +323,7 @@ public sealed class AcmeClient : IDisposable
         var keyId = embedKey ? null : RequireAccountUrl();
         for (var attempt = 0; ; attempt++)
         {
-            var nonce = await TakeNonceAsync(ct).ConfigureAwait(false);
+            var nonce = await TakeNonceAsync(action, ct).ConfigureAwait(false);
             using var request = new HttpRequestMessage(HttpMethod.Post, url)
             {
                 Content = new ByteArrayContent(Encoding.UTF8.GetBytes(JsonWebSignature.Create(key, url, nonce, keyId, payload))),
@@ -348,7 +348,11 @@ public sealed class AcmeClient : IDisposable
         }
     }
 
-    private async Task<string> TakeNonceAsync(CancellationToken ct)
+    /// <summary>
+    /// A pooled nonce, else one from HEAD newNonce. The HEAD is reported under the <paramref name="action"/> that needs
+    /// the nonce, as cert-manager's client does (its action labels have no nonce action; the method tells them apart).
+    /// </summary>
+    private async Task<string> TakeNonceAsync(string action, CancellationToken ct)
     {
         if (_nonces.TryTake(out var nonce))
         {
@@ -361,17 +365,20 @@ public sealed class AcmeClient : IDisposable
             return nonce;
         }
         using var request = new HttpRequestMessage(HttpMethod.Head, directory.NewNonce);
-        var response = await SendAsync(AcmeActions.NewNonce, request, ct).ConfigureAwait(false);
+        var response = await SendAsync(action, request, ct, AcmeActions.NewNonce).ConfigureAwait(false);
         if (response.StatusCode >= 400)
         {
             throw Failure(AcmeActions.NewNonce, response, AcmeProblem.Parse(response.Body, response.StatusCode));
         }
         // A concurrent caller may have taken the HEAD's nonce from the pool; use whatever is there, else ask again.
-        return _nonces.TryTake(out nonce) ? nonce : await TakeNonceAsync(ct).ConfigureAwait(false);
+        return _nonces.TryTake(out nonce) ? nonce : await TakeNonceAsync(action, ct).ConfigureAwait(false);
     }
 
-    /// <summary>One HTTP exchange under the request timeout: pools the Replay-Nonce, reads the body, reports to the observer.</summary>
-    private async Task<AcmeResponse> SendAsync(string action, HttpRequestMessage request, CancellationToken ct)
+    /// <summary>
+    /// One HTTP exchange under the request timeout: pools the Replay-Nonce, reads the body, reports to the observer
+    /// under <paramref name="action"/>; errors describe <paramref name="step"/> (default: the action).
+    /// </summary>
+    private async Task<AcmeResponse> SendAsync(string action, HttpRequestMessage request, CancellationToken ct, string? step = null)
     {
         request.Headers.UserAgent.ParseAdd(_options.UserAgent);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -388,18 +395,25 @@ public sealed class AcmeClient : IDisposable
                     _nonces.Add(nonce);
                 }
             }
-            _options.Observer?.Completed(action, request.Method.Method, (int)response.StatusCode, Stopwatch.GetElapsedTime(started));
+            Report(action, request, (int)response.StatusCode, started);
             return new AcmeResponse((int)response.StatusCode, response.Headers, body, request.RequestUri!);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
         {
-            _options.Observer?.Completed(action, request.Method.Method, AcmeActions.TransportErrorStatus, Stopwatch.GetElapsedTime(started));
+            Report(action, request, AcmeActions.TransportErrorStatus, started);
             var host = request.RequestUri!.Authority;
             var message = e is OperationCanceledException
-                ? $"The ACME server {host} did not answer within {_options.RequestTimeout.TotalSeconds:0.#} s while {Describe(action)}"
-                : $"Could not reach the ACME server {host} while {Describe(action)}: {e.Message}";
-            throw new AcmeException(message, null, 0, null, action, e);
+                ? $"The ACME server {host} did not answer within {_options.RequestTimeout.TotalSeconds:0.#} s while {Describe(step ?? action)}"
+                : $"Could not reach the ACME server {host} while {Describe(step ?? action)}: {e.Message}";
+            throw new AcmeException(message, null, 0, null, step ?? action, e);
         }
+    }
+
+    private void Report(string action, HttpRequestMessage request, int statusCode, long started)
+    {
+        var url = request.RequestUri!;
+        _options.Observer?.Completed(new AcmeExchange(url.Scheme, url.Authority, action, request.Method.Method, statusCode,
+            Stopwatch.GetElapsedTime(started)));
     }
 
     private static TimeSpan? PollingHint(AcmeResponse response) =>

@@ -268,6 +268,7 @@ static Process StartSilo(string root, string configuration, Dictionary<string, s
     info.ArgumentList.Add(Path.Combine(root, "Silo", "bin", configuration, "net10.0", "certfleet-silo.dll"));
     foreach (var (k, v) in environment.Concat(settings)) info.Environment[k] = v;
     info.Environment["CertFleet__Http__Port"] = "18090";
+    info.Environment["CertFleet__Metrics__Port"] = "19492";
     info.Environment["CertFleet__Orleans__SiloPort"] = "21191";
     info.Environment["CertFleet__Orleans__GatewayPort"] = "40091";
     var process = Process.Start(info)!;

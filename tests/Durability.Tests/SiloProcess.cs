@@ -25,7 +25,7 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public static SiloProcess Start(string kubeconfig, RedisServer redis, string serviceId)
     {
-        var ports = LoopbackPorts.Allocate(4);
+        var ports = LoopbackPorts.Allocate(5);
         string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
         var process = ChildProcess.Start("dotnet", [RepositoryPaths.SiloDll], new Dictionary<string, string>
         {
@@ -40,6 +40,7 @@ public sealed class SiloProcess : IAsyncDisposable
             ["CertFleet__Orleans__GatewayPort"] = Text(ports[1]),
             ["CertFleet__Http__Port"] = Text(ports[2]),
             ["CertFleet__Http01__SolverPort"] = Text(ports[3]),
+            ["CertFleet__Metrics__Port"] = Text(ports[4]),
         });
         return new SiloProcess(process, ports[0], ports[1], ports[2]);
     }

@@ -31,6 +31,29 @@ public sealed class SiloSettingsTests
         Assert.Equal("CertFleet:Storage must be \"memory\" or \"redis\" (got \"disk\")", error.Message);
     }
 
+    public static TheoryData<CertFleetOptions, string> EndpointProblems => new()
+    {
+        { new CertFleetOptions { Metrics = { Port = 70000 } }, "CertFleet:Metrics:Port must be a TCP port between 1 and 65535 (got 70000)" },
+        { new CertFleetOptions { Metrics = { Port = 8080 } },
+            "CertFleet:Metrics:Port must differ from CertFleet:Http:Port and CertFleet:Http01:SolverPort (got 8080)" },
+        { new CertFleetOptions { Dashboard = { Enabled = true, Port = 9402 } },
+            "CertFleet:Dashboard:Port must differ from CertFleet:Http01:SolverPort and CertFleet:Metrics:Port (got 9402); leave it unset to use CertFleet:Http:Port" },
+        { new CertFleetOptions { Dashboard = { Enabled = true, Path = "dashboard/" } },
+            "CertFleet:Dashboard:Path must be a path such as /dashboard (got \"dashboard/\")" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EndpointProblems))]
+    public void MetricsAndDashboardEndpoints_ThatCannotBeServed_AreRefusedNamingTheKey(CertFleetOptions settings, string message) =>
+        Assert.Equal([message], Problems(settings));
+
+    [Fact]
+    public void TheDashboard_OnTheHttpPortOrAPortOfItsOwn_IsAccepted()
+    {
+        Assert.Empty(Problems(new CertFleetOptions { Dashboard = { Enabled = true } }));
+        Assert.Empty(Problems(new CertFleetOptions { Dashboard = { Enabled = true, Port = 8081, Path = "/orleans" } }));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

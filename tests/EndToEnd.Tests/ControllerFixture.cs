@@ -14,6 +14,17 @@ public class ControllerFixture : IAsyncLifetime
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private int _siloHttpPort;
 
+    /// <summary>The silo's metrics port (cert-manager's 9402 in production); kept across restarts.</summary>
+    public int MetricsPort { get; } = Processes.FreePort();
+
+    public int SiloHttpPort => _siloHttpPort;
+
+    /// <summary>One scrape of the silo's /metrics.</summary>
+    public async Task<PrometheusScrape> ScrapeAsync() =>
+        PrometheusScrape.Parse(await _http.GetStringAsync($"http://127.0.0.1:{MetricsPort}/metrics"));
+
+    public Task<HttpResponseMessage> GetAsync(string url) => _http.GetAsync(url);
+
     public string Kubeconfig => Path.Combine(_dir, "kubeconfig");
     public string SiloLog => Path.Combine(_dir, "silo.log");
     public Dictionary<string, string> KubectlEnvironment => new()
@@ -42,8 +53,11 @@ public class ControllerFixture : IAsyncLifetime
     /// <summary>Runs once the API is ready and before the silo starts (e.g. to start an ACME server).</summary>
     protected virtual Task BeforeSiloAsync() => Task.CompletedTask;
 
-    /// <summary>Extra CertFleet__... settings for the silo.</summary>
-    protected virtual IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>();
+    /// <summary>Extra CertFleet__... settings for the silo; this fixture's silo also serves the Orleans dashboard.</summary>
+    protected virtual IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>
+    {
+        ["CertFleet__Dashboard__Enabled"] = "true",
+    };
 
     /// <summary>Stops what <see cref="BeforeSiloAsync"/> started.</summary>
     protected virtual ValueTask DisposeExtrasAsync() => ValueTask.CompletedTask;
@@ -57,6 +71,9 @@ public class ControllerFixture : IAsyncLifetime
             ["CertFleet__Http__Port"] = _siloHttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CertFleet__Orleans__SiloPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CertFleet__Orleans__GatewayPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CertFleet__Metrics__Port"] = MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Not the default 8089, which another silo on this machine may hold; Pebble fixtures set their own.
+            ["CertFleet__Http01__SolverPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in SiloSettings)
             environment[key] = value;

@@ -73,7 +73,7 @@ JSON
 # After start_pebble: the HTTP-01 self-check and the CAA preflight resolve through Pebble's DNS, and the self-check
 # connects to the solver port, as Pebble does.
 start_silo() {
-  CertFleet__Http__Port=${SILO_HTTP_PORT:-18080} \
+  CertFleet__Http__Port=${SILO_HTTP_PORT:-18080} CertFleet__Metrics__Port=${METRICS_PORT:-19402} \
   CertFleet__Orleans__SiloPort=${SILO_PORT:-21111} CertFleet__Orleans__GatewayPort=${GATEWAY_PORT:-40000} \
   CertFleet__Http01__SolverPort=$SOLVER_PORT CertFleet__Http01__SelfCheckPort=$SOLVER_PORT \
   CertFleet__Http01__Nameservers__0=$PEBBLE_DNS CertFleet__Dns01__RecursiveNameservers__0=$PEBBLE_DNS \

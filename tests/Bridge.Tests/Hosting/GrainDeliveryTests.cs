@@ -6,6 +6,7 @@ using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
 using CertFleet.Kubernetes.Bridge.Dispatch;
 using CertFleet.Kubernetes.Bridge.Hosting;
+using CertFleet.Kubernetes.Bridge.Metrics;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,7 +24,8 @@ public sealed class GrainDeliveryTests : EmulatorTest
     {
         var (factory, calls) = RecordingGrainFactory.Create();
         _calls = calls;
-        var watch = new ClusterWatch(Api.Connection, WatchedResources.All, new GrainChangeReceiver(factory), NullLoggerFactory.Instance);
+        var watch = new ClusterWatch(Api.Connection, WatchedResources.All, new GrainChangeReceiver(factory), NullLoggerFactory.Instance,
+            new WatchedStatuses(), new ControllerSyncs());
         _running = watch.RunAsync(_stop.Token);
     }
 

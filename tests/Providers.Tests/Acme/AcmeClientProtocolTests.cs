@@ -42,7 +42,10 @@ public sealed class AcmeClientProtocolTests : IDisposable
 
         Assert.Equal("valid", account.Status);
         Assert.Equal(["mailto:a@example.com"], account.Contact);
-        Assert.Equal([("discover", 200), ("new_nonce", 200), ("get_registration", 400), ("get_registration", 200)], _observer.Calls.Select(c => (c.Action, c.Status)));
+        // The nonce HEAD counts under the action that needed it, as in cert-manager's metrics.
+        Assert.Equal([("discover", "GET", 200), ("get_registration", "HEAD", 200), ("get_registration", "POST", 400), ("get_registration", "POST", 200)],
+            _observer.Calls);
+        Assert.All(_observer.Exchanges, e => Assert.Equal(("https", "ca.test"), (e.Scheme, e.Host)));
     }
 
     [Fact]

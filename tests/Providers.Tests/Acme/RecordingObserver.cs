@@ -6,7 +6,10 @@ namespace CertFleet.Providers.Tests.Acme;
 /// <summary>Keeps every reported request, in order.</summary>
 internal sealed class RecordingObserver : IAcmeRequestObserver
 {
-    public ConcurrentQueue<(string Action, string Method, int Status)> Calls { get; } = new();
+    public ConcurrentQueue<AcmeExchange> Exchanges { get; } = new();
 
-    public void Completed(string action, string method, int statusCode, TimeSpan duration) => Calls.Enqueue((action, method, statusCode));
+    public IEnumerable<(string Action, string Method, int Status)> Calls =>
+        Exchanges.Select(e => (e.Action, e.Method, e.StatusCode));
+
+    public void Completed(AcmeExchange exchange) => Exchanges.Enqueue(exchange);
 }
