@@ -1,8 +1,13 @@
 using CertFleet.Grains;
 using CertFleet.Kubernetes.Bridge;
+using CertFleet.Kubernetes.Bridge.Cli;
 using CertFleet.Providers.Http01;
 using CertFleet.Silo;
 using Microsoft.Extensions.Options;
+
+// `certfleet-silo status|renew|inspect ...` (and the kubectl-certfleet plugin) run the CLI, not a silo.
+if (CertFleetCli.Handles(args))
+    return await CertFleetCli.RunAsync(args, Console.Out, Console.Error);
 
 var builder = WebApplication.CreateBuilder(args);
 
