@@ -37,6 +37,8 @@ builder.UseOrleans(silo =>
 {
     SiloStorage.Configure(silo, settings);
     silo.AddActivityPropagation();
+    // Every log line of a grain turn (call, reminder or timer tick) carries the object's kind, cluster, namespace and name.
+    silo.AddIncomingGrainCallFilter<CertFleet.Grains.Logging.GrainLogScopeFilter>();
 });
 
 builder.Services.Configure<IssuanceOptions>(o =>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
 using Orleans.Reminders;
@@ -13,6 +14,7 @@ namespace CertFleet.Grains.Tests;
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public FakeCluster Cluster { get; } = new();
+    public LogCapture Logs { get; } = new();
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
     public InProcessTestCluster TestCluster { get; private set; } = null!;
     public IGrainFactory Grains => TestCluster.Client;
@@ -23,6 +25,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage("certfleet").UseInMemoryReminderService();
+            silo.AddIncomingGrainCallFilter<Logging.GrainLogScopeFilter>();
+            silo.Services.AddLogging(logging => logging.AddProvider(Logs));
             silo.Services.AddSingleton<IClusterWriter>(Cluster);
             silo.Services.AddSingleton<IClusterReader>(Cluster);
             silo.Services.AddSingleton(new Acme.AcmeClients(Cluster, TimeProvider.System));
