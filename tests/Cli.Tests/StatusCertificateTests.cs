@@ -258,6 +258,41 @@ public sealed class StatusCertificateTests(CliFixture fixture)
     }
 
     [Fact]
+    public async Task KubeconfigFromTheEnvironmentAndTheNamespaceOfTheChosenContextAreUsed()
+    {
+        var (ns, _) = await ReadyCertificateAsync();
+        var config = await KubernetesClientConfiguration.LoadKubeConfigAsync(fixture.Server.KubeconfigPath);
+        var current = config.Contexts.Single(c => c.Name == config.CurrentContext);
+        config.Contexts = [.. config.Contexts, new k8s.KubeConfigModels.Context
+        {
+            Name = "team",
+            ContextDetails = new k8s.KubeConfigModels.ContextDetails { Cluster = current.ContextDetails.Cluster, User = current.ContextDetails.User, Namespace = ns },
+        }];
+        var path = Path.GetTempFileName();
+        await File.WriteAllTextAsync(path, KubernetesYaml.Serialize(config));
+        var previous = Environment.GetEnvironmentVariable("KUBECONFIG");
+        Environment.SetEnvironmentVariable("KUBECONFIG", path);
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            // no --kubeconfig and no -n: KUBECONFIG names the file, --context picks the namespace
+            var code = await Kubernetes.Bridge.Cli.CertFleetCli.RunAsync(["status", "certificate", "web", "--context", "team"], output, error);
+            Assert.True(code == 0, error.ToString());
+            Assert.Contains($"Namespace: {ns}", output.ToString());
+
+            code = await Kubernetes.Bridge.Cli.CertFleetCli.RunAsync(["status", "certificate", "web"], output, error);
+            Assert.Equal(1, code); // the current context has no namespace: "default", where there is no such Certificate
+            Assert.Contains("error: Certificate \"web\" not found in namespace \"default\"", error.ToString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("KUBECONFIG", previous);
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task UnknownContextAndBadUsageAreReported()
     {
         var (code, _, error) = await fixture.RunAsync("status", "certificate", "web", "--context", "nowhere");
