@@ -55,6 +55,8 @@ public sealed class LogScopeTests(ClusterFixture fixture)
         await fixture.Grains.GetGrain<IIssuerGrain>(new ObjectKey(TestObjects.Cluster, "", "selfsigned").ToGrainKey()).SyncAsync(SelfSignedClusterIssuer("selfsigned"));
         await Grain(ns, "short").SyncAsync(Certificate(ns, "short", s => { s.Duration = "3h"; s.RenewBefore = "1h"; }));
         var issued = await Eventually(() => Task.FromResult(StatusOf(fixture.Cluster, ns, "short")), s => s?.Revision == 1, "revision 1");
+        // The reminder must be armed before the clock moves, or it is armed relative to the moved clock.
+        await Eventually(() => Grain(ns, "short").GetStateAsync(), s => s.WakeAt == issued!.RenewalTime, "the renewal reminder");
 
         // Nothing calls the grain now: only the renewal reminder wakes it, and its status write fails.
         fixture.Cluster.FailingStatusNamespaces[ns] = true;
