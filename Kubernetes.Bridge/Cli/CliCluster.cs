@@ -132,10 +132,17 @@ public sealed class CliCluster : IDisposable
     private Task<IReadOnlyList<JsonObject>> ListCustomAsync(string group, string plural, string? ns, string? selector, string what) =>
         CallAsync($"listing {what}{(ns is null ? " in all namespaces" : $" in namespace {ns}")}", async (client, ct) =>
         {
-            var list = ns is null
-                ? await client.CustomObjects.ListClusterCustomObjectAsync(group, "v1", plural, labelSelector: selector, cancellationToken: ct)
-                : await client.CustomObjects.ListNamespacedCustomObjectAsync(group, "v1", ns, plural, labelSelector: selector, cancellationToken: ct);
-            return (IReadOnlyList<JsonObject>)(ToObject(list)?["items"]?.AsArray().OfType<JsonObject>().ToList() ?? []);
+            try
+            {
+                var list = ns is null
+                    ? await client.CustomObjects.ListClusterCustomObjectAsync(group, "v1", plural, labelSelector: selector, cancellationToken: ct)
+                    : await client.CustomObjects.ListNamespacedCustomObjectAsync(group, "v1", ns, plural, labelSelector: selector, cancellationToken: ct);
+                return (IReadOnlyList<JsonObject>)(ToObject(list)?["items"]?.AsArray().OfType<JsonObject>().ToList() ?? []);
+            }
+            catch (Exception exception) when (ApiError.From(exception) is { IsNotFound: true })
+            {
+                return []; // the kind is not served (e.g. no ACME CRDs installed): there are none
+            }
         });
 
     private static JsonObject? ToObject(object? body) => body switch

@@ -21,8 +21,14 @@ public sealed class CliFixture : IAsyncLifetime
     {
         Server = await KubeEmulatorServer.StartAsync(new KubeEmulatorOptions());
         Client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath));
-        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot(), "helm", "certfleet", "crds"), "*.yaml"))
-            await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(
+        await InstallDefinitionsAsync(Client, _ => true);
+    }
+
+    /// <summary>Installs the chart's CRDs whose file name passes <paramref name="include"/>.</summary>
+    public static async Task InstallDefinitionsAsync(IKubernetes client, Func<string, bool> include)
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot(), "helm", "certfleet", "crds"), "*.yaml").Where(f => include(Path.GetFileName(f))))
+            await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(
                 KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(file)));
     }
 

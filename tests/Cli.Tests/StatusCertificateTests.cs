@@ -224,6 +224,32 @@ public sealed class StatusCertificateTests(CliFixture fixture)
     }
 
     [Fact]
+    public async Task ClusterWithoutTheAcmeDefinitionsShowsNoOrder()
+    {
+        await using var server = await KubeEmulator.KubeEmulatorServer.StartAsync();
+        using var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
+        await CliFixture.InstallDefinitionsAsync(client, file => !file.Contains("acme", StringComparison.Ordinal));
+        var certificate = await client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonSerializer.SerializeToElement(new Certificate
+        {
+            Metadata = new ObjectMeta { Name = "web", Namespace = "default" },
+            Spec = new CertificateSpec { SecretName = "web-tls", DnsNames = ["web.example.com"], IssuerRef = new IssuerRef { Name = "ca" } },
+        }, ApiJson.Options), Certificate.Group, "v1", "default", Certificate.Plural);
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonSerializer.SerializeToElement(new CertificateRequest
+        {
+            Metadata = RequestMetadata("default", "web", 1, JsonNode.Parse(((JsonElement)certificate).GetRawText())!.AsObject()),
+            Spec = new CertificateRequestSpec { Request = "csr"u8.ToArray(), IssuerRef = new IssuerRef { Name = "ca" } },
+        }, ApiJson.Options), CertificateRequest.Group, "v1", "default", CertificateRequest.Plural);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await Kubernetes.Bridge.Cli.CertFleetCli.RunAsync(["status", "certificate", "web", "--kubeconfig", server.KubeconfigPath], output, error);
+
+        Assert.True(code == 0, error.ToString());
+        Assert.Contains("CertificateRequest:\n  Name: web-1", output.ToString());
+        Assert.DoesNotContain("Order:", output.ToString());
+    }
+
+    [Fact]
     public async Task MissingCertificateIsAClearErrorAndExitCodeOne()
     {
         var ns = await fixture.NamespaceAsync();
