@@ -114,6 +114,7 @@ public sealed class CertificateRequestGrain(
             Labels = labels,
             Duration = acme.Spec.EnableDurationFeature == true ? request.Spec.Duration : null,
             DnsPolicy = request.Metadata.Annotations?.GetValueOrDefault(DnsPolicyAnnotation),
+            Annotations = (request.Metadata.Annotations ?? []).Where(a => SolverOverrides.Keys.Contains(a.Key)).ToDictionary(),
         };
         var orderName = AcmeNames.OrderName(_key.Name, OrderGrain.OrderSpecOf(work));
         await GrainFactory.GetGrain<IOrderGrain>(_key.WithName(orderName).ToGrainKey()).StartAsync(work);

@@ -202,14 +202,16 @@ public sealed class ChallengeGrain(
         }
     }
 
-    /// <summary>Records a final state, then cleans up on the next tick (so a crash in between still cleans up).</summary>
+    /// <summary>
+    /// Records a final state, then cleans up on the next tick (so a crash in between still cleans up); the
+    /// resource's status is written once, after the clean-up.
+    /// </summary>
     private async Task EndAsync(string state, string reason, string eventReason, string? eventMessage = null)
     {
         State.State = state;
         State.Reason = reason;
         State.Phase = ChallengePhase.Finished;
         await store.WriteStateAsync();
-        await WriteStatusAsync(processing: false, presented: State.PresentedAt is not null);
         RecordEvent(state == "valid" ? EventRecord.Normal : EventRecord.Warning, eventReason, eventMessage ?? reason);
         Schedule(TimeSpan.Zero);
     }

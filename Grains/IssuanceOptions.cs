@@ -32,4 +32,10 @@ public sealed class IssuanceOptions
     public string? Route53Endpoint { get; set; }
 
     public string? AzureArmEndpoint { get; set; }
+
+    /// <summary>AWS STS, for Route53's <c>role</c>; unset means https://sts.amazonaws.com.</summary>
+    public string? StsEndpoint { get; set; }
+
+    /// <summary>Entra ID authority for Azure DNS credentials; unset means the one of the solver's <c>environment</c>.</summary>
+    public string? AzureAuthorityHost { get; set; }
 }

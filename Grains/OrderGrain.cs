@@ -265,6 +265,18 @@ public sealed class OrderGrain(
 
             var solver = SolverSelection.Select(work.Issuer.Spec.Solvers ?? [], authorization.Identifier.Value, authorization.Wildcard,
                 work.Labels, work.DnsPolicy, ipIdentifier: authorization.Identifier.Type == AcmeIdentifier.IpType);
+            if (solver is not null)
+            {
+                var (overridden, error) = SolverOverrides.Apply(solver, work.Annotations, _key.Namespace);
+                if (overridden is null)
+                {
+                    var message = $"Failed to apply the HTTP-01 overrides for \"{authorization.Identifier.Value}\": {error}";
+                    RecordEvent(EventRecord.Warning, EventReasons.Solver, message);
+                    await FinishAsync(OrderStates.Errored, message);
+                    return false;
+                }
+                solver = overridden;
+            }
             var type = solver is null ? null : SolverSelection.TypeOf(solver);
             var offered = authorization.Challenges.FirstOrDefault(c => string.Equals(c.Type, type, StringComparison.OrdinalIgnoreCase));
             if (solver is null || offered is null)
@@ -431,6 +443,7 @@ public sealed class OrderGrain(
             Name = _key.Name,
             Namespace = _key.Namespace,
             Labels = new(work.Labels),
+            Annotations = work.Annotations.Count > 0 ? new(work.Annotations) : null,
             OwnerReferences = [Owner(CertificateRequest.GroupVersion, CertificateRequest.KindName, work.Request.Name, work.RequestUid)],
         },
         Spec = OrderSpecOf(work),

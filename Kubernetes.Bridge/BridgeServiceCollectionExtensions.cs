@@ -2,6 +2,7 @@ using CertFleet.Interfaces.Ports;
 using CertFleet.Kubernetes.Bridge.Dispatch;
 using CertFleet.Kubernetes.Bridge.Events;
 using CertFleet.Kubernetes.Bridge.Hosting;
+using CertFleet.Kubernetes.Bridge.Shims;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -30,6 +31,10 @@ public static class BridgeServiceCollectionExtensions
                 "CertFleet:MaxConcurrentRequests and CertFleet:MaxConcurrentDeliveries must be positive")
             .ValidateOnStart();
 
+        services.AddOptions<ShimOptions>()
+            .Validate(o => !o.HasDefaultIssuer || (!string.IsNullOrWhiteSpace(o.DefaultIssuerKind) && !string.IsNullOrWhiteSpace(o.DefaultIssuerGroup)),
+                "CertFleet:Shims:DefaultIssuerKind and DefaultIssuerGroup must not be empty when DefaultIssuerName is set (e.g. ClusterIssuer and cert-manager.io)")
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KubernetesClusters>();
         services.TryAddSingleton<EventCorrelator>();

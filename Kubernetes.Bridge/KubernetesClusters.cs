@@ -60,7 +60,7 @@ public sealed class KubernetesClusters : IDisposable
 
     public ClusterConnection Add(string clusterName, KubernetesClientConfiguration configuration, BridgeOptions options)
     {
-        var connection = new ClusterConnection(clusterName, new k8s.Kubernetes(configuration), options,
+        var connection = new ClusterConnection(clusterName, new k8s.Kubernetes(configuration, new BufferedResponseHandler()), options,
             _loggers.CreateLogger<ClusterConnection>());
         lock (_lock)
         {

@@ -19,12 +19,17 @@ public sealed class Dns01Settings
 
     public string? AzureArmEndpoint { get; set; }
 
+    public string? StsEndpoint { get; set; }
+
+    public string? AzureAuthorityHost { get; set; }
+
     public IEnumerable<string> Problems(string section)
     {
         foreach (var nameserver in RecursiveNameservers)
             if (!CertFleet.Providers.Http01.NameserverEndpoint.TryParse(nameserver, out _))
                 yield return $"{section}:Dns01:RecursiveNameservers: \"{nameserver}\" is not an IP address with an optional port, e.g. 10.96.0.10:53";
-        foreach (var (key, url) in new[] { ("CloudflareApiUrl", CloudflareApiUrl), ("Route53Endpoint", Route53Endpoint), ("AzureArmEndpoint", AzureArmEndpoint) })
+        foreach (var (key, url) in new[] { ("CloudflareApiUrl", CloudflareApiUrl), ("Route53Endpoint", Route53Endpoint), ("AzureArmEndpoint", AzureArmEndpoint),
+                     ("StsEndpoint", StsEndpoint), ("AzureAuthorityHost", AzureAuthorityHost) })
             if (url is { Length: > 0 } && !Uri.TryCreate(url, UriKind.Absolute, out _))
                 yield return $"{section}:Dns01:{key}: \"{url}\" is not an absolute URL";
     }

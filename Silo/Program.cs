@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 if (CertFleetCli.Handles(args))
     return await CertFleetCli.RunAsync(args, Console.Out, Console.Error);
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json sits beside the binary: the silo finds it whatever directory it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 var http01Section = builder.Configuration.GetSection($"{CertFleetOptions.Section}:Http01");
 builder.Services.AddOptions<CertFleetOptions>()
@@ -53,6 +54,8 @@ builder.Services.Configure<IssuanceOptions>(o =>
     o.CloudflareApiUrl = settings.Dns01.CloudflareApiUrl;
     o.Route53Endpoint = settings.Dns01.Route53Endpoint;
     o.AzureArmEndpoint = settings.Dns01.AzureArmEndpoint;
+    o.StsEndpoint = settings.Dns01.StsEndpoint;
+    o.AzureAuthorityHost = settings.Dns01.AzureAuthorityHost;
 });
 builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions
 {
@@ -71,6 +74,8 @@ builder.Services.AddKubernetesBridge(o =>
     o.ClusterResourceNamespace = settings.ClusterResourceNamespace;
     o.Kubeconfig = string.IsNullOrWhiteSpace(settings.Kubeconfig) ? null : settings.Kubeconfig;
 });
+// ingress-shim and gateway-shim: the issuer for kubernetes.io/tls-acme Ingresses and for Gateways naming none.
+builder.Services.Configure<CertFleet.Kubernetes.Bridge.Shims.ShimOptions>(builder.Configuration.GetSection($"{CertFleetOptions.Section}:Shims"));
 builder.Services.AddHealthChecks();
 
 var app = builder.Build();

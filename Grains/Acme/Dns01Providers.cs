@@ -12,9 +12,12 @@ namespace CertFleet.Grains.Acme;
 /// a ClusterIssuer's from the cluster-resource namespace. A missing Secret or key is a <see cref="Dns01ProviderException"/>
 /// naming the field, shown on the Challenge and retried, never a crash.
 /// </summary>
-public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptions> options) : IDisposable
+public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptions> options, AzureAmbientIdentity? ambient = null) : IDisposable
 {
     private const string Field = "spec.acme.solvers[].dns01";
+    private const string StsAudience = "sts.amazonaws.com";
+    // cert-manager asks for ten-minute tokens: long enough for one AssumeRoleWithWebIdentity, and the API's minimum.
+    private static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(10);
     // One connection pool for every provider built here: providers are made per call and must not each open their own.
     private readonly SocketsHttpHandler _handler = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
     private HttpClient? _http;
@@ -75,6 +78,17 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
 
         if (solver.Route53 is { } route53)
         {
+            var serviceAccount = route53.Auth?.Kubernetes.ServiceAccountRef;
+            const string serviceAccountField = "route53.auth.kubernetes.serviceAccountRef";
+            if (serviceAccount is not null)
+            {
+                if (route53.AccessKeyId is { Length: > 0 } || route53.AccessKeyIdSecretRef is not null || route53.SecretAccessKeySecretRef is not null)
+                    throw new Dns01ProviderException($"{Field}.{serviceAccountField}: Forbidden: use either the service account or accessKeyID/secretAccessKeySecretRef, not both");
+                if (route53.Role is not { Length: > 0 })
+                    throw new Dns01ProviderException($"{Field}.route53.role: Required value: {serviceAccountField} needs the ARN of the IAM role to assume");
+                if (string.IsNullOrEmpty(serviceAccount.Name))
+                    throw new Dns01ProviderException($"{Field}.{serviceAccountField}.name: Required value; name a ServiceAccount in namespace \"{secretNamespace}\"");
+            }
             AwsCredentials? credentials = null;
             if (route53.SecretAccessKeySecretRef is not null)
             {
@@ -84,13 +98,18 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
                 credentials = new AwsCredentials(accessKeyId,
                     await SecretValueAsync(route53.SecretAccessKeySecretRef, "route53.secretAccessKeySecretRef", "secret-access-key"));
             }
+            var webIdentityToken = serviceAccount is null
+                ? null
+                : await ServiceAccountTokenAsync(issuer.Issuer.Cluster, secretNamespace, serviceAccount, serviceAccountField, ct);
             return new Route53Provider(new Route53Settings
             {
                 Region = route53.Region ?? "us-east-1",
                 Credentials = credentials, // null: AWSSDK.Core's default chain (environment, web identity, ...)
                 HostedZoneId = route53.HostedZoneId,
                 Role = route53.Role,
+                WebIdentityToken = webIdentityToken,
                 Endpoint = options.Value.Route53Endpoint is { Length: > 0 } endpoint ? new Uri(endpoint) : null,
+                StsEndpoint = options.Value.StsEndpoint is { Length: > 0 } sts ? new Uri(sts) : null,
             }, Http);
         }
 
@@ -114,14 +133,43 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
                 HostedZoneName = azure.HostedZoneName ?? throw new Dns01ProviderException($"{Field}.azureDNS.hostedZoneName: Required value"),
                 ZoneType = azure.ZoneType == "AzurePrivateZone" ? AzureDnsZoneType.AzurePrivateZone : AzureDnsZoneType.AzurePublicZone,
                 Environment = environment,
-                Credential = AzureDnsCredentials.Create(azure.ClientId, clientSecret, azure.TenantId,
-                    azure.ManagedIdentity?.ClientId, azure.ManagedIdentity?.ResourceId, azure.ManagedIdentity?.TenantId, environment),
+                Credential = AzureDnsCredentials.Create(new AzureDnsIdentity
+                {
+                    ClientId = azure.ClientId,
+                    ClientSecret = clientSecret,
+                    TenantId = azure.TenantId,
+                    ManagedIdentityClientId = azure.ManagedIdentity?.ClientId,
+                    ManagedIdentityResourceId = azure.ManagedIdentity?.ResourceId,
+                    ManagedIdentityTenantId = azure.ManagedIdentity?.TenantId,
+                    Environment = environment,
+                }, ambient, options.Value.AzureAuthorityHost is { Length: > 0 } authority ? new Uri(authority) : null, Http),
                 ArmEndpoint = options.Value.AzureArmEndpoint is { Length: > 0 } arm ? new Uri(arm) : null,
             }, Http);
         }
 
         throw new Dns01ProviderException(
             $"{Field}: no provider CertFleet supports is configured; use rfc2136, cloudflare, route53 or azureDNS");
+    }
+
+    /// <summary>
+    /// cert-manager's Route53 web identity: a token of the issuer's ServiceAccount (same namespace rules as Secrets)
+    /// for the given audiences, sts.amazonaws.com when none are named, valid for ten minutes.
+    /// </summary>
+    private async Task<string> ServiceAccountTokenAsync(string cluster, string ns, ServiceAccountRef serviceAccount, string field, CancellationToken ct)
+    {
+        var audiences = serviceAccount.Audiences is { Count: > 0 } named ? named : [StsAudience];
+        ServiceAccountToken? token;
+        try
+        {
+            token = await reader.RequestServiceAccountTokenAsync(new ObjectKey(cluster, ns, serviceAccount.Name), audiences, TokenLifetime, ct);
+        }
+        catch (ClusterWriteException ex)
+        {
+            // Typically RBAC: the controller may not create serviceaccounts/token for that account.
+            throw new Dns01ProviderException($"{Field}.{field}: {ex.Message}", ex);
+        }
+        return token?.Token ?? throw new Dns01ProviderException(
+            $"{Field}.{field}.name: ServiceAccount \"{ns}/{serviceAccount.Name}\" not found; an Issuer uses ServiceAccounts of its own namespace, a ClusterIssuer those of \"{options.Value.ClusterResourceNamespace}\"");
     }
 
     private static byte[] Base64(string value, string field)

@@ -40,6 +40,8 @@ public sealed record OrderWork
     [Id(8)] public string? Duration { get; init; }
     /// <summary>CertFleet's spec.dnsPolicy of the Certificate: restricts solvers to http01 or dns01.</summary>
     [Id(9)] public string? DnsPolicy { get; init; }
+    /// <summary>The request's HTTP-01 override annotations (ingress name or class, Gateway parentRef), set by the shims.</summary>
+    [Id(10)] public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>What an Order asks of one Challenge.</summary>

@@ -56,7 +56,19 @@ public interface IClusterWriter
 public interface IClusterReader
 {
     Task<SecretData?> GetSecretAsync(ObjectKey key, CancellationToken ct = default);
+
+    /// <summary>
+    /// Asks the TokenRequest API (serviceaccounts/token) for a token of <paramref name="serviceAccount"/> valid for
+    /// <paramref name="audiences"/>; null when the ServiceAccount does not exist. Other failures (RBAC, timeouts) are
+    /// <see cref="ClusterWriteException"/>s. The token is a credential: use it at once, never put it in grain state.
+    /// </summary>
+    Task<ServiceAccountToken?> RequestServiceAccountTokenAsync(
+        ObjectKey serviceAccount, IReadOnlyList<string> audiences, TimeSpan lifetime, CancellationToken ct = default);
 }
+
+/// <summary>A bound service account token and when it expires.</summary>
+[GenerateSerializer, Immutable, Alias("certfleet.ServiceAccountToken")]
+public sealed record ServiceAccountToken([property: Id(0)] string Token, [property: Id(1)] DateTimeOffset ExpiresAt);
 
 /// <summary>A Kubernetes write that failed after the bridge's own retries; the message is fit for a status condition.</summary>
 [GenerateSerializer, Alias("certfleet.ClusterWriteException")]

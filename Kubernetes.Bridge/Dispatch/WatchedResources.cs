@@ -4,7 +4,7 @@ using CertFleet.Interfaces.Ports;
 
 namespace CertFleet.Kubernetes.Bridge.Dispatch;
 
-/// <summary>What the bridge watches and which grain hears about it. Ingresses and Gateways join here with the shims.</summary>
+/// <summary>What the bridge watches and which grain hears about it. Ingresses and Gateways go to the shims (Shims/ClusterShims), not to grains.</summary>
 public static class WatchedResources
 {
     /// <summary>Secrets the controller manages, except the temporary next-private-key Secrets.</summary>

@@ -1,16 +1,22 @@
 using CertFleet.Kubernetes.Bridge.Dispatch;
+using CertFleet.Kubernetes.Bridge.Events;
+using CertFleet.Kubernetes.Bridge.Shims;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CertFleet.Kubernetes.Bridge.Hosting;
 
 /// <summary>
 /// Runs, for every connected cluster, the leader election and (while leading) the watches that turn Kubernetes
-/// objects into grain calls. Registered after UseOrleans, so it starts once the silo is up.
+/// objects into grain calls, and the ingress and gateway shims. Registered after UseOrleans, so it starts once the
+/// silo is up.
 /// </summary>
 public sealed class ClusterBridgeService(
     KubernetesClusters clusters,
     IObjectChangeReceiver receiver,
+    EventRecorder events,
+    IOptions<ShimOptions> shimOptions,
     ILoggerFactory loggers) : BackgroundService
 {
     private readonly Dictionary<string, ClusterLeaderElection> _elections = new();
@@ -28,7 +34,10 @@ public sealed class ClusterBridgeService(
         Task.WhenAll(clusters.All.Select(connection =>
         {
             var watch = new ClusterWatch(connection, WatchedResources.All, receiver, loggers);
-            var election = new ClusterLeaderElection(connection, watch.RunAsync, loggers.CreateLogger<ClusterLeaderElection>());
+            // The shims start afresh each term, so nothing they remember outlives the watches that told them.
+            var election = new ClusterLeaderElection(connection,
+                ct => Task.WhenAll(watch.RunAsync(ct), new ClusterShims(connection, events, shimOptions.Value, loggers).RunAsync(ct)),
+                loggers.CreateLogger<ClusterLeaderElection>());
             lock (_elections)
             {
                 _elections[connection.Name] = election;

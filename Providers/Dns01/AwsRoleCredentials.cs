@@ -7,10 +7,11 @@ using System.Xml.Linq;
 namespace CertFleet.Providers.Dns01;
 
 /// <summary>
-/// Route53's <c>role</c>: STS AssumeRole signed with the base credentials, the session credentials cached until a
-/// minute before they expire.
+/// Route53's <c>role</c>: STS AssumeRole signed with the base credentials or, given a web identity token (a Kubernetes
+/// service account token), the unsigned AssumeRoleWithWebIdentity; the session credentials are cached until a minute
+/// before they expire.
 /// </summary>
-internal sealed class AwsRoleCredentials(string roleArn, Uri stsEndpoint, HttpClient http, TimeProvider time)
+internal sealed class AwsRoleCredentials(string roleArn, string? webIdentityToken, Uri stsEndpoint, HttpClient http, TimeProvider time)
 {
     public static readonly Uri DefaultStsEndpoint = new("https://sts.amazonaws.com");
 
@@ -31,7 +32,9 @@ internal sealed class AwsRoleCredentials(string roleArn, Uri stsEndpoint, HttpCl
         {
             if (_cached is { } cached && time.GetUtcNow() < cached.RenewAt)
                 return cached.Credentials;
-            var (credentials, expiration) = await AssumeRoleAsync(await baseCredentials(ct), ct);
+            var (credentials, expiration) = webIdentityToken is null
+                ? await AssumeRoleAsync(await baseCredentials(ct), ct)
+                : await AssumeRoleWithWebIdentityAsync(webIdentityToken, ct);
             _cached = (credentials, expiration - RenewBefore);
             return credentials;
         }
@@ -43,12 +46,34 @@ internal sealed class AwsRoleCredentials(string roleArn, Uri stsEndpoint, HttpCl
 
     private async Task<(AwsCredentials, DateTimeOffset Expiration)> AssumeRoleAsync(AwsCredentials baseCredentials, CancellationToken ct)
     {
-        var sessionName = "certfleet-" + Guid.NewGuid().ToString("N")[..12];
         var body = Encoding.UTF8.GetBytes(
-            $"Action=AssumeRole&Version=2011-06-15&RoleArn={Uri.EscapeDataString(roleArn)}&RoleSessionName={sessionName}&DurationSeconds={DurationSeconds}");
-        using var request = new HttpRequestMessage(HttpMethod.Post, stsEndpoint) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+            $"Action=AssumeRole&Version=2011-06-15&RoleArn={Uri.EscapeDataString(roleArn)}&RoleSessionName={SessionName()}&DurationSeconds={DurationSeconds}");
+        using var request = FormPost(body);
         AwsSigV4.Sign(request, body, baseCredentials, SigningRegion, "sts", time.GetUtcNow());
+        return await SessionAsync(request, "AssumeRole", ct);
+    }
+
+    /// <summary>The token is the credential, so STS takes this call unsigned.</summary>
+    private async Task<(AwsCredentials, DateTimeOffset Expiration)> AssumeRoleWithWebIdentityAsync(string token, CancellationToken ct)
+    {
+        var body = Encoding.UTF8.GetBytes(
+            $"Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={Uri.EscapeDataString(roleArn)}&RoleSessionName={SessionName()}"
+            + $"&WebIdentityToken={Uri.EscapeDataString(token)}&DurationSeconds={DurationSeconds}");
+        using var request = FormPost(body);
+        return await SessionAsync(request, "AssumeRoleWithWebIdentity", ct);
+    }
+
+    private static string SessionName() => "certfleet-" + Guid.NewGuid().ToString("N")[..12];
+
+    private HttpRequestMessage FormPost(byte[] body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, stsEndpoint) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+        return request;
+    }
+
+    private async Task<(AwsCredentials, DateTimeOffset Expiration)> SessionAsync(HttpRequestMessage request, string action, CancellationToken ct)
+    {
         using var response = await http.SendAsync(request, ct);
         var xml = await response.Content.ReadAsStringAsync(ct);
 
@@ -66,17 +91,17 @@ internal sealed class AwsRoleCredentials(string roleArn, Uri stsEndpoint, HttpCl
             var error = root?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error");
             var code = error?.Elements().FirstOrDefault(e => e.Name.LocalName == "Code")?.Value ?? "Unknown";
             var message = error?.Elements().FirstOrDefault(e => e.Name.LocalName == "Message")?.Value ?? (xml.Length > 200 ? xml[..200] : xml);
-            throw new Dns01ProviderException($"route53: assuming role {roleArn}: {code}: {message} (HTTP {(int)response.StatusCode})");
+            throw new Dns01ProviderException($"route53: {action} {roleArn}: {code}: {message} (HTTP {(int)response.StatusCode})");
         }
 
-        var found = root?.Element(Ns + "AssumeRoleResult")?.Element(Ns + "Credentials");
+        var found = root?.Element(Ns + action + "Result")?.Element(Ns + "Credentials");
         string? Field(string name) => (string?)found?.Element(Ns + name);
-        if (root?.Name != Ns + "AssumeRoleResponse"
+        if (root?.Name != Ns + action + "Response"
             || Field("AccessKeyId") is not { Length: > 0 } accessKeyId
             || Field("SecretAccessKey") is not { Length: > 0 } secretAccessKey
             || Field("SessionToken") is not { Length: > 0 } sessionToken
             || !DateTimeOffset.TryParse(Field("Expiration"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expiration))
-            throw new Dns01ProviderException($"route53: assuming role {roleArn}: STS answered without usable credentials");
+            throw new Dns01ProviderException($"route53: {action} {roleArn}: STS answered without usable credentials");
         return (new AwsCredentials(accessKeyId, secretAccessKey, sessionToken), expiration);
     }
 }

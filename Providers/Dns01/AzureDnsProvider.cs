@@ -109,9 +109,15 @@ public sealed class AzureDnsProvider : IDns01Provider
         }
         catch (Exception e) when (e is Azure.RequestFailedException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
         {
-            throw new Dns01ProviderException($"azure dns: {operation} TXT {relative} in zone {_zone}: {e.Message}", e);
+            throw new Dns01ProviderException($"azure dns: {operation} TXT {relative} in zone {_zone}: {Describe(e)}", e);
         }
     }
+
+    /// <summary>Azure.Identity's own message can end before the reason; Entra's answer (AADSTS…) is in the inner exception.</summary>
+    private static string Describe(Exception e) =>
+        e is Azure.Identity.AuthenticationFailedException { InnerException: { } inner } && !e.Message.Contains(inner.Message, StringComparison.Ordinal)
+            ? $"{e.Message.TrimEnd(' ', ':', '\n')}: {inner.Message}"
+            : e.Message;
 
     /// <summary>The set's RRs (each a list of ≤255-character chunks) and its ETag; a missing set is empty with no ETag.</summary>
     private async Task<(List<List<string>> Records, string? ETag)> ReadAsync(string operation, string relative, Uri uri, CancellationToken ct)

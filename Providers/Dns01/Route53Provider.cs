@@ -25,6 +25,13 @@ public sealed class Route53Settings
     /// <summary>IAM role ARN assumed through STS with <see cref="Credentials"/> (or the default chain); Route53 is then called with the role's session.</summary>
     public string? Role { get; init; }
 
+    /// <summary>
+    /// A web identity token (cert-manager's <c>auth.kubernetes.serviceAccountRef</c>: a service account token for
+    /// audience sts.amazonaws.com). With <see cref="Role"/> the role is assumed through AssumeRoleWithWebIdentity
+    /// and <see cref="Credentials"/> are not used.
+    /// </summary>
+    public string? WebIdentityToken { get; init; }
+
     /// <summary>Null means https://sts.amazonaws.com.</summary>
     public Uri? StsEndpoint { get; init; }
 
@@ -46,7 +53,7 @@ public sealed class Route53Provider(Route53Settings settings, HttpClient http, T
     private readonly (Uri Endpoint, string SigningRegion) _partition = Partition(settings);
     private readonly ConcurrentDictionary<string, HostedZone> _zonesByFqdn = new(StringComparer.OrdinalIgnoreCase);
     private readonly AwsRoleCredentials? _role = settings.Role is { Length: > 0 } role
-        ? new AwsRoleCredentials(role, settings.StsEndpoint ?? AwsRoleCredentials.DefaultStsEndpoint, http, time ?? TimeProvider.System)
+        ? new AwsRoleCredentials(role, settings.WebIdentityToken, settings.StsEndpoint ?? AwsRoleCredentials.DefaultStsEndpoint, http, time ?? TimeProvider.System)
         : null;
 
     public Task PresentAsync(string fqdn, string value, CancellationToken ct = default) =>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Azure.Core;
@@ -32,11 +31,10 @@ public sealed class AzureArmFakeServer : IAsyncDisposable
 
     public Uri Endpoint { get; private set; } = null!;
 
+    public X509Certificate2 Certificate => _certificate;
+
     /// <summary>An HttpClient that trusts exactly this server's self-signed certificate.</summary>
-    public HttpClient CreateClient() => new(new HttpClientHandler
-    {
-        ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.Thumbprint == _certificate.Thumbprint,
-    }) { Timeout = TimeSpan.FromSeconds(10) };
+    public HttpClient CreateClient() => LoopbackCertificate.TrustingClient(_certificate);
 
     /// <summary>"{dnsZones|privateDnsZones}/{zone}/{relative}" → TXT values (chunks joined) and ETag.</summary>
     public ConcurrentDictionary<string, (List<string> Values, string ETag)> RecordSets { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -53,13 +51,7 @@ public sealed class AzureArmFakeServer : IAsyncDisposable
 
     public static async Task<AzureArmFakeServer> StartAsync()
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(san.Build());
-        using var ephemeral = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
-        var certificate = X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
+        var certificate = LoopbackCertificate.Create();
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

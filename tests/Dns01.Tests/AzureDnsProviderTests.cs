@@ -120,8 +120,11 @@ public sealed class AzureDnsProviderTests : IAsyncLifetime
     [Fact]
     public void ClientSecretFieldsBuildAClientSecretCredential()
     {
-        Assert.IsType<Azure.Identity.ClientSecretCredential>(AzureDnsCredentials.Create("client", "secret", "tenant", environment: AzureDnsEnvironment.AzureChinaCloud));
-        Assert.Throws<ArgumentException>(() => AzureDnsCredentials.Create("client", "secret", tenantId: null));
+        Assert.IsType<Azure.Identity.ClientSecretCredential>(AzureDnsCredentials.Create(new AzureDnsIdentity
+        {
+            ClientId = "client", ClientSecret = "secret", TenantId = "tenant", Environment = AzureDnsEnvironment.AzureChinaCloud,
+        }));
+        Assert.Throws<ArgumentException>(() => AzureDnsCredentials.Create(new AzureDnsIdentity { ClientId = "client", ClientSecret = "secret" }));
     }
 
     [Fact]
@@ -129,5 +132,27 @@ public sealed class AzureDnsProviderTests : IAsyncLifetime
     {
         var error = await Assert.ThrowsAsync<Dns01ProviderException>(() => Provider().PresentAsync("_acme-challenge.example.org.", ApexValue));
         Assert.Contains("not in zone", error.Message);
+    }
+
+    [Theory]
+    [InlineData(AzureDnsEnvironment.AzurePublicCloud, "https://management.azure.com/", "https://login.microsoftonline.com/")]
+    [InlineData(AzureDnsEnvironment.AzureChinaCloud, "https://management.chinacloudapi.cn/", "https://login.chinacloudapi.cn/")]
+    [InlineData(AzureDnsEnvironment.AzureUSGovernmentCloud, "https://management.usgovcloudapi.net/", "https://login.microsoftonline.us/")]
+    public async Task EnvironmentPicksTheCloudsResourceManagerScopeAndAuthority(AzureDnsEnvironment environment, string arm, string authority)
+    {
+        var cloud = AzureDnsCredentials.Cloud(environment);
+        await new AzureDnsProvider(new AzureDnsSettings
+        {
+            SubscriptionId = AzureArmFakeServer.Subscription,
+            ResourceGroupName = AzureArmFakeServer.ResourceGroup,
+            HostedZoneName = "example.com",
+            Environment = environment,
+            Credential = _credential,
+            ArmEndpoint = _fake.Endpoint,
+        }, _http).PresentAsync(Name, ApexValue);
+
+        Assert.Equal(arm, cloud.Arm.AbsoluteUri);
+        Assert.Equal(authority, cloud.Authority.AbsoluteUri);
+        Assert.Equal([arm + ".default"], _credential.RequestedScopes);
     }
 }

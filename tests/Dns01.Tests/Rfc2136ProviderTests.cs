@@ -82,6 +82,61 @@ public sealed class Rfc2136ProviderTests(Rfc2136BindServer bind) : IClassFixture
         Assert.Equal(["md5-value"], await bind.TxtValuesAsync(fqdn));
     }
 
+    public static TheoryData<string, string> AlgorithmsAndProtocols => new()
+    {
+        { "HMACSHA1", "UDP" },
+        { "HMACSHA1", "TCP" },
+        { "HMACSHA512", "UDP" },
+        { "HMACSHA512", "TCP" },
+        { "HMACSHA256", "TCP" },
+    };
+
+    [Theory]
+    [MemberData(nameof(AlgorithmsAndProtocols))]
+    public async Task EachAlgorithm_IsAcceptedByBind(string algorithm, string protocol)
+    {
+        var (keyName, secret) = algorithm switch
+        {
+            "HMACSHA1" => (Rfc2136BindServer.Sha1KeyName, bind.Sha1Secret),
+            "HMACSHA512" => (Rfc2136BindServer.Sha512KeyName, bind.Sha512Secret),
+            _ => (Rfc2136BindServer.Sha256KeyName, bind.Sha256Secret),
+        };
+        var fqdn = $"_acme-challenge.{algorithm.ToLowerInvariant()}-{protocol.ToLowerInvariant()}.example.test.";
+        var provider = new Rfc2136Provider(new Rfc2136Settings
+        {
+            Nameserver = bind.Nameserver,
+            TsigKeyName = keyName,
+            TsigSecret = secret,
+            TsigAlgorithm = algorithm,
+            Protocol = protocol,
+        });
+
+        await provider.PresentAsync(fqdn, "signed-" + algorithm);
+        Assert.Equal(["signed-" + algorithm], await bind.TxtValuesAsync(fqdn));
+
+        await provider.CleanUpAsync(fqdn, "signed-" + algorithm);
+        Assert.Empty(await bind.TxtValuesAsync(fqdn));
+    }
+
+    [Fact]
+    public async Task AlgorithmOtherThanTheKeys_IsRejectedByBind()
+    {
+        // The SHA-512 key signed as SHA-1: BIND knows no such key/algorithm pair.
+        var provider = new Rfc2136Provider(new Rfc2136Settings
+        {
+            Nameserver = bind.Nameserver,
+            TsigKeyName = Rfc2136BindServer.Sha512KeyName,
+            TsigSecret = bind.Sha512Secret,
+            TsigAlgorithm = "HMACSHA1",
+        });
+
+        var error = await Assert.ThrowsAsync<Dns01ProviderException>(
+            () => provider.PresentAsync("_acme-challenge.mismatch.example.test.", "v"));
+
+        Assert.Contains(Rfc2136BindServer.Sha512KeyName, error.Message);
+        Assert.Empty(await bind.TxtValuesAsync("_acme-challenge.mismatch.example.test."));
+    }
+
     [Fact]
     public async Task WrongSecret_NamesTheKey()
     {

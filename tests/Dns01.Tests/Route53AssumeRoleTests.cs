@@ -87,4 +87,42 @@ public sealed class Route53AssumeRoleTests : IAsyncLifetime
         Assert.Contains("SignatureDoesNotMatch", error.Message);
         Assert.Empty(_route53.Requests);
     }
+
+    private Route53Provider WebIdentityProvider(string token) => new(new Route53Settings
+    {
+        Role = StsFakeServer.RoleArn,
+        WebIdentityToken = token,
+        StsEndpoint = _sts.Endpoint,
+        Endpoint = _route53.Endpoint,
+    }, _http);
+
+    [Fact]
+    public async Task WebIdentityTokenAssumesTheRoleUnsignedAndRoute53GetsTheSession()
+    {
+        var token = TestJwt.For(["sts.amazonaws.com"]);
+        _sts.ExpectedWebIdentityToken = token;
+
+        await WebIdentityProvider(token).PresentAsync("_acme-challenge.example.com.", Value);
+
+        Assert.Empty(_sts.Problems);
+        Assert.Empty(_route53.Problems);
+        Assert.Equal(1, _sts.AssumeRoleWithWebIdentityCalls);
+        Assert.Equal(0, _sts.AssumeRoleCalls);
+        Assert.Single(_route53.RecordSets);
+    }
+
+    [Fact]
+    public async Task TokenForAnotherAudienceIsRefusedByStsAndNamesTheRole()
+    {
+        var token = TestJwt.For(["https://kubernetes.default.svc.cluster.local"]);
+        _sts.ExpectedWebIdentityToken = token;
+
+        var error = await Assert.ThrowsAsync<Dns01ProviderException>(() => WebIdentityProvider(token).PresentAsync("_acme-challenge.example.com.", Value));
+
+        Assert.Contains("AssumeRoleWithWebIdentity", error.Message);
+        Assert.Contains(StsFakeServer.RoleArn, error.Message);
+        Assert.Contains("InvalidIdentityToken: Incorrect token audience", error.Message);
+        Assert.Empty(_sts.Problems);
+        Assert.Empty(_route53.Requests);
+    }
 }

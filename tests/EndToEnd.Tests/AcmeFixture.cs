@@ -92,6 +92,9 @@ public sealed class AcmeFixture : PebbleControllerFixture
     protected override IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>(base.SiloSettings)
     {
         ["CertFleet__Dns01__CloudflareApiUrl"] = Cloudflare.BaseUrl,
+        // The guide's Gateway (seed 05) names no issuer: gateway-shim uses this default for it.
+        ["CertFleet__Shims__DefaultIssuerName"] = "letsencrypt-prod",
+        ["CertFleet__Shims__DefaultIssuerKind"] = "ClusterIssuer",
     };
 
     protected override async ValueTask DisposeExtrasAsync()

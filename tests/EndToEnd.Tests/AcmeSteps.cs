@@ -40,6 +40,18 @@ public abstract class AcmeSteps(PebbleControllerFixture cluster)
     }
 
 
+    /// <summary>Applies a seed manifest (into <paramref name="ns"/> when given) with its Let's Encrypt server replaced by this Pebble.</summary>
+    protected async Task ApplySeedPointedAtPebbleAsync(string file, string? ns = null)
+    {
+        var seed = await File.ReadAllTextAsync(Path.Combine(Processes.RepositoryRoot, "..", "shared", "examples", "seed", file));
+        var caBundle = Convert.ToBase64String(Encoding.UTF8.GetBytes(cluster.Pebble.ListenerCaPem));
+        var pointed = seed.Replace("server: https://acme-v02.api.letsencrypt.org/directory",
+            $"server: {cluster.Pebble.DirectoryUrl}\n    caBundle: {caBundle}", StringComparison.Ordinal);
+        var applied = await Processes.RunAsync("kubectl", ns is null ? ["apply", "-f", "-"] : ["apply", "-n", ns, "-f", "-"],
+            cluster.KubectlEnvironment, pointed);
+        Assert.True(applied.ExitCode == 0, applied.Error);
+    }
+
     /// <summary>A fresh namespace and a Ready ClusterIssuer for this fixture's Pebble.</summary>
     protected async Task<(string Ns, string Issuer)> NamespaceWithReadyIssuerAsync()
     {

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace CertFleet.EndToEnd.Tests;
 
 /// <summary>ACME issuance on Debian's Pebble through kubectl: Issuer, Certificate, CertificateRequest, Order, Challenge.</summary>
@@ -53,17 +51,6 @@ public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
         Assert.Equal("", await Field("challenge", ns, challengeName, "{.metadata.finalizers}"));
         // the temporary solver Ingresses are gone once the challenges are done
         Assert.Equal("", (await cluster.MustAsync("-n", ns, "get", "ingress", "-l", "acme.cert-manager.io/http01-solver=true", "-o", "name")).Trim());
-    }
-
-    /// <summary>Applies a seed manifest with its Let's Encrypt server replaced by this Pebble.</summary>
-    private async Task ApplySeedPointedAtPebbleAsync(string file)
-    {
-        var seed = await File.ReadAllTextAsync(Path.Combine(Processes.RepositoryRoot, "..", "shared", "examples", "seed", file));
-        var caBundle = Convert.ToBase64String(Encoding.UTF8.GetBytes(cluster.Pebble.ListenerCaPem));
-        var pointed = seed.Replace("server: https://acme-v02.api.letsencrypt.org/directory",
-            $"server: {cluster.Pebble.DirectoryUrl}\n    caBundle: {caBundle}", StringComparison.Ordinal);
-        var applied = await cluster.ApplyAsync(pointed);
-        Assert.True(applied.ExitCode == 0, applied.Error);
     }
 
     [Fact]

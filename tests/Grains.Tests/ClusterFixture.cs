@@ -30,6 +30,10 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IClusterWriter>(Cluster);
             silo.Services.AddSingleton<IClusterReader>(Cluster);
             silo.Services.AddSingleton(new Acme.AcmeClients(Cluster, TimeProvider.System));
+            // Challenges: DNS-01 providers read credentials through the fake cluster; no test reaches a real DNS or HTTP-01 target.
+            silo.Services.AddSingleton<Acme.Dns01Providers>();
+            silo.Services.AddSingleton<CertFleet.Providers.Http01.IHttp01SelfCheck>(new CertFleet.Providers.Http01.Http01SelfCheck(new()));
+            silo.Services.AddSingleton(new CertFleet.Providers.Dns01.Dns01PropagationCheck(TimeSpan.FromSeconds(5)));
             // Only grain time and reminder time are fake; membership and other background loops keep real time.
             silo.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, Clock);
             silo.Services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, Clock);

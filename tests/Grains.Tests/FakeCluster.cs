@@ -114,6 +114,11 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
     public Task<SecretData?> GetSecretAsync(ObjectKey key, CancellationToken ct = default) =>
         Task.FromResult(Secrets.TryGetValue(key, out var secret) ? secret : null);
 
+    /// <summary>No grain test uses ServiceAccounts: every token request is answered as "not found".</summary>
+    public Task<ServiceAccountToken?> RequestServiceAccountTokenAsync(
+        ObjectKey serviceAccount, IReadOnlyList<string> audiences, TimeSpan lifetime, CancellationToken ct = default) =>
+        Task.FromResult<ServiceAccountToken?>(null);
+
     /// <summary>Puts a Secret in place as a user would (kubectl create secret tls ...).</summary>
     public void PutSecret(ObjectKey key, Dictionary<string, string> data) =>
         Secrets[key] = new SecretData

@@ -42,6 +42,8 @@ public sealed class FaultTests : IAsyncLifetime
         Assert.Contains("the object has been modified", first.Message());
         Assert.Equal("s1", created.Metadata.Name);
         Assert.Equal(2, _server.Stats.FaultsInjected);
+        // every attempt counts as a write, by verb and resource
+        Assert.Equal(3, _server.Stats.WritesByTarget["create secrets"]);
     }
 
     [Fact]

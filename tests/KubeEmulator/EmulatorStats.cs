@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using CertFleet.KubeEmulator.Storage;
@@ -17,6 +18,7 @@ public sealed class EmulatorStats
     private long _activeWatches;
     private long _watchEventsSent;
     private long _faultsInjected;
+    private readonly ConcurrentDictionary<string, long> _writesByTarget = new();
 
     internal EmulatorStats(ObjectStore store)
     {
@@ -32,6 +34,9 @@ public sealed class EmulatorStats
 
     /// <summary>create, update, patch, delete and deletecollection requests.</summary>
     public long Writes => Interlocked.Read(ref _writes);
+
+    /// <summary>Writes by verb and resource ("patch certificates/status"), to see where a workload's writes go.</summary>
+    public IReadOnlyDictionary<string, long> WritesByTarget => new Dictionary<string, long>(_writesByTarget);
 
     /// <summary>Writes that changed something (each took a new resourceVersion).</summary>
     public long Commits => _store.CurrentRevision - _revisionAtStart;
@@ -74,7 +79,11 @@ public sealed class EmulatorStats
 
     internal void CountRead() => Interlocked.Increment(ref _reads);
 
-    internal void CountWrite() => Interlocked.Increment(ref _writes);
+    internal void CountWrite(string verb, string resource, string? subresource)
+    {
+        Interlocked.Increment(ref _writes);
+        _writesByTarget.AddOrUpdate(subresource is null ? $"{verb} {resource}" : $"{verb} {resource}/{subresource}", 1, (_, n) => n + 1);
+    }
 
     internal void CountFault() => Interlocked.Increment(ref _faultsInjected);
 

@@ -15,6 +15,15 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>CPU time the process has used so far (benchmarks attribute work to processes with it).</summary>
+    public TimeSpan CpuTime => _process.HasExited ? TimeSpan.Zero : RefreshedCpuTime(_process);
+
+    private static TimeSpan RefreshedCpuTime(Process process)
+    {
+        process.Refresh();
+        return process.TotalProcessorTime;
+    }
+
     /// <summary>Everything written to stdout and stderr so far.</summary>
     public string Output
     {

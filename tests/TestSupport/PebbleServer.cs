@@ -39,6 +39,9 @@ public sealed class PebbleServer : IAsyncDisposable
     }
 
     /// <summary>The ACME directory, https://127.0.0.1:port/dir.</summary>
+    /// <summary>CPU time used by pebble and pebble-challtestsrv so far.</summary>
+    public TimeSpan CpuTime => _pebbleProcess.CpuTime + _challengeProcess.CpuTime;
+
     public Uri DirectoryUrl { get; }
 
     /// <summary>Pebble's management API (roots, intermediates, certificate status).</summary>

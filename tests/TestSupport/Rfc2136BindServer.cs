@@ -10,7 +10,8 @@ namespace CertFleet.TestSupport;
 
 /// <summary>
 /// A real BIND (named) on a free loopback port, authoritative for two zones that accept TSIG-signed TXT updates:
-/// <see cref="Sha256Zone"/> for an hmac-sha256 key and <see cref="Md5Zone"/> for an hmac-md5 key.
+/// <see cref="Sha256Zone"/> for an hmac-sha256, an hmac-sha1 and an hmac-sha512 key, and <see cref="Md5Zone"/> for an
+/// hmac-md5 key.
 /// </summary>
 public sealed class Rfc2136BindServer : IAsyncLifetime
 {
@@ -18,6 +19,8 @@ public sealed class Rfc2136BindServer : IAsyncLifetime
     public const string Sha256KeyName = "acme-sha256";
     public const string Md5Zone = "md5.test";
     public const string Md5KeyName = "acme-md5";
+    public const string Sha1KeyName = "acme-sha1";
+    public const string Sha512KeyName = "acme-sha512";
 
     private const string Named = "/usr/sbin/named";
     private const string Dig = "/usr/bin/dig";
@@ -28,6 +31,8 @@ public sealed class Rfc2136BindServer : IAsyncLifetime
 
     public byte[] Sha256Secret { get; } = RandomNumberGenerator.GetBytes(32);
     public byte[] Md5Secret { get; } = RandomNumberGenerator.GetBytes(16);
+    public byte[] Sha1Secret { get; } = RandomNumberGenerator.GetBytes(20);
+    public byte[] Sha512Secret { get; } = RandomNumberGenerator.GetBytes(64);
     public int Port { get; } = FreePort();
 
     /// <summary>"127.0.0.1:port", as the provider's Nameserver setting takes it.</summary>
@@ -38,6 +43,8 @@ public sealed class Rfc2136BindServer : IAsyncLifetime
         File.WriteAllText(Path.Combine(_directory, "named.conf"), $$"""
             key "{{Sha256KeyName}}" { algorithm hmac-sha256; secret "{{Convert.ToBase64String(Sha256Secret)}}"; };
             key "{{Md5KeyName}}" { algorithm hmac-md5; secret "{{Convert.ToBase64String(Md5Secret)}}"; };
+            key "{{Sha1KeyName}}" { algorithm hmac-sha1; secret "{{Convert.ToBase64String(Sha1Secret)}}"; };
+            key "{{Sha512KeyName}}" { algorithm hmac-sha512; secret "{{Convert.ToBase64String(Sha512Secret)}}"; };
             options {
                 directory "{{_directory}}";
                 pid-file "{{_directory}}/named.pid";
@@ -49,7 +56,7 @@ public sealed class Rfc2136BindServer : IAsyncLifetime
                 allow-query { any; };
             };
             controls { };
-            zone "{{Sha256Zone}}" { type primary; file "{{Sha256Zone}}.zone"; update-policy { grant {{Sha256KeyName}} zonesub TXT; }; };
+            zone "{{Sha256Zone}}" { type primary; file "{{Sha256Zone}}.zone"; update-policy { grant {{Sha256KeyName}} zonesub TXT; grant {{Sha1KeyName}} zonesub TXT; grant {{Sha512KeyName}} zonesub TXT; }; };
             zone "{{Md5Zone}}" { type primary; file "{{Md5Zone}}.zone"; update-policy { grant {{Md5KeyName}} zonesub TXT; }; };
             """);
         foreach (var zone in new[] { Sha256Zone, Md5Zone })

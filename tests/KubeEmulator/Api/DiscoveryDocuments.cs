@@ -101,14 +101,23 @@ internal sealed class DiscoveryDocuments(ResourceCatalog catalog)
             var subresources = (served.HasStatus ? new[] { "status" } : Array.Empty<string>()).Concat(type.Strategy.ExtraSubresources);
             foreach (var subresource in subresources)
             {
-                resources.Add(new JsonObject
+                var entry = new JsonObject
                 {
                     ["name"] = $"{type.Plural}/{subresource}",
                     ["singularName"] = "",
                     ["namespaced"] = type.Namespaced,
                     ["kind"] = type.Kind,
                     ["verbs"] = (subresource == "status" ? SubresourceVerbs : new[] { "update" }).ToJsonArray(),
-                });
+                };
+                if (subresource == ServiceAccountTokens.Subresource)
+                {
+                    // As kube-apiserver lists it: a create-only TokenRequest of authentication.k8s.io.
+                    entry["group"] = "authentication.k8s.io";
+                    entry["version"] = "v1";
+                    entry["kind"] = "TokenRequest";
+                    entry["verbs"] = new[] { "create" }.ToJsonArray();
+                }
+                resources.Add(entry);
             }
         }
         return new JsonObject

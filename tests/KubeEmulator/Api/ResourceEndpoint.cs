@@ -13,6 +13,8 @@ namespace CertFleet.KubeEmulator.Api;
 internal sealed class ResourceEndpoint(
     ResourceOperations operations, FaultInjector faults, EmulatorStats stats, WatchStream watches)
 {
+    private readonly ServiceAccountTokens _tokens = new(operations);
+
     public async Task HandleAsync(HttpContext context, ResourcePath path, CancellationToken serverStopping)
     {
         if (!operations.Catalog.TryFind(path.Group, path.Version, path.Plural, out var type, out var version) ||
@@ -50,6 +52,18 @@ internal sealed class ResourceEndpoint(
             throw ApiError.NoSuchPath();
         }
         var target = new ResourceTarget(type, version, path.Namespace ?? "", path.Name, path.Subresource);
+        if (path.Subresource == ServiceAccountTokens.Subresource)
+        {
+            // TokenRequest is create-only and stores nothing.
+            if (method != "POST")
+            {
+                throw ApiError.MethodNotAllowed();
+            }
+            stats.CountWrite();
+            ThrowIfFaulted(target, "create");
+            await _tokens.CreateAsync(context, target);
+            return;
+        }
         switch (method)
         {
             case "GET" when query.Watch:
@@ -116,7 +130,7 @@ internal sealed class ResourceEndpoint(
 
     private async Task CreateAsync(HttpContext context, ResourceType type, ServedVersion version, string ns, RequestQuery query, ResponseFormat format)
     {
-        stats.CountWrite();
+        stats.CountWrite("create", type.Plural, null);
         var body = RequestBody.ReadObject(await RequestBody.ReadAsync(context), context.Request.ContentType);
         var target = new ResourceTarget(type, version, ns, ObjectMeta.Name(body));
         ThrowIfFaulted(target, "create");
@@ -128,7 +142,7 @@ internal sealed class ResourceEndpoint(
 
     private async Task UpdateAsync(HttpContext context, ResourceTarget target, RequestQuery query, ResponseFormat format)
     {
-        stats.CountWrite();
+        stats.CountWrite("update", target.Type.Plural, target.Subresource);
         var body = RequestBody.ReadObject(await RequestBody.ReadAsync(context), context.Request.ContentType);
         ThrowIfFaulted(target, "update");
         var decode = new DecodeContext(query.Validation);
@@ -139,7 +153,7 @@ internal sealed class ResourceEndpoint(
 
     private async Task PatchAsync(HttpContext context, ResourceTarget target, RequestQuery query, ResponseFormat format)
     {
-        stats.CountWrite();
+        stats.CountWrite("patch", target.Type.Plural, target.Subresource);
         var kind = RequestBody.PatchKindOf(context.Request.ContentType, target.Type.IsCustomResource);
         var patch = RequestBody.ReadPatch(await RequestBody.ReadAsync(context), kind);
         ThrowIfFaulted(target, "patch");
@@ -151,7 +165,7 @@ internal sealed class ResourceEndpoint(
 
     private async Task DeleteAsync(HttpContext context, ResourceTarget target, RequestQuery query, ResponseFormat format)
     {
-        stats.CountWrite();
+        stats.CountWrite("delete", target.Type.Plural, target.Subresource);
         var options = await ReadDeleteOptionsAsync(context, query);
         ThrowIfFaulted(target, "delete");
         var result = operations.Delete(target, options);
@@ -166,7 +180,7 @@ internal sealed class ResourceEndpoint(
 
     private async Task DeleteCollectionAsync(HttpContext context, ResourceType type, ServedVersion version, string? ns, RequestQuery query)
     {
-        stats.CountWrite();
+        stats.CountWrite("deletecollection", type.Plural, null);
         var options = await ReadDeleteOptionsAsync(context, query);
         ThrowIfFaulted(new ResourceTarget(type, version, ns ?? "", ""), "deletecollection");
         var (items, _) = operations.Store.Bucket(type.GroupResource).List(ns, Selection(version, query, null));

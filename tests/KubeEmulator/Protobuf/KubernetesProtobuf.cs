@@ -5,7 +5,7 @@ namespace CertFleet.KubeEmulator.Protobuf;
 
 /// <summary>
 /// Request bodies in application/vnd.kubernetes.protobuf, which kubectl's typed commands send
-/// (kubectl create namespace|secret|configmap). The envelope is "k8s\0" and a runtime.Unknown carrying the
+/// (kubectl create namespace|secret|configmap|token). The envelope is "k8s\0" and a runtime.Unknown carrying the
 /// TypeMeta and the object's own encoding. The emulator answers in JSON, which those clients accept too.
 /// </summary>
 internal static class KubernetesProtobuf
@@ -52,6 +52,17 @@ internal static class KubernetesProtobuf
             new ProtoField(2, "data", ProtoFieldType.StringMap),
             new ProtoField(3, "binaryData", ProtoFieldType.BytesMap),
             new ProtoField(4, "immutable", ProtoFieldType.Bool)),
+        // kubectl create token
+        ["authentication.k8s.io/v1/TokenRequest"] = new ProtoMessage(
+            new ProtoField(1, "metadata", ProtoFieldType.Message, Message: ObjectMeta),
+            new ProtoField(2, "spec", ProtoFieldType.Message, Message: new ProtoMessage(
+                new ProtoField(1, "audiences", ProtoFieldType.String, Repeated: true),
+                new ProtoField(3, "boundObjectRef", ProtoFieldType.Message, Message: new ProtoMessage(
+                    new ProtoField(1, "kind", ProtoFieldType.String),
+                    new ProtoField(2, "apiVersion", ProtoFieldType.String),
+                    new ProtoField(3, "name", ProtoFieldType.String),
+                    new ProtoField(4, "uid", ProtoFieldType.String))),
+                new ProtoField(4, "expirationSeconds", ProtoFieldType.Integer)))),
     };
 
     private static readonly ProtoMessage TypeMeta = new(

@@ -28,6 +28,10 @@ internal static class BuiltInResources
                 ["status.conditions"] = ListShape.KeyedBy("type"),
             });
 
+        yield return Define("", "v1", "serviceaccounts", "ServiceAccount", true, new ServiceAccountStrategy(), BuiltInTables.ServiceAccount,
+            shortNames: ["sa"],
+            lists: new() { ["secrets"] = ListShape.KeyedBy("name"), ["imagePullSecrets"] = ListShape.KeyedBy("name") });
+
         yield return Define("", "v1", "events", "Event", true,
             new ObjectStrategy
             {

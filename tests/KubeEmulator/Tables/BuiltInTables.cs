@@ -27,6 +27,10 @@ internal static class BuiltInTables
         [Name, new TableColumn("Data", "string", "Data contains the configuration data."), Age],
         (obj, now) => [NameOf(obj), (long)((obj.ObjectAt("data")?.Count ?? 0) + (obj.ObjectAt("binaryData")?.Count ?? 0)), AgeOf(obj, now)]);
 
+    public static readonly TableConvertor ServiceAccount = new FunctionTable(
+        [Name, new TableColumn("Secrets", "string", "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use."), Age],
+        (obj, now) => [NameOf(obj), (long)(obj.ArrayAt("secrets")?.Count ?? 0), AgeOf(obj, now)]);
+
     public static readonly TableConvertor Service = new FunctionTable(
         [Name, new TableColumn("Type", "string", "The type of the service."),
          new TableColumn("Cluster-IP", "string", "The cluster IP of the service."),
