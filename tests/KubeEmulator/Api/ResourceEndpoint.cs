@@ -59,7 +59,7 @@ internal sealed class ResourceEndpoint(
             {
                 throw ApiError.MethodNotAllowed();
             }
-            stats.CountWrite();
+            stats.CountWrite("create", type.Plural, path.Subresource);
             ThrowIfFaulted(target, "create");
             await _tokens.CreateAsync(context, target);
             return;
