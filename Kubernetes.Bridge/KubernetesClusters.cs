@@ -73,23 +73,26 @@ public sealed class KubernetesClusters : IDisposable
         return connection;
     }
 
-    /// <summary>The explicit kubeconfig, else KUBECONFIG, else the pod's service account, else ~/.kube/config.</summary>
-    public static KubernetesClientConfiguration LoadClientConfiguration(string? kubeconfig)
+    /// <summary>
+    /// The explicit kubeconfig, else KUBECONFIG, else the pod's service account, else ~/.kube/config; with
+    /// <paramref name="context"/> instead of the file's current context when given (kubectl's --context).
+    /// </summary>
+    public static KubernetesClientConfiguration LoadClientConfiguration(string? kubeconfig, string? context = null)
     {
         if (!string.IsNullOrEmpty(kubeconfig))
-            return KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+            return KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig, currentContext: context);
 
         if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } paths)
         {
             var files = paths.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
                 .Where(File.Exists).Select(path => KubernetesClientConfiguration.LoadKubeConfig(path)).ToList();
             if (files.Count > 0)
-                return KubernetesClientConfiguration.BuildConfigFromConfigObject(Merge(files));
+                return KubernetesClientConfiguration.BuildConfigFromConfigObject(Merge(files), context);
         }
 
-        return KubernetesClientConfiguration.IsInCluster()
+        return KubernetesClientConfiguration.IsInCluster() && context is null
             ? KubernetesClientConfiguration.InClusterConfig()
-            : KubernetesClientConfiguration.BuildConfigFromConfigFile(KubernetesClientConfiguration.KubeConfigDefaultLocation);
+            : KubernetesClientConfiguration.BuildConfigFromConfigFile(KubernetesClientConfiguration.KubeConfigDefaultLocation, currentContext: context);
     }
 
     /// <summary>Merges the files of a KUBECONFIG list as kubectl does: for each name, the first file that defines it wins.</summary>

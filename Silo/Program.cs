@@ -1,12 +1,17 @@
 using CertFleet.Grains;
 using CertFleet.Grains.RateLimits;
 using CertFleet.Kubernetes.Bridge;
+using CertFleet.Kubernetes.Bridge.Cli;
 using CertFleet.Providers.Http01;
 using CertFleet.Providers.RateLimits;
 using CertFleet.Silo;
 using CertFleet.Silo.Metrics;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
+
+// `certfleet-silo status|renew|inspect ...` (and the kubectl-certfleet plugin) run the CLI, not a silo.
+if (CertFleetCli.Handles(args))
+    return await CertFleetCli.RunAsync(args, Console.Out, Console.Error);
 
 // appsettings.json sits beside the binary: the silo finds it whatever directory it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -53,6 +58,8 @@ builder.UseOrleans(silo =>
     silo.AddActivityPropagation();
     if (settings.Dashboard.Enabled)
         silo.AddDashboard();
+    // Every log line of a grain turn (call, reminder or timer tick) carries the object's kind, cluster, namespace and name.
+    silo.AddIncomingGrainCallFilter<CertFleet.Grains.Logging.GrainLogScopeFilter>();
 });
 
 builder.Services.Configure<IssuanceOptions>(o =>

@@ -256,6 +256,39 @@ public sealed class CertificateGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task IssuingSetToManuallyTriggeredByOthersIssuesTheNextRevision()
+    {
+        var ns = NewNamespace();
+        await WithSelfSignedIssuerAsync();
+        var certificate = Certificate(ns, "manual");
+        await Grain(ns, "manual").SyncAsync(certificate);
+        await ReadyAsync(ns, "manual", CertificateReasons.Ready);
+        var issued = StatusOf(Cluster, ns, "manual")!;
+        var firstPem = Cluster.Secrets[Key(ns, "manual-tls")].GetString(SecretKeys.TlsCertificate);
+
+        // what `certfleet-silo renew` (or cmctl renew) writes, delivered by the bridge as a status-only change
+        var renew = new Condition
+        {
+            Type = ConditionTypes.Issuing, Status = ConditionStatus.True, Reason = CertificateReasons.ManuallyTriggered,
+            Message = "Certificate re-issuance manually triggered", ObservedGeneration = 1,
+        };
+        await Grain(ns, "manual").SyncAsync(certificate with { Status = issued with { Conditions = [.. issued.Conditions!, renew] } });
+
+        var renewed = await Eventually(() => Task.FromResult(StatusOf(Cluster, ns, "manual")),
+            s => s?.Revision == 2 && s.Conditions!.All(c => c.Type != ConditionTypes.Issuing), "revision 2 after the manual trigger");
+        Assert.Contains(renewed!.Conditions!, c => c is { Type: ConditionTypes.Ready, Status: ConditionStatus.True });
+        Assert.NotEqual(firstPem, Cluster.Secrets[Key(ns, "manual-tls")].GetString(SecretKeys.TlsCertificate));
+        Assert.True(Cluster.Requests.ContainsKey(Key(ns, "manual-2")));
+        Assert.Contains(Cluster.Events, e => e.Object == Key(ns, "manual") && e.Reason == EventReasons.Issuing
+                                             && e.Message == "Certificate re-issuance manually triggered");
+
+        // the watch echo of the status written after issuing does not trigger again
+        await Grain(ns, "manual").SyncAsync(certificate with { Status = renewed });
+        await Grain(ns, "manual").ReconcileAsync();
+        Assert.Equal(2, StatusOf(Cluster, ns, "manual")!.Revision);
+    }
+
+    [Fact]
     public async Task UnchangedSyncDoesNotWriteAgain()
     {
         var ns = NewNamespace();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
 using Orleans.Reminders;
@@ -16,6 +17,7 @@ public class ClusterFixture : IAsyncLifetime
     protected virtual bool AutoApprove => true;
 
     public FakeCluster Cluster { get; } = new();
+    public LogCapture Logs { get; } = new();
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
     public InProcessTestCluster TestCluster { get; private set; } = null!;
     public IGrainFactory Grains => TestCluster.Client;
@@ -29,6 +31,8 @@ public class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage("certfleet").UseInMemoryReminderService();
+            silo.AddIncomingGrainCallFilter<Logging.GrainLogScopeFilter>();
+            silo.Services.AddLogging(logging => logging.AddProvider(Logs));
             silo.Services.AddSingleton<IClusterWriter>(Cluster);
             silo.Services.AddSingleton<IClusterReader>(Cluster);
             silo.Services.AddSingleton(new Acme.AcmeClients(Cluster, TimeProvider.System));

@@ -25,11 +25,16 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
     public ConcurrentDictionary<ObjectKey, SolverRoute> SolverRoutes { get; } = new();
     public ConcurrentQueue<string> RemovedFinalizers { get; } = new();
 
+    /// <summary>Namespaces whose status writes fail as an unavailable API server would.</summary>
+    public ConcurrentDictionary<string, bool> FailingStatusNamespaces { get; } = new();
+
     public T? Status<T>(ResourceKind kind, ObjectKey key) where T : class =>
         Statuses.TryGetValue((kind.Plural, key), out var json) ? JsonSerializer.Deserialize<T>(json, ApiJson.Options) : null;
 
     public Task WriteStatusAsync<TStatus>(ResourceKind kind, ObjectKey key, TStatus status, CancellationToken ct = default) where TStatus : class
     {
+        if (FailingStatusNamespaces.ContainsKey(key.Namespace))
+            throw new ClusterWriteException($"writing status of {kind.Kind} {key}: the API server answered 503 (test)") { StatusCode = 503 };
         Statuses[(kind.Plural, key)] = JsonSerializer.Serialize(status, ApiJson.Options);
         return Task.CompletedTask;
     }
