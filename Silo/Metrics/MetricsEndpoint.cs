@@ -10,7 +10,7 @@ public static class MetricsEndpoint
 {
     public static IServiceCollection AddCertManagerMetrics(this IServiceCollection services)
     {
-        services.TryAddSingleton<IRateLimitBudgetSnapshots, NoRateLimitBudgetSnapshots>();
+        services.TryAddSingleton<IRateLimitBudgetSnapshots, BudgetDirectorySnapshots>();
         services.AddSingleton<CertManagerMetrics>();
         services.AddSingleton<IAcmeRequestObserver>(provider => provider.GetRequiredService<CertManagerMetrics>());
         return services;
