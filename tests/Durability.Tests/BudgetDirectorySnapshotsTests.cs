@@ -17,11 +17,16 @@ public sealed class BudgetDirectorySnapshotsTests
         await budget.TryAcquireAsync(capacity: 5, period: TimeSpan.FromDays(7), holder: "local/default/web#1");
         await budget.TryAcquireAsync(capacity: 5, period: TimeSpan.FromDays(7), holder: "local/default/api#1");
 
+        var spent = silo.Grains.GetGrain<IRateLimitBudgetGrain>($"{RateLimitNames.CertificatesPerIdentifierSet}/acme.test/web.example.com");
+        await spent.TryAcquireAsync(capacity: 1, period: TimeSpan.FromDays(7), holder: "local/default/web#1");
+
         var snapshots = await new BudgetDirectorySnapshots(silo.Grains).GetAsync(CancellationToken.None);
 
-        var snapshot = Assert.Single(snapshots);
-        Assert.Equal(("acme.test", RateLimitNames.CertificatesPerRegisteredDomain, "acme.test/example.com", 3d),
-            (snapshot.Server, snapshot.Limit, snapshot.Key, snapshot.Remaining));
-        Assert.NotNull(snapshot.ReopensAt);
+        Assert.Equal(2, snapshots.Count);
+        var domain = Assert.Single(snapshots, s => s.Limit == RateLimitNames.CertificatesPerRegisteredDomain);
+        Assert.Equal(("acme.test", "acme.test/example.com", 3d), (domain.Server, domain.Key, domain.Remaining));
+        var set = Assert.Single(snapshots, s => s.Limit == RateLimitNames.CertificatesPerIdentifierSet);
+        Assert.Equal(0d, set.Remaining);
+        Assert.NotNull(set.ReopensAt);
     }
 }
