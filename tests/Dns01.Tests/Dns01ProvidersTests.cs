@@ -30,9 +30,7 @@ public sealed class Dns01ProvidersTests : IAsyncLifetime
     {
         _route53 = await Route53FakeServer.StartAsync();
         _route53.AddZone("ZPUBLIC", "example.com.");
-        _route53.ExpectedAccessKeyId = StsFakeServer.SessionAccessKeyId;
-        _route53.ExpectedSecretAccessKey = StsFakeServer.SessionSecretAccessKey;
-        _route53.ExpectedSessionToken = StsFakeServer.SessionToken;
+        _route53.ExpectStsSession();
         _sts = await StsFakeServer.StartAsync();
         _providers = Providers(new AzureAmbientIdentity(null, null, null));
     }

@@ -14,10 +14,7 @@ public sealed class Route53AssumeRoleTests : IAsyncLifetime
     {
         _route53 = await Route53FakeServer.StartAsync();
         _route53.AddZone("ZPUBLIC", "example.com.");
-        // Route53 accepts only the role's session; the base keys go to STS alone.
-        _route53.ExpectedAccessKeyId = StsFakeServer.SessionAccessKeyId;
-        _route53.ExpectedSecretAccessKey = StsFakeServer.SessionSecretAccessKey;
-        _route53.ExpectedSessionToken = StsFakeServer.SessionToken;
+        _route53.ExpectStsSession();
         _sts = await StsFakeServer.StartAsync();
     }
 

@@ -39,6 +39,14 @@ public sealed class Route53FakeServer : IAsyncDisposable
     /// <summary>Session token the requests must carry and sign, when set.</summary>
     public string? ExpectedSessionToken { get; set; }
 
+    /// <summary>Accept only the session the STS fake hands out for a role (the base keys go to STS alone).</summary>
+    public void ExpectStsSession()
+    {
+        ExpectedAccessKeyId = StsFakeServer.SessionAccessKeyId;
+        ExpectedSecretAccessKey = StsFakeServer.SessionSecretAccessKey;
+        ExpectedSessionToken = StsFakeServer.SessionToken;
+    }
+
     /// <summary>(zone id, name, set identifier) → TXT value as sent (quoted).</summary>
     public ConcurrentDictionary<(string Zone, string Name, string SetIdentifier), string> RecordSets { get; } = new();
 

@@ -1,8 +1,10 @@
 using CertFleet.Grains.Acme;
+using CertFleet.Grains.RateLimits;
 using CertFleet.Grains.Tests;
 using CertFleet.Interfaces.Ports;
 using CertFleet.Providers.Dns01;
 using CertFleet.Providers.Http01;
+using CertFleet.Providers.RateLimits;
 using CertFleet.Silo;
 using CertFleet.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,6 +52,9 @@ public sealed class TestSilo : IAsyncDisposable
             silo.Services.AddSingleton<Dns01Providers>();
             silo.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions { Timeout = TimeSpan.FromSeconds(2) }));
             silo.Services.AddSingleton(new Dns01PropagationCheck(TimeSpan.FromSeconds(2)));
+            silo.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new RateLimitOptions()));
+            silo.Services.AddSingleton(PublicSuffixList.Load(PublicSuffixList.DebianPath));
+            silo.Services.AddSingleton<RateLimitBudgets>();
         });
         return builder.Build();
     }

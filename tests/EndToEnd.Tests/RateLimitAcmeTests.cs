@@ -9,7 +9,7 @@ public sealed class RateLimitAcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
     [Fact]
     public async Task ATooManyRequestsAnswerIsWaitedOutAndNoOrderReachesTheCaBeforeRetryAfter()
     {
-        await using var proxy = await TestSupport.CountingAcmeProxy.StartAsync(cluster.Pebble.DirectoryUrl);
+        await using var proxy = await TestSupport.AcmeCountingProxy.StartAsync(cluster.Pebble);
         proxy.RateLimitNextOrders(1, retryAfterSeconds: 20);
         var ns = await cluster.NamespaceAsync();
         var issuer = $"proxied-{ns}";

@@ -30,7 +30,8 @@ public sealed record AcmeExchange(AcmeRequestKind Kind, int Sequence, int Status
 /// every request unchanged, Host header included, so Pebble builds every URL it hands out (directory, Location, links,
 /// the JWS "url" it expects) from the proxy's address and the client never talks to Pebble directly. It counts the
 /// orders Pebble creates per identifier set, and <see cref="BeforeAnswer"/> runs between the CA's answer and its relay:
-/// exactly where a client crash loses an answer the CA has already acted on.
+/// exactly where a client crash loses an answer the CA has already acted on. It can also answer the next newOrder
+/// requests itself with 429 rateLimited and a Retry-After, as Let's Encrypt does (<see cref="RateLimitNextOrders"/>).
 /// Trust <see cref="CaPem"/> (an Issuer's caBundle) to talk to it.
 /// </summary>
 public sealed class AcmeCountingProxy : IAsyncDisposable
@@ -51,6 +52,9 @@ public sealed class AcmeCountingProxy : IAsyncDisposable
     private readonly string _directory;
     private readonly ConcurrentDictionary<AcmeRequestKind, int> _requests = new();
     private readonly ConcurrentDictionary<string, int> _ordersCreated = new(StringComparer.Ordinal);
+    private int _rateLimited;
+    private int _retryAfterSeconds;
+    private int _refused;
 
     private AcmeCountingProxy(WebApplication app, HttpClient upstream, Uri pebbleBase, string newOrderPath, string directory, string caPem)
     {
@@ -76,6 +80,19 @@ public sealed class AcmeCountingProxy : IAsyncDisposable
 
     /// <summary>Orders the CA created (newOrder answered 201), per identifier set as "dns:a.example,dns:b.example" (sorted).</summary>
     public IReadOnlyDictionary<string, int> OrdersCreated => new Dictionary<string, int>(_ordersCreated);
+
+    /// <summary>When each newOrder that reached the CA was forwarded.</summary>
+    public ConcurrentQueue<DateTimeOffset> ForwardedNewOrders { get; } = new();
+
+    /// <summary>newOrder requests the proxy answered 429 itself.</summary>
+    public int RefusedNewOrders => Volatile.Read(ref _refused);
+
+    /// <summary>The next <paramref name="count"/> newOrder requests are answered 429 with Retry-After in seconds.</summary>
+    public void RateLimitNextOrders(int count, int retryAfterSeconds)
+    {
+        _retryAfterSeconds = retryAfterSeconds;
+        Interlocked.Exchange(ref _rateLimited, count);
+    }
 
     /// <summary>The key <see cref="OrdersCreated"/> uses for one DNS name.</summary>
     public static string IdentifierSet(params string[] dnsNames) =>
@@ -128,6 +145,16 @@ public sealed class AcmeCountingProxy : IAsyncDisposable
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
         var body = buffer.ToArray();
+        if (HttpMethods.IsPost(request.Method) && request.Path.Value == _newOrderPath)
+        {
+            if (Interlocked.Decrement(ref _rateLimited) >= 0)
+            {
+                await RefuseWithRateLimitAsync(context).ConfigureAwait(false);
+                return;
+            }
+            Interlocked.Exchange(ref _rateLimited, 0);
+            ForwardedNewOrders.Enqueue(DateTimeOffset.UtcNow);
+        }
 
         using var upstream = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_pebbleBase, request.Path + request.QueryString));
         if (body.Length > 0)
@@ -171,6 +198,20 @@ public sealed class AcmeCountingProxy : IAsyncDisposable
         {
             // The client is gone (killed while the hook held its answer): the answer is lost, as intended.
         }
+    }
+
+    private async Task RefuseWithRateLimitAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _refused);
+        context.Response.StatusCode = 429;
+        context.Response.Headers.RetryAfter = _retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.ContentType = "application/problem+json";
+        await context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            type = "urn:ietf:params:acme:error:rateLimited",
+            detail = $"too many new orders recently, retry after {DateTimeOffset.UtcNow.AddSeconds(_retryAfterSeconds):yyyy-MM-dd HH:mm:ss} UTC",
+            status = 429,
+        })).ConfigureAwait(false);
     }
 
     private AcmeRequestKind Classify(string method, string path, byte[] jws)
