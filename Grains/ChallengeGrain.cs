@@ -238,7 +238,15 @@ public sealed class ChallengeGrain(
         await CleanUpAsync();
         State.Phase = ChallengePhase.CleanedUp;
         await store.WriteStateAsync();
-        await WriteStatusAsync(processing: false, presented: false);
+        try
+        {
+            await WriteStatusAsync(processing: false, presented: false);
+        }
+        catch (ClusterWriteException ex) when (ex.StatusCode == (int)System.Net.HttpStatusCode.NotFound)
+        {
+            // Deleted meanwhile (its Order completed, or a user), perhaps while no silo watched: nothing is left to
+            // show, and the finish must not retry forever on a reminder.
+        }
         await GrainFactory.GetGrain<IOrderGrain>(State.Work!.Order.ToGrainKey()).ChallengeFinishedAsync(_key.Name);
         if (await this.GetReminder(ReminderName) is { } reminder)
             await this.UnregisterReminder(reminder);

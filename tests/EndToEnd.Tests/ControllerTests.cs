@@ -138,6 +138,10 @@ public sealed class ControllerTests(ControllerFixture cluster)
 
         await cluster.ApplyAsync(Manifests.Certificate(ns, "orphan", "no-such-issuer"));
         await WaitReadyAsync(ns, "orphan", "IssuerNotFound");
+        // the describe ladder names the failing rung: the Certificate says which issuer is missing
+        var orphan = await cluster.MustAsync("-n", ns, "describe", "certificate", "orphan");
+        Assert.Contains("IssuerNotFound", orphan);
+        Assert.Contains("no-such-issuer", orphan);
 
         await cluster.ApplyAsync(Manifests.CaIssuer(ns, "empty-ca", "missing-secret"));
         await cluster.ApplyAsync(Manifests.Certificate(ns, "waiting", "empty-ca"));
@@ -145,6 +149,7 @@ public sealed class ControllerTests(ControllerFixture cluster)
         Assert.Contains("secrets \"missing-secret\" not found",
             await Field("certificate", ns, "waiting", "{.status.conditions[?(@.type==\"Ready\")].message}"));
         Assert.Equal("ErrGetKeyPair", await Field("issuer", ns, "empty-ca", "{.status.conditions[0].reason}"));
+        Assert.Contains("missing-secret", await cluster.MustAsync("-n", ns, "describe", "issuer", "empty-ca"));
 
         // seed 01's shape: an ACME ClusterIssuer; a common name that is not among the SANs is refused before ordering
         var acme = $"acme-{ns}";

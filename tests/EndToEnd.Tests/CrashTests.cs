@@ -65,8 +65,9 @@ public sealed class CrashTests(CrashFixture cluster, ITestOutputHelper output) :
         // One CertificateRequest per Certificate, of revision 1: no issuance was started twice either.
         Assert.Equal(names.Select(n => $"certificaterequest.cert-manager.io/{n}-1").Order(), await RequestsAsync(ns));
         // Orders and challenges unregister their reminders once done; each Certificate keeps one, for renewal.
-        await Processes.Eventually(() => RemindersAsync(ns), r => !r.Any(x => x.GrainType is "order" or "challenge"),
-            "finished orders and challenges to unregister their reminders", 120);
+        await Processes.Eventually(
+            async () => string.Join(", ", (await RemindersAsync(ns)).Where(x => x.GrainType is "order" or "challenge").Select(x => $"{x.GrainType} {x.Name}")),
+            left => left.Length == 0, "finished orders and challenges to unregister their reminders", 240);
         var reminders = await RemindersAsync(ns);
         Assert.Equal(names.Order(), reminders.Where(r => r.GrainType == "certificate").Select(r => r.Name).Order());
 

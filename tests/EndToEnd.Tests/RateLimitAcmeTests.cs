@@ -36,6 +36,10 @@ public sealed class RateLimitAcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
         await WaitAsync("certificate", ns, "limited", "{.status.conditions[?(@.type==\"Issuing\")].reason}", "RateLimited");
         var message = await Field("certificate", ns, "limited", "{.status.conditions[?(@.type==\"Issuing\")].message}");
         Assert.Contains("429", message);
+        // kubectl describe shows the wait and when it ends, on the Certificate itself
+        var described = await cluster.MustAsync("-n", ns, "describe", "certificate", "limited");
+        Assert.Contains("RateLimited", described);
+        Assert.Contains("nothing is ordered before", described);
         var retryAt = DateTimeOffset.Parse(System.Text.RegularExpressions.Regex.Match(message, @"nothing is ordered before (\S+),").Groups[1].Value,
             System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(retryAt, applied.AddSeconds(15), DateTimeOffset.UtcNow.AddSeconds(21));
