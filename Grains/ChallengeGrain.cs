@@ -86,8 +86,15 @@ public sealed class ChallengeGrain(
 
     private async Task AdvanceAsync()
     {
-        if (State.Work is null || State.Phase == ChallengePhase.CleanedUp)
+        if (State.Work is null)
             return;
+        if (State.Phase == ChallengePhase.CleanedUp)
+        {
+            // Woken by a reminder registered again by a start racing a restart: it has nothing left to wake.
+            if (await this.GetReminder(ReminderName) is { } stale)
+                await this.UnregisterReminder(stale);
+            return;
+        }
         try
         {
             switch (State.Phase)

@@ -486,8 +486,15 @@ public sealed class OrderGrain(
 
     private async Task ReportAsync()
     {
-        if (State.Reported || State.Work is not { } work)
+        if (State.Work is not { } work)
             return;
+        if (State.Reported)
+        {
+            // A reminder registered again by a start racing a restart: nothing is left to do, so it goes.
+            if (await this.GetReminder(ReminderName) is { } stale)
+                await this.UnregisterReminder(stale);
+            return;
+        }
         var outcome = State.State == OrderStates.Valid
             ? new RequestOutcome { State = RequestState.Issued, ChainPem = State.ChainPem, CaPem = TopOfChain(State.ChainPem!) }
             : new RequestOutcome
