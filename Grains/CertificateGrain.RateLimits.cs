@@ -25,7 +25,8 @@ public sealed partial class CertificateGrain
             var waited = State.RateLimitWait is not null;
             issuance.Budgets = reservation;
             State.RateLimitWait = null;
-            await store.WriteStateAsync();
+            // Saved with the next key's or the CertificateRequest's record, which always follows: a crash before it
+            // reserves again under the same holder, which the budget grain treats as the same reservation.
             if (waited)
             {
                 // The wait is over: the conditions go back to why this issuance started.

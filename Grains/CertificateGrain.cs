@@ -123,8 +123,9 @@ public sealed partial class CertificateGrain(
     {
         if (State.Issuance is not { } issuance || issuance.RequestName != requestName)
             return;
+        // Not written here: the CertificateRequest's grain keeps the outcome durably and hands it out again on the
+        // next submit, and the reconcile scheduled now records the result.
         issuance.Outcome = outcome;
-        await store.WriteStateAsync();
         ScheduleReconcile();
     }
 
@@ -391,7 +392,6 @@ public sealed partial class CertificateGrain(
         {
             var requestGrain = GrainFactory.GetGrain<ICertificateRequestGrain>(_key.WithName(issuance.RequestName!).ToGrainKey());
             issuance.Outcome = await requestGrain.SubmitAsync(CertificateRequestFor(issuance), _key);
-            await store.WriteStateAsync();
             if (!issuance.Outcome.IsFinal)
             {
                 await EnsureTemporaryCertificateAsync(issuance, key);
@@ -818,18 +818,22 @@ public sealed partial class CertificateGrain(
             await EnsureReminderAsync(at, IdlePeriod);
             return;
         }
-        if (State.WakeAt is not null && await this.GetReminder(ReminderName) is { } reminder)
+        // Asked of the reminder service, not of WakeAt: WakeAt may not have been saved since the last registration.
+        if (await this.GetReminder(ReminderName) is { } reminder)
             await this.UnregisterReminder(reminder);
         State.WakeAt = null;
     }
 
+    /// <remarks>
+    /// <see cref="CertificateState.WakeAt"/> only spares re-registering the same reminder, so it is saved with the
+    /// next state write rather than with a write of its own; after a crash the reminder is at worst registered again.
+    /// </remarks>
     private async Task EnsureReminderAsync(DateTimeOffset at, TimeSpan period)
     {
         if (State.WakeAt == at) return;
         var due = at - Now();
         await this.RegisterOrUpdateReminder(ReminderName, due < TimeSpan.Zero ? TimeSpan.Zero : due, period);
         State.WakeAt = at;
-        await store.WriteStateAsync();
     }
 
     private async Task TryDeleteAsync(ResourceKind kind, ObjectKey key)

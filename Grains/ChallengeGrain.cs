@@ -212,7 +212,7 @@ public sealed class ChallengeGrain(
         {
             case "valid":
                 await EndAsync("valid", "Successfully authorized domain", EventReasons.DomainVerified,
-                    $"Domain \"{Spec.DnsName}\" verified with \"{Spec.Type}\" validation");
+                    $"Domain \"{Spec.DnsName}\" verified with \"{Spec.Type}\" validation", askedTheCa: true);
                 return;
             case "pending":
                 Later(authorization.RetryAfter);
@@ -221,21 +221,24 @@ public sealed class ChallengeGrain(
                 var error = authorization.Challenges.FirstOrDefault(c => c.Url == Spec.Url)?.Error
                             ?? authorization.Challenges.Select(c => c.Error).FirstOrDefault(e => e is not null);
                 var detail = error is null ? $"authorization is {authorization.Status}" : $"{error.Type}: {error.Detail}";
-                await EndAsync("invalid", $"Error accepting authorization: acme: authorization error for {Spec.DnsName}: {detail}", EventReasons.Failed);
+                await EndAsync("invalid", $"Error accepting authorization: acme: authorization error for {Spec.DnsName}: {detail}", EventReasons.Failed,
+                    askedTheCa: true);
                 return;
         }
     }
 
     /// <summary>
     /// Records a final state, then cleans up on the next tick (so a crash in between still cleans up); the
-    /// resource's status is written once, after the clean-up.
+    /// resource's status is written once, after the clean-up. An end the CA's authorization states
+    /// (<paramref name="askedTheCa"/>) is recorded with the clean-up instead: a crash before that asks the CA again.
     /// </summary>
-    private async Task EndAsync(string state, string reason, string eventReason, string? eventMessage = null)
+    private async Task EndAsync(string state, string reason, string eventReason, string? eventMessage = null, bool askedTheCa = false)
     {
         State.State = state;
         State.Reason = reason;
         State.Phase = ChallengePhase.Finished;
-        await store.WriteStateAsync();
+        if (!askedTheCa)
+            await store.WriteStateAsync();
         RecordEvent(state == "valid" ? EventRecord.Normal : EventRecord.Warning, eventReason, eventMessage ?? reason);
         Schedule(TimeSpan.Zero);
     }

@@ -29,7 +29,8 @@ public sealed class OrderGrain(
     AcmeClients clients,
     IOptions<IssuanceOptions> options,
     ILogger<OrderGrain> logger,
-    RateLimitBudgets budgets) : Grain, IOrderGrain, IRemindable
+    RateLimitBudgets budgets,
+    CaaLookup caa) : Grain, IOrderGrain, IRemindable
 {
     private const string Component = "cert-manager-orders";
     private const string ReminderName = "advance";
@@ -275,7 +276,6 @@ public sealed class OrderGrain(
     {
         var directory = await client.GetDirectoryAsync();
         var caIdentities = directory.Meta?.CaaIdentities ?? [];
-        var lookup = new CaaLookup(options.Value.Dns01RecursiveNameservers, TimeSpan.FromSeconds(5));
         foreach (var identifier in identifiers.Where(i => i.Type == AcmeIdentifier.DnsType))
         {
             var wildcard = identifier.Value.StartsWith("*.", StringComparison.Ordinal);
@@ -283,7 +283,7 @@ public sealed class OrderGrain(
                 wildcard, work.Labels, work.DnsPolicy)!;
             try
             {
-                var records = await lookup.RelevantRecordsAsync(identifier.Value);
+                var records = await caa.RelevantRecordsAsync(identifier.Value);
                 var method = SolverSelection.TypeOf(solver).ToLowerInvariant();
                 if (CaaPolicy.Refusal(records, caIdentities, work.Issuer.AccountUrl, method, wildcard) is { } refusal)
                     return $"CAA for \"{identifier.Value}\": {refusal}";
@@ -455,13 +455,16 @@ public sealed class OrderGrain(
         await store.ClearStateAsync();
     }
 
+    /// <summary>
+    /// A passing state (pending, processing) goes to the Order's status but waits for the next state write: after a
+    /// crash the order is read from the CA again, which is what decides the next step.
+    /// </summary>
     private async Task SetStateAsync(string state, string? reason)
     {
         if (State.State == state && State.Reason == reason)
             return;
         State.State = state;
         State.Reason = reason;
-        await store.WriteStateAsync();
         await WriteStatusAsync();
     }
 
@@ -471,7 +474,6 @@ public sealed class OrderGrain(
         State.Reason = reason;
         if (state != OrderStates.Valid)
             State.FailureTime = clock.UtcNowInWholeSeconds();
-        await store.WriteStateAsync();
         try
         {
             await WriteStatusAsync();
@@ -481,6 +483,10 @@ public sealed class OrderGrain(
             // The outcome still reaches the CertificateRequest; the mirror in the cluster is best effort here.
             logger.LogWarning(ex, "Order {Namespace}/{Name}: final status not written", _key.Namespace, _key.Name);
         }
+        // The outcome is recorded once, with the report: a crash before that write finishes (and reports) again,
+        // which the CertificateRequest ignores once it has an outcome.
+        if (State.Work is null || State.Reported)
+            await store.WriteStateAsync();
         await ReportAsync();
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 using CertFleet.Providers.Http01;
@@ -8,9 +9,30 @@ namespace CertFleet.Providers.Caa;
 /// Finds the relevant CAA record set: the name's own, else the closest parent's (for *.x, starting at x). A lookup
 /// that fails (SERVFAIL, timeout) is an error, not permission: the CA would refuse too.
 /// </summary>
-public sealed class CaaLookup(IReadOnlyList<string> nameservers, TimeSpan queryTimeout)
+/// <remarks>
+/// Answers are kept for their TTL (negative ones for the SOA's negative TTL), never longer than
+/// <see cref="MaxCacheAge"/>, and concurrent lookups of one name share one query: a fleet of certificates under one
+/// zone would otherwise ask for the same parents' CAA once per certificate. Failures are never kept. One instance
+/// per process (it is the cache).
+/// </remarks>
+public sealed class CaaLookup
 {
-    private readonly int _timeoutMilliseconds = (int)Math.Clamp(queryTimeout.TotalMilliseconds, 100, 30_000);
+    /// <summary>How stale a preflight answer may be: a fixed CAA record is seen within a minute.</summary>
+    public static readonly TimeSpan MaxCacheAge = TimeSpan.FromMinutes(1);
+
+    private readonly IReadOnlyList<DnsClient>? _clients;
+    private readonly TimeProvider _clock;
+    private readonly ConcurrentDictionary<DomainName, CachedAnswer> _answers = new();
+
+    public CaaLookup(IReadOnlyList<string> nameservers, TimeSpan queryTimeout, TimeProvider? clock = null)
+    {
+        var timeoutMilliseconds = (int)Math.Clamp(queryTimeout.TotalMilliseconds, 100, 30_000);
+        _clients = nameservers.Count == 0 ? null : nameservers.Select(NameserverEndpoint.Parse)
+            .Select(server => new DnsClient([server.Address],
+                [new UdpClientTransport(server.Port), new TcpClientTransport(server.Port)], false, timeoutMilliseconds))
+            .ToList();
+        _clock = clock ?? TimeProvider.System;
+    }
 
     public async Task<IReadOnlyList<CaaRecordData>> RelevantRecordsAsync(string domain, CancellationToken ct = default)
     {
@@ -19,17 +41,53 @@ public sealed class CaaLookup(IReadOnlyList<string> nameservers, TimeSpan queryT
             throw new CaaLookupException($"\"{domain}\" is not a DNS name");
         for (var current = name; current.LabelCount > 0; current = current.GetParentName())
         {
-            var shown = current.ToString().TrimEnd('.');
-            var answer = await QueryAsync(current, ct)
-                         ?? throw new CaaLookupException($"CAA lookup for {shown} got no answer; the CA would refuse to issue");
-            if (answer.ReturnCode is not ReturnCode.NoError and not ReturnCode.NxDomain)
-                throw new CaaLookupException($"CAA lookup for {shown} failed with {RcodeName(answer.ReturnCode)}; the CA would refuse to issue");
-            var records = answer.AnswerRecords.OfType<CAARecord>()
-                .Select(r => new CaaRecordData(current.ToString().TrimEnd('.'), r.Flags, r.Tag, r.Value)).ToList();
+            var records = await RecordsAtAsync(current, ct);
             if (records.Count > 0)
                 return records;
         }
         return [];
+    }
+
+    /// <summary>The CAA records at exactly this name, from the cache or one shared query.</summary>
+    private async Task<IReadOnlyList<CaaRecordData>> RecordsAtAsync(DomainName name, CancellationToken ct)
+    {
+        var now = _clock.GetUtcNow();
+        while (true)
+        {
+            var cached = _answers.GetOrAdd(name, n => new CachedAnswer(AskAsync(n)) { Asked = _clock.GetUtcNow() });
+            if (cached.Lookup.IsCompletedSuccessfully && cached.Lookup.Result.ExpiresAfter(cached.Asked) <= now)
+            {
+                _answers.TryRemove(KeyValuePair.Create(name, cached));
+                continue;
+            }
+            try
+            {
+                return (await cached.Lookup.WaitAsync(ct)).Records;
+            }
+            catch (CaaLookupException)
+            {
+                _answers.TryRemove(KeyValuePair.Create(name, cached));
+                throw;
+            }
+        }
+    }
+
+    private async Task<Answer> AskAsync(DomainName name)
+    {
+        await Task.Yield(); // never run the query inside GetOrAdd
+        var shown = name.ToString().TrimEnd('.');
+        // Not the caller's token: other callers may share this query. The client's own timeout bounds it.
+        var answer = await QueryAsync(name)
+                     ?? throw new CaaLookupException($"CAA lookup for {shown} got no answer; the CA would refuse to issue");
+        if (answer.ReturnCode is not ReturnCode.NoError and not ReturnCode.NxDomain)
+            throw new CaaLookupException($"CAA lookup for {shown} failed with {RcodeName(answer.ReturnCode)}; the CA would refuse to issue");
+        var caa = answer.AnswerRecords.OfType<CAARecord>().ToList();
+        var records = caa.Select(r => new CaaRecordData(shown, r.Flags, r.Tag, r.Value)).ToList();
+        // RFC 2308: a negative answer lives for min(SOA TTL, SOA MINIMUM); without an SOA it is not kept.
+        var ttl = caa.Count > 0
+            ? caa.Min(r => r.TimeToLive)
+            : answer.AuthorityRecords.OfType<SoaRecord>().Select(soa => Math.Min(soa.TimeToLive, soa.NegativeCachingTTL)).DefaultIfEmpty(0).Min();
+        return new Answer(records, TimeSpan.FromSeconds(Math.Max(0, ttl)));
     }
 
     /// <summary>The names DNS operators know from dig.</summary>
@@ -42,25 +100,34 @@ public sealed class CaaLookup(IReadOnlyList<string> nameservers, TimeSpan queryT
         _ => code.ToString(),
     };
 
-    private async Task<DnsMessage?> QueryAsync(DomainName name, CancellationToken ct)
+    private async Task<DnsMessage?> QueryAsync(DomainName name)
     {
         try
         {
-            if (nameservers.Count == 0)
-                return await DnsClient.Default.ResolveAsync(name, RecordType.CAA, RecordClass.INet, null, ct);
-            foreach (var server in nameservers.Select(NameserverEndpoint.Parse))
+            if (_clients is null)
+                return await DnsClient.Default.ResolveAsync(name, RecordType.CAA);
+            foreach (var client in _clients)
             {
-                var client = new DnsClient([server.Address],
-                    [new UdpClientTransport(server.Port), new TcpClientTransport(server.Port)], false, _timeoutMilliseconds);
-                if (await client.ResolveAsync(name, RecordType.CAA, RecordClass.INet, null, ct) is { } answer)
+                if (await client.ResolveAsync(name, RecordType.CAA) is { } answer)
                     return answer;
             }
             return null;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             throw new CaaLookupException($"CAA lookup for {name} failed: {ex.Message}");
         }
+    }
+
+    private sealed record Answer(IReadOnlyList<CaaRecordData> Records, TimeSpan TimeToLive)
+    {
+        public DateTimeOffset ExpiresAfter(DateTimeOffset asked) => asked + (TimeToLive < MaxCacheAge ? TimeToLive : MaxCacheAge);
+    }
+
+    private sealed class CachedAnswer(Task<Answer> lookup)
+    {
+        public Task<Answer> Lookup { get; } = lookup;
+        public DateTimeOffset Asked { get; init; }
     }
 }
 
