@@ -30,7 +30,8 @@ public sealed class OrderGrain(
     IOptions<IssuanceOptions> options,
     ILogger<OrderGrain> logger,
     RateLimitBudgets budgets,
-    CaaLookup caa) : Grain, IOrderGrain, IRemindable
+    CaaLookup caa,
+    AccountOrderListings listings) : Grain, IOrderGrain, IRemindable
 {
     private const string Component = "cert-manager-orders";
     private const string ReminderName = "advance";
@@ -212,11 +213,12 @@ public sealed class OrderGrain(
         if (profile.Ignored)
             RecordEvent(EventRecord.Warning, CertFleetReasons.InvalidProfile,
                 $"spec.acme.profile \"{work.Issuer.Spec.Profile}\" was not sent: the ACME server advertises no profiles");
-        var order = State.NewOrderSent ? await FindUnrecordedOrderAsync(client, identifiers) : null;
+        var order = State.NewOrderSent ? await FindUnrecordedOrderAsync(client, work, identifiers) : null;
         if (order is null)
         {
             // Recorded first: ACME has no idempotency key, so after a crash this flag is all that says an order may exist.
             State.NewOrderSent = true;
+            State.NewOrderSentAt = clock.GetUtcNow();
             await store.WriteStateAsync();
             try
             {
@@ -248,27 +250,15 @@ public sealed class OrderGrain(
     /// Another Certificate of this account with the same identifier set could own the match; duplicates are rare
     /// and flagged on their own.
     /// </summary>
-    private async Task<AcmeOrder?> FindUnrecordedOrderAsync(AcmeClient client, IReadOnlyList<AcmeIdentifier> identifiers)
+    private async Task<AcmeOrder?> FindUnrecordedOrderAsync(AcmeClient client, OrderWork work, IReadOnlyList<AcmeIdentifier> identifiers)
     {
-        var account = await client.GetAccountAsync();
-        var examined = 0;
-        for (var page = account.OrdersUrl; page is not null && examined < MaxOrdersExamined;)
-        {
-            var (urls, next) = await client.ListOrdersAsync(page);
-            foreach (var url in urls)
-            {
-                if (++examined > MaxOrdersExamined)
-                    break;
-                var candidate = await client.GetOrderAsync(url);
-                if (candidate.Status is AcmeOrder.Pending or AcmeOrder.Ready && candidate.HasIdentifiers(identifiers))
-                {
-                    logger.LogInformation("Order {Namespace}/{Name}: resuming ACME order {Url}, created before a restart", _key.Namespace, _key.Name, url);
-                    return candidate;
-                }
-            }
-            page = next;
-        }
-        return null;
+        // Orders recovering from one crash share one listing (state from before NewOrderSentAt existed: list afresh).
+        var sentAt = State.NewOrderSentAt ?? clock.GetUtcNow();
+        var orders = await listings.OrdersAsync(client, work.Issuer.AccountUrl, sentAt, clock.GetUtcNow(), MaxOrdersExamined);
+        var found = orders.FirstOrDefault(o => o.Status is AcmeOrder.Pending or AcmeOrder.Ready && o.HasIdentifiers(identifiers));
+        if (found is not null)
+            logger.LogInformation("Order {Namespace}/{Name}: resuming ACME order {Url}, created before a restart", _key.Namespace, _key.Name, found.Url);
+        return found;
     }
 
     /// <summary>The first identifier whose CAA records would make the CA refuse, and why; null when all may be issued.</summary>

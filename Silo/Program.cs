@@ -95,6 +95,7 @@ builder.Services.AddSingleton(suffixes!);
 builder.Services.AddSingleton<RateLimitBudgets>();
 builder.Services.AddSingleton(new CertFleet.Providers.Dns01.Dns01PropagationCheck(TimeSpan.FromSeconds(5)));
 builder.Services.AddSingleton(new CertFleet.Providers.Caa.CaaLookup(settings.Dns01.RecursiveNameservers, TimeSpan.FromSeconds(5)));
+builder.Services.AddSingleton<CertFleet.Providers.Acme.AccountOrderListings>();
 // Registered after UseOrleans so the bridge starts once the silo accepts grain calls.
 builder.Services.AddKubernetesBridge(o =>
 {

@@ -26,6 +26,8 @@ public sealed record OrderState
     /// the CA may have created an order whose answer was lost (a crash in between), to be looked for before ordering again.
     /// </summary>
     [Id(11)] public bool NewOrderSent { get; set; }
+    /// <summary>When the unanswered newOrder was sent: a listing of the account's orders made after it shows its order.</summary>
+    [Id(12)] public DateTimeOffset? NewOrderSentAt { get; set; }
 }
 
 [GenerateSerializer, Alias("certfleet.AuthorizationProgress")]

@@ -53,6 +53,7 @@ public sealed class TestSilo : IAsyncDisposable
             silo.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions { Timeout = TimeSpan.FromSeconds(2) }));
             silo.Services.AddSingleton(new Dns01PropagationCheck(TimeSpan.FromSeconds(2)));
             silo.Services.AddSingleton(new CertFleet.Providers.Caa.CaaLookup([], TimeSpan.FromSeconds(2)));
+            silo.Services.AddSingleton<CertFleet.Providers.Acme.AccountOrderListings>();
             silo.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new RateLimitOptions()));
             silo.Services.AddSingleton(PublicSuffixList.Load(PublicSuffixList.DebianPath));
             silo.Services.AddSingleton<RateLimitBudgets>();

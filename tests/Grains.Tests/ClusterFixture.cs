@@ -41,6 +41,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<CertFleet.Providers.Http01.IHttp01SelfCheck>(new CertFleet.Providers.Http01.Http01SelfCheck(new()));
             silo.Services.AddSingleton(new CertFleet.Providers.Dns01.Dns01PropagationCheck(TimeSpan.FromSeconds(5)));
             silo.Services.AddSingleton(new CertFleet.Providers.Caa.CaaLookup([], TimeSpan.FromSeconds(5)));
+            silo.Services.AddSingleton<CertFleet.Providers.Acme.AccountOrderListings>();
             // Only grain time and reminder time are fake; membership and other background loops keep real time.
             silo.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, Clock);
             silo.Services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, Clock);

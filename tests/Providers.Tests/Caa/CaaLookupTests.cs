@@ -12,7 +12,8 @@ namespace CertFleet.Providers.Tests.Caa;
 public sealed class CaaLookupTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.Parse("2026-11-28T00:00:00Z"));
-    private readonly ConcurrentDictionary<string, int> _asked = new();
+    /// <summary>Distinct queries (transaction IDs) per name: a retransmission of one query is not a second lookup.</summary>
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<ushort, byte>> _asked = new();
     private readonly ConcurrentDictionary<string, (ReturnCode Code, int Ttl, string[] Issue, int? NegativeTtl)> _zone = new();
     private DnsServer _server = null!;
     private int _port;
@@ -27,7 +28,7 @@ public sealed class CaaLookupTests : IAsyncLifetime
             if (e.Query is not DnsMessage query || query.Questions.Count != 1) return;
             var question = query.Questions[0];
             var name = question.Name.ToString().TrimEnd('.');
-            _asked.AddOrUpdate(name, 1, (_, n) => n + 1);
+            _asked.GetOrAdd(name, _ => new()).TryAdd(query.TransactionID, 0);
             if (_answerDelay > TimeSpan.Zero) await Task.Delay(_answerDelay);
             var response = query.CreateResponseInstance();
             var (code, ttl, issue, negativeTtl) = _zone.GetValueOrDefault(name, (ReturnCode.NoError, 0, [], null));
@@ -51,7 +52,7 @@ public sealed class CaaLookupTests : IAsyncLifetime
 
     private CaaLookup Lookup() => new([$"127.0.0.1:{_port}"], TimeSpan.FromSeconds(2), _clock);
 
-    private int Asked(string name) => _asked.GetValueOrDefault(name);
+    private int Asked(string name) => _asked.TryGetValue(name, out var ids) ? ids.Count : 0;
 
     [Fact]
     public async Task TheClosestParentsRecordsApplyAndAreAskedForOncePerTtl()
