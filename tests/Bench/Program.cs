@@ -76,7 +76,7 @@ try
     // "The same names with the same concurrency": the controller has every Certificate in flight at once.
     foreach (var concurrency in new[] { acmeCount, BareAcmeConcurrency })
     {
-        var (bare, cpu, retried) = await BareAcmeRate(acmeCount, concurrency);
+        var (bare, cpu, retried) = await BareAcmeRateOnAWorkingPebble(acmeCount, concurrency);
         Console.WriteLine($"  bare AcmeClient, {concurrency} concurrent issuances of the same names on a second Pebble: {bare:F1} certificates/s" +
                           (retried > 0 ? $" ({retried} issuances retried after an error)" : ""));
         Console.WriteLine($"    CPU per certificate: {cpu.PerCertificate(acmeCount)}");
@@ -186,6 +186,23 @@ static async Task WaitIssuerReady(Kubernetes client, string name, TimeSpan timeo
 static bool IsReady(JsonElement item) =>
     item.TryGetProperty("status", out var status) && status.TryGetProperty("conditions", out var conditions)
     && conditions.EnumerateArray().Any(c => c.GetProperty("type").GetString() == "Ready" && c.GetProperty("status").GetString() == "True");
+
+// Debian's Pebble 2.4 sometimes stops answering some requests under this load (they hang until the client's
+// timeout, whoever the client is; its /dir still answers). A bare run that meets it is measured again on a fresh Pebble.
+static async Task<(double PerSecond, CpuSnapshot Cpu, int Retried)> BareAcmeRateOnAWorkingPebble(int count, int concurrency)
+{
+    for (var attempt = 1; ; attempt++)
+    {
+        try
+        {
+            return await BareAcmeRate(count, concurrency);
+        }
+        catch (Exception e) when (attempt < 3 && e is AcmeException or TimeoutException or HttpRequestException)
+        {
+            Console.WriteLine($"  bare AcmeClient: Pebble stopped answering ({e.Message}); measuring again on a fresh Pebble");
+        }
+    }
+}
 
 // The protocol alone: AcmeClient against its own Pebble, whose challtestsrv answers HTTP-01, with a fresh P-256 key
 // and CSR per certificate as the controller makes. The account is registered before the clock starts, as the
