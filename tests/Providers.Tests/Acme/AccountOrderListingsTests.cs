@@ -20,6 +20,10 @@ public sealed class AccountOrderListingsTests(PebbleFixture fixture)
     }
 
     /// <summary>Answered requests only: Pebble rejects some nonces, and a badNonce retry is one more exchange.</summary>
+    /// <summary>A lookup at <paramref name="now"/> seconds for a newOrder sent at <paramref name="sent"/> seconds.</summary>
+    private static Task<IReadOnlyList<AcmeOrder>> LookUp(AccountOrderListings listings, AcmeClient client, string account, double sent, double now) =>
+        listings.OrdersAsync(client, account, sentAt: Start.AddSeconds(sent), now: Start.AddSeconds(now), maxOrders: 200);
+
     private static int Calls(RecordingObserver observer, string action) =>
         observer.Exchanges.Count(e => e.Action == action && e.StatusCode == 200);
 
@@ -30,8 +34,7 @@ public sealed class AccountOrderListingsTests(PebbleFixture fixture)
         using var owned = client;
         var listings = new AccountOrderListings();
 
-        var all = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
-            listings.OrdersAsync(client, account, sentAt: Start, now: Start.AddSeconds(1), maxOrders: 200)));
+        var all = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => LookUp(listings, client, account, sent: 0, now: 1)));
 
         Assert.All(all, orders => Assert.Equal(created.Select(o => o.Url).Order(), orders.Select(o => o.Url).Order()));
         Assert.Equal(1, Calls(observer, AcmeActions.ListOrders));
@@ -44,11 +47,11 @@ public sealed class AccountOrderListingsTests(PebbleFixture fixture)
         var (client, observer, account, _) = await AccountWithOrdersAsync(1);
         using var owned = client;
         var listings = new AccountOrderListings();
-        await listings.OrdersAsync(client, account, sentAt: Start, now: Start.AddSeconds(1), maxOrders: 200);
+        await LookUp(listings, client, account, sent: 0, now: 1);
 
         // an order sent at +2 s, after that listing started: the listing may not show it
         var later = await client.NewOrderAsync([AcmeIdentifier.Dns($"later-{Guid.NewGuid():N}.certfleet.test")]);
-        var orders = await listings.OrdersAsync(client, account, sentAt: Start.AddSeconds(2), now: Start.AddSeconds(3), maxOrders: 200);
+        var orders = await LookUp(listings, client, account, sent: 2, now: 3);
 
         Assert.Contains(orders, o => o.Url == later.Url);
         Assert.Equal(2, Calls(observer, AcmeActions.ListOrders));
@@ -61,11 +64,11 @@ public sealed class AccountOrderListingsTests(PebbleFixture fixture)
         using var owned = client;
         var listings = new AccountOrderListings();
 
-        await listings.OrdersAsync(client, account, sentAt: Start, now: Start.AddSeconds(1), maxOrders: 200);
-        await listings.OrdersAsync(client, account, sentAt: Start, now: Start.AddSeconds(50), maxOrders: 200);
+        await LookUp(listings, client, account, sent: 0, now: 1);
+        await LookUp(listings, client, account, sent: 0, now: 50);
         Assert.Equal(1, Calls(observer, AcmeActions.ListOrders));
 
-        await listings.OrdersAsync(client, account, sentAt: Start, now: Start.Add(AccountOrderListings.KeepFor).AddSeconds(2), maxOrders: 200);
+        await LookUp(listings, client, account, sent: 0, now: AccountOrderListings.KeepFor.TotalSeconds + 2);
         Assert.Equal(2, Calls(observer, AcmeActions.ListOrders));
     }
 
