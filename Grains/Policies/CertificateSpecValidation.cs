@@ -12,15 +12,6 @@ public static class CertificateSpecValidation
 {
     private static readonly TimeSpan MinimumDuration = TimeSpan.FromHours(1);
     private static readonly TimeSpan MinimumRenewBefore = TimeSpan.FromMinutes(5);
-    private static readonly HashSet<string> KnownUsages =
-    [
-        KeyUsages.Signing, KeyUsages.DigitalSignature, KeyUsages.ContentCommitment, KeyUsages.KeyEncipherment,
-        KeyUsages.KeyAgreement, KeyUsages.DataEncipherment, KeyUsages.CertSign, KeyUsages.CrlSign, KeyUsages.EncipherOnly,
-        KeyUsages.DecipherOnly, KeyUsages.Any, KeyUsages.ServerAuth, KeyUsages.ClientAuth, KeyUsages.CodeSigning,
-        KeyUsages.EmailProtection, KeyUsages.SMime, KeyUsages.IpsecEndSystem, KeyUsages.IpsecTunnel, KeyUsages.IpsecUser,
-        KeyUsages.Timestamping, KeyUsages.OcspSigning, KeyUsages.MicrosoftSgc, KeyUsages.NetscapeSgc,
-    ];
-
     /// <summary>Every problem found, each "field: what is wrong; the fix". Empty when the spec is valid.</summary>
     public static IReadOnlyList<string> Validate(CertificateSpec spec)
     {
@@ -54,7 +45,7 @@ public static class CertificateSpecValidation
         ValidateRenewBefore(spec, duration, errors);
 
         foreach (var usage in spec.Usages ?? [])
-            if (!KnownUsages.Contains(usage))
+            if (!KeyUsages.All.Contains(usage))
                 errors.Add($"spec.usages: Unsupported value: \"{usage}\"; use cert-manager's usage names such as \"digital signature\" or \"server auth\"");
 
         try

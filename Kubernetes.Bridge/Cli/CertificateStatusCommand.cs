@@ -14,7 +14,6 @@ namespace CertFleet.Kubernetes.Bridge.Cli;
 public static class CertificateStatusCommand
 {
     /// <summary>Reason the rate-limit budgets write on a Certificate condition while issuance waits for a budget.</summary>
-    private const string RateLimitedReason = "RateLimited";
 
     public static async Task<CertificateStatusReport> BuildAsync(CliCluster cluster, string ns, string name)
     {
@@ -49,7 +48,7 @@ public static class CertificateStatusCommand
             Revision = status?.Revision,
             FailedIssuanceAttempts = status?.FailedIssuanceAttempts,
             LastFailureTime = status?.LastFailureTime,
-            RateLimit = conditions.FirstOrDefault(c => c.Reason == RateLimitedReason) is { } limited
+            RateLimit = conditions.FirstOrDefault(c => c.Reason == CertFleet.Interfaces.CertFleetReasons.RateLimited) is { } limited
                 ? new RateLimitReport(limited.Type, limited.Message ?? "")
                 : null,
             Events = await EventsAsync(cluster, ns, Certificate.KindName, name),

@@ -249,7 +249,7 @@ public static class CertificateShim
         if (Has(ApiAnnotations.Usages, out var usages))
         {
             var parsed = usages.Split(',').Select(u => u.Trim()).ToList();
-            foreach (var usage in parsed.Where(u => !KnownUsages.Contains(u)))
+            foreach (var usage in parsed.Where(u => !KeyUsages.All.Contains(u)))
                 Problem(ApiAnnotations.Usages, usages, $"contains \"{usage}\", which is not a key usage; use names such as \"digital signature\", \"key encipherment\", \"server auth\"");
             spec = spec with { Usages = parsed };
         }
@@ -350,15 +350,6 @@ public static class CertificateShim
             return null;
         }
     }
-
-    private static readonly HashSet<string> KnownUsages = new(StringComparer.Ordinal)
-    {
-        KeyUsages.Signing, KeyUsages.DigitalSignature, KeyUsages.ContentCommitment, KeyUsages.KeyEncipherment,
-        KeyUsages.KeyAgreement, KeyUsages.DataEncipherment, KeyUsages.CertSign, KeyUsages.CrlSign, KeyUsages.EncipherOnly,
-        KeyUsages.DecipherOnly, KeyUsages.Any, KeyUsages.ServerAuth, KeyUsages.ClientAuth, KeyUsages.CodeSigning,
-        KeyUsages.EmailProtection, KeyUsages.SMime, KeyUsages.IpsecEndSystem, KeyUsages.IpsecTunnel, KeyUsages.IpsecUser,
-        KeyUsages.Timestamping, KeyUsages.OcspSigning, KeyUsages.MicrosoftSgc, KeyUsages.NetscapeSgc,
-    };
 
     private static IEnumerable<string> SplitList(string value) =>
         value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

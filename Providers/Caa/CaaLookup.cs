@@ -54,7 +54,7 @@ public sealed class CaaLookup
         var now = _clock.GetUtcNow();
         while (true)
         {
-            var cached = _answers.GetOrAdd(name, n => new CachedAnswer(AskAsync(n)) { Asked = _clock.GetUtcNow() });
+            var cached = _answers.GetOrAdd(name, n => new CachedAnswer(AskAsync(n), now));
             if (cached.Lookup.IsCompletedSuccessfully && cached.Lookup.Result.ExpiresAfter(cached.Asked) <= now)
             {
                 _answers.TryRemove(KeyValuePair.Create(name, cached));
@@ -124,11 +124,7 @@ public sealed class CaaLookup
         public DateTimeOffset ExpiresAfter(DateTimeOffset asked) => asked + (TimeToLive < MaxCacheAge ? TimeToLive : MaxCacheAge);
     }
 
-    private sealed class CachedAnswer(Task<Answer> lookup)
-    {
-        public Task<Answer> Lookup { get; } = lookup;
-        public DateTimeOffset Asked { get; init; }
-    }
+    private sealed record CachedAnswer(Task<Answer> Lookup, DateTimeOffset Asked);
 }
 
 public sealed class CaaLookupException(string message) : Exception(message);

@@ -157,7 +157,7 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
         timeout.CancelAfter(BudgetsTimeout);
         try
         {
-            return await _budgets.GetAsync(timeout.Token).WaitAsync(timeout.Token);
+            return await _budgets.GetAsync(timeout.Token);
         }
         catch (Exception exception) when (!ct.IsCancellationRequested)
         {
@@ -177,8 +177,9 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
 
         Replace(_certificateReady, certificates.SelectMany(c => ReadyConditions.Select(condition =>
             (new[] { c.Key.Name, c.Key.Namespace, condition, c.IssuerName, c.IssuerKind, c.IssuerGroup }, c.Ready == condition ? 1.0 : 0.0))));
-        Replace(_certificateExpiration, certificates.Select(c => (Labels(c), Seconds(c.NotAfter))));
-        Replace(_certificateNotAfter, certificates.Select(c => (Labels(c), Seconds(c.NotAfter))));
+        var notAfter = certificates.Select(c => (Labels(c), Seconds(c.NotAfter))).ToList();
+        Replace(_certificateExpiration, notAfter);
+        Replace(_certificateNotAfter, notAfter);
         Replace(_certificateNotBefore, certificates.Select(c => (Labels(c), Seconds(c.NotBefore))));
         Replace(_certificateRenewal, certificates.Select(c => (Labels(c), Seconds(c.RenewalTime))));
     }

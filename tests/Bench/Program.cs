@@ -53,7 +53,8 @@ try
     await Create(client, "", "clusterissuers", Issuer("selfsigned", null, new JsonObject { ["selfSigned"] = new JsonObject() }));
     await Create(client, "bench", "certificates", Certificate("bench-ca", "bench-ca-tls", "selfsigned", "ClusterIssuer", "ECDSA", 256, isCA: true, phase: "bench-ca"));
     await Create(client, "bench", "issuers", Issuer("bench-ca", "bench", new JsonObject { ["ca"] = new JsonObject { ["secretName"] = "bench-ca-tls" } }));
-    await WaitReady(client, "bench-ca", 1, new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
+    using (var caReady = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+        await WaitReady(client, "bench-ca", 1, caReady.Token);
 
     Console.WriteLine($"CertFleet bench on {Environment.ProcessorCount} cores (silo log: {work}/silo.log)");
     var ecdsa = await Run(client, api, silo, pebble, "ecdsa", ecdsaCount, "ECDSA", 256, "bench-ca", "Issuer");
@@ -112,19 +113,20 @@ static async Task<Result> Run(Kubernetes client, KubeEmulatorServer api, Process
     var applied = clock.Elapsed;
     await allReady;
     var elapsed = clock.Elapsed;
-    var writesPerCertificate = api.Stats.WritesByTarget
-        .Select(w => (w.Key, PerCertificate: (w.Value - targetsBefore.GetValueOrDefault(w.Key)) / (double)Math.Max(count, 1)))
-        .Where(w => w.PerCertificate > 0).OrderByDescending(w => w.PerCertificate)
-        .Select(w => $"{w.Key} {w.PerCertificate:0.#}");
-    var stateWritesAfter = await GrainStateWrites();
-    var stateWritesPerCertificate = stateWritesAfter
-        .Select(w => (w.Key, PerCertificate: (w.Value - stateWritesBefore.GetValueOrDefault(w.Key)) / Math.Max(count, 1)))
-        .Where(w => w.PerCertificate > 0).OrderByDescending(w => w.PerCertificate)
-        .Select(w => $"{w.Key} {w.PerCertificate:0.#}");
+    var writesPerCertificate = PerCertificate(targetsBefore.ToDictionary(w => w.Key, w => (double)w.Value),
+        api.Stats.WritesByTarget.ToDictionary(w => w.Key, w => (double)w.Value), count);
+    var stateWritesPerCertificate = PerCertificate(stateWritesBefore, await GrainStateWrites(), count);
     return new Result(count, elapsed, applied, (api.Stats.Writes - writesBefore) / elapsed.TotalSeconds,
-        (api.Stats.Writes - writesBefore) / (double)Math.Max(count, 1), string.Join(", ", writesPerCertificate),
-        string.Join(", ", stateWritesPerCertificate), CpuSnapshot.Take(silo, pebble) - cpuBefore);
+        (api.Stats.Writes - writesBefore) / (double)Math.Max(count, 1), writesPerCertificate, stateWritesPerCertificate,
+        CpuSnapshot.Take(silo, pebble) - cpuBefore);
 }
+
+// "name n" per certificate for every counter that moved, largest first.
+static string PerCertificate(IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after, int count) =>
+    string.Join(", ", after
+        .Select(w => (w.Key, PerCertificate: (w.Value - before.GetValueOrDefault(w.Key)) / Math.Max(count, 1)))
+        .Where(w => w.PerCertificate > 0).OrderByDescending(w => w.PerCertificate)
+        .Select(w => $"{w.Key} {w.PerCertificate:0.#}"));
 
 // Orleans' storage meter, from the silo's metrics endpoint: writes so far by state name.
 static async Task<Dictionary<string, double>> GrainStateWrites()
@@ -189,17 +191,22 @@ static bool IsReady(JsonElement item) =>
 
 // Debian's Pebble 2.4 sometimes stops answering some requests under this load (they hang until the client's
 // timeout, whoever the client is; its /dir still answers). A bare run that meets it is measured again on a fresh Pebble.
-static async Task<(double PerSecond, CpuSnapshot Cpu, int Retried)> BareAcmeRateOnAWorkingPebble(int count, int concurrency)
+static Task<(double PerSecond, CpuSnapshot Cpu, int Retried)> BareAcmeRateOnAWorkingPebble(int count, int concurrency) =>
+    WithRetriesAsync(() => BareAcmeRate(count, concurrency),
+        e => Console.WriteLine($"  bare AcmeClient: Pebble stopped answering ({e.Message}); measuring again on a fresh Pebble"));
+
+// Three attempts at most, again after an ACME or transport failure (a timeout under load, a third badNonce).
+static async Task<T> WithRetriesAsync<T>(Func<Task<T>> attempt, Action<Exception> retrying)
 {
-    for (var attempt = 1; ; attempt++)
+    for (var tries = 1; ; tries++)
     {
         try
         {
-            return await BareAcmeRate(count, concurrency);
+            return await attempt();
         }
-        catch (Exception e) when (attempt < 3 && e is AcmeException or TimeoutException or HttpRequestException)
+        catch (Exception e) when (tries < 3 && e is AcmeException or TimeoutException or HttpRequestException)
         {
-            Console.WriteLine($"  bare AcmeClient: Pebble stopped answering ({e.Message}); measuring again on a fresh Pebble");
+            retrying(e);
         }
     }
 }
@@ -214,22 +221,10 @@ static async Task<(double PerSecond, CpuSnapshot Cpu, int Retried)> BareAcmeRate
     using var acme = new AcmeClient(new AcmeClientOptions { DirectoryUrl = pebble.DirectoryUrl, CaBundlePem = pebble.ListenerCaPem }, accountKey);
     await acme.RegisterAccountAsync(new AcmeAccountRequest { TermsOfServiceAgreed = true });
     var retried = 0;
-    // As the controller would, an issuance that fails (a timeout under load, a third badNonce) starts again, twice at most.
-    async Task IssueWithRetriesAsync(string name, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await IssueAsync(acme, pebble.ChallengeServer, name, ct);
-                return;
-            }
-            catch (Exception e) when (attempt < 3 && e is AcmeException or TimeoutException or HttpRequestException)
-            {
-                Interlocked.Increment(ref retried);
-            }
-        }
-    }
+    // As the controller would, an issuance that fails starts again.
+    Task IssueWithRetriesAsync(string name, CancellationToken ct) =>
+        WithRetriesAsync(async () => { await IssueAsync(acme, pebble.ChallengeServer, name, ct); return true; },
+            _ => Interlocked.Increment(ref retried));
     try
     {
         await Parallel.ForEachAsync(Enumerable.Range(0, AcmeWarmup), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>

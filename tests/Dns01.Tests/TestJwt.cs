@@ -17,5 +17,5 @@ public static class TestJwt
         return $"{Encode("""{"alg":"none"}""")}.{Encode(claims.ToJsonString())}.c2lnbmF0dXJl";
     }
 
-    private static string Encode(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string Encode(string json) => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(json));
 }

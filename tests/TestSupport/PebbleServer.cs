@@ -38,10 +38,10 @@ public sealed class PebbleServer : IAsyncDisposable
         _management = new HttpClient(TrustingOnly(listenerCaPem)) { BaseAddress = ManagementUrl, Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    /// <summary>The ACME directory, https://127.0.0.1:port/dir.</summary>
     /// <summary>CPU time used by pebble and pebble-challtestsrv so far.</summary>
     public TimeSpan CpuTime => _pebbleProcess.CpuTime + _challengeProcess.CpuTime;
 
+    /// <summary>The ACME directory, https://127.0.0.1:port/dir.</summary>
     public Uri DirectoryUrl { get; }
 
     /// <summary>Pebble's management API (roots, intermediates, certificate status).</summary>

@@ -85,6 +85,14 @@ public static class KeyUsages
     public const string OcspSigning = "ocsp signing";
     public const string MicrosoftSgc = "microsoft sgc";
     public const string NetscapeSgc = "netscape sgc";
+
+    /// <summary>Every usage cert-manager accepts in spec.usages (and the cert-manager.io/usages annotation).</summary>
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
+    {
+        Signing, DigitalSignature, ContentCommitment, KeyEncipherment, KeyAgreement, DataEncipherment, CertSign, CrlSign,
+        EncipherOnly, DecipherOnly, Any, ServerAuth, ClientAuth, CodeSigning, EmailProtection, SMime, IpsecEndSystem,
+        IpsecTunnel, IpsecUser, Timestamping, OcspSigning, MicrosoftSgc, NetscapeSgc,
+    };
 }
 
 public static class AcmeCnameStrategies

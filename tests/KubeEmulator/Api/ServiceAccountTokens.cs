@@ -92,7 +92,7 @@ internal sealed class ServiceAccountTokens(ResourceOperations operations) : IDis
         return $"{header}.{payload}.{Base64Url(signature)}";
     }
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 
     public void Dispose() => _key.Dispose();
 }
