@@ -54,7 +54,7 @@ public sealed class CaaLookup
         var now = _clock.GetUtcNow();
         while (true)
         {
-            var cached = _answers.GetOrAdd(name, n => new CachedAnswer(AskAsync(n), now));
+            var cached = _answers.GetOrAdd(name, n => new CachedAnswer(() => AskAsync(n), now));
             if (cached.Lookup.IsCompletedSuccessfully && cached.Lookup.Result.ExpiresAfter(cached.Asked) <= now)
             {
                 _answers.TryRemove(KeyValuePair.Create(name, cached));
@@ -74,7 +74,6 @@ public sealed class CaaLookup
 
     private async Task<Answer> AskAsync(DomainName name)
     {
-        await Task.Yield(); // never run the query inside GetOrAdd
         var shown = name.ToString().TrimEnd('.');
         // Not the caller's token: other callers may share this query. The client's own timeout bounds it.
         var answer = await QueryAsync(name)
@@ -124,7 +123,16 @@ public sealed class CaaLookup
         public DateTimeOffset ExpiresAfter(DateTimeOffset asked) => asked + (TimeToLive < MaxCacheAge ? TimeToLive : MaxCacheAge);
     }
 
-    private sealed record CachedAnswer(Task<Answer> Lookup, DateTimeOffset Asked);
+    /// <summary>
+    /// Lazy: an entry that loses a race for the dictionary slot never queries. Task.Run: the shared query must not run
+    /// on the scheduler of whichever grain asked first.
+    /// </summary>
+    private sealed class CachedAnswer(Func<Task<Answer>> ask, DateTimeOffset asked)
+    {
+        private readonly Lazy<Task<Answer>> _lookup = new(() => Task.Run(ask));
+        public DateTimeOffset Asked { get; } = asked;
+        public Task<Answer> Lookup => _lookup.Value;
+    }
 }
 
 public sealed class CaaLookupException(string message) : Exception(message);
