@@ -12,7 +12,8 @@ namespace CertFleet.Grains.Logging;
 public sealed class GrainLogScope : IReadOnlyList<KeyValuePair<string, object?>>
 {
     private readonly KeyValuePair<string, object?>[] _fields;
-    private readonly string _text;
+    private readonly string _kind;
+    private readonly ObjectKey _key;
 
     private GrainLogScope(string kind, ObjectKey key)
     {
@@ -24,7 +25,7 @@ public sealed class GrainLogScope : IReadOnlyList<KeyValuePair<string, object?>>
             new("Name", key.Name),
             new("Object", key.ToString()),
         ];
-        _text = $"{kind} {key.Cluster}/{(key.IsClusterScoped ? "" : key.Namespace + "/")}{key.Name}";
+        (_kind, _key) = (kind, key);
     }
 
     public int Count => _fields.Length;
@@ -65,5 +66,6 @@ public sealed class GrainLogScope : IReadOnlyList<KeyValuePair<string, object?>>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    public override string ToString() => _text;
+    // Built only when a text log line prints the scope, not on every grain call.
+    public override string ToString() => $"{_kind} {_key.Cluster}/{(_key.IsClusterScoped ? "" : _key.Namespace + "/")}{_key.Name}";
 }
