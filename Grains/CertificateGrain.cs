@@ -168,8 +168,34 @@ public sealed partial class CertificateGrain(
             // reminder still covers a silo crash.
             var delay = TimeSpan.FromSeconds(Math.Min(MaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(_retryAttempt++, 9))));
             logger.LogWarning(ex, "Certificate {Namespace}/{Name}: reconcile failed, retrying in {Delay}", _key.Namespace, Name, delay);
+            if (IsVersionConflict(ex))
+                await ReloadStateAsync();
             await WriteStatusSafelyAsync(ex.Message);
             ScheduleReconcile(delay);
+        }
+    }
+
+    private static bool IsVersionConflict(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+            if (ex is Orleans.Storage.InconsistentStateException)
+                return true;
+        return false;
+    }
+
+    /// <summary>
+    /// A write whose answer was lost (the store restarted under it) may have landed: the stored state and its ETag are
+    /// then newer than ours, and every later write would conflict the same way. The stored state is the truth.
+    /// </summary>
+    private async Task ReloadStateAsync()
+    {
+        try
+        {
+            await store.ReadStateAsync();
+        }
+        catch (OrleansException exception)
+        {
+            logger.LogWarning(exception, "Certificate {Namespace}/{Name}: state not read again yet", _key.Namespace, Name);
         }
     }
 
