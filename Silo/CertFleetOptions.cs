@@ -38,6 +38,8 @@ public sealed class CertFleetOptions : IValidatableObject
 
     public RenewalSettings Renewal { get; set; } = new();
 
+    public AcmeSettings Acme { get; set; } = new();
+
     public MetricsSettings Metrics { get; set; } = new();
 
     public DashboardSettings Dashboard { get; set; } = new();
@@ -46,6 +48,8 @@ public sealed class CertFleetOptions : IValidatableObject
     {
         foreach (var problem in Dns01.Problems(Section).Concat(Renewal.Problems(Section)))
             yield return new ValidationResult(problem);
+        if (Acme.NewOrdersInFlight is < 1 or > 1000)
+            yield return new ValidationResult($"{Section}:Acme:NewOrdersInFlight must be between 1 and 1000 (got {Acme.NewOrdersInFlight})");
         if (string.IsNullOrWhiteSpace(ClusterName) || ClusterName.Contains('/'))
             yield return new ValidationResult($"{Section}:ClusterName must be a non-empty name without '/' (got \"{ClusterName}\")");
         if (string.IsNullOrWhiteSpace(ClusterResourceNamespace))
@@ -106,6 +110,13 @@ public sealed class RedisSettings
             return $"is not a Redis connection string: {ex.Message}";
         }
     }
+}
+
+/// <summary>How the silo talks to ACME servers.</summary>
+public sealed class AcmeSettings
+{
+    /// <summary>New orders this silo sends to one ACME account at once; more wait their turn (at most half the request timeout).</summary>
+    public int NewOrdersInFlight { get; set; } = 8;
 }
 
 public sealed class OrleansSettings

@@ -78,6 +78,7 @@ builder.Services.Configure<IssuanceOptions>(o =>
     o.AzureAuthorityHost = settings.Dns01.AzureAuthorityHost;
     o.RenewalJitterPercent = settings.Renewal.JitterPercent;
     o.AriMinimumRecheck = settings.Renewal.AriMinimumRecheck;
+    o.AcmeNewOrdersInFlight = settings.Acme.NewOrdersInFlight;
     o.IssuerAmbientCredentials = settings.Dns01.IssuerAmbientCredentials;
     o.ClusterIssuerAmbientCredentials = settings.Dns01.ClusterIssuerAmbientCredentials;
 });

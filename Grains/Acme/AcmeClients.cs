@@ -47,6 +47,7 @@ public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IOpti
             SkipTlsVerify = spec.SkipTlsVerify ?? false,
             CaBundlePem = spec.CaBundle is { Length: > 0 } bundle ? System.Text.Encoding.UTF8.GetString(bundle) : null,
             RenewalInfoMinRetryAfter = options?.Value.AriMinimumRecheck ?? TimeSpan.FromHours(1),
+            NewOrdersInFlight = options?.Value.AcmeNewOrdersInFlight ?? 8,
             Observer = requests,
         }, key) { AccountUrl = accountUrl };
         // A client replaced here may be in the middle of a request for another grain: it is left to the garbage

@@ -28,6 +28,7 @@ public sealed class AcmeClient : IDisposable
     private readonly AcmeClientOptions _options;
     private readonly HttpClient _http;
     private readonly NoncePool _nonces = new();
+    private readonly SemaphoreSlim _newOrderTurns;
     private volatile AcmeAccountKey _accountKey;
     private volatile string? _accountUrl;
     private volatile AcmeDirectory? _directory;
@@ -41,6 +42,8 @@ public sealed class AcmeClient : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "RequestTimeout must be positive");
         }
         ArgumentOutOfRangeException.ThrowIfNegative(options.BadNonceRetries, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.NewOrdersInFlight, 1, nameof(options));
+        _newOrderTurns = new SemaphoreSlim(options.NewOrdersInFlight, options.NewOrdersInFlight);
         _options = options;
         _accountKey = accountKey;
         // Our own timeout per exchange replaces HttpClient's, so it also covers reading the body.
@@ -164,7 +167,23 @@ public sealed class AcmeClient : IDisposable
         {
             payload["replaces"] = replaces;
         }
-        var response = await PostAsync(AcmeActions.AuthorizeOrder, directory.NewOrder.OriginalString, payload.ToJsonString(), ct).ConfigureAwait(false);
+        // A queue of hundreds drains within a second or two; no turn within half the request timeout means earlier new
+        // orders hang, and waiting longer would take this call past Orleans' call timeout.
+        var turnTimeout = _options.RequestTimeout / 2;
+        if (!await _newOrderTurns.WaitAsync(turnTimeout, ct).ConfigureAwait(false))
+        {
+            throw new AcmeException($"The ACME server {directory.NewOrder.Authority} did not answer earlier new orders within " +
+                                    $"{turnTimeout.TotalSeconds:0.#} s, so this one was not sent", null, 0, null, AcmeActions.AuthorizeOrder);
+        }
+        AcmeResponse response;
+        try
+        {
+            response = await PostAsync(AcmeActions.AuthorizeOrder, directory.NewOrder.OriginalString, payload.ToJsonString(), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _newOrderTurns.Release();
+        }
         var orderUrl = response.Location ?? throw Malformed(AcmeActions.AuthorizeOrder, "an order reply without a Location header");
         return Parse(AcmeActions.AuthorizeOrder, response, json => AcmeOrder.FromJson(json, orderUrl, PollingHint(response)));
     }
@@ -286,7 +305,11 @@ public sealed class AcmeClient : IDisposable
     public string Dns01TxtValue(string token) =>
         Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(KeyAuthorization(token))));
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _newOrderTurns.Dispose();
+    }
 
     private async Task<AcmeAccount> PostToAccountAsync(string action, string payload, CancellationToken ct)
     {

@@ -18,6 +18,12 @@ public sealed class AcmeClientOptions
     /// <summary>Bound on each HTTP exchange, response body included; keep it well below Orleans' 30 s call timeout.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// New orders in flight at once. A CA serialises them anyway (each is a write); Debian's Pebble 2.4 deadlocks for
+    /// good when a new order's search of valid authorizations overlaps another write, so tests against it send one at a time.
+    /// </summary>
+    public int NewOrdersInFlight { get; init; } = 8;
+
     /// <summary>How often a badNonce rejection is retried with the fresh nonce from the error before giving up.</summary>
     public int BadNonceRetries { get; init; } = 3;
 

@@ -45,6 +45,8 @@ var http01Settings = new Dictionary<string, string>
     ["CertFleet__Http01__Nameservers__0"] = $"127.0.0.1:{pebble.ChallengeServer.DnsPort}",
     // the CAA preflight asks the same DNS that Pebble uses
     ["CertFleet__Dns01__RecursiveNameservers__0"] = $"127.0.0.1:{pebble.ChallengeServer.DnsPort}",
+    // Debian's Pebble 2.4 deadlocks when a new order overlaps another store write under load; the bare client does the same
+    ["CertFleet__Acme__NewOrdersInFlight"] = "1",
 };
 using var silo = StartSilo(root, configuration, environment, http01Settings, Path.Combine(work, "silo.log"));
 var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(api.KubeconfigPath));
@@ -86,8 +88,8 @@ try
 }
 catch
 {
-    // Pebble's own account of a failed run (SIGQUIT it to add its goroutines), beside the silo's log.
-    await File.WriteAllTextAsync(Path.Combine(work, "pebble.log"), pebble.Log);
+    // Pebble's own account of a failed run with its goroutines, beside the silo's log.
+    await File.WriteAllTextAsync(Path.Combine(work, "pebble.log"), await pebble.QuitWithGoroutineDumpAsync());
     Console.Error.WriteLine($"Pebble's log: {work}/pebble.log");
     throw;
 }
@@ -218,7 +220,7 @@ static async Task<(double PerSecond, CpuSnapshot Cpu, int Retried)> BareAcmeRate
 {
     await using var pebble = await PebbleServer.StartAsync(new PebbleOptions { AuthorizationReusePercent = 0 });
     using var accountKey = AcmeAccountKey.Generate(AcmeAccountKey.RS256); // the kind of key the controller generates
-    using var acme = new AcmeClient(new AcmeClientOptions { DirectoryUrl = pebble.DirectoryUrl, CaBundlePem = pebble.ListenerCaPem }, accountKey);
+    using var acme = new AcmeClient(new AcmeClientOptions { DirectoryUrl = pebble.DirectoryUrl, CaBundlePem = pebble.ListenerCaPem, NewOrdersInFlight = 1 }, accountKey);
     await acme.RegisterAccountAsync(new AcmeAccountRequest { TermsOfServiceAgreed = true });
     var retried = 0;
     // As the controller would, an issuance that fails starts again.
@@ -238,9 +240,9 @@ static async Task<(double PerSecond, CpuSnapshot Cpu, int Retried)> BareAcmeRate
     }
     catch
     {
-        var log = Path.Combine(Path.GetTempPath(), $"certfleet-bench-bare-pebble-{Environment.ProcessId}.log");
-        await File.WriteAllTextAsync(log, pebble.Log);
-        Console.Error.WriteLine($"The bare client's Pebble's log: {log}");
+        var log = Path.Combine(Path.GetTempPath(), $"certfleet-bench-bare-pebble-{Environment.ProcessId}-{Environment.TickCount64}.log");
+        await File.WriteAllTextAsync(log, await pebble.QuitWithGoroutineDumpAsync());
+        Console.Error.WriteLine($"The bare client's Pebble's log with its goroutines: {log}");
         throw;
     }
 }

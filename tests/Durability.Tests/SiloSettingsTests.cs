@@ -40,11 +40,12 @@ public sealed class SiloSettingsTests
             "CertFleet:Dashboard:Port must differ from CertFleet:Http01:SolverPort and CertFleet:Metrics:Port (got 9402); leave it unset to use CertFleet:Http:Port" },
         { new CertFleetOptions { Dashboard = { Enabled = true, Path = "dashboard/" } },
             "CertFleet:Dashboard:Path must be a path such as /dashboard (got \"dashboard/\")" },
+        { new CertFleetOptions { Acme = { NewOrdersInFlight = 0 } }, "CertFleet:Acme:NewOrdersInFlight must be between 1 and 1000 (got 0)" },
     };
 
     [Theory]
     [MemberData(nameof(EndpointProblems))]
-    public void MetricsAndDashboardEndpoints_ThatCannotBeServed_AreRefusedNamingTheKey(CertFleetOptions settings, string message) =>
+    public void EndpointAndAcmeSettings_ThatCannotBeUsed_AreRefusedNamingTheKey(CertFleetOptions settings, string message) =>
         Assert.Equal([message], Problems(settings));
 
     [Fact]

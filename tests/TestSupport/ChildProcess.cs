@@ -15,6 +15,23 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Sends SIGQUIT (a Go program prints every goroutine's stack and exits) and waits up to 5 s for the exit.</summary>
+    public async Task QuitAsync()
+    {
+        if (_process.HasExited || kill(_process.Id, 3) != 0) return;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
     /// <summary>CPU time the process has used so far (benchmarks attribute work to processes with it).</summary>
     public TimeSpan CpuTime => _process.HasExited ? TimeSpan.Zero : RefreshedCpuTime(_process);
 

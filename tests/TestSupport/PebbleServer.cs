@@ -58,6 +58,13 @@ public sealed class PebbleServer : IAsyncDisposable
     /// <summary>The mock DNS and challenge responder Pebble validates against.</summary>
     public ChallengeTestServer ChallengeServer { get; }
 
+    /// <summary>Pebble's output with the stacks of all its goroutines, for a Pebble that stopped answering; Pebble exits.</summary>
+    public async Task<string> QuitWithGoroutineDumpAsync()
+    {
+        await _pebbleProcess.QuitAsync();
+        return Log;
+    }
+
     /// <summary>Both processes' output, for assertion messages.</summary>
     public string Log => $"--- pebble ---\n{_pebbleProcess.Output}--- pebble-challtestsrv ---\n{_challengeProcess.Output}";
 

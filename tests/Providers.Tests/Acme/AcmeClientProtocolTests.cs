@@ -99,6 +99,34 @@ public sealed class AcmeClientProtocolTests : IDisposable
     }
 
     [Fact]
+    public async Task New_orders_beyond_the_in_flight_limit_wait_for_a_turn_and_give_up_before_the_call_timeout()
+    {
+        using var client = Client(TimeSpan.FromSeconds(2), newOrdersInFlight: 2);
+        _server.Hang();
+        _server.Hang();
+        var hanging = new[] { client.NewOrderAsync([AcmeIdentifier.Dns("a.example")]), client.NewOrderAsync([AcmeIdentifier.Dns("b.example")]) };
+        while (NewOrdersReceived() < 2)
+            await Task.Delay(10);
+
+        var queued = await Assert.ThrowsAsync<AcmeException>(() => client.NewOrderAsync([AcmeIdentifier.Dns("c.example")]));
+
+        // The third was never sent: it waited half the request timeout for one of the two hanging orders to end.
+        Assert.Equal(2, NewOrdersReceived());
+        Assert.Equal("The ACME server ca.test did not answer earlier new orders within 1 s, so this one was not sent", queued.Message);
+        Assert.Equal(AcmeProblemAction.BackOff, queued.SuggestedAction);
+        foreach (var order in hanging)
+            Assert.Contains("did not answer within 2 s while creating the order", (await Assert.ThrowsAsync<AcmeException>(() => order)).Message);
+
+        // Failed exchanges give their turns back.
+        _server.Reply(HttpStatusCode.Created, """{"status":"pending","identifiers":[{"type":"dns","value":"d.example"}],"authorizations":[],"finalize":"https://ca.test/order/4/finalize"}""",
+            "application/json", r => r.Headers.Location = new Uri("https://ca.test/order/4"));
+        Assert.Equal("https://ca.test/order/4", (await client.NewOrderAsync([AcmeIdentifier.Dns("d.example")])).Url);
+        Assert.Equal(3, NewOrdersReceived());
+    }
+
+    private int NewOrdersReceived() => _server.Received.Count(r => r.Request.Method == HttpMethod.Post && r.Request.RequestUri!.AbsoluteUri == "https://ca.test/order");
+
+    [Fact]
     public async Task Caller_cancellation_is_not_turned_into_an_AcmeException()
     {
         using var client = Client();
@@ -151,9 +179,10 @@ public sealed class AcmeClientProtocolTests : IDisposable
 
     public void Dispose() => _key.Dispose();
 
-    private AcmeClient Client(TimeSpan? timeout = null) => new(
+    private AcmeClient Client(TimeSpan? timeout = null, int newOrdersInFlight = 8) => new(
         new AcmeClientOptions
         {
+            NewOrdersInFlight = newOrdersInFlight,
             DirectoryUrl = new Uri(ScriptedAcmeHandler.Directory),
             UserAgent = "CertFleet/test",
             Observer = _observer,
