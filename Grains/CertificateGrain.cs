@@ -102,8 +102,7 @@ public sealed partial class CertificateGrain(
             await budgets.ReleaseAsync(GrainFactory, reserved, orderPlaced: State.Issuance.RequestName is not null);
         if (State.IdentifierSetKey is { } identifierSet)
             await GrainFactory.GetGrain<IIdentifierSetGrain>(identifierSet).DropAsync(_key);
-        if (await this.GetReminder(ReminderName) is { } reminder)
-            await this.UnregisterReminder(reminder);
+        await this.UnregisterReminderIfAnyAsync(ReminderName);
         if (State.RenewalInfo?.CertId is not null)
             await GrainFactory.GetGrain<IRenewalInfoGrain>(this.GetPrimaryKeyString()).StopAsync();
         _reconcile?.Cancel();
@@ -845,8 +844,7 @@ public sealed partial class CertificateGrain(
             return;
         }
         // Asked of the reminder service, not of WakeAt: WakeAt may not have been saved since the last registration.
-        if (await this.GetReminder(ReminderName) is { } reminder)
-            await this.UnregisterReminder(reminder);
+        await this.UnregisterReminderIfAnyAsync(ReminderName);
         State.WakeAt = null;
     }
 

@@ -70,8 +70,7 @@ public sealed class ChallengeGrain(
         if (State.Work is not null && State.Phase != ChallengePhase.CleanedUp)
             await CleanUpAsync();
         // A reminder left behind would wake this grain every minute for an object that is gone.
-        if (await this.GetReminder(ReminderName) is { } reminder)
-            await this.UnregisterReminder(reminder);
+        await this.UnregisterReminderIfAnyAsync(ReminderName);
         await store.ClearStateAsync();
         DeactivateOnIdle();
     }
@@ -91,8 +90,7 @@ public sealed class ChallengeGrain(
         if (State.Phase == ChallengePhase.CleanedUp)
         {
             // Woken by a reminder registered again by a start racing a restart: it has nothing left to wake.
-            if (await this.GetReminder(ReminderName) is { } stale)
-                await this.UnregisterReminder(stale);
+            await this.UnregisterReminderIfAnyAsync(ReminderName);
             return;
         }
         try
@@ -258,8 +256,7 @@ public sealed class ChallengeGrain(
             // show, and the finish must not retry forever on a reminder.
         }
         await GrainFactory.GetGrain<IOrderGrain>(State.Work!.Order.ToGrainKey()).ChallengeFinishedAsync(_key.Name);
-        if (await this.GetReminder(ReminderName) is { } reminder)
-            await this.UnregisterReminder(reminder);
+        await this.UnregisterReminderIfAnyAsync(ReminderName);
     }
 
     private async Task CleanUpAsync()

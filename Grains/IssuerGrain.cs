@@ -54,8 +54,7 @@ public sealed class IssuerGrain(
 
     public async Task DeletedAsync()
     {
-        if (await this.GetReminder(RecheckReminder) is { } reminder)
-            await this.UnregisterReminder(reminder);
+        await this.UnregisterReminderIfAnyAsync(RecheckReminder);
         var waiters = State.Waiters;
         await store.ClearStateAsync();
         _caKeyPair = null;

@@ -92,8 +92,7 @@ public sealed class OrderGrain(
     public async Task DeletedAsync()
     {
         _steps?.Cancel();
-        if (await this.GetReminder(ReminderName) is { } reminder)
-            await this.UnregisterReminder(reminder);
+        await this.UnregisterReminderIfAnyAsync(ReminderName);
         await store.ClearStateAsync();
         DeactivateOnIdle();
     }
@@ -487,8 +486,7 @@ public sealed class OrderGrain(
         if (State.Reported)
         {
             // A reminder registered again by a start racing a restart: nothing is left to do, so it goes.
-            if (await this.GetReminder(ReminderName) is { } stale)
-                await this.UnregisterReminder(stale);
+            await this.UnregisterReminderIfAnyAsync(ReminderName);
             return;
         }
         var outcome = State.State == OrderStates.Valid
@@ -504,8 +502,7 @@ public sealed class OrderGrain(
         await GrainFactory.GetGrain<ICertificateRequestGrain>(work.Request.ToGrainKey()).OrderFinishedAsync(outcome);
         State.Reported = true;
         await store.WriteStateAsync();
-        if (await this.GetReminder(ReminderName) is { } reminder)
-            await this.UnregisterReminder(reminder);
+        await this.UnregisterReminderIfAnyAsync(ReminderName);
     }
 
     /// <summary>ca.crt for an ACME certificate: the top certificate of the chain the CA sent, as cert-manager writes it.</summary>

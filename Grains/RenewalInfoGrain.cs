@@ -55,8 +55,7 @@ public sealed class RenewalInfoGrain(
 
     public async Task StopAsync()
     {
-        if (await this.GetReminder(ReminderName) is { } reminder)
-            await this.UnregisterReminder(reminder);
+        await this.UnregisterReminderIfAnyAsync(ReminderName);
         await store.ClearStateAsync();
         DeactivateOnIdle();
     }
@@ -134,9 +133,9 @@ public sealed class RenewalInfoGrain(
             // Each tick re-registers with the next Retry-After; the period only matters if a tick is lost.
             await this.RegisterOrUpdateReminder(ReminderName, due, due > MinimumReminderPeriod ? due : MinimumReminderPeriod);
         }
-        else if (await this.GetReminder(ReminderName) is { } reminder)
+        else
         {
-            await this.UnregisterReminder(reminder);
+            await this.UnregisterReminderIfAnyAsync(ReminderName);
         }
         return suggestion;
     }
