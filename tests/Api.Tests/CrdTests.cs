@@ -1,3 +1,4 @@
+using CertFleet.TestSupport;
 using System.Text.Json.Nodes;
 using CertFleet.CrdGenerator;
 
@@ -17,7 +18,7 @@ public sealed class CrdTests
     [Fact]
     public void CheckedInCrdsMatchTheGenerator()
     {
-        var differing = CrdCheck.Differences(RepositoryPaths.Crds, CustomResourceDefinitions.Generate());
+        var differing = CrdCheck.Differences(RepositoryCheckout.Crds, CustomResourceDefinitions.Generate());
         Assert.True(differing.Count == 0,
             $"helm/certfleet/crds is out of date ({string.Join(", ", differing)}). Regenerate with: {CustomResourceDefinitions.RegenerateCommand}");
     }

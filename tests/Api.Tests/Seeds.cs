@@ -1,3 +1,4 @@
+using CertFleet.TestSupport;
 using System.Text.Json.Nodes;
 
 namespace CertFleet.Api.Tests;
@@ -8,11 +9,11 @@ internal static class Seeds
     private static readonly string[] OwnedGroups = ["cert-manager.io/", "acme.cert-manager.io/"];
 
     /// <summary>The seed files holding at least one of our kinds (01, 02, 03 and 07 today).</summary>
-    public static IEnumerable<string> Files => Directory.EnumerateFiles(RepositoryPaths.Seeds, "*.yaml")
+    public static IEnumerable<string> Files => Directory.EnumerateFiles(RepositoryCheckout.Seeds, "*.yaml")
         .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)
         .Where(fileName => OwnedDocuments(fileName).Any());
 
     public static IEnumerable<JsonObject> OwnedDocuments(string fileName) =>
-        YamlJson.Documents(File.ReadAllText(Path.Combine(RepositoryPaths.Seeds, fileName)))
+        YamlJson.Documents(File.ReadAllText(Path.Combine(RepositoryCheckout.Seeds, fileName)))
             .Where(document => OwnedGroups.Any(group => ((string?)document["apiVersion"])?.StartsWith(group, StringComparison.Ordinal) == true));
 }

@@ -16,7 +16,7 @@ using k8s;
 //      second Pebble, all at once and 32 at a time (target ≥80 % of it); each side first issues 30 untimed. Also printed:
 //      the ceiling the API server's CPU alone puts on that share when everything shares this machine's cores.
 // Figures are printed; nothing here asserts a time.
-var root = FindRepositoryRoot();
+var root = RepositoryCheckout.Root;
 var configuration = args.Length > 0 ? args[0] : "Release";
 var ecdsaCount = EnvInt("BENCH_ECDSA", 2000);
 var rsaCount = EnvInt("BENCH_RSA", 200);
@@ -389,12 +389,6 @@ static long StatusKiB(Process process, string field)
 static int EnvInt(string name, int fallback) =>
     int.TryParse(Environment.GetEnvironmentVariable(name), out var value) ? value : fallback;
 
-static string FindRepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "Orleans.sln"))) return dir.FullName;
-    throw new InvalidOperationException("Orleans.sln not found");
-}
 
 internal sealed record Result(int Count, TimeSpan Elapsed, TimeSpan Applied, double WritesPerSecond, double WritesPerCertificate,
     string WritesByTarget, string StateWrites, CpuSnapshot Cpu)

@@ -1,3 +1,4 @@
+using CertFleet.TestSupport;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CertFleet.Interfaces.Api;
@@ -27,7 +28,7 @@ public sealed class CliFixture : IAsyncLifetime
     /// <summary>Installs the chart's CRDs whose file name passes <paramref name="include"/>.</summary>
     public static async Task InstallDefinitionsAsync(IKubernetes client, Func<string, bool> include)
     {
-        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot(), "helm", "certfleet", "crds"), "*.yaml").Where(f => include(Path.GetFileName(f))))
+        foreach (var file in Directory.GetFiles(RepositoryCheckout.Crds, "*.yaml").Where(f => include(Path.GetFileName(f))))
             await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(
                 KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(file)));
     }
@@ -89,13 +90,6 @@ public sealed class CliFixture : IAsyncLifetime
             LastTimestamp = DateTime.UtcNow,
         }, ns);
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Orleans.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException("Orleans.sln not found above " + AppContext.BaseDirectory);
-    }
 }
 
 [CollectionDefinition(Name)]

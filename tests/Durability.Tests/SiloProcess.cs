@@ -27,7 +27,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         var ports = LoopbackPorts.Allocate(5);
         string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
-        var process = ChildProcess.Start("dotnet", [RepositoryPaths.SiloDll], new Dictionary<string, string>
+        var process = ChildProcess.Start("dotnet", [RepositoryCheckout.Built("Silo", "certfleet-silo.dll")], new Dictionary<string, string>
         {
             ["KUBECONFIG"] = kubeconfig,
             // Unset: the silo must advertise loopback, as on a developer machine.

@@ -1,3 +1,4 @@
+using CertFleet.TestSupport;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
@@ -43,7 +44,7 @@ public abstract class AcmeSteps(PebbleControllerFixture cluster)
     /// <summary>Applies a seed manifest (into <paramref name="ns"/> when given) with its Let's Encrypt server replaced by this Pebble.</summary>
     protected async Task ApplySeedPointedAtPebbleAsync(string file, string? ns = null)
     {
-        var seed = await File.ReadAllTextAsync(Path.Combine(Processes.RepositoryRoot, "..", "shared", "examples", "seed", file));
+        var seed = await File.ReadAllTextAsync(Path.Combine(RepositoryCheckout.Seeds, file));
         var caBundle = Convert.ToBase64String(Encoding.UTF8.GetBytes(cluster.Pebble.ListenerCaPem));
         var pointed = seed.Replace("server: https://acme-v02.api.letsencrypt.org/directory",
             $"server: {cluster.Pebble.DirectoryUrl}\n    caBundle: {caBundle}", StringComparison.Ordinal);

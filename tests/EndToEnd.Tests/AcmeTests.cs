@@ -1,3 +1,4 @@
+using CertFleet.TestSupport;
 namespace CertFleet.EndToEnd.Tests;
 
 /// <summary>ACME issuance on Debian's Pebble through kubectl: Issuer, Certificate, CertificateRequest, Order, Challenge.</summary>
@@ -177,7 +178,7 @@ public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
         await WaitAsync("clusterissuer", "", "letsencrypt-prod", "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
 
         // seed 02: *.sumguy.com and sumguy.com with dnsPolicy dns01, so both names go through Cloudflare
-        var seed = Path.Combine(Processes.RepositoryRoot, "..", "shared", "examples", "seed", "02-certificate-wildcard.yaml");
+        var seed = Path.Combine(RepositoryCheckout.Seeds, "02-certificate-wildcard.yaml");
         var applied = await cluster.KubectlAsync("apply", "-f", seed);
         Assert.True(applied.ExitCode == 0, applied.Error);
         await WaitAsync("certificate", "default", "sumguy-wildcard", "{.status.conditions[?(@.type==\"Ready\")].status}", "True");

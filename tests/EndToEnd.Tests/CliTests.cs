@@ -1,3 +1,4 @@
+using CertFleet.TestSupport;
 using System.Text.Json;
 
 namespace CertFleet.EndToEnd.Tests;
@@ -14,7 +15,7 @@ public sealed class CliTests(ControllerFixture cluster)
     private static string LinkPlugin()
     {
         var dir = Directory.CreateTempSubdirectory("certfleet-plugin-").FullName;
-        File.CreateSymbolicLink(Path.Combine(dir, "kubectl-certfleet"), Processes.Executable("Silo", "kubectl-certfleet"));
+        File.CreateSymbolicLink(Path.Combine(dir, "kubectl-certfleet"), RepositoryCheckout.Built("Silo", "kubectl-certfleet"));
         return dir;
     }
 

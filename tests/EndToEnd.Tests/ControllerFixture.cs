@@ -1,3 +1,4 @@
+using CertFleet.TestSupport;
 using System.Diagnostics;
 
 namespace CertFleet.EndToEnd.Tests;
@@ -35,13 +36,13 @@ public class ControllerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _emulator = Processes.StartDotnet(Processes.Executable("tests/KubeEmulator", "kube-emulator.dll"),
+        _emulator = Processes.StartDotnet(RepositoryCheckout.Built("tests/KubeEmulator", "kube-emulator.dll"),
             ["--port", "0", "--kubeconfig", Kubeconfig], new Dictionary<string, string>(), Path.Combine(_dir, "emulator.log"));
         await Processes.Eventually(() => Task.FromResult(File.Exists(Kubeconfig) && new FileInfo(Kubeconfig).Length > 0),
             ok => ok, $"the emulator's kubeconfig (log: {_dir}/emulator.log)", 30);
         await Processes.Eventually(async () => (await KubectlAsync("get", "namespaces")).ExitCode, code => code == 0, "kubectl to reach the emulator", 30);
 
-        var crds = Path.Combine(Processes.RepositoryRoot, "helm", "certfleet", "crds");
+        var crds = RepositoryCheckout.Crds;
         await MustAsync("apply", "-f", crds);
         foreach (var file in Directory.GetFiles(crds, "*.yaml"))
             await MustAsync("wait", "--for=condition=Established", $"crd/{Path.GetFileNameWithoutExtension(file)}", "--timeout=30s");
@@ -77,7 +78,7 @@ public class ControllerFixture : IAsyncLifetime
         };
         foreach (var (key, value) in SiloSettings)
             environment[key] = value;
-        _silo = Processes.StartDotnet(Processes.Executable("Silo", "certfleet-silo.dll"), [], environment, SiloLog);
+        _silo = Processes.StartDotnet(RepositoryCheckout.Built("Silo", "certfleet-silo.dll"), [], environment, SiloLog);
         await Processes.Eventually(async () =>
         {
             try { return (await _http.GetAsync($"http://127.0.0.1:{_siloHttpPort}/health/ready")).IsSuccessStatusCode; }

@@ -1,3 +1,4 @@
+using CertFleet.TestSupport;
 using System.Globalization;
 using YamlDotNet.Serialization;
 
@@ -116,7 +117,7 @@ public sealed class MetricsTests(ControllerFixture cluster)
     private static async Task AssertExpiryAlertAsync(string promtool, PrometheusScrape scrape, string ns, double clock)
     {
         var dir = Directory.CreateTempSubdirectory("certfleet-promtool-").FullName;
-        var seed = await File.ReadAllTextAsync(Path.Combine(Processes.RepositoryRoot, "..", "shared", "examples", "seed", "06-prometheusrule.yaml"));
+        var seed = await File.ReadAllTextAsync(Path.Combine(RepositoryCheckout.Seeds, "06-prometheusrule.yaml"));
         var rule = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(seed);
         await File.WriteAllTextAsync(Path.Combine(dir, "rules.yaml"), new SerializerBuilder().Build().Serialize(rule["spec"]));
 

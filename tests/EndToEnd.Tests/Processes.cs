@@ -7,16 +7,6 @@ namespace CertFleet.EndToEnd.Tests;
 /// <summary>Small process and filesystem facts the end-to-end fixture needs.</summary>
 public static class Processes
 {
-    /// <summary>The checkout's root: the folder holding Orleans.sln above the test binaries.</summary>
-    public static string RepositoryRoot { get; } = FindRoot();
-
-    /// <summary>Release or Debug: whichever configuration built this test assembly builds the executables too.</summary>
-    public static string Configuration { get; } =
-        AppContext.BaseDirectory.Split(Path.DirectorySeparatorChar).Contains("Release") ? "Release" : "Debug";
-
-    public static string Executable(string project, string assembly) =>
-        Path.Combine(RepositoryRoot, project, "bin", Configuration, "net10.0", assembly);
-
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -73,13 +63,5 @@ public static class Processes
             last = await probe();
         }
         return last;
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Orleans.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException("Orleans.sln not found above " + AppContext.BaseDirectory);
     }
 }

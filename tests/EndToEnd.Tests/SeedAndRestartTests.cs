@@ -1,10 +1,11 @@
+using CertFleet.TestSupport;
 namespace CertFleet.EndToEnd.Tests;
 
 [Collection(ControllerCollection.Name)]
 public sealed class SeedAndRestartTests(ControllerFixture cluster)
 {
     private static string SeedDirectory =>
-        Path.GetFullPath(Path.Combine(Processes.RepositoryRoot, "..", "shared", "examples", "seed"));
+        RepositoryCheckout.Seeds;
 
     private const string PrometheusRuleCrd = """
         apiVersion: apiextensions.k8s.io/v1
