@@ -1,6 +1,6 @@
-using CertFleet.TestSupport;
 using System.Text.Json.Nodes;
 using CertFleet.CrdGenerator;
+using CertFleet.TestSupport;
 
 namespace CertFleet.Api.Tests;
 

@@ -1,5 +1,5 @@
-using CertFleet.TestSupport;
 using System.Text.Json.Nodes;
+using CertFleet.TestSupport;
 
 namespace CertFleet.Api.Tests;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using CertFleet.KubeEmulator;
 using CertFleet.Providers.Acme;
 using CertFleet.Providers.Pki;

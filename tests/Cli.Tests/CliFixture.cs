@@ -1,11 +1,11 @@
-using CertFleet.TestSupport;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using CertFleet.Interfaces.Api;
 using CertFleet.KubeEmulator;
 using CertFleet.Kubernetes.Bridge.Cli;
-using k8s;
+using CertFleet.TestSupport;
 using k8s.Models;
+using k8s;
 
 namespace CertFleet.Cli.Tests;
 

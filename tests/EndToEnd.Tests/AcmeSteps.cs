@@ -1,6 +1,6 @@
-using CertFleet.TestSupport;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using CertFleet.TestSupport;
 
 namespace CertFleet.EndToEnd.Tests;
 

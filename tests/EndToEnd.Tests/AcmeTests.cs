@@ -1,4 +1,5 @@
 using CertFleet.TestSupport;
+
 namespace CertFleet.EndToEnd.Tests;
 
 /// <summary>ACME issuance on Debian's Pebble through kubectl: Issuer, Certificate, CertificateRequest, Order, Challenge.</summary>

@@ -1,5 +1,5 @@
-using CertFleet.TestSupport;
 using System.Text.Json;
+using CertFleet.TestSupport;
 
 namespace CertFleet.EndToEnd.Tests;
 

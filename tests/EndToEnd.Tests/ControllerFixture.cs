@@ -1,5 +1,5 @@
-using CertFleet.TestSupport;
 using System.Diagnostics;
+using CertFleet.TestSupport;
 
 namespace CertFleet.EndToEnd.Tests;
 

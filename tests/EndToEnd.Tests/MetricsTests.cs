@@ -1,5 +1,5 @@
-using CertFleet.TestSupport;
 using System.Globalization;
+using CertFleet.TestSupport;
 using YamlDotNet.Serialization;
 
 namespace CertFleet.EndToEnd.Tests;

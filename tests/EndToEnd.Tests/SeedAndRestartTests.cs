@@ -1,11 +1,11 @@
 using CertFleet.TestSupport;
+
 namespace CertFleet.EndToEnd.Tests;
 
 [Collection(ControllerCollection.Name)]
 public sealed class SeedAndRestartTests(ControllerFixture cluster)
 {
-    private static string SeedDirectory =>
-        RepositoryCheckout.Seeds;
+    private static string SeedDirectory => RepositoryCheckout.Seeds;
 
     private const string PrometheusRuleCrd = """
         apiVersion: apiextensions.k8s.io/v1
