@@ -3,13 +3,9 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Azure.Core;
+using CertFleet.TestSupport;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CertFleet.Dns01.Tests;
 
@@ -52,15 +48,10 @@ public sealed class AzureArmFakeServer : IAsyncDisposable
     public static async Task<AzureArmFakeServer> StartAsync()
     {
         var certificate = LoopbackCertificate.Create();
-
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
-        var app = builder.Build();
+        var app = LoopbackWebServer.Build(certificate);
         var server = new AzureArmFakeServer(app, certificate);
         app.Run(server.HandleAsync);
-        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        server.Endpoint = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        server.Endpoint = (await app.StartListeningAsync())[0];
         return server;
     }
 

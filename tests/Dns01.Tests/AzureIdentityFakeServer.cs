@@ -3,13 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using CertFleet.TestSupport;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CertFleet.Dns01.Tests;
 
@@ -51,18 +47,10 @@ public sealed class AzureIdentityFakeServer : IAsyncDisposable
     public static async Task<AzureIdentityFakeServer> StartAsync()
     {
         var certificate = LoopbackCertificate.Create();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate));
-            k.Listen(IPAddress.Loopback, 0);
-        });
-        var app = builder.Build();
+        var app = LoopbackWebServer.Build(certificate, plainHttpToo: true);
         var server = new AzureIdentityFakeServer(app, certificate);
         app.Run(server.HandleAsync);
-        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        var addresses = await app.StartListeningAsync();
         server.AuthorityHost = new Uri(addresses.Single(a => a.Scheme == "https").GetLeftPart(UriPartial.Authority) + "/");
         server.ImdsHost = new Uri(addresses.Single(a => a.Scheme == "http").GetLeftPart(UriPartial.Authority));
         return server;

@@ -3,13 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Xml.Linq;
+using CertFleet.TestSupport;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CertFleet.Dns01.Tests;
 
@@ -60,15 +56,10 @@ public sealed class Route53FakeServer : IAsyncDisposable
 
     public static async Task<Route53FakeServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
+        var app = LoopbackWebServer.Build();
         var server = new Route53FakeServer(app);
         app.Run(server.HandleAsync);
-        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Endpoint = new Uri(address);
+        server.Endpoint = (await app.StartListeningAsync())[0];
         return server;
     }
 

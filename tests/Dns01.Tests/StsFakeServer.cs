@@ -1,17 +1,13 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.RegularExpressions;
+using System.Text;
 using System.Xml.Linq;
+using CertFleet.TestSupport;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CertFleet.Dns01.Tests;
 
@@ -54,14 +50,10 @@ public sealed partial class StsFakeServer : IAsyncDisposable
 
     public static async Task<StsFakeServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
+        var app = LoopbackWebServer.Build();
         var server = new StsFakeServer(app);
         app.Run(server.HandleAsync);
-        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        server.Endpoint = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        server.Endpoint = (await app.StartListeningAsync())[0];
         return server;
     }
 

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
+using CertFleet.TestSupport;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CertFleet.Http01.Tests;
 
@@ -11,13 +10,12 @@ public sealed class ChallengeResponder : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private ChallengeResponder(WebApplication app, ConcurrentDictionary<string, string> bodies, ConcurrentQueue<string> hosts)
+    private ChallengeResponder(WebApplication app, ConcurrentDictionary<string, string> bodies, ConcurrentQueue<string> hosts, int port)
     {
         _app = app;
         Bodies = bodies;
         Hosts = hosts;
-        // After start, Urls holds the port the system chose for :0.
-        Port = new Uri(app.Urls.Single()).Port;
+        Port = port;
     }
 
     /// <summary>Response body per token; tokens not in here get 404.</summary>
@@ -30,10 +28,7 @@ public sealed class ChallengeResponder : IAsyncDisposable
 
     public static async Task<ChallengeResponder> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = LoopbackWebServer.Build();
         var bodies = new ConcurrentDictionary<string, string>();
         var hosts = new ConcurrentQueue<string>();
         app.MapGet("/.well-known/acme-challenge/{token}", (string token, HttpContext context) =>
@@ -41,8 +36,8 @@ public sealed class ChallengeResponder : IAsyncDisposable
             hosts.Enqueue(context.Request.Host.Value ?? "");
             return bodies.TryGetValue(token, out var body) ? Results.Text(body) : Results.NotFound();
         });
-        await app.StartAsync();
-        return new ChallengeResponder(app, bodies, hosts);
+        var address = (await app.StartListeningAsync())[0];
+        return new ChallengeResponder(app, bodies, hosts, address.Port);
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

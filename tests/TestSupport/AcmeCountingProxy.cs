@@ -4,9 +4,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CertFleet.TestSupport;
 
@@ -110,17 +108,10 @@ public sealed class AcmeCountingProxy : IAsyncDisposable
         var pebbleDirectory = JsonDocument.Parse(await upstream.GetStringAsync(pebble.DirectoryUrl).ConfigureAwait(false));
         var newOrderPath = new Uri(pebbleDirectory.RootElement.GetProperty("newOrder").GetString()!).AbsolutePath;
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrelHttpsConfiguration();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(listenerCertificate)));
-        var app = builder.Build();
+        var app = LoopbackWebServer.Build(listenerCertificate);
         var proxy = new AcmeCountingProxy(app, upstream, new Uri(pebble.DirectoryUrl, "/"), newOrderPath, directory, caPem);
         app.Run(proxy.ForwardAsync);
-        await app.StartAsync().ConfigureAwait(false);
-        // After start, Urls holds the port the system chose for 0.
-        var address = new Uri(app.Urls.Single());
-        proxy.DirectoryUrl = new Uri($"https://127.0.0.1:{address.Port}{pebble.DirectoryUrl.AbsolutePath}");
+        proxy.DirectoryUrl = new Uri((await app.StartListeningAsync().ConfigureAwait(false))[0], pebble.DirectoryUrl.AbsolutePath);
         return proxy;
     }
 

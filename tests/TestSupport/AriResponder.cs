@@ -1,15 +1,12 @@
 using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CertFleet.TestSupport;
 
@@ -67,16 +64,10 @@ public sealed class AriResponder : IAsyncDisposable
 
     public static async Task<AriResponder> StartAsync(PebbleServer pebble, bool advertise = true)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        var certificate = X509Certificate2.CreateFromPemFile(pebble.ListenerCertificatePath, pebble.ListenerKeyPath);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
-        var app = builder.Build();
+        var app = LoopbackWebServer.Build(X509Certificate2.CreateFromPemFile(pebble.ListenerCertificatePath, pebble.ListenerKeyPath));
         var responder = new AriResponder(app, pebble, advertise);
         app.Run(responder.HandleAsync);
-        await app.StartAsync().ConfigureAwait(false);
-        var port = new Uri(app.Urls.Single()).Port;
-        responder.DirectoryUrl = new Uri($"https://127.0.0.1:{port}/dir");
+        responder.DirectoryUrl = new Uri((await app.StartListeningAsync().ConfigureAwait(false))[0], "/dir");
         return responder;
     }
 

@@ -3,9 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CertFleet.TestSupport;
 
@@ -92,15 +90,10 @@ public sealed class CloudflareFakeApi : IAsyncDisposable
 
     private static async Task<CloudflareFakeApi> StartAsync(string? token, (string, string)? globalKey)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = LoopbackWebServer.Build();
         var api = new CloudflareFakeApi(app, token, globalKey);
         app.Run(api.HandleAsync);
-        await app.StartAsync();
-        // After start, Urls holds the port the system chose for :0.
-        api.BaseUrl = app.Urls.Single().TrimEnd('/') + PathPrefix;
+        api.BaseUrl = (await app.StartListeningAsync())[0].GetLeftPart(UriPartial.Authority) + PathPrefix;
         return api;
     }
 

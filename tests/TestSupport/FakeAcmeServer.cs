@@ -5,9 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CertFleet.TestSupport;
 
@@ -54,14 +52,10 @@ public sealed class FakeAcmeServer : IAsyncDisposable
 
     public static async Task<FakeAcmeServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = LoopbackWebServer.Build();
         var server = new FakeAcmeServer(app);
         app.Run(server.HandleAsync);
-        await app.StartAsync();
-        server._base = app.Urls.Single().TrimEnd('/');
+        server._base = (await app.StartListeningAsync())[0].GetLeftPart(UriPartial.Authority);
         server.DirectoryUrl = server._base + "/directory";
         return server;
     }
