@@ -17,6 +17,9 @@ public class ClusterFixture : IAsyncLifetime
     protected virtual bool AutoApprove => true;
 
     public FakeCluster Cluster { get; } = new();
+
+    /// <summary>The grains' storage ("certfleet"): in memory, and able to lose the answer to a write.</summary>
+    public LostAnswerStorage Storage { get; } = new();
     public LogCapture Logs { get; } = new();
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
     public InProcessTestCluster TestCluster { get; private set; } = null!;
@@ -30,7 +33,9 @@ public class ClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(initialSilosCount: 1);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage("certfleet").UseInMemoryReminderService();
+            silo.AddMemoryGrainStorage("memory").UseInMemoryReminderService();
+            silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>("certfleet",
+                (services, _) => Storage.Over(services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>("memory")));
             silo.AddIncomingGrainCallFilter<Logging.GrainLogScopeFilter>();
             silo.Services.AddLogging(logging => logging.AddProvider(Logs));
             silo.Services.AddSingleton<IClusterWriter>(Cluster);

@@ -13,75 +13,13 @@ namespace CertFleet.Grains.Tests;
 /// budgets (keyed by the server's host:port) are its own.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class RateLimitTests(ClusterFixture fixture) : IAsyncLifetime
+public sealed class RateLimitTests(ClusterFixture fixture) : FakeAcmeIssuerTests(fixture)
 {
-    private FakeAcmeServer _acme = null!;
-    private string _issuer = "";
-
-    private FakeCluster Cluster => fixture.Cluster;
-
-    public async Task InitializeAsync()
-    {
-        _acme = await FakeAcmeServer.StartAsync();
-        _issuer = $"acme-{Guid.NewGuid():N}"[..16];
-        var issuer = fixture.Grains.GetGrain<IIssuerGrain>(new ObjectKey(TestObjects.Cluster, "", _issuer).ToGrainKey());
-        await issuer.SyncAsync(new IssuerObject
-        {
-            Kind = "ClusterIssuer",
-            Metadata = new ObjectMeta { Name = _issuer, Uid = $"uid-{_issuer}", Generation = 1 },
-            Spec = new IssuerSpec
-            {
-                Acme = new AcmeIssuer
-                {
-                    Server = _acme.DirectoryUrl,
-                    PrivateKeySecretRef = new SecretKeySelector { Name = $"{_issuer}-account" },
-                    Solvers = [new AcmeChallengeSolver { Http01 = new AcmeHttp01Solver { Ingress = new AcmeHttp01Ingress() } }],
-                },
-            },
-        });
-        await Eventually(() => issuer.GetReadinessAsync(null), r => r.Ready, "the ACME issuer to register its account");
-    }
-
-    public async Task DisposeAsync() => await _acme.DisposeAsync();
-
     private void Limit(Action<ServerRateLimits> configure)
     {
-        var server = new ServerRateLimits { Server = _acme.DirectoryUrl };
+        var server = new ServerRateLimits { Server = Acme.DirectoryUrl };
         configure(server);
-        fixture.RateLimits.Value.Servers.Add(server);
-    }
-
-    private ICertificateGrain Grain(string ns, string name) => fixture.Grains.GetGrain<ICertificateGrain>(Key(ns, name).ToGrainKey());
-
-    private Certificate AcmeCertificate(string ns, string name, params string[] dnsNames) =>
-        Certificate(ns, name, s => { s.IssuerName = _issuer; s.DnsNames = [.. dnsNames]; });
-
-    private string? Reason(string ns, string name, string type) => ConditionOf(Cluster, ns, name, type)?.Reason;
-
-    /// <summary>
-    /// Order polling runs on grain timers, which the fake clock drives: let fake time pass (a quarter second per
-    /// 20 ms) while waiting for an issuance. Minutes of fake time at most, against budgets of hours and days.
-    /// </summary>
-    private async Task<T> WhileTimePasses<T>(Func<Task<T>> wait)
-    {
-        using var stop = new CancellationTokenSource();
-        var pump = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                fixture.Clock.Advance(TimeSpan.FromMilliseconds(250));
-                await Task.Delay(20);
-            }
-        });
-        try
-        {
-            return await wait();
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await pump;
-        }
+        Fixture.RateLimits.Value.Servers.Add(server);
     }
 
     private static string Rfc3339(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
@@ -91,7 +29,7 @@ public sealed class RateLimitTests(ClusterFixture fixture) : IAsyncLifetime
     {
         Limit(s => s.CertificatesPerRegisteredDomain = new LimitSetting { Capacity = 5, Period = TimeSpan.FromDays(7) });
         var ns = NewNamespace();
-        var start = fixture.Clock.GetUtcNow();
+        var start = Fixture.Clock.GetUtcNow();
         var names = Enumerable.Range(0, 10).Select(i => $"c{i}").ToList();
         // Different hosts, one registered domain under a multi-label public suffix (co.uk).
         foreach (var name in names)
@@ -100,12 +38,12 @@ public sealed class RateLimitTests(ClusterFixture fixture) : IAsyncLifetime
         await WhileTimePasses(() => Eventually(() => Task.FromResult(names.Select(n => Reason(ns, n, ConditionTypes.Ready)).ToList()),
             r => r.Count(x => x == CertificateReasons.Ready) == 5 && r.Count(x => x == CertFleetReasons.RateLimited) == 5,
             "five Ready and five RateLimited"));
-        Assert.Equal(5, _acme.NewOrders);
+        Assert.Equal(5, Acme.NewOrders);
 
         // One token back every 33.6 h; fake time moved on by seconds while the five were issued.
         var earliest = start + TimeSpan.FromDays(7) / 5;
         var waiting = names.Where(n => Reason(ns, n, ConditionTypes.Ready) == CertFleetReasons.RateLimited).ToList();
-        var host = RateLimitKeys.Host(_acme.DirectoryUrl);
+        var host = RateLimitKeys.Host(Acme.DirectoryUrl);
         DateTimeOffset reopens = default;
         foreach (var name in waiting)
         {
@@ -125,19 +63,19 @@ public sealed class RateLimitTests(ClusterFixture fixture) : IAsyncLifetime
         // A reconcile before the budget reopens orders nothing.
         foreach (var name in waiting)
             await Grain(ns, name).ReconcileAsync();
-        Assert.Equal(5, _acme.NewOrders);
+        Assert.Equal(5, Acme.NewOrders);
 
-        var snapshot = (await fixture.Grains.GetGrain<IRateLimitDirectoryGrain>(IRateLimitDirectoryGrain.SingletonKey).GetSnapshotsAsync())
+        var snapshot = (await Fixture.Grains.GetGrain<IRateLimitDirectoryGrain>(IRateLimitDirectoryGrain.SingletonKey).GetSnapshotsAsync())
             .Single(s => s.Limit == RateLimitNames.CertificatesPerRegisteredDomain && s.Key == $"{host}/example.co.uk");
         Assert.Equal((host, 5, 0), (snapshot.Server, snapshot.Capacity, snapshot.Remaining));
         Assert.InRange(snapshot.ReopensAt!.Value, earliest, earliest + TimeSpan.FromMinutes(10));
 
         // A week later the bucket is full again: the reminders wake the five and they are issued.
-        fixture.Clock.Advance(TimeSpan.FromDays(7));
+        Fixture.Clock.Advance(TimeSpan.FromDays(7));
         await WhileTimePasses(() => Eventually(() => Task.FromResult(names.Count(n => Reason(ns, n, ConditionTypes.Ready) == CertificateReasons.Ready)),
             c => c == 10, "all ten Ready after the budget refilled", seconds: 30));
-        Assert.Equal(10, _acme.NewOrders);
-        Assert.Equal(10, _acme.OrderedIdentifierSets.Distinct().Count());
+        Assert.Equal(10, Acme.NewOrders);
+        Assert.Equal(10, Acme.OrderedIdentifierSets.Distinct().Count());
     }
 
     [Fact]
@@ -148,7 +86,7 @@ public sealed class RateLimitTests(ClusterFixture fixture) : IAsyncLifetime
         var grain = Grain(ns, "renewed");
         await grain.SyncAsync(AcmeCertificate(ns, "renewed", "www.renewal.example"));
         await WhileTimePasses(() => Eventually(() => Task.FromResult(StatusOf(Cluster, ns, "renewed")), s => s?.Revision == 1, "revision 1"));
-        Assert.Equal(1, _acme.NewOrders);
+        Assert.Equal(1, Acme.NewOrders);
 
         // Renewal (as `cmctl renew` asks for it): same identifiers, so the spent registered-domain budget does not apply.
         var ready = ConditionOf(Cluster, ns, "renewed", ConditionTypes.Ready)!;
@@ -165,21 +103,21 @@ public sealed class RateLimitTests(ClusterFixture fixture) : IAsyncLifetime
             },
         });
         await WhileTimePasses(() => Eventually(() => Task.FromResult(StatusOf(Cluster, ns, "renewed")), s => s?.Revision == 2, "revision 2 despite the spent budget"));
-        Assert.Equal(2, _acme.NewOrders);
+        Assert.Equal(2, Acme.NewOrders);
 
         // A new identifier set under the same registered domain is not a renewal: it waits.
         await Grain(ns, "other").SyncAsync(AcmeCertificate(ns, "other", "api.renewal.example"));
         await Eventually(() => Task.FromResult(Reason(ns, "other", ConditionTypes.Ready)), r => r == CertFleetReasons.RateLimited, "the new set to wait");
-        Assert.Equal(2, _acme.NewOrders);
+        Assert.Equal(2, Acme.NewOrders);
     }
 
     [Fact]
     public async Task ATooManyRequestsAnswerIsWaitedOutWithoutCountingAsAFailedIssuance()
     {
-        _acme.RateLimitNextOrders(1, retryAfterSeconds: 3600);
+        Acme.RateLimitNextOrders(1, retryAfterSeconds: 3600);
         var ns = NewNamespace();
         var grain = Grain(ns, "limited");
-        var now = fixture.Clock.GetUtcNow();
+        var now = Fixture.Clock.GetUtcNow();
         var retryAt = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero) + TimeSpan.FromHours(1);
         await grain.SyncAsync(AcmeCertificate(ns, "limited", "limited.example.org"));
 
@@ -192,18 +130,18 @@ public sealed class RateLimitTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.Equal(0, state.FailedIssuanceAttempts);
         Assert.Null(StatusOf(Cluster, ns, "limited")!.FailedIssuanceAttempts);
         Assert.Equal(retryAt, state.WakeAt);
-        Assert.Equal(1, _acme.NewOrders);
+        Assert.Equal(1, Acme.NewOrders);
 
         // Nothing reaches the CA before Retry-After, however often the Certificate is reconciled.
         await grain.ReconcileAsync();
-        fixture.Clock.Advance(TimeSpan.FromMinutes(59));
+        Fixture.Clock.Advance(TimeSpan.FromMinutes(59));
         await grain.ReconcileAsync();
-        Assert.Equal(1, _acme.NewOrders);
+        Assert.Equal(1, Acme.NewOrders);
 
-        fixture.Clock.Advance(TimeSpan.FromMinutes(1));
+        Fixture.Clock.Advance(TimeSpan.FromMinutes(1));
         await WhileTimePasses(() => Eventually(() => Task.FromResult(Reason(ns, "limited", ConditionTypes.Ready)), r => r == CertificateReasons.Ready,
             "issued once Retry-After has passed"));
-        Assert.Equal(2, _acme.NewOrders);
+        Assert.Equal(2, Acme.NewOrders);
         Assert.Equal(0, (await grain.GetStateAsync()).FailedIssuanceAttempts);
         Assert.Null(StatusOf(Cluster, ns, "limited")!.FailedIssuanceAttempts);
     }

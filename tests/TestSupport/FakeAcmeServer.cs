@@ -11,7 +11,7 @@ namespace CertFleet.TestSupport;
 
 /// <summary>
 /// A minimal ACME server on loopback HTTP for grain tests: every authorization is already valid (as after authz reuse),
-/// so an order is ready at once; finalize signs the CSR with an in-memory CA. It counts newOrder requests and can answer
+/// so an order is ready at once; finalize signs the CSR with an in-memory CA. The account lists its orders. It counts newOrder requests and can answer
 /// them with 429 rateLimited and a Retry-After, as Let's Encrypt does. JWS signatures are not verified.
 /// </summary>
 public sealed class FakeAcmeServer : IAsyncDisposable
@@ -86,6 +86,15 @@ public sealed class FakeAcmeServer : IAsyncDisposable
             case ["account"]:
                 context.Response.Headers.Location = $"{_base}/account/1";
                 await JsonAsync(context, 201, new JsonObject { ["status"] = "valid" });
+                return;
+            case ["account", "1"]:
+                await JsonAsync(context, 200, new JsonObject { ["status"] = "valid", ["orders"] = $"{_base}/account/1/orders" });
+                return;
+            case ["account", "1", "orders"]:
+                await JsonAsync(context, 200, new JsonObject
+                {
+                    ["orders"] = new JsonArray([.. _orders.Keys.Order().Select(id => (JsonNode)JsonValue.Create($"{_base}/order/{id}"))]),
+                });
                 return;
             case ["order"]:
                 await NewOrderAsync(context, payload!);

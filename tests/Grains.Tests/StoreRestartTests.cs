@@ -1,0 +1,32 @@
+using CertFleet.Interfaces.Api;
+using static CertFleet.Grains.Tests.TestObjects;
+
+namespace CertFleet.Grains.Tests;
+
+/// <summary>
+/// The store restarts under a write: the write lands but its answer is lost, so the grain's next write conflicts with
+/// its own. Each grain of the ACME chain carries on from what is stored and the certificate is issued once.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class StoreRestartTests(ClusterFixture fixture) : FakeAcmeIssuerTests(fixture)
+{
+    [Theory]
+    [InlineData("certificate", 1)]
+    [InlineData("certificaterequest", 1)]
+    [InlineData("order", 1)] // the write after the order is placed, made in a step of its own
+    [InlineData("order", 2)]
+    public async Task AWriteWhoseAnswerWasLostDoesNotStopTheIssuance(string stateName, int writesToPass)
+    {
+        var ns = NewNamespace();
+        var lostBefore = Fixture.Storage.AnswersLost;
+        Fixture.Storage.LoseAnswerToWrite(stateName, ns, writesToPass);
+
+        await Grain(ns, "web").SyncAsync(AcmeCertificate(ns, "web", "web.restart.example"));
+
+        await WhileTimePasses(() => Eventually(() => Task.FromResult(StatusOf(Cluster, ns, "web")), s => s?.Revision == 1,
+            "the Certificate issued after the lost answer", seconds: 60));
+        Assert.Equal(lostBefore + 1, Fixture.Storage.AnswersLost);
+        Assert.Equal(CertificateReasons.Ready, Reason(ns, "web", ConditionTypes.Ready));
+        Assert.Equal(1, Acme.NewOrders);
+    }
+}
