@@ -110,6 +110,7 @@ static async Task<Result> Run(Kubernetes client, KubeEmulatorServer api, Process
     string algorithm, int size, string issuer, string issuerKind)
 {
     var writesBefore = api.Stats.Writes;
+    var readsBefore = api.Stats.Reads;
     var targetsBefore = api.Stats.WritesByTarget;
     var stateWritesBefore = await GrainStateWrites();
     var cpuBefore = CpuSnapshot.Take(silo, pebble);
@@ -127,8 +128,8 @@ static async Task<Result> Run(Kubernetes client, KubeEmulatorServer api, Process
         api.Stats.WritesByTarget.ToDictionary(w => w.Key, w => (double)w.Value), count);
     var stateWritesPerCertificate = PerCertificate(stateWritesBefore, await GrainStateWrites(), count);
     return new Result(count, elapsed, applied, (api.Stats.Writes - writesBefore) / elapsed.TotalSeconds,
-        (api.Stats.Writes - writesBefore) / (double)Math.Max(count, 1), writesPerCertificate, stateWritesPerCertificate,
-        CpuSnapshot.Take(silo, pebble) - cpuBefore);
+        (api.Stats.Writes - writesBefore) / (double)Math.Max(count, 1), (api.Stats.Reads - readsBefore) / (double)Math.Max(count, 1),
+        writesPerCertificate, stateWritesPerCertificate, CpuSnapshot.Take(silo, pebble) - cpuBefore);
 }
 
 // "name n" per certificate for every counter that moved, largest first.
@@ -155,7 +156,8 @@ static async Task<Dictionary<string, double>> GrainStateWrites()
 static void Report(string what, Result r, Process silo)
 {
     Console.WriteLine($"{what}: all Ready in {r.Elapsed.TotalSeconds:F1} s (applied in {r.Applied.TotalSeconds:F1} s) → " +
-                      $"{r.PerSecond:F1} certificates/s; emulator {r.WritesPerSecond:F0} writes/s ({r.WritesPerCertificate:F1} per certificate); " +
+                      $"{r.PerSecond:F1} certificates/s; emulator {r.WritesPerSecond:F0} writes/s ({r.WritesPerCertificate:F1} per certificate, " +
+                      $"and {r.ReadsPerCertificate:F1} gets and lists); " +
                       $"silo RSS now {CurrentRssMiB(silo):F0} MiB");
     Console.WriteLine($"  CPU per certificate: {r.Cpu.PerCertificate(r.Count)}");
     Console.WriteLine($"  writes per certificate: {r.WritesByTarget}");
@@ -391,7 +393,7 @@ static int EnvInt(string name, int fallback) =>
 
 
 internal sealed record Result(int Count, TimeSpan Elapsed, TimeSpan Applied, double WritesPerSecond, double WritesPerCertificate,
-    string WritesByTarget, string StateWrites, CpuSnapshot Cpu)
+    double ReadsPerCertificate, string WritesByTarget, string StateWrites, CpuSnapshot Cpu)
 {
     public double PerSecond => Count / Elapsed.TotalSeconds;
 }
