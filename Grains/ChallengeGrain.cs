@@ -41,6 +41,9 @@ public sealed class ChallengeGrain(
     private ObjectKey _key = null!;
     private StepTimer? _steps;
     private TimeSpan _delay = MinDelay;
+    // The reason this activation last wrote to the status. A reason can be stored without being shown (a crash, or a
+    // store whose answer was lost, between the two writes): a fresh activation shows it again.
+    private string? _reasonShown;
 
     private ChallengeState State => store.State;
     private Challenge Resource => State.Work!.Resource;
@@ -116,6 +119,9 @@ public sealed class ChallengeGrain(
             {
                 State.Reason = reason;
                 await store.WriteStateAsync();
+            }
+            if (reason != _reasonShown)
+            {
                 await WriteStatusAsync(processing: !cleaningUp, presented: State.PresentedAt is not null);
                 RecordEvent(EventRecord.Warning, cleaningUp ? EventReasons.CleanUpError : EventReasons.PresentError, reason);
             }
@@ -175,8 +181,9 @@ public sealed class ChallengeGrain(
             {
                 State.Reason = reason;
                 await store.WriteStateAsync();
-                await WriteStatusAsync(processing: true, presented: true);
             }
+            if (reason != _reasonShown)
+                await WriteStatusAsync(processing: true, presented: true);
             Schedule(SelfCheckPeriod);
             return;
         }
@@ -312,8 +319,9 @@ public sealed class ChallengeGrain(
         return clients.ForAccountAsync(issuer.Spec, issuer.AccountKeySecret, issuer.AccountUrl);
     }
 
-    private Task WriteStatusAsync(bool processing, bool presented) =>
-        writer.WriteStatusAsync(ResourceKind.Challenge, _key, new ChallengeStatus
+    private async Task WriteStatusAsync(bool processing, bool presented)
+    {
+        await writer.WriteStatusAsync(ResourceKind.Challenge, _key, new ChallengeStatus
         {
             Processing = processing,
             Presented = presented,
@@ -321,6 +329,8 @@ public sealed class ChallengeGrain(
             Reason = State.Reason,
             State = State.State,
         });
+        _reasonShown = State.Reason;
+    }
 
     private void Later(TimeSpan? hint = null)
     {

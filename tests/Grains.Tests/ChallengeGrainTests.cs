@@ -44,6 +44,38 @@ public sealed class ChallengeGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AProviderErrorStoredButNeverShownIsShownOnTheNextAttempt()
+    {
+        var ns = NewNamespace();
+        var key = Key(ns, "web-1-2-5");
+        var lostBefore = fixture.Storage.AnswersLost;
+        // The store keeps the error's reason but the grain hears a timeout, so the status write after it never happens.
+        fixture.Storage.LoseAnswerToWrite("challenge", ns, writesToPass: 1);
+        var solver = new AcmeChallengeSolver
+        {
+            Dns01 = new AcmeDns01Solver
+            {
+                Route53 = new AcmeDns01Route53
+                {
+                    Role = "arn:aws:iam::123456789012:role/dns01",
+                    Auth = new AcmeDns01Route53Auth
+                    {
+                        Kubernetes = new AcmeDns01Route53KubernetesAuth { ServiceAccountRef = new ServiceAccountRef { Name = "missing" } },
+                    },
+                },
+            },
+        };
+
+        await fixture.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).StartAsync(Work(ns, key, solver));
+
+        var status = await fixture.WhileTimePasses(() => Eventually(() => Task.FromResult(Cluster.Status<ChallengeStatus>(ResourceKind.Challenge, key)),
+            s => s?.Reason?.StartsWith("Error presenting challenge", StringComparison.Ordinal) == true, "the stored provider error on the Challenge"));
+        Assert.Equal(lostBefore + 1, fixture.Storage.AnswersLost);
+        Assert.Contains($"ServiceAccount \"{ns}/missing\" not found", status!.Reason);
+        Assert.True(status.Processing);
+    }
+
+    [Fact]
     public async Task AmbientCredentialsRefusedForAnIssuerAreShownOnTheChallenge()
     {
         var ns = NewNamespace();

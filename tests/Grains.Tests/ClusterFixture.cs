@@ -72,6 +72,32 @@ public class ClusterFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await TestCluster.DisposeAsync();
+
+    /// <summary>
+    /// Grain timers and reminders run on the fake clock: let fake time pass (a quarter second per 20 ms) while waiting
+    /// for <paramref name="wait"/>, e.g. for an issuance whose order is polled. Minutes of fake time at most.
+    /// </summary>
+    public async Task<T> WhileTimePasses<T>(Func<Task<T>> wait)
+    {
+        using var stop = new CancellationTokenSource();
+        var pump = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Clock.Advance(TimeSpan.FromMilliseconds(250));
+                await Task.Delay(20);
+            }
+        });
+        try
+        {
+            return await wait();
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await pump;
+        }
+    }
 }
 
 [CollectionDefinition(Name)]

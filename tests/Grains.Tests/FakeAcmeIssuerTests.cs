@@ -51,29 +51,5 @@ public abstract class FakeAcmeIssuerTests(ClusterFixture fixture) : IAsyncLifeti
 
     protected string? Reason(string ns, string name, string type) => ConditionOf(Cluster, ns, name, type)?.Reason;
 
-    /// <summary>
-    /// Order polling runs on grain timers, which the fake clock drives: let fake time pass (a quarter second per
-    /// 20 ms) while waiting for an issuance. Minutes of fake time at most, against budgets of hours and days.
-    /// </summary>
-    protected async Task<T> WhileTimePasses<T>(Func<Task<T>> wait)
-    {
-        using var stop = new CancellationTokenSource();
-        var pump = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                Fixture.Clock.Advance(TimeSpan.FromMilliseconds(250));
-                await Task.Delay(20);
-            }
-        });
-        try
-        {
-            return await wait();
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await pump;
-        }
-    }
+    protected Task<T> WhileTimePasses<T>(Func<Task<T>> wait) => Fixture.WhileTimePasses(wait);
 }
