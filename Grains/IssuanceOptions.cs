@@ -45,7 +45,7 @@ public sealed class IssuanceOptions
     /// </summary>
     public double RenewalJitterPercent { get; set; }
 
-    /// <summary>New orders one silo sends to one ACME account at once (<see cref="Providers.Acme.AcmeClientOptions.NewOrdersInFlight"/>).</summary>
+    /// <summary>New orders one silo sends to one ACME account at once (<see cref="Providers.Acme.AcmeNewOrderTurns"/>).</summary>
     public int AcmeNewOrdersInFlight { get; set; } = 8;
 
     /// <summary>Lower bound of the ARI Retry-After this controller obeys (1 h, as cert-manager); tests shorten it.</summary>

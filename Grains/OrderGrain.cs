@@ -41,6 +41,7 @@ public sealed class OrderGrain(
     private static readonly TimeSpan MinPoll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(10);
     private const int MaxTransientFailures = 8;
+    private static readonly TimeSpan NewOrderTurnRetry = TimeSpan.FromSeconds(1);
     /// <summary>A 429 without Retry-After waits as long as cert-manager's first failure backoff.</summary>
     private static readonly TimeSpan DefaultRateLimitWait = TimeSpan.FromHours(1);
 
@@ -121,6 +122,12 @@ public sealed class OrderGrain(
             if (order is not null)
                 await StepAsync(client, work, order);
             _transientFailures = 0;
+        }
+        catch (AcmeException ex) when (ex.NotSent)
+        {
+            // Other orders of the account hold every turn: waiting is not a failure. A little jitter spreads the queue.
+            logger.LogInformation("Order {Namespace}/{Name}: {Reason}; trying again shortly", _key.Namespace, _key.Name, ex.Message);
+            Schedule(NewOrderTurnRetry + TimeSpan.FromMilliseconds(Random.Shared.Next(1000)));
         }
         catch (AcmeException ex) when (ex.SuggestedAction is AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff
                                        && ++_transientFailures <= MaxTransientFailures)
@@ -227,9 +234,10 @@ public sealed class OrderGrain(
                     RecordEvent(EventRecord.Normal, ReplacingOrder.EventReason,
                         $"The ACME server refused to let this order replace certificate {work.Replaces} ({replaceRefusal.Message}); ordered again without \"replaces\"");
             }
-            catch (AcmeException ex) when (ex.Problem is not null)
+            catch (AcmeException ex) when (ex.Problem is not null || ex.NotSent)
             {
-                // The CA answered with a problem: it created nothing, so there is nothing to look for next time.
+                // The CA answered with a problem, or never saw the request: it created nothing, so there is nothing to
+                // look for next time.
                 State.NewOrderSent = false;
                 await store.WriteStateAsync();
                 throw;

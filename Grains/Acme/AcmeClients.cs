@@ -16,6 +16,8 @@ public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IOpti
 {
     private static readonly TimeSpan KeyReloadAfter = TimeSpan.FromMinutes(10);
     private readonly ConcurrentDictionary<(string Server, ObjectKey Secret), (AcmeClient Client, DateTimeOffset LoadedAt)> _clients = new();
+    // Outlive the clients: one made again after a key reload keeps the account's new-order turns.
+    private readonly ConcurrentDictionary<(string Server, ObjectKey Secret), AcmeNewOrderTurns> _newOrderTurns = new();
 
     /// <summary>The client for a registered account, or an exception naming the Secret when its key is missing or unreadable.</summary>
     public async Task<AcmeClient> ForAccountAsync(AcmeIssuer spec, ObjectKey accountKeySecret, string? accountUrl, CancellationToken ct = default)
@@ -47,7 +49,7 @@ public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IOpti
             SkipTlsVerify = spec.SkipTlsVerify ?? false,
             CaBundlePem = spec.CaBundle is { Length: > 0 } bundle ? System.Text.Encoding.UTF8.GetString(bundle) : null,
             RenewalInfoMinRetryAfter = options?.Value.AriMinimumRecheck ?? TimeSpan.FromHours(1),
-            NewOrdersInFlight = options?.Value.AcmeNewOrdersInFlight ?? 8,
+            NewOrderTurns = _newOrderTurns.GetOrAdd((spec.Server, accountKeySecret), _ => new AcmeNewOrderTurns(options?.Value.AcmeNewOrdersInFlight ?? 8)),
             Observer = requests,
         }, key) { AccountUrl = accountUrl };
         // A client replaced here may be in the middle of a request for another grain: it is left to the garbage

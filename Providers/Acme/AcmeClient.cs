@@ -28,7 +28,6 @@ public sealed class AcmeClient : IDisposable
     private readonly AcmeClientOptions _options;
     private readonly HttpClient _http;
     private readonly NoncePool _nonces = new();
-    private readonly SemaphoreSlim _newOrderTurns;
     private volatile AcmeAccountKey _accountKey;
     private volatile string? _accountUrl;
     private volatile AcmeDirectory? _directory;
@@ -42,8 +41,7 @@ public sealed class AcmeClient : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "RequestTimeout must be positive");
         }
         ArgumentOutOfRangeException.ThrowIfNegative(options.BadNonceRetries, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.NewOrdersInFlight, 1, nameof(options));
-        _newOrderTurns = new SemaphoreSlim(options.NewOrdersInFlight, options.NewOrdersInFlight);
+        ArgumentNullException.ThrowIfNull(options.NewOrderTurns, nameof(options));
         _options = options;
         _accountKey = accountKey;
         // Our own timeout per exchange replaces HttpClient's, so it also covers reading the body.
@@ -167,13 +165,15 @@ public sealed class AcmeClient : IDisposable
         {
             payload["replaces"] = replaces;
         }
-        // A queue of hundreds drains within a second or two; no turn within half the request timeout means earlier new
-        // orders hang, and waiting longer would take this call past Orleans' call timeout.
-        var turnTimeout = _options.RequestTimeout / 2;
-        if (!await _newOrderTurns.WaitAsync(turnTimeout, ct).ConfigureAwait(false))
+        // The wait for a turn is kept short so that it and the exchange stay within a grain call; a caller that gets
+        // no turn comes back later, which is not a failure.
+        var turns = _options.NewOrderTurns;
+        var turnWait = _options.RequestTimeout / 3;
+        if (!await turns.TakeAsync(turnWait, ct).ConfigureAwait(false))
         {
-            throw new AcmeException($"The ACME server {directory.NewOrder.Authority} did not answer earlier new orders within " +
-                                    $"{turnTimeout.TotalSeconds:0.#} s, so this one was not sent", null, 0, null, AcmeActions.AuthorizeOrder);
+            throw new AcmeException($"The ACME server {directory.NewOrder.Authority} was still busy with earlier new orders " +
+                                    $"(at most {turns.InFlight} at once) after {turnWait.TotalSeconds:0.#} s, so this one was not sent",
+                null, 0, null, AcmeActions.AuthorizeOrder) { NotSent = true };
         }
         AcmeResponse response;
         try
@@ -182,7 +182,7 @@ public sealed class AcmeClient : IDisposable
         }
         finally
         {
-            _newOrderTurns.Release();
+            turns.Give();
         }
         var orderUrl = response.Location ?? throw Malformed(AcmeActions.AuthorizeOrder, "an order reply without a Location header");
         return Parse(AcmeActions.AuthorizeOrder, response, json => AcmeOrder.FromJson(json, orderUrl, PollingHint(response)));
@@ -305,11 +305,7 @@ public sealed class AcmeClient : IDisposable
     public string Dns01TxtValue(string token) =>
         Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(KeyAuthorization(token))));
 
-    public void Dispose()
-    {
-        _http.Dispose();
-        _newOrderTurns.Dispose();
-    }
+    public void Dispose() => _http.Dispose();
 
     private async Task<AcmeAccount> PostToAccountAsync(string action, string payload, CancellationToken ct)
     {

@@ -17,6 +17,9 @@ public sealed class AcmeException : Exception
 
     public AcmeProblem? Problem { get; }
 
+    /// <summary>The request never left this client (it waited for a turn that did not come): nothing happened at the CA.</summary>
+    public bool NotSent { get; init; }
+
     /// <summary>The HTTP status, or 0 for transport errors and malformed server replies.</summary>
     public int StatusCode { get; }
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CertFleet.KubeEmulator;
 using CertFleet.Providers.Acme;
 using CertFleet.Providers.Pki;
@@ -91,7 +91,7 @@ try
         // bare client would be held to this share by that alone.
         var bareMs = (cpu.ApiAndBench + cpu.Pebble).TotalMilliseconds;
         var apiServerMs = acme.Cpu.ApiAndBench.TotalMilliseconds; // both over acmeCount certificates
-        Console.WriteLine($"    ceiling on these {Environment.ProcessorCount} cores with the API server's {apiServerMs / acmeCount:F1} ms per certificate: {bareMs / (bareMs + apiServerMs):P0}");
+        Console.WriteLine($"    ceiling on these {Environment.ProcessorCount} cores with the API emulator's (and bench client's) {apiServerMs / acmeCount:F1} ms per certificate: {bareMs / (bareMs + apiServerMs):P0}");
     }
 }
 catch
@@ -230,7 +230,7 @@ static async Task<(double PerSecond, CpuSnapshot Cpu, int Retried)> BareAcmeRate
 {
     await using var pebble = await PebbleServer.StartAsync(new PebbleOptions { AuthorizationReusePercent = 0 });
     using var accountKey = AcmeAccountKey.Generate(AcmeAccountKey.RS256); // the kind of key the controller generates
-    using var acme = new AcmeClient(new AcmeClientOptions { DirectoryUrl = pebble.DirectoryUrl, CaBundlePem = pebble.ListenerCaPem, NewOrdersInFlight = 1 }, accountKey);
+    using var acme = new AcmeClient(new AcmeClientOptions { DirectoryUrl = pebble.DirectoryUrl, CaBundlePem = pebble.ListenerCaPem, NewOrderTurns = new AcmeNewOrderTurns(1) }, accountKey);
     await acme.RegisterAccountAsync(new AcmeAccountRequest { TermsOfServiceAgreed = true });
     var retried = 0;
     // As the controller would, an issuance that fails starts again.
@@ -390,7 +390,6 @@ static long StatusKiB(Process process, string field)
 
 static int EnvInt(string name, int fallback) =>
     int.TryParse(Environment.GetEnvironmentVariable(name), out var value) ? value : fallback;
-
 
 internal sealed record Result(int Count, TimeSpan Elapsed, TimeSpan Applied, double WritesPerSecond, double WritesPerCertificate,
     double ReadsPerCertificate, string WritesByTarget, string StateWrites, CpuSnapshot Cpu)

@@ -1,11 +1,11 @@
-using System.Text.Json.Nodes;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CertFleet.Interfaces.Api;
 using CertFleet.KubeEmulator;
 using CertFleet.Kubernetes.Bridge.Cli;
 using CertFleet.TestSupport;
-using k8s.Models;
 using k8s;
+using k8s.Models;
 
 namespace CertFleet.Cli.Tests;
 
@@ -89,7 +89,6 @@ public sealed class CliFixture : IAsyncLifetime
             FirstTimestamp = DateTime.UtcNow,
             LastTimestamp = DateTime.UtcNow,
         }, ns);
-
 }
 
 [CollectionDefinition(Name)]

@@ -1,12 +1,12 @@
+using CertFleet.Interfaces.Ports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
+using Orleans.Hosting;
 using Orleans.Reminders;
 using Orleans.Runtime;
-using Orleans.Hosting;
 using Orleans.TestingHost;
-using CertFleet.Interfaces.Ports;
 
 namespace CertFleet.Grains.Tests;
 

@@ -13,8 +13,8 @@ public sealed class StoreRestartTests(ClusterFixture fixture) : FakeAcmeIssuerTe
     [Theory]
     [InlineData("certificate", 1)]
     [InlineData("certificaterequest", 1)]
-    [InlineData("order", 1)] // the write after the order is placed, made in a step of its own
-    [InlineData("order", 2)]
+    [InlineData("order", 1)] // the mark made before newOrder is sent: recovery looks for the order in the account's list
+    [InlineData("order", 2)] // the order's URL, written once the order is placed
     public async Task AWriteWhoseAnswerWasLostDoesNotStopTheIssuance(string stateName, int writesToPass)
     {
         var ns = NewNamespace();

@@ -29,7 +29,7 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    [System.Runtime.InteropServices.DllImport("libc")]
     private static extern int kill(int pid, int signal);
 
     /// <summary>CPU time the process has used so far (benchmarks attribute work to processes with it).</summary>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: see tests/Bench/Program.cs. BENCH_ECDSA / BENCH_RSA / BENCH_ACME change the counts.
+# make bench: see tests/Bench/Program.cs. BENCH_ECDSA / BENCH_RSA / BENCH_ACME / BENCH_ACME_WARMUP change the counts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CONFIG=${CONFIG:-Release}

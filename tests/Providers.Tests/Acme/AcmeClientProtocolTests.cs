@@ -101,7 +101,7 @@ public sealed class AcmeClientProtocolTests : IDisposable
     [Fact]
     public async Task New_orders_beyond_the_in_flight_limit_wait_for_a_turn_and_give_up_before_the_call_timeout()
     {
-        using var client = Client(TimeSpan.FromSeconds(2), newOrdersInFlight: 2);
+        using var client = Client(TimeSpan.FromSeconds(3), new AcmeNewOrderTurns(2));
         _server.Hang();
         _server.Hang();
         var hanging = new[] { client.NewOrderAsync([AcmeIdentifier.Dns("a.example")]), client.NewOrderAsync([AcmeIdentifier.Dns("b.example")]) };
@@ -110,18 +110,38 @@ public sealed class AcmeClientProtocolTests : IDisposable
 
         var queued = await Assert.ThrowsAsync<AcmeException>(() => client.NewOrderAsync([AcmeIdentifier.Dns("c.example")]));
 
-        // The third was never sent: it waited half the request timeout for one of the two hanging orders to end.
+        // The third was never sent: it waited a third of the request timeout for one of the two hanging orders to end.
         Assert.Equal(2, NewOrdersReceived());
-        Assert.Equal("The ACME server ca.test did not answer earlier new orders within 1 s, so this one was not sent", queued.Message);
-        Assert.Equal(AcmeProblemAction.BackOff, queued.SuggestedAction);
+        Assert.True(queued.NotSent);
+        Assert.Equal("The ACME server ca.test was still busy with earlier new orders (at most 2 at once) after 1 s, so this one was not sent", queued.Message);
         foreach (var order in hanging)
-            Assert.Contains("did not answer within 2 s while creating the order", (await Assert.ThrowsAsync<AcmeException>(() => order)).Message);
+        {
+            var timedOut = await Assert.ThrowsAsync<AcmeException>(() => order);
+            Assert.Contains("did not answer within 3 s while creating the order", timedOut.Message);
+            Assert.False(timedOut.NotSent);
+        }
 
         // Failed exchanges give their turns back.
         _server.Reply(HttpStatusCode.Created, """{"status":"pending","identifiers":[{"type":"dns","value":"d.example"}],"authorizations":[],"finalize":"https://ca.test/order/4/finalize"}""",
             "application/json", r => r.Headers.Location = new Uri("https://ca.test/order/4"));
         Assert.Equal("https://ca.test/order/4", (await client.NewOrderAsync([AcmeIdentifier.Dns("d.example")])).Url);
         Assert.Equal(3, NewOrdersReceived());
+    }
+
+    [Fact]
+    public async Task Clients_of_one_account_share_its_new_order_turns()
+    {
+        var turns = new AcmeNewOrderTurns(1);
+        using var first = Client(TimeSpan.FromSeconds(3), turns);
+        using var second = Client(TimeSpan.FromSeconds(3), turns);
+        _server.Hang();
+        var hanging = first.NewOrderAsync([AcmeIdentifier.Dns("a.example")]);
+        while (NewOrdersReceived() < 1)
+            await Task.Delay(10);
+
+        Assert.True((await Assert.ThrowsAsync<AcmeException>(() => second.NewOrderAsync([AcmeIdentifier.Dns("b.example")]))).NotSent);
+        Assert.Equal(1, NewOrdersReceived());
+        await Assert.ThrowsAsync<AcmeException>(() => hanging);
     }
 
     private int NewOrdersReceived() => _server.Received.Count(r => r.Request.Method == HttpMethod.Post && r.Request.RequestUri!.AbsoluteUri == "https://ca.test/order");
@@ -179,10 +199,10 @@ public sealed class AcmeClientProtocolTests : IDisposable
 
     public void Dispose() => _key.Dispose();
 
-    private AcmeClient Client(TimeSpan? timeout = null, int newOrdersInFlight = 8) => new(
+    private AcmeClient Client(TimeSpan? timeout = null, AcmeNewOrderTurns? newOrderTurns = null) => new(
         new AcmeClientOptions
         {
-            NewOrdersInFlight = newOrdersInFlight,
+            NewOrderTurns = newOrderTurns ?? new AcmeNewOrderTurns(8),
             DirectoryUrl = new Uri(ScriptedAcmeHandler.Directory),
             UserAgent = "CertFleet/test",
             Observer = _observer,
