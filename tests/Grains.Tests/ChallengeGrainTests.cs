@@ -16,20 +16,7 @@ public sealed class ChallengeGrainTests(ClusterFixture fixture)
     {
         var ns = NewNamespace();
         var key = Key(ns, "web-1-2-3");
-        var solver = new AcmeChallengeSolver
-        {
-            Dns01 = new AcmeDns01Solver
-            {
-                Route53 = new AcmeDns01Route53
-                {
-                    Role = "arn:aws:iam::123456789012:role/dns01",
-                    Auth = new AcmeDns01Route53Auth
-                    {
-                        Kubernetes = new AcmeDns01Route53KubernetesAuth { ServiceAccountRef = new ServiceAccountRef { Name = "route53" } },
-                    },
-                },
-            },
-        };
+        var solver = Route53WithServiceAccount("route53");
         await fixture.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).StartAsync(Work(ns, key, solver));
 
         var status = await Eventually(() => Task.FromResult(Cluster.Status<ChallengeStatus>(ResourceKind.Challenge, key)),
@@ -51,20 +38,7 @@ public sealed class ChallengeGrainTests(ClusterFixture fixture)
         var lostBefore = fixture.Storage.AnswersLost;
         // The store keeps the error's reason but the grain hears a timeout, so the status write after it never happens.
         fixture.Storage.LoseAnswerToWrite("challenge", ns, writesToPass: 1);
-        var solver = new AcmeChallengeSolver
-        {
-            Dns01 = new AcmeDns01Solver
-            {
-                Route53 = new AcmeDns01Route53
-                {
-                    Role = "arn:aws:iam::123456789012:role/dns01",
-                    Auth = new AcmeDns01Route53Auth
-                    {
-                        Kubernetes = new AcmeDns01Route53KubernetesAuth { ServiceAccountRef = new ServiceAccountRef { Name = "missing" } },
-                    },
-                },
-            },
-        };
+        var solver = Route53WithServiceAccount("missing");
 
         await fixture.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).StartAsync(Work(ns, key, solver));
 
@@ -121,4 +95,20 @@ public sealed class ChallengeGrainTests(ClusterFixture fixture)
                 },
             },
         };
+
+    /// <summary>A Route53 solver that assumes a role with a token of the named ServiceAccount.</summary>
+    private static AcmeChallengeSolver Route53WithServiceAccount(string serviceAccount) => new()
+    {
+        Dns01 = new AcmeDns01Solver
+        {
+            Route53 = new AcmeDns01Route53
+            {
+                Role = "arn:aws:iam::123456789012:role/dns01",
+                Auth = new AcmeDns01Route53Auth
+                {
+                    Kubernetes = new AcmeDns01Route53KubernetesAuth { ServiceAccountRef = new ServiceAccountRef { Name = serviceAccount } },
+                },
+            },
+        },
+    };
 }

@@ -2,7 +2,6 @@ using CertFleet.Grains.RateLimits;
 using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
-using CertFleet.TestSupport;
 using static CertFleet.Grains.Tests.TestObjects;
 
 namespace CertFleet.Grains.Tests;
