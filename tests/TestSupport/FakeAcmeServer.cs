@@ -24,6 +24,7 @@ public sealed class FakeAcmeServer : IAsyncDisposable
     private int _nextOrder;
     private int _rateLimitedOrders;
     private int _retryAfterSeconds;
+    private TaskCompletionSource? _heldNewOrders;
 
     private FakeAcmeServer(WebApplication app)
     {
@@ -40,8 +41,17 @@ public sealed class FakeAcmeServer : IAsyncDisposable
     public int NewOrders => Volatile.Read(ref _newOrders);
     private int _newOrders;
 
+    /// <summary>Reads of the account's orders list (a client looking for an order whose newOrder answer it lost).</summary>
+    public int OrderListReads => Volatile.Read(ref _orderListReads);
+    private int _orderListReads;
+
     /// <summary>The identifier sets (sorted, comma-joined) of the newOrder requests received, in order.</summary>
     public ConcurrentQueue<string> OrderedIdentifierSets { get; } = new();
+
+    /// <summary>newOrder requests get no answer until <see cref="ReleaseNewOrders"/> (they are counted when they arrive).</summary>
+    public void HoldNewOrders() => Volatile.Write(ref _heldNewOrders, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    public void ReleaseNewOrders() => Interlocked.Exchange(ref _heldNewOrders, null)?.TrySetResult();
 
     /// <summary>The next <paramref name="count"/> newOrder requests get 429 rateLimited with Retry-After in seconds.</summary>
     public void RateLimitNextOrders(int count, int retryAfterSeconds)
@@ -91,6 +101,7 @@ public sealed class FakeAcmeServer : IAsyncDisposable
                 await JsonAsync(context, 200, new JsonObject { ["status"] = "valid", ["orders"] = $"{_base}/account/1/orders" });
                 return;
             case ["account", "1", "orders"]:
+                Interlocked.Increment(ref _orderListReads);
                 await JsonAsync(context, 200, new JsonObject
                 {
                     ["orders"] = new JsonArray([.. _orders.Keys.Order().Select(id => (JsonNode)JsonValue.Create($"{_base}/order/{id}"))]),
@@ -130,6 +141,8 @@ public sealed class FakeAcmeServer : IAsyncDisposable
     private async Task NewOrderAsync(HttpContext context, JsonNode payload)
     {
         Interlocked.Increment(ref _newOrders);
+        if (Volatile.Read(ref _heldNewOrders) is { } held)
+            await held.Task;
         var identifiers = payload["identifiers"]!.AsArray().Select(i => i!["value"]!.GetValue<string>()).ToList();
         OrderedIdentifierSets.Enqueue(string.Join(',', identifiers.Order(StringComparer.Ordinal)));
         if (Interlocked.Decrement(ref _rateLimitedOrders) >= 0)
