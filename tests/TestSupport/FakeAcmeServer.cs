@@ -25,6 +25,8 @@ public sealed class FakeAcmeServer : IAsyncDisposable
     private int _rateLimitedOrders;
     private int _retryAfterSeconds;
     private TaskCompletionSource? _heldNewOrders;
+    private int _shedOrderReads;
+    private int _shedRetryAfterSeconds;
 
     private FakeAcmeServer(WebApplication app)
     {
@@ -52,6 +54,20 @@ public sealed class FakeAcmeServer : IAsyncDisposable
     public void HoldNewOrders() => Volatile.Write(ref _heldNewOrders, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public void ReleaseNewOrders() => Interlocked.Exchange(ref _heldNewOrders, null)?.TrySetResult();
+
+    /// <summary>
+    /// The next <paramref name="count"/> reads of an order get 503 with Retry-After in seconds and an HTML body, as a
+    /// CA's load balancer sheds load.
+    /// </summary>
+    public void ShedNextOrderReads(int count, int retryAfterSeconds)
+    {
+        _shedRetryAfterSeconds = retryAfterSeconds;
+        Interlocked.Exchange(ref _shedOrderReads, count);
+    }
+
+    /// <summary>Reads of an order (POST-as-GET), shed ones included.</summary>
+    public int OrderReads => Volatile.Read(ref _orderReads);
+    private int _orderReads;
 
     /// <summary>The next <paramref name="count"/> newOrder requests get 429 rateLimited with Retry-After in seconds.</summary>
     public void RateLimitNextOrders(int count, int retryAfterSeconds)
@@ -111,6 +127,16 @@ public sealed class FakeAcmeServer : IAsyncDisposable
                 await NewOrderAsync(context, payload!);
                 return;
             case ["order", var id] when _orders.TryGetValue(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), out var order):
+                Interlocked.Increment(ref _orderReads);
+                if (Interlocked.Decrement(ref _shedOrderReads) >= 0)
+                {
+                    context.Response.StatusCode = 503;
+                    context.Response.Headers.RetryAfter = _shedRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    context.Response.ContentType = "text/html";
+                    await context.Response.WriteAsync("<html>Service Unavailable</html>");
+                    return;
+                }
+                Interlocked.Exchange(ref _shedOrderReads, 0);
                 await JsonAsync(context, 200, order);
                 return;
             case ["order", var id, "finalize"] when _orders.TryGetValue(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), out var order):
