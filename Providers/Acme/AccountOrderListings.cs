@@ -13,7 +13,7 @@ public sealed class AccountOrderListings
 {
     public static readonly TimeSpan KeepFor = TimeSpan.FromMinutes(1);
 
-    private readonly ConcurrentDictionary<string, Listing> _byAccount = new();
+    private readonly ConcurrentDictionary<string, SharedQuery<IReadOnlyList<AcmeOrder>>> _byAccount = new();
 
     /// <summary>
     /// The account's orders (at most <paramref name="maxOrders"/>), from a listing started after
@@ -24,16 +24,16 @@ public sealed class AccountOrderListings
     {
         while (true)
         {
-            var listing = _byAccount.GetOrAdd(accountUrl, _ => new Listing(now, client, maxOrders));
-            var usable = listing.Started >= sentAt && now - listing.Started < KeepFor && !listing.Orders.Value.IsFaulted && !listing.Orders.Value.IsCanceled;
+            var listing = _byAccount.GetOrAdd(accountUrl, _ => Listing(client, maxOrders, now));
+            var usable = listing.Started >= sentAt && now - listing.Started < KeepFor && !listing.Task.IsFaulted && !listing.Task.IsCanceled;
             if (!usable)
             {
-                _byAccount.TryUpdate(accountUrl, new Listing(now, client, maxOrders), listing);
+                _byAccount.TryUpdate(accountUrl, Listing(client, maxOrders, now), listing);
                 continue;
             }
             try
             {
-                return await listing.Orders.Value.ConfigureAwait(false);
+                return await listing.Task.ConfigureAwait(false);
             }
             catch
             {
@@ -43,26 +43,20 @@ public sealed class AccountOrderListings
         }
     }
 
-    private sealed class Listing(DateTimeOffset started, AcmeClient client, int maxOrders)
+    private static SharedQuery<IReadOnlyList<AcmeOrder>> Listing(AcmeClient client, int maxOrders, DateTimeOffset now) =>
+        new(() => ListAsync(client, maxOrders), now);
+
+    private static async Task<IReadOnlyList<AcmeOrder>> ListAsync(AcmeClient client, int maxOrders)
     {
-        public DateTimeOffset Started { get; } = started;
-
-        // Lazy: a listing that loses a race for the dictionary slot is never started. Task.Run: the listing must not
-        // run on the scheduler of whichever grain happened to ask first.
-        public Lazy<Task<IReadOnlyList<AcmeOrder>>> Orders { get; } = new(() => Task.Run(() => ListAsync(client, maxOrders)));
-
-        private static async Task<IReadOnlyList<AcmeOrder>> ListAsync(AcmeClient client, int maxOrders)
+        var account = await client.GetAccountAsync().ConfigureAwait(false);
+        var orders = new List<AcmeOrder>();
+        for (var page = account.OrdersUrl; page is not null && orders.Count < maxOrders;)
         {
-            var account = await client.GetAccountAsync().ConfigureAwait(false);
-            var orders = new List<AcmeOrder>();
-            for (var page = account.OrdersUrl; page is not null && orders.Count < maxOrders;)
-            {
-                var (urls, next) = await client.ListOrdersAsync(page).ConfigureAwait(false);
-                foreach (var url in urls.Take(maxOrders - orders.Count))
-                    orders.Add(await client.GetOrderAsync(url).ConfigureAwait(false));
-                page = next;
-            }
-            return orders;
+            var (urls, next) = await client.ListOrdersAsync(page).ConfigureAwait(false);
+            foreach (var url in urls.Take(maxOrders - orders.Count))
+                orders.Add(await client.GetOrderAsync(url).ConfigureAwait(false));
+            page = next;
         }
+        return orders;
     }
 }

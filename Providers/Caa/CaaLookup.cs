@@ -22,7 +22,7 @@ public sealed class CaaLookup
 
     private readonly IReadOnlyList<DnsClient>? _clients;
     private readonly TimeProvider _clock;
-    private readonly ConcurrentDictionary<DomainName, CachedAnswer> _answers = new();
+    private readonly ConcurrentDictionary<DomainName, SharedQuery<Answer>> _answers = new();
 
     public CaaLookup(IReadOnlyList<string> nameservers, TimeSpan queryTimeout, TimeProvider? clock = null)
     {
@@ -54,15 +54,16 @@ public sealed class CaaLookup
         var now = _clock.GetUtcNow();
         while (true)
         {
-            var cached = _answers.GetOrAdd(name, n => new CachedAnswer(() => AskAsync(n), now));
-            if (cached.Lookup.IsCompletedSuccessfully && cached.Lookup.Result.ExpiresAfter(cached.Asked) <= now)
+            var cached = _answers.GetOrAdd(name, n => new SharedQuery<Answer>(() => AskAsync(n), now));
+            // An answer's age is known once it has come (Result of a completed task does not block).
+            if (cached.Task.IsCompletedSuccessfully && cached.Task.Result.ExpiresAfter(cached.Started) <= now)
             {
                 _answers.TryRemove(KeyValuePair.Create(name, cached));
                 continue;
             }
             try
             {
-                return (await cached.Lookup.WaitAsync(ct)).Records;
+                return (await cached.Task.WaitAsync(ct)).Records;
             }
             catch (CaaLookupException)
             {
@@ -121,17 +122,6 @@ public sealed class CaaLookup
     private sealed record Answer(IReadOnlyList<CaaRecordData> Records, TimeSpan TimeToLive)
     {
         public DateTimeOffset ExpiresAfter(DateTimeOffset asked) => asked + (TimeToLive < MaxCacheAge ? TimeToLive : MaxCacheAge);
-    }
-
-    /// <summary>
-    /// Lazy: an entry that loses a race for the dictionary slot never queries. Task.Run: the shared query must not run
-    /// on the scheduler of whichever grain asked first.
-    /// </summary>
-    private sealed class CachedAnswer(Func<Task<Answer>> ask, DateTimeOffset asked)
-    {
-        private readonly Lazy<Task<Answer>> _lookup = new(() => Task.Run(ask));
-        public DateTimeOffset Asked { get; } = asked;
-        public Task<Answer> Lookup => _lookup.Value;
     }
 }
 
