@@ -46,7 +46,7 @@ public sealed class IssuanceOptions
     public double RenewalJitterPercent { get; set; }
 
     /// <summary>New orders one silo sends to one ACME account at once (<see cref="Providers.Acme.AcmeNewOrderTurns"/>).</summary>
-    public int AcmeNewOrdersInFlight { get; set; } = 8;
+    public int AcmeNewOrdersInFlight { get; set; } = Providers.Acme.AcmeNewOrderTurns.DefaultInFlight;
 
     /// <summary>Lower bound of the ARI Retry-After this controller obeys (1 h, as cert-manager); tests shorten it.</summary>
     public TimeSpan AriMinimumRecheck { get; set; } = TimeSpan.FromHours(1);

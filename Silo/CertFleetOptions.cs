@@ -115,8 +115,8 @@ public sealed class RedisSettings
 /// <summary>How the silo talks to ACME servers.</summary>
 public sealed class AcmeSettings
 {
-    /// <summary>New orders this silo sends to one ACME account at once; more wait their turn (at most half the request timeout).</summary>
-    public int NewOrdersInFlight { get; set; } = 8;
+    /// <summary>New orders this silo sends to one ACME account at once; an order that gets no turn within 5 s tries again shortly.</summary>
+    public int NewOrdersInFlight { get; set; } = CertFleet.Providers.Acme.AcmeNewOrderTurns.DefaultInFlight;
 }
 
 public sealed class OrleansSettings

@@ -49,7 +49,7 @@ public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IOpti
             SkipTlsVerify = spec.SkipTlsVerify ?? false,
             CaBundlePem = spec.CaBundle is { Length: > 0 } bundle ? System.Text.Encoding.UTF8.GetString(bundle) : null,
             RenewalInfoMinRetryAfter = options?.Value.AriMinimumRecheck ?? TimeSpan.FromHours(1),
-            NewOrderTurns = _newOrderTurns.GetOrAdd((spec.Server, accountKeySecret), _ => new AcmeNewOrderTurns(options?.Value.AcmeNewOrdersInFlight ?? 8)),
+            NewOrderTurns = _newOrderTurns.GetOrAdd((spec.Server, accountKeySecret), _ => new AcmeNewOrderTurns(options?.Value.AcmeNewOrdersInFlight ?? AcmeNewOrderTurns.DefaultInFlight)),
             Observer = requests,
         }, key) { AccountUrl = accountUrl };
         // A client replaced here may be in the middle of a request for another grain: it is left to the garbage

@@ -13,8 +13,6 @@ namespace CertFleet.Kubernetes.Bridge.Cli;
 /// </summary>
 public static class CertificateStatusCommand
 {
-    /// <summary>Reason the rate-limit budgets write on a Certificate condition while issuance waits for a budget.</summary>
-
     public static async Task<CertificateStatusReport> BuildAsync(CliCluster cluster, string ns, string name)
     {
         var certificateObject = await cluster.GetCertificateAsync(ns, name)

@@ -19,11 +19,11 @@ public sealed class AcmeClientOptions
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// Turns for new orders, shared by the clients of one account; the default gives this client 8 of its own. A CA
+    /// Turns for new orders, shared by the clients of one account; the default gives this client its own. A CA
     /// serialises new orders anyway (each is a write), and Debian's Pebble 2.4 deadlocks for good when a new order's
     /// search of valid authorizations overlaps another write, so tests against it send one at a time.
     /// </summary>
-    public AcmeNewOrderTurns NewOrderTurns { get; init; } = new(8);
+    public AcmeNewOrderTurns NewOrderTurns { get; init; } = new(AcmeNewOrderTurns.DefaultInFlight);
 
     /// <summary>How often a badNonce rejection is retried with the fresh nonce from the error before giving up.</summary>
     public int BadNonceRetries { get; init; } = 3;

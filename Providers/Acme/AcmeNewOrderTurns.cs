@@ -6,6 +6,9 @@ namespace CertFleet.Providers.Acme;
 /// </summary>
 public sealed class AcmeNewOrderTurns
 {
+    /// <summary>Far below Let's Encrypt's 300 new orders/s per IP, and enough to keep a silo's orders flowing.</summary>
+    public const int DefaultInFlight = 8;
+
     // Only WaitAsync is used, so the semaphore never makes a wait handle and needs no disposing.
     private readonly SemaphoreSlim _turns;
 

@@ -201,8 +201,8 @@ static bool IsReady(JsonElement item) =>
     item.TryGetProperty("status", out var status) && status.TryGetProperty("conditions", out var conditions)
     && conditions.EnumerateArray().Any(c => c.GetProperty("type").GetString() == "Ready" && c.GetProperty("status").GetString() == "True");
 
-// Debian's Pebble 2.4 sometimes stops answering some requests under this load (they hang until the client's
-// timeout, whoever the client is; its /dir still answers). A bare run that meets it is measured again on a fresh Pebble.
+// Debian's Pebble 2.4 can deadlock under this load even with one new order in flight (a new order against a
+// finalization's store write; /dir still answers). A bare run that meets it is measured again on a fresh Pebble.
 static Task<(double PerSecond, CpuSnapshot Cpu, int Retried)> BareAcmeRateOnAWorkingPebble(int warmup, int count, int concurrency) =>
     WithRetriesAsync(() => BareAcmeRate(warmup, count, concurrency),
         e => Console.WriteLine($"  bare AcmeClient: Pebble stopped answering ({e.Message}); measuring again on a fresh Pebble"));
