@@ -19,7 +19,13 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
     // cert-manager asks for ten-minute tokens: long enough for one AssumeRoleWithWebIdentity, and the API's minimum.
     private static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(10);
     // One connection pool for every provider built here: providers are made per call and must not each open their own.
-    private readonly SocketsHttpHandler _handler = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+    // No redirects and no decompression: the providers read answers through BoundedBody, which decodes within its limit.
+    private readonly SocketsHttpHandler _handler = new()
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        AllowAutoRedirect = false,
+        AutomaticDecompression = System.Net.DecompressionMethods.None,
+    };
     private HttpClient? _http;
 
     private HttpClient Http => _http ??= new HttpClient(_handler, disposeHandler: false);

@@ -8,6 +8,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CertFleet.Providers.Http;
 using CertFleet.Providers.Pki;
 
 namespace CertFleet.Providers.Acme;
@@ -24,6 +25,12 @@ public sealed class AcmeClient : IDisposable
     // Polling hints above this are CA misbehaviour (ZeroSSL sends a day while processing); the caller keeps a deadline.
     private static readonly TimeSpan MaxPollRetryAfter = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan MaxErrorRetryAfter = TimeSpan.FromDays(1);
+
+    /// <summary>Decoded bytes read from any ACME answer but a certificate chain: directories, orders, problems.</summary>
+    public const int MaxJsonBytes = BoundedBody.DefaultLimit;
+
+    /// <summary>Decoded bytes read from a certificate chain download: a PEM chain of a few certificates is under 20 KiB.</summary>
+    public const int MaxChainBytes = 4 * 1024 * 1024;
 
     private readonly AcmeClientOptions _options;
     private readonly HttpClient _http;
@@ -394,8 +401,9 @@ public sealed class AcmeClient : IDisposable
     }
 
     /// <summary>
-    /// One HTTP exchange under the request timeout: pools the Replay-Nonce, reads the body, reports to the observer
-    /// under <paramref name="action"/>; errors describe <paramref name="step"/> (default: the action).
+    /// One HTTP exchange under the request timeout, body included: pools the Replay-Nonce, reads at most
+    /// <see cref="MaxJsonBytes"/> (<see cref="MaxChainBytes"/> for certificates) of the body, refuses redirects, reports
+    /// to the observer under <paramref name="action"/>; errors describe <paramref name="step"/> (default: the action).
     /// </summary>
     private async Task<AcmeResponse> SendAsync(string action, HttpRequestMessage request, CancellationToken ct, string? step = null)
     {
@@ -403,10 +411,11 @@ public sealed class AcmeClient : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.RequestTimeout);
         var started = Stopwatch.GetTimestamp();
+        var host = request.RequestUri!.Authority;
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
             if (response.Headers.TryGetValues("Replay-Nonce", out var nonces))
             {
                 foreach (var nonce in nonces)
@@ -414,16 +423,39 @@ public sealed class AcmeClient : IDisposable
                     _nonces.Add(nonce);
                 }
             }
-            Report(action, request, (int)response.StatusCode, started);
-            return new AcmeResponse((int)response.StatusCode, response.Headers, body, request.RequestUri!);
+            if (status is >= 300 and < 400)
+            {
+                Report(action, request, status, started);
+                // RFC 8555 needs no redirects, and following one would send the account's signed requests (or the
+                // silo's own requests) wherever a tenant's server points.
+                var target = response.Headers.Location is { } location ? BoundedBody.Excerpt(new Uri(request.RequestUri, location).AbsoluteUri, 200) : "nowhere";
+                throw new AcmeException(
+                    $"The ACME server {host} answered {Describe(step ?? action)} with a redirect (HTTP {status}) to {target}; CertFleet follows no redirects " +
+                    "from an ACME server: set spec.acme.server to the directory URL itself", null, status, null, step ?? action);
+            }
+            var limit = action == AcmeActions.FetchCert ? MaxChainBytes : MaxJsonBytes;
+            var body = await BoundedBody.ReadStringAsync(response.Content, limit, "the ACME server's answer", timeout.Token).ConfigureAwait(false);
+            Report(action, request, status, started);
+            return new AcmeResponse(status, response.Headers, body, request.RequestUri!);
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (ResponseBodyRefusedException e)
         {
             Report(action, request, AcmeActions.TransportErrorStatus, started);
-            var host = request.RequestUri!.Authority;
+            throw new AcmeException($"The ACME server {host} sent an answer CertFleet does not read while {Describe(step ?? action)}: {e.Message}",
+                null, 0, null, step ?? action, e);
+        }
+        catch (InvalidDataException e)
+        {
+            Report(action, request, AcmeActions.TransportErrorStatus, started);
+            throw new AcmeException($"The ACME server {host} sent a compressed answer that does not decompress while {Describe(step ?? action)}: {e.Message}",
+                null, 0, null, step ?? action, e);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            Report(action, request, AcmeActions.TransportErrorStatus, started);
             var message = e is OperationCanceledException
                 ? $"The ACME server {host} did not answer within {_options.RequestTimeout.TotalSeconds:0.#} s while {Describe(step ?? action)}"
-                : $"Could not reach the ACME server {host} while {Describe(step ?? action)}: {e.Message}";
+                : $"Could not reach the ACME server {host} while {Describe(step ?? action)}: {BoundedBody.Excerpt(e.Message, 300)}";
             throw new AcmeException(message, null, 0, null, step ?? action, e);
         }
     }
@@ -511,7 +543,9 @@ public sealed class AcmeClient : IDisposable
             ConnectTimeout = options.RequestTimeout,
             // Recycle connections so DNS changes of the CA are picked up.
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            AutomaticDecompression = DecompressionMethods.All,
+            // BoundedBody decodes, and stops at its limit: the handler's own decompression would inflate without one.
+            AutomaticDecompression = DecompressionMethods.None,
+            AllowAutoRedirect = false,
         };
         if (options.SkipTlsVerify)
         {

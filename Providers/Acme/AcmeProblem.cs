@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CertFleet.Providers.Http;
 
 namespace CertFleet.Providers.Acme;
 
@@ -6,6 +7,15 @@ namespace CertFleet.Providers.Acme;
 public sealed record AcmeProblem(string Type, string? Detail, int Status, IReadOnlyList<AcmeSubproblem> Subproblems)
 {
     public const string AcmeErrorPrefix = "urn:ietf:params:acme:error:";
+
+    /// <summary>
+    /// A CA's text reaches Issuer, Order and Challenge status and Events: each detail and type is cut to this many
+    /// characters, and so is <see cref="Describe"/>, so one CA answer cannot swell an object past its size limit.
+    /// </summary>
+    public const int MaxTextChars = 1024;
+
+    /// <summary>Subproblems kept from one problem; a CA lists one per identifier, and orders have at most 100.</summary>
+    public const int MaxSubproblems = 100;
 
     /// <summary>The type without the ACME URN prefix ("rateLimited"); other types are returned whole.</summary>
     public string ShortType => Type.StartsWith(AcmeErrorPrefix, StringComparison.Ordinal) ? Type[AcmeErrorPrefix.Length..] : Type;
@@ -42,8 +52,12 @@ public sealed record AcmeProblem(string Type, string? Detail, int Status, IReadO
         {
             var who = sub.Identifier is null ? "" : sub.Identifier.Value + ": ";
             text += $"; {who}{sub.Detail ?? sub.Type}";
+            if (text.Length > MaxTextChars)
+            {
+                break;
+            }
         }
-        return text;
+        return BoundedBody.Excerpt(text, MaxTextChars);
     }
 
     /// <summary>Reads a problem object; a body that is not one becomes an <c>about:blank</c> problem carrying the text.</summary>
@@ -70,15 +84,17 @@ public sealed record AcmeProblem(string Type, string? Detail, int Status, IReadO
         var subproblems = new List<AcmeSubproblem>();
         if (json.TryGetProperty("subproblems", out var list) && list.ValueKind == JsonValueKind.Array)
         {
-            foreach (var sub in list.EnumerateArray())
+            foreach (var sub in list.EnumerateArray().Take(MaxSubproblems))
             {
                 subproblems.Add(new AcmeSubproblem(
-                    AcmeJson.String(sub, "type") ?? "about:blank",
-                    AcmeJson.String(sub, "detail"),
+                    Cut(AcmeJson.String(sub, "type")) ?? "about:blank",
+                    Cut(AcmeJson.String(sub, "detail")),
                     sub.TryGetProperty("identifier", out var identifier) ? AcmeJson.Identifier(identifier) : null));
             }
         }
         var status = json.TryGetProperty("status", out var s) && s.TryGetInt32(out var code) ? code : httpStatus;
-        return new AcmeProblem(AcmeJson.String(json, "type") ?? "about:blank", AcmeJson.String(json, "detail"), status, subproblems);
+        return new AcmeProblem(Cut(AcmeJson.String(json, "type")) ?? "about:blank", Cut(AcmeJson.String(json, "detail")), status, subproblems);
     }
+
+    private static string? Cut(string? text) => text is null ? null : BoundedBody.Excerpt(text, MaxTextChars);
 }

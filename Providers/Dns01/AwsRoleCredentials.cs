@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
+using CertFleet.Providers.Http;
 
 namespace CertFleet.Providers.Dns01;
 
@@ -74,8 +75,8 @@ internal sealed class AwsRoleCredentials(string roleArn, string? webIdentityToke
 
     private async Task<(AwsCredentials, DateTimeOffset Expiration)> SessionAsync(HttpRequestMessage request, string action, CancellationToken ct)
     {
-        using var response = await http.SendAsync(request, ct);
-        var xml = await response.Content.ReadAsStringAsync(ct);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        var xml = await BoundedBody.ReadStringAsync(response, BoundedBody.DefaultLimit, "STS's answer", ct);
 
         XElement? root = null;
         try
@@ -90,8 +91,9 @@ internal sealed class AwsRoleCredentials(string roleArn, string? webIdentityToke
         {
             var error = root?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error");
             var code = error?.Elements().FirstOrDefault(e => e.Name.LocalName == "Code")?.Value ?? "Unknown";
-            var message = error?.Elements().FirstOrDefault(e => e.Name.LocalName == "Message")?.Value ?? (xml.Length > 200 ? xml[..200] : xml);
-            throw new Dns01ProviderException($"route53: {action} {roleArn}: {code}: {message} (HTTP {(int)response.StatusCode})");
+            var message = error?.Elements().FirstOrDefault(e => e.Name.LocalName == "Message")?.Value ?? BoundedBody.Excerpt(xml, 200);
+            throw new Dns01ProviderException(
+                $"route53: {action} {roleArn}: {BoundedBody.Excerpt(code, 200)}: {BoundedBody.Excerpt(message, Route53Provider.MaxShownErrorChars)} (HTTP {(int)response.StatusCode})");
         }
 
         var found = root?.Element(Ns + action + "Result")?.Element(Ns + "Credentials");

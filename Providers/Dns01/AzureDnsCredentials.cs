@@ -48,6 +48,7 @@ public static class AzureDnsCredentials
             options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
             if (http is not null)
                 options.Transport = new HttpClientTransport(http);
+            options.AddPolicy(new AzureAnswerLimitPolicy("Entra ID's answer"), HttpPipelinePosition.BeforeTransport);
         }
 
         if (!string.IsNullOrEmpty(identity.ClientSecret))

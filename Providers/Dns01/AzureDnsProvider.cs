@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using CertFleet.Providers.Http;
 
 namespace CertFleet.Providers.Dns01;
 
@@ -33,6 +34,7 @@ public sealed class AzureDnsProvider : IDns01Provider
 {
     private const int Ttl = 60;
     private const int MaxAttempts = 5;
+    private const int MaxShownErrorChars = 1024;
 
     private readonly AzureDnsSettings _settings;
     private readonly HttpPipeline _pipeline;
@@ -49,6 +51,7 @@ public sealed class AzureDnsProvider : IDns01Provider
         options.Retry.NetworkTimeout = settings.Timeout;
         if (http is not null)
             options.Transport = new HttpClientTransport(http);
+        options.AddPolicy(new AzureAnswerLimitPolicy("Azure DNS's answer"), HttpPipelinePosition.BeforeTransport);
         var scope = AzureDnsCredentials.Cloud(settings.Environment).Scope;
         _pipeline = HttpPipelineBuilder.Build(options, new BearerTokenAuthenticationPolicy(settings.Credential, scope));
     }
@@ -107,9 +110,10 @@ public sealed class AzureDnsProvider : IDns01Provider
         {
             throw new Dns01ProviderException($"azure dns: {operation} TXT {relative} in zone {_zone}: no answer within {_settings.Timeout.TotalSeconds:0.#} s", e);
         }
-        catch (Exception e) when (e is Azure.RequestFailedException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
+        catch (Exception e) when (e is Azure.RequestFailedException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException
+                                      or ResponseBodyRefusedException or InvalidDataException or JsonException or InvalidOperationException)
         {
-            throw new Dns01ProviderException($"azure dns: {operation} TXT {relative} in zone {_zone}: {Describe(e)}", e);
+            throw new Dns01ProviderException($"azure dns: {operation} TXT {relative} in zone {_zone}: {BoundedBody.Excerpt(Describe(e), MaxShownErrorChars)}", e);
         }
     }
 
@@ -181,7 +185,8 @@ public sealed class AzureDnsProvider : IDns01Provider
         catch (JsonException)
         {
         }
-        return new Dns01ProviderException($"azure dns: {operation} TXT {relative} in zone {_zone}: {code}: {text} (HTTP {response.Status})");
+        return new Dns01ProviderException(
+            $"azure dns: {operation} TXT {relative} in zone {_zone}: {BoundedBody.Excerpt(code, 200)}: {BoundedBody.Excerpt(text, MaxShownErrorChars)} (HTTP {response.Status})");
     }
 
     private static string Joined(List<string> chunks) => string.Concat(chunks);

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CertFleet.Providers.Http;
 
 namespace CertFleet.Providers.Dns01;
 
@@ -29,10 +30,14 @@ public sealed class CloudflareProvider : IDns01Provider, IDisposable
     private const string SettingsPath = "spec.acme.solvers[].dns01.cloudflare";
     private const int RecordTtlSeconds = 60;
 
+    private const int MaxShownErrorChars = 1024;
+
     private readonly HttpClient _http;
     private readonly string _baseUrl;
+    private readonly TimeSpan _timeout;
 
-    /// <param name="handler">Transport for the API calls; the default handler when null.</param>
+    /// <param name="handler">Transport for the API calls, which should follow no redirects and decompress nothing (see
+    /// <see cref="BoundedBody"/>); a handler like that when null.</param>
     /// <exception cref="ArgumentException">The credentials are not exactly one of a token or email + key.</exception>
     public CloudflareProvider(CloudflareSettings settings, HttpMessageHandler? handler = null)
     {
@@ -48,8 +53,12 @@ public sealed class CloudflareProvider : IDns01Provider, IDisposable
 
         _baseUrl = settings.BaseUrl.TrimEnd('/');
         // An injected handler is the caller's, shared across providers: it outlives this client.
-        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
-        _http.Timeout = TimeSpan.FromMilliseconds(Math.Clamp(settings.Timeout.TotalMilliseconds, 100, 29_000));
+        _http = handler is null
+            ? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false })
+            : new HttpClient(handler, disposeHandler: false);
+        // Each call's own timeout covers reading the body too.
+        _http.Timeout = Timeout.InfiniteTimeSpan;
+        _timeout = TimeSpan.FromMilliseconds(Math.Clamp(settings.Timeout.TotalMilliseconds, 100, 29_000));
         if (hasToken)
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.ApiToken!.Trim());
         else
@@ -110,10 +119,12 @@ public sealed class CloudflareProvider : IDns01Provider, IDisposable
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? body, string what, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, _baseUrl + path) { Content = body };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_timeout);
         try
         {
-            using var response = await _http.SendAsync(request, ct);
-            var text = await response.Content.ReadAsStringAsync(ct);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var text = await BoundedBody.ReadStringAsync(response, BoundedBody.DefaultLimit, "Cloudflare's answer", timeout.Token);
             CloudflareEnvelope? envelope;
             try
             {
@@ -125,32 +136,31 @@ public sealed class CloudflareProvider : IDns01Provider, IDisposable
             }
             if (envelope is null)
                 throw new Dns01ProviderException(
-                    $"cloudflare: {what} failed: HTTP {(int)response.StatusCode} without Cloudflare's JSON envelope: {Truncate(text)}");
+                    $"cloudflare: {what} failed: HTTP {(int)response.StatusCode} without Cloudflare's JSON envelope: {BoundedBody.Excerpt(text, 200)}");
             if (!envelope.Success || !response.IsSuccessStatusCode)
             {
                 var errors = envelope.Errors is { Count: > 0 }
                     ? string.Join("; ", envelope.Errors.Select(error => $"{error.Code}: {error.Message}"))
                     : "no errors given";
-                throw new Dns01ProviderException($"cloudflare: {what} failed: HTTP {(int)response.StatusCode}: {errors}");
+                throw new Dns01ProviderException($"cloudflare: {what} failed: HTTP {(int)response.StatusCode}: {BoundedBody.Excerpt(errors, MaxShownErrorChars)}");
             }
             if (envelope.Result.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
                 throw new Dns01ProviderException($"cloudflare: {what} failed: the response has no result");
             return envelope.Result.Deserialize<T>(CloudflareJson.Default.Options)
                 ?? throw new Dns01ProviderException($"cloudflare: {what} failed: the response has no result");
         }
-        catch (TaskCanceledException exception) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException exception) when (!ct.IsCancellationRequested)
         {
-            throw new Dns01ProviderException($"cloudflare: {what} failed: no answer within {_http.Timeout.TotalSeconds} s", exception);
+            throw new Dns01ProviderException($"cloudflare: {what} failed: no answer within {_timeout.TotalSeconds} s", exception);
         }
-        catch (Exception exception) when (exception is HttpRequestException or JsonException or NotSupportedException)
+        catch (Exception exception) when (exception is HttpRequestException or IOException or InvalidDataException or ResponseBodyRefusedException
+                                              or JsonException or NotSupportedException)
         {
-            throw new Dns01ProviderException($"cloudflare: {what} failed: {exception.Message}", exception);
+            throw new Dns01ProviderException($"cloudflare: {what} failed: {BoundedBody.Excerpt(exception.Message, MaxShownErrorChars)}", exception);
         }
     }
 
     private static string Escape(string text) => Uri.EscapeDataString(text);
-
-    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }
 
 internal sealed record CloudflareEnvelope(

@@ -4,6 +4,7 @@ using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 using Amazon.Runtime.Credentials;
+using CertFleet.Providers.Http;
 
 namespace CertFleet.Providers.Dns01;
 
@@ -41,12 +42,15 @@ public sealed class Route53Settings
 /// <summary>
 /// Route53 over its REST/XML API, signed with SigV4. Each value is its own multi-value-answer record set
 /// (SetIdentifier = value), as cert-manager does, so apex and wildcard values on one name never overwrite each other.
+/// <paramref name="http"/> should follow no redirects and decompress nothing: answers are read through
+/// <see cref="BoundedBody"/> (1 MiB), within <see cref="Route53Settings.Timeout"/> for the whole change.
 /// </summary>
 public sealed class Route53Provider(Route53Settings settings, HttpClient http, TimeProvider? time = null) : IDns01Provider
 {
     private const string ApiVersion = "2013-04-01";
     private const string Service = "route53";
     private const int Ttl = 10;
+    internal const int MaxShownErrorChars = 1024;
     private static readonly XNamespace Ns = "https://route53.amazonaws.com/doc/2013-04-01/";
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -85,9 +89,9 @@ public sealed class Route53Provider(Route53Settings settings, HttpClient http, T
         {
             throw new Dns01ProviderException($"route53: {action} TXT {fqdn}: no answer within {settings.Timeout.TotalSeconds:0.#} s", e);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException or ResponseBodyRefusedException or XmlException)
         {
-            throw new Dns01ProviderException($"route53: {action} TXT {fqdn}: {e.Message}", e);
+            throw new Dns01ProviderException($"route53: {action} TXT {fqdn}: {BoundedBody.Excerpt(e.Message, MaxShownErrorChars)}", e);
         }
     }
 
@@ -149,8 +153,8 @@ public sealed class Route53Provider(Route53Settings settings, HttpClient http, T
             request.Content.Headers.TryAddWithoutValidation("Content-Type", "text/xml");
         }
         AwsSigV4.Sign(request, body ?? [], credentials, _partition.SigningRegion, Service, _time.GetUtcNow());
-        using var response = await http.SendAsync(request, ct);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        return (response.StatusCode, await BoundedBody.ReadStringAsync(response, BoundedBody.DefaultLimit, "Route53's answer", ct));
     }
 
     private static byte[] ChangeBatch(string action, string fqdn, string value)
@@ -187,16 +191,16 @@ public sealed class Route53Provider(Route53Settings settings, HttpClient http, T
         }
         catch (XmlException)
         {
-            return ("Unknown", xml.Length > 200 ? xml[..200] : xml);
+            return ("Unknown", BoundedBody.Excerpt(xml, 200));
         }
         if (root.Name.LocalName == "InvalidChangeBatch")
         {
             var messages = root.Descendants().Where(e => e.Name.LocalName == "Message").Select(e => e.Value);
-            return ("InvalidChangeBatch", string.Join("; ", messages));
+            return ("InvalidChangeBatch", BoundedBody.Excerpt(string.Join("; ", messages), MaxShownErrorChars));
         }
         var error = root.Name.LocalName == "Error" ? root : root.Elements().FirstOrDefault(e => e.Name.LocalName == "Error");
         string Child(string name) => error?.Elements().FirstOrDefault(e => e.Name.LocalName == name)?.Value ?? "";
-        return (Child("Code") is { Length: > 0 } code ? code : root.Name.LocalName, Child("Message"));
+        return (BoundedBody.Excerpt(Child("Code") is { Length: > 0 } code ? code : root.Name.LocalName, 200), BoundedBody.Excerpt(Child("Message"), MaxShownErrorChars));
     }
 
     private static (Uri Endpoint, string SigningRegion) Partition(Route53Settings settings)

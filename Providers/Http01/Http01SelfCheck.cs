@@ -1,12 +1,15 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using CertFleet.Providers.Http;
 
 namespace CertFleet.Providers.Http01;
 
 /// <summary>
 /// Requests the challenge URL the way the CA will: the name resolved through the configured nameservers, plain HTTP,
-/// up to 10 redirects. Network trouble is a failed check with a readable reason, never an exception.
+/// up to 10 redirects to any host (CAs follow them, RFC 8555 §8.3). At most 64 KiB of the answer is read, decoded by
+/// <see cref="BoundedBody"/> (the handler decompresses nothing), all within the check's timeout. Network trouble and
+/// refused answers are a failed check with a readable reason, never an exception.
 /// </summary>
 public sealed class Http01SelfCheck : IHttp01SelfCheck, IDisposable
 {
@@ -35,7 +38,7 @@ public sealed class Http01SelfCheck : IHttp01SelfCheck, IDisposable
             UseProxy = false,
             UseCookies = false,
         };
-        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = MaxBodyBytes };
+        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public async Task<Http01CheckResult> CheckAsync(string dnsName, string token, string expectedKeyAuthorization,
@@ -48,11 +51,11 @@ public sealed class Http01SelfCheck : IHttp01SelfCheck, IDisposable
         {
             // A fresh connection per check: a pooled one could still point at an address the name no longer has.
             using var request = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { ConnectionClose = true } };
-            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (response.StatusCode != HttpStatusCode.OK)
                 return Http01CheckResult.Failure($"wrong status code '{(int)response.StatusCode}', expected '200'");
 
-            var body = (await response.Content.ReadAsStringAsync(timeout.Token)).Trim();
+            var body = (await BoundedBody.ReadStringAsync(response.Content, MaxBodyBytes, $"the answer of {url}", timeout.Token)).Trim();
             return body == expectedKeyAuthorization
                 ? Http01CheckResult.Success
                 : Http01CheckResult.Failure(
@@ -65,6 +68,10 @@ public sealed class Http01SelfCheck : IHttp01SelfCheck, IDisposable
         catch (HttpRequestException exception)
         {
             return Http01CheckResult.Failure(FindResolutionFailure(exception)?.Message ?? exception.Message);
+        }
+        catch (Exception exception) when (exception is ResponseBodyRefusedException or IOException or InvalidDataException)
+        {
+            return Http01CheckResult.Failure(exception.Message);
         }
     }
 
