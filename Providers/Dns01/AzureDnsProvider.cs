@@ -175,6 +175,11 @@ public sealed class AzureDnsProvider : IDns01Provider
 
     private Dns01ProviderException Failure(string operation, string relative, Azure.Response response)
     {
+        var where = $"azure dns: {operation} TXT {relative} in zone {_zone}";
+        // Azure.Core follows no redirects: one that reaches here is refused, saying where it pointed.
+        if (response.Status is >= 300 and < 400)
+            return new Dns01ProviderException(
+                $"{where}: Azure DNS's answer was a redirect (HTTP {response.Status}) to {BoundedBody.Excerpt(response.Headers.TryGetValue("Location", out var location) ? location : "nowhere", 200)}, which CertFleet does not follow");
         string code = "", text = response.ReasonPhrase;
         try
         {
@@ -186,7 +191,7 @@ public sealed class AzureDnsProvider : IDns01Provider
         {
         }
         return new Dns01ProviderException(
-            $"azure dns: {operation} TXT {relative} in zone {_zone}: {BoundedBody.Excerpt(code, 200)}: {BoundedBody.Excerpt(text, MaxShownErrorChars)} (HTTP {response.Status})");
+            $"{where}: {(code.Length > 0 ? BoundedBody.Excerpt(code, 200) + ": " : "")}{BoundedBody.Excerpt(text, MaxShownErrorChars)} (HTTP {response.Status})");
     }
 
     private static string Joined(List<string> chunks) => string.Concat(chunks);
