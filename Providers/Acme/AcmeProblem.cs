@@ -10,7 +10,8 @@ public sealed record AcmeProblem(string Type, string? Detail, int Status, IReadO
 
     /// <summary>
     /// A CA's text reaches Issuer, Order and Challenge status and Events: each detail and type is cut to this many
-    /// characters, and so is <see cref="Describe"/>, so one CA answer cannot swell an object past its size limit.
+    /// characters, and <see cref="Describe"/> lists subproblems only up to it, so one CA answer cannot swell an object
+    /// past its size limit.
     /// </summary>
     public const int MaxTextChars = 1024;
 
@@ -44,20 +45,24 @@ public sealed record AcmeProblem(string Type, string? Detail, int Status, IReadO
         },
     };
 
-    /// <summary>The detail followed by each subproblem's identifier and detail, for a status condition.</summary>
+    /// <summary>
+    /// The detail followed by each subproblem's identifier and detail, for a status condition; subproblems past
+    /// <see cref="MaxTextChars"/> are counted, not listed.
+    /// </summary>
     public string Describe()
     {
         var text = string.IsNullOrWhiteSpace(Detail) ? ShortType : Detail;
-        foreach (var sub in Subproblems)
+        for (var i = 0; i < Subproblems.Count; i++)
         {
-            var who = sub.Identifier is null ? "" : sub.Identifier.Value + ": ";
-            text += $"; {who}{sub.Detail ?? sub.Type}";
-            if (text.Length > MaxTextChars)
+            if (text.Length >= MaxTextChars)
             {
-                break;
+                return text + $"; and {Subproblems.Count - i} more";
             }
+            var sub = Subproblems[i];
+            var who = sub.Identifier is null ? "" : BoundedBody.Excerpt(sub.Identifier.Value, 255) + ": ";
+            text += $"; {who}{sub.Detail ?? sub.Type}";
         }
-        return BoundedBody.Excerpt(text, MaxTextChars);
+        return text;
     }
 
     /// <summary>Reads a problem object; a body that is not one becomes an <c>about:blank</c> problem carrying the text.</summary>

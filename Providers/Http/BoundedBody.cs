@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
@@ -38,30 +39,81 @@ public static class BoundedBody
     }
 
     /// <summary>The decoded body as text (charset from Content-Type, else UTF-8).</summary>
-    /// <param name="answerOf">Whose answer, for the message: "the ACME server's answer", "Cloudflare's answer".</param>
     public static async Task<string> ReadStringAsync(HttpContent content, long limit, string answerOf, CancellationToken ct)
     {
-        var bytes = await ReadBytesAsync(content, limit, answerOf, ct).ConfigureAwait(false);
-        return Charset(content).GetString(bytes);
+        var (buffer, length) = await ReadPooledAsync(content, limit, answerOf, ct).ConfigureAwait(false);
+        try
+        {
+            return Charset(content).GetString(buffer, 0, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>The decoded body, at most <paramref name="limit"/> bytes.</summary>
     public static async Task<byte[]> ReadBytesAsync(HttpContent content, long limit, string answerOf, CancellationToken ct)
     {
+        var (buffer, length) = await ReadPooledAsync(content, limit, answerOf, ct).ConfigureAwait(false);
+        try
+        {
+            return buffer.AsSpan(0, length).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Reads into pooled buffers that grow with the body up to the limit, so neither a refused answer nor a large
+    /// accepted one leaves buffers behind for the garbage collector. The caller returns the buffer.
+    /// </summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadPooledAsync(HttpContent content, long limit, string answerOf, CancellationToken ct)
+    {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, Array.MaxLength - 1);
         var encodings = content.Headers.ContentEncoding;
         // A plain body that declares more than the limit is refused before a byte is read.
         if (content.Headers.ContentLength > limit && IsIdentity(encodings))
             throw ResponseBodyRefusedException.TooLarge(answerOf, limit);
         var raw = await content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         await using var body = Open(raw, encodings, limit, answerOf);
-        using var collected = new MemoryStream();
-        var buffer = new byte[ChunkBytes];
-        int read;
-        while ((read = await body.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
-            collected.Write(buffer, 0, read);
-        return collected.ToArray();
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit, ChunkBytes));
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                var capacity = (int)Math.Min(buffer.Length, limit);
+                if (length == capacity)
+                {
+                    if (length == limit)
+                    {
+                        // Full at the limit: one more byte is past it, nothing more is the end.
+                        if (await body.ReadAsync(new byte[1], ct).ConfigureAwait(false) == 0)
+                            return (buffer, length);
+                        throw ResponseBodyRefusedException.TooLarge(answerOf, limit);
+                    }
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit, 2L * buffer.Length));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                    capacity = (int)Math.Min(buffer.Length, limit);
+                }
+                var read = await body.ReadAsync(buffer.AsMemory(length, capacity - length), ct).ConfigureAwait(false);
+                if (read == 0)
+                    return (buffer, length);
+                length += read;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
     }
 
     /// <summary>

@@ -80,4 +80,26 @@ public class AcmeProblemTests
         Assert.Equal(AcmeProblemAction.Permanent, problem.Action);
         Assert.Equal("https://ca.example/errors/quota", problem.Describe());
     }
+
+    [Fact]
+    public void A_CA_text_past_1024_characters_is_cut_and_subproblems_past_it_are_counted()
+    {
+        var subproblems = string.Join(",", Enumerable.Range(0, 300).Select(i =>
+            $$$"""{"type":"urn:ietf:params:acme:error:caa","detail":"{{{new string('d', 100)}}}","identifier":{"type":"dns","value":"n{{{i}}}.example"}}"""));
+        var json = $$$"""{"type":"urn:ietf:params:acme:error:compound","detail":"{{{new string('x', 5000)}}}","status":403,"subproblems":[{{{subproblems}}}]}""";
+
+        var problem = AcmeProblem.Parse(json, 403);
+
+        Assert.Equal(new string('x', 1024) + "… (cut at 1,024 of 5,000 characters)", problem.Detail);
+        Assert.Equal(AcmeProblem.MaxSubproblems, problem.Subproblems.Count);
+        var description = problem.Describe();
+        Assert.StartsWith(problem.Detail, description);
+        // The detail alone reaches the limit: every subproblem is counted, none listed.
+        Assert.EndsWith($"; and {AcmeProblem.MaxSubproblems} more", description);
+
+        var shortDetail = AcmeProblem.Parse(json.Replace(new string('x', 5000), "rejected", StringComparison.Ordinal), 403).Describe();
+        Assert.StartsWith("rejected; n0.example: " + new string('d', 100) + "; n1.example: ", shortDetail);
+        Assert.Matches(@"; and \d+ more$", shortDetail);
+        Assert.InRange(shortDetail.Length, AcmeProblem.MaxTextChars, 2 * AcmeProblem.MaxTextChars);
+    }
 }

@@ -19,6 +19,25 @@ public sealed class BoundedBodyTests
         Assert.Equal(1024, error.Limit);
     }
 
+    [Theory]
+    [InlineData(1000, 1000)]
+    [InlineData(3 * 1024 * 1024, 3 * 1024 * 1024)]
+    [InlineData(3 * 1024 * 1024 + 1, 3 * 1024 * 1024)]
+    [InlineData(100_000, 3 * 1024 * 1024)]
+    public async Task A_body_of_unknown_length_is_read_whole_up_to_the_limit_and_refused_past_it(int size, int limit)
+    {
+        var data = new byte[size];
+        Random.Shared.NextBytes(data);
+        // Not seekable, so no Content-Length: only reading tells the size.
+        var content = new StreamContent(new CountingStream(new MemoryStream(data)));
+        Assert.Null(content.Headers.ContentLength);
+
+        if (size <= limit)
+            Assert.Equal(data, await BoundedBody.ReadBytesAsync(content, limit, "x's answer", default));
+        else
+            await Assert.ThrowsAsync<ResponseBodyRefusedException>(() => BoundedBody.ReadBytesAsync(content, limit, "x's answer", default));
+    }
+
     [Fact]
     public async Task A_declared_length_over_the_limit_is_refused_before_the_body_is_read()
     {
