@@ -69,6 +69,17 @@ public sealed class FakeAcmeServer : IAsyncDisposable
     public int OrderReads => Volatile.Read(ref _orderReads);
     private int _orderReads;
 
+    /// <summary>
+    /// The next <paramref name="count"/> certificate downloads get 5 MiB of text (chunked, no Content-Length), past
+    /// the 4 MiB a client reads of a chain, as a hostile or broken CA might send.
+    /// </summary>
+    public void OversizeNextCertificateDownloads(int count) => Interlocked.Exchange(ref _oversizedDownloads, count);
+
+    /// <summary>Certificate downloads received, oversized ones included.</summary>
+    public int CertificateDownloads => Volatile.Read(ref _certificateDownloads);
+    private int _certificateDownloads;
+    private int _oversizedDownloads;
+
     /// <summary>The next <paramref name="count"/> newOrder requests get 429 rateLimited with Retry-After in seconds.</summary>
     public void RateLimitNextOrders(int count, int retryAfterSeconds)
     {
@@ -155,7 +166,23 @@ public sealed class FakeAcmeServer : IAsyncDisposable
                 });
                 return;
             case ["cert", var id] when _certificates.TryGetValue(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), out var chain):
+                Interlocked.Increment(ref _certificateDownloads);
                 context.Response.ContentType = "application/pem-certificate-chain";
+                if (Interlocked.Decrement(ref _oversizedDownloads) >= 0)
+                {
+                    var line = Encoding.ASCII.GetBytes(new string('A', 1023) + "\n");
+                    try
+                    {
+                        for (var i = 0; i < 5 * 1024; i++)
+                            await context.Response.Body.WriteAsync(line, context.RequestAborted);
+                    }
+                    catch (Exception e) when (e is OperationCanceledException or IOException)
+                    {
+                        // The client stopped reading at its limit and hung up.
+                    }
+                    return;
+                }
+                Interlocked.Exchange(ref _oversizedDownloads, 0);
                 await context.Response.WriteAsync(chain);
                 return;
             default:
