@@ -83,10 +83,10 @@ public sealed partial class CertificateGrain(
                           || previous.Metadata.Generation != certificate.Metadata.Generation
                           || !SameLabels(previous.Metadata, certificate.Metadata);
         var statusChangedByOthers = certificate.Status is { } observed && !IsOwnEcho(observed);
-        // State written before inline keystore passwords were withheld still holds them: rewrite it without.
+        // State written before passwords were withheld from it still holds them: rewrite it without.
         var storedPassword = previous is not null && KeystorePasswords.HasInline(previous);
         _live = certificate;
-        State.Object = KeystorePasswords.WithoutInline(certificate);
+        State.Object = KeystorePasswords.ForState(certificate);
         State.Deleted = false;
         if (specChanged || storedPassword)
             await store.WriteStateAsync();

@@ -51,23 +51,37 @@ public sealed record KeystorePasswords(string? Pkcs12, string? Jks)
         return $"{Scheme}:{iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{Convert.ToBase64String(salt)}:{Convert.ToBase64String(hash)}";
     }
 
-    /// <summary>Whether <paramref name="certificate"/>'s spec gives a keystore password inline.</summary>
-    public static bool HasInline(Certificate certificate) =>
-        certificate.Spec.Keystores is { } keystores && (keystores.Pkcs12?.Password is not null || keystores.Jks?.Password is not null);
+    /// <summary>kubectl apply's copy of the applied manifest, inline keystore passwords included.</summary>
+    public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
 
-    /// <summary><paramref name="certificate"/> as grain state may keep it: without inline keystore passwords.</summary>
-    public static Certificate WithoutInline(Certificate certificate) =>
-        certificate.Spec.Keystores is { } keystores && HasInline(certificate)
-            ? certificate with
+    /// <summary>Whether <paramref name="certificate"/> holds anything <see cref="ForState"/> leaves out.</summary>
+    public static bool HasInline(Certificate certificate) =>
+        certificate.Metadata.Annotations?.ContainsKey(LastAppliedAnnotation) == true
+        || (certificate.Spec.Keystores is { } keystores && (keystores.Pkcs12?.Password is not null || keystores.Jks?.Password is not null));
+
+    /// <summary>
+    /// <paramref name="certificate"/> as grain state may keep it: without inline keystore passwords and without
+    /// kubectl's last-applied-configuration annotation, which repeats them.
+    /// </summary>
+    public static Certificate ForState(Certificate certificate)
+    {
+        if (!HasInline(certificate))
+            return certificate;
+        var keystores = certificate.Spec.Keystores;
+        return certificate with
+        {
+            Metadata = certificate.Metadata with
             {
-                Spec = certificate.Spec with
+                Annotations = certificate.Metadata.Annotations?.Where(a => a.Key != LastAppliedAnnotation).ToDictionary(),
+            },
+            Spec = keystores is null ? certificate.Spec : certificate.Spec with
+            {
+                Keystores = keystores with
                 {
-                    Keystores = keystores with
-                    {
-                        Pkcs12 = keystores.Pkcs12 is { } p12 ? p12 with { Password = null } : null,
-                        Jks = keystores.Jks is { } jks ? jks with { Password = null } : null,
-                    },
+                    Pkcs12 = keystores.Pkcs12 is { } p12 ? p12 with { Password = null } : null,
+                    Jks = keystores.Jks is { } jks ? jks with { Password = null } : null,
                 },
-            }
-            : certificate;
+            },
+        };
+    }
 }

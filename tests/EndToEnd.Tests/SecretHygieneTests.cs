@@ -70,7 +70,9 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
             kind: Secret
             metadata: {name: ca-keypair, namespace: {{ns}}}
             type: kubernetes.io/tls
-            data: {tls.crt: {{Yaml64(ca.ExportCertificatePem())}}, tls.key: {{Yaml64(secrets["CA private key"])}}}
+            data:
+              tls.crt: {{Yaml64(ca.ExportCertificatePem())}}
+              tls.key: {{Yaml64(secrets["CA private key"])}}
             ---
             apiVersion: v1
             kind: Secret
@@ -80,7 +82,8 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
             apiVersion: cert-manager.io/v1
             kind: Issuer
             metadata: {name: ca, namespace: {{ns}}}
-            spec: {ca: {secretName: ca-keypair}}
+            spec:
+              ca: {secretName: ca-keypair}
             """);
         var storeCertificate = (string password) => $$"""
             apiVersion: cert-manager.io/v1
@@ -91,8 +94,13 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
               dnsNames: [store.{{ns}}.example]
               issuerRef: {name: ca, kind: Issuer}
               keystores:
-                pkcs12: {create: true, profile: Modern2023, password: {{password}}}
-                jks: {create: true, passwordSecretRef: {name: jks-password, key: password}}
+                pkcs12:
+                  create: true
+                  profile: Modern2023
+                  password: {{password}}
+                jks:
+                  create: true
+                  passwordSecretRef: {name: jks-password, key: password}
             """;
         await ApplyOrFailAsync(storeCertificate(inline));
 

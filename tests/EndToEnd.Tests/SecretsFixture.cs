@@ -51,8 +51,10 @@ public sealed class SecretsFixture : PebbleControllerFixture
         ["CertFleet__Orleans__ServiceId"] = ServiceId,
         ["CertFleet__Orleans__ClusterId"] = ServiceId,
         ["CertFleet__Dns01__CloudflareApiUrl"] = Cloudflare.BaseUrl,
-        // CertFleet's own debug lines too: more of what could leak is written.
+        // More than production writes: CertFleet's debug lines, and Orleans' information lines, which print every
+        // provider's options (the Redis connection string among them) at start.
         ["Logging__LogLevel__CertFleet"] = "Debug",
+        ["Logging__LogLevel__Orleans"] = "Information",
     };
 
     protected override async ValueTask DisposeExtrasAsync()

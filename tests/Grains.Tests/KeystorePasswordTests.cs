@@ -16,8 +16,13 @@ public sealed class KeystorePasswordTests(ClusterFixture fixture)
 {
     private FakeCluster Cluster => fixture.Cluster;
 
+    /// <summary>As kubectl apply makes it: the manifest, inline password included, repeated in an annotation.</summary>
     private static Certificate WithKeystores(Certificate certificate, string pkcs12Password, string jksSecret) => certificate with
     {
+        Metadata = certificate.Metadata with
+        {
+            Annotations = new() { ["kubectl.kubernetes.io/last-applied-configuration"] = $"{{\"spec\":{{\"keystores\":{{\"pkcs12\":{{\"password\":\"{pkcs12Password}\"}}}}}}}}" },
+        },
         Spec = certificate.Spec with
         {
             Keystores = new CertificateKeystores
