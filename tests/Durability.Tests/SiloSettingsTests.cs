@@ -41,6 +41,22 @@ public sealed class SiloSettingsTests
         Assert.DoesNotContain("s3cret-Value", problems[0], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheSilo_GivenAConnectionStringWithoutHost_ExitsNamingTheKeyButNotThePassword()
+    {
+        await using var silo = ChildProcess.Start("dotnet", [RepositoryCheckout.Built("Silo", "certfleet-silo.dll")], new Dictionary<string, string>
+        {
+            ["CertFleet__Storage"] = "redis",
+            ["CertFleet__Redis__ConnectionString"] = "password=s3cret-Value,ssl=true",
+        });
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!silo.HasExited && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Assert.True(silo.HasExited, silo.Output);
+        Assert.Contains("configuration error: CertFleet:Redis:ConnectionString names no host:port (got \"password=***,ssl=true\")", silo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-Value", silo.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("redis-0:6379,user=certfleet,Password=s3cret,ssl=true,sslHost=redis.internal",
         "redis-0:6379,user=certfleet,Password=***,ssl=true,sslHost=redis.internal")]
