@@ -84,7 +84,9 @@ public sealed partial class CertificateGrain(
                           || !SameLabels(previous.Metadata, certificate.Metadata);
         var statusChangedByOthers = certificate.Status is { } observed && !IsOwnEcho(observed);
         // State written before passwords were withheld from it still holds them: rewrite it without.
-        var storedPassword = previous is not null && KeystorePasswords.HasInline(previous);
+        var storedPassword = previous is not null && !KeystorePasswords.IsFitForState(previous);
+        // An activation from storage learns inline keystore passwords only now: check the keystores once with them.
+        var passwordsArrived = _live is null && KeystorePasswords.HasInline(certificate);
         _live = certificate;
         State.Object = KeystorePasswords.ForState(certificate);
         State.Deleted = false;
@@ -92,7 +94,7 @@ public sealed partial class CertificateGrain(
             await store.WriteStateAsync();
         if (statusChangedByOthers)
             State.WrittenStatus = null; // someone else wrote status (cmctl renew, a user): re-decide and rewrite
-        if (specChanged || statusChangedByOthers)
+        if (specChanged || statusChangedByOthers || passwordsArrived)
             ScheduleReconcile();
     }
 

@@ -54,10 +54,13 @@ public sealed record KeystorePasswords(string? Pkcs12, string? Jks)
     /// <summary>kubectl apply's copy of the applied manifest, inline keystore passwords included.</summary>
     public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
 
-    /// <summary>Whether <paramref name="certificate"/> holds anything <see cref="ForState"/> leaves out.</summary>
+    /// <summary>Whether <paramref name="certificate"/>'s spec gives a keystore password inline.</summary>
     public static bool HasInline(Certificate certificate) =>
-        certificate.Metadata.Annotations?.ContainsKey(LastAppliedAnnotation) == true
-        || (certificate.Spec.Keystores is { } keystores && (keystores.Pkcs12?.Password is not null || keystores.Jks?.Password is not null));
+        certificate.Spec.Keystores is { } keystores && (keystores.Pkcs12?.Password is not null || keystores.Jks?.Password is not null);
+
+    /// <summary>Whether <paramref name="certificate"/> holds nothing <see cref="ForState"/> leaves out.</summary>
+    public static bool IsFitForState(Certificate certificate) =>
+        !HasInline(certificate) && certificate.Metadata.Annotations?.ContainsKey(LastAppliedAnnotation) != true;
 
     /// <summary>
     /// <paramref name="certificate"/> as grain state may keep it: without inline keystore passwords and without
@@ -65,7 +68,7 @@ public sealed record KeystorePasswords(string? Pkcs12, string? Jks)
     /// </summary>
     public static Certificate ForState(Certificate certificate)
     {
-        if (!HasInline(certificate))
+        if (IsFitForState(certificate))
             return certificate;
         var keystores = certificate.Spec.Keystores;
         return certificate with
