@@ -41,10 +41,13 @@ public sealed partial class CertificateGrain(
     private StepTimer? _reconcile;
     /// <summary>The next private key between issuance steps; memory only, never persisted.</summary>
     private PrivateKey? _nextKey;
+    /// <summary>The Certificate as last synced, with its inline keystore passwords; memory only (the state's copy has none).</summary>
+    private Certificate? _live;
     private int _retryAttempt;
     /// <summary>The generation whose wildcard coverage this activation already warned about.</summary>
     private long? _coverageWarnedGeneration;
     private const string WildcardApexEventReason = "WildcardMissesApex";
+    private const string KeystoresUpdatedEventReason = "KeystoresUpdated";
     /// <summary>Status bodies this activation wrote recently: their watch echoes are not external changes.</summary>
     private readonly Queue<string> _recentStatusWrites = new();
 
@@ -80,13 +83,18 @@ public sealed partial class CertificateGrain(
                           || previous.Metadata.Generation != certificate.Metadata.Generation
                           || !SameLabels(previous.Metadata, certificate.Metadata);
         var statusChangedByOthers = certificate.Status is { } observed && !IsOwnEcho(observed);
-        State.Object = certificate;
+        // State written before passwords were withheld from it still holds them: rewrite it without.
+        var storedPassword = previous is not null && !KeystorePasswords.IsFitForState(previous);
+        // An activation from storage learns inline keystore passwords only now: check the keystores once with them.
+        var passwordsArrived = _live is null && KeystorePasswords.HasInline(certificate);
+        _live = certificate;
+        State.Object = KeystorePasswords.ForState(certificate);
         State.Deleted = false;
-        if (specChanged)
+        if (specChanged || storedPassword)
             await store.WriteStateAsync();
         if (statusChangedByOthers)
             State.WrittenStatus = null; // someone else wrote status (cmctl renew, a user): re-decide and rewrite
-        if (specChanged || statusChangedByOthers)
+        if (specChanged || statusChangedByOthers || passwordsArrived)
             ScheduleReconcile();
     }
 
@@ -320,6 +328,7 @@ public sealed partial class CertificateGrain(
         State.LastFailureTime = null;
         State.FailedFor = null;
         await RepairSecretMetadataAsync(inspection);
+        await RefreshKeystoresAsync(inspection);
         await store.WriteStateAsync();
         await WriteStatusAsync(ReadyCondition(null), issuing: null);
         await ScheduleIdleAsync(renewalTime);
@@ -618,6 +627,7 @@ public sealed partial class CertificateGrain(
         var passwords = await KeystorePasswordsAsync();
         var contents = SecretContents.Build(_key.WithName(Object.Spec.SecretName), Object, key, outcome.ChainPem!, outcome.CaPem, passwords);
         State.SecretResourceVersion = await writer.ApplySecretAsync(contents.Secret, contents.RemoveKeys);
+        State.KeystoresWrittenWith = passwords.Unknown ? null : passwords.Fingerprint();
 
         State.Revision = issuance.Revision;
         State.IssuedFor = issuance.For;
@@ -696,13 +706,22 @@ public sealed partial class CertificateGrain(
 
     private async Task<KeystorePasswords> KeystorePasswordsAsync()
     {
-        var keystores = Object.Spec.Keystores;
+        // Inline passwords come from the live object only; the stored one is without them.
+        var live = _live is { } synced && synced.Metadata.Uid == Object.Metadata.Uid && synced.Metadata.Generation == Object.Metadata.Generation
+            ? synced
+            : null;
+        var keystores = (live ?? Object).Spec.Keystores;
         if (keystores is null) return KeystorePasswords.None;
+        var unknown = false;
         async Task<string?> PasswordAsync(bool create, string? inline, SecretKeySelector? reference, string field)
         {
             if (!create) return null;
             if (inline is not null) return inline;
-            if (reference is null) return null;
+            if (reference is null)
+            {
+                unknown |= live is null;
+                return null;
+            }
             var secret = await reader.GetSecretAsync(_key.WithName(reference.Name));
             var value = secret?.GetString(reference.Key ?? "");
             if (value is null)
@@ -712,7 +731,30 @@ public sealed partial class CertificateGrain(
         }
         return new KeystorePasswords(
             await PasswordAsync(keystores.Pkcs12?.Create == true, keystores.Pkcs12?.Password, keystores.Pkcs12?.PasswordSecretRef, "spec.keystores.pkcs12.passwordSecretRef"),
-            await PasswordAsync(keystores.Jks?.Create == true, keystores.Jks?.Password, keystores.Jks?.PasswordSecretRef, "spec.keystores.jks.passwordSecretRef"));
+            await PasswordAsync(keystores.Jks?.Create == true, keystores.Jks?.Password, keystores.Jks?.PasswordSecretRef, "spec.keystores.jks.passwordSecretRef"))
+        {
+            Unknown = unknown,
+        };
+    }
+
+    /// <summary>
+    /// Re-writes the keystores of an up-to-date Secret when their password changed, or keystores were added or
+    /// removed since they were written, with the certificate and key already there (cert-manager re-issues nothing
+    /// for this either). A Secret that has no keystores and needs none is left alone.
+    /// </summary>
+    private async Task RefreshKeystoresAsync(SecretInspection inspection)
+    {
+        var passwords = await KeystorePasswordsAsync();
+        var secret = inspection.Secret!;
+        if (passwords.Unknown || passwords.Matches(State.KeystoresWrittenWith) || inspection.Key is not { } key
+            || secret.GetString(SecretKeys.TlsCertificate) is not { Length: > 0 } chainPem)
+            return;
+        if (passwords == KeystorePasswords.None && !SecretContents.KeystoreKeys.Any(secret.Data.ContainsKey))
+            return;
+        var contents = SecretContents.Build(secret.Key, Object, key, chainPem, secret.GetString(SecretKeys.CaCertificate), passwords);
+        State.SecretResourceVersion = await writer.ApplySecretAsync(contents.Secret, contents.RemoveKeys);
+        State.KeystoresWrittenWith = passwords.Fingerprint();
+        RecordEvent(EventRecord.Normal, KeystoresUpdatedEventReason, "The keystores in the Secret have been written again for the current spec.keystores and passwords");
     }
 
     /// <summary>Ready=False with a CertFleet reason; while a valid certificate is in place, renewal blockers show on Issuing instead.</summary>

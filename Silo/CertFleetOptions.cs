@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
 using CertFleet.Providers.Http01;
 
 namespace CertFleet.Silo;
@@ -56,10 +57,9 @@ public sealed class CertFleetOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:ClusterResourceNamespace must name a namespace, e.g. cert-manager");
         if (Storage is not ("memory" or "redis"))
             yield return new ValidationResult($"{Section}:Storage must be \"memory\" or \"redis\" (got \"{Storage}\")");
-        if (Storage == "redis" && string.IsNullOrWhiteSpace(Redis.ConnectionString))
-            yield return new ValidationResult($"{Section}:Redis:ConnectionString is required when {Section}:Storage is \"redis\" (e.g. localhost:6379)");
-        else if (Storage == "redis" && Redis.ConnectionStringProblem() is { } problem)
-            yield return new ValidationResult($"{Section}:Redis:ConnectionString {problem} (e.g. localhost:6379, or redis-0:6379,redis-1:6379,password=...)");
+        if (Storage == "redis")
+            foreach (var problem in Redis.Problems($"{Section}:Redis"))
+                yield return new ValidationResult(problem);
         foreach (var (key, port) in new[]
                  {
                      ("Orleans:SiloPort", Orleans.SiloPort), ("Orleans:GatewayPort", Orleans.GatewayPort), ("Http:Port", Http.Port),
@@ -96,20 +96,87 @@ public sealed class RedisSettings
     /// <summary>A StackExchange.Redis connection string: host:port entries and options, comma-separated.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// PEM file of the CA that signed the Redis servers' certificates, for ssl=true against a private CA; empty: the
+    /// system's trusted roots. The server's name is checked either way (sslHost=... when it differs from the host).
+    /// </summary>
+    public string? TrustedCaFile { get; set; }
+
+    /// <summary>The options each Redis provider connects with; call only once <see cref="Problems"/> found none.</summary>
+    public StackExchange.Redis.ConfigurationOptions ClientOptions()
+    {
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(ConnectionString!);
+        if (!string.IsNullOrWhiteSpace(TrustedCaFile))
+            options.TrustIssuer(TrustedCaFile);
+        return options;
+    }
+
+    /// <summary>What keeps these settings from working, each naming its key under <paramref name="section"/>.</summary>
+    public IEnumerable<string> Problems(string section)
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return $"{section}:ConnectionString is required when CertFleet:Storage is \"redis\" (e.g. localhost:6379)";
+            yield break;
+        }
+        if (ConnectionStringProblem() is { } problem)
+        {
+            yield return $"{section}:ConnectionString {problem} (e.g. localhost:6379, or redis-0:6379,redis-1:6379,password=...)";
+            yield break;
+        }
+        if (string.IsNullOrWhiteSpace(TrustedCaFile))
+            yield break;
+        if (!StackExchange.Redis.ConfigurationOptions.Parse(ConnectionString).Ssl)
+            yield return $"{section}:TrustedCaFile is set but {section}:ConnectionString does not say ssl=true; add ssl=true (and sslHost=... if the certificate names another host)";
+        else if (TrustedCaProblem() is { } caProblem)
+            yield return $"{section}:TrustedCaFile {caProblem}";
+    }
+
+    private string? TrustedCaProblem()
+    {
+        try
+        {
+            var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            certificates.ImportFromPemFile(TrustedCaFile!);
+            return certificates.Count == 0 ? $"holds no PEM certificate (\"{TrustedCaFile}\")" : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            return $"cannot be read as a PEM certificate (\"{TrustedCaFile}\"): {ex.Message}";
+        }
+    }
+
     /// <summary>Why <see cref="ConnectionString"/> cannot be used, or null; checked at start, not when Redis is first needed.</summary>
     public string? ConnectionStringProblem()
     {
         try
         {
-            return StackExchange.Redis.ConfigurationOptions.Parse(ConnectionString ?? "").EndPoints.Count == 0
-                ? $"names no host:port (got \"{ConnectionString}\")"
-                : null;
+            var endPoints = StackExchange.Redis.ConfigurationOptions.Parse(ConnectionString ?? "").EndPoints;
+            if (endPoints.Count == 0)
+                return $"names no host:port (got \"{Redacted(ConnectionString)}\")";
+            // StackExchange.Redis takes a URL as a host name, and would print it with its password in every connection error.
+            if (endPoints.Any(endPoint => endPoint.ToString()!.Contains('@') || endPoint.ToString()!.Contains("://", StringComparison.Ordinal)))
+                return $"is a URL, which StackExchange.Redis does not read; write host:port,user=...,password=... (got \"{Redacted(ConnectionString)}\")";
+            return null;
         }
         catch (ArgumentException ex)
         {
+            // Only keywords and non-secret values appear in these messages; password values never fail to parse.
             return $"is not a Redis connection string: {ex.Message}";
         }
     }
+
+    /// <summary>
+    /// <paramref name="connectionString"/> fit for a message or a log: the value of every *password* option and the
+    /// password of a user:password@ form replaced by ***, everything else (hosts, ssl, user) kept.
+    /// </summary>
+    public static string Redacted(string? connectionString) =>
+        string.Join(',', (connectionString ?? "").Split(',').Select(part =>
+            part.IndexOfAny(['=', ':']) is > 0 and var separator && part[..separator].Contains("password", StringComparison.OrdinalIgnoreCase)
+                ? part[..(separator + 1)] + "***"
+                : UserInfoPassword.Replace(part, "${user}:***@")));
+
+    private static readonly Regex UserInfoPassword = new("(?<user>(^|//)[^:/@]*):[^/]*@", RegexOptions.CultureInvariant);
 }
 
 /// <summary>How the silo talks to ACME servers.</summary>

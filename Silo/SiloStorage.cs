@@ -1,6 +1,5 @@
 using System.Net;
 using Orleans.Configuration;
-using StackExchange.Redis;
 
 namespace CertFleet.Silo;
 
@@ -27,7 +26,6 @@ public static class SiloStorage
                 break;
             case "redis":
                 var podIp = Environment.GetEnvironmentVariable(PodIpVariable);
-                var connectionString = settings.Redis.ConnectionString!;
                 silo.Configure<ClusterOptions>(o =>
                     {
                         o.ClusterId = settings.Orleans.ClusterId;
@@ -37,14 +35,14 @@ public static class SiloStorage
                     .ConfigureEndpoints(AdvertisedAddress(podIp), settings.Orleans.SiloPort, settings.Orleans.GatewayPort,
                         listenOnAnyHostAddress: !string.IsNullOrWhiteSpace(podIp))
                     // Each provider owns its multiplexer, so each gets its own parsed options.
-                    .UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(connectionString))
+                    .UseRedisClustering(o => o.ConfigurationOptions = settings.Redis.ClientOptions())
                     // A grain clears its state when its Kubernetes object is deleted: leave no key behind for it.
                     .AddRedisGrainStorage(GrainStorage, o =>
                     {
-                        o.ConfigurationOptions = ConfigurationOptions.Parse(connectionString);
+                        o.ConfigurationOptions = settings.Redis.ClientOptions();
                         o.DeleteStateOnClear = true;
                     })
-                    .UseRedisReminderService(o => o.ConfigurationOptions = ConfigurationOptions.Parse(connectionString));
+                    .UseRedisReminderService(o => o.ConfigurationOptions = settings.Redis.ClientOptions());
                 break;
             default:
                 throw new InvalidOperationException(

@@ -20,6 +20,10 @@ public static class SecretContents
         SecretKeys.JksTruststore,
     ];
 
+    /// <summary>The data keys of the keystores and truststores.</summary>
+    public static readonly string[] KeystoreKeys =
+        [SecretKeys.Pkcs12Keystore, SecretKeys.Pkcs12Truststore, SecretKeys.JksKeystore, SecretKeys.JksTruststore];
+
     public sealed record Result(SecretData Secret, IReadOnlyCollection<string> RemoveKeys);
 
     /// <param name="keystorePasswords">Passwords for the keystores the spec asks for, already read from their Secrets.</param>
@@ -72,7 +76,8 @@ public static class SecretContents
             Labels = labels,
             Annotations = annotations,
         };
-        return new Result(secret, [.. ManagedKeys.Where(k => !data.ContainsKey(k))]);
+        // Keystores whose password this activation does not know yet stay as they are until it does.
+        return new Result(secret, [.. ManagedKeys.Where(k => !data.ContainsKey(k) && !(keystorePasswords.Unknown && KeystoreKeys.Contains(k)))]);
     }
 
     /// <summary>cert-manager.io annotations: always the issuer and SAN ones, the subject ones only when non-empty.</summary>
@@ -109,10 +114,4 @@ public static class SecretContents
     }
 
     private static byte[] Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
-}
-
-/// <summary>Keystore passwords resolved from the spec (inline or from a Secret); null means "do not write that keystore".</summary>
-public sealed record KeystorePasswords(string? Pkcs12, string? Jks)
-{
-    public static readonly KeystorePasswords None = new(null, null);
 }

@@ -9,7 +9,10 @@ namespace CertFleet.Interfaces.Grains;
 [GenerateSerializer, Alias("certfleet.CertificateState")]
 public sealed record CertificateState
 {
-    /// <summary>The Certificate object as last seen; null until the first sync or after deletion.</summary>
+    /// <summary>
+    /// The Certificate object as last seen, without inline keystore passwords (spec.keystores.*.password); null until
+    /// the first sync or after deletion.
+    /// </summary>
     [Id(0)] public Certificate? Object { get; set; }
     /// <summary>Revision of the certificate now in the Secret (status.revision).</summary>
     [Id(1)] public int? Revision { get; set; }
@@ -36,6 +39,11 @@ public sealed record CertificateState
     [Id(16)] public IssuedFor? FailedFor { get; set; }
     /// <summary>ARI for the certificate in the Secret (or, without CertId, the note that ARI does not apply to it).</summary>
     [Id(17)] public RenewalSuggestion? RenewalInfo { get; set; }
+    /// <summary>
+    /// Salted PBKDF2 fingerprint of the keystore passwords the Secret's keystores were last written with (never the
+    /// passwords): a different password, or keystores added or removed, re-writes them without a new certificate.
+    /// </summary>
+    [Id(18)] public string? KeystoresWrittenWith { get; set; }
     /// <summary>Set while a rate-limit budget or a CA's Retry-After holds the next order back.</summary>
     [Id(40)] public RateLimitWait? RateLimitWait { get; set; }
     /// <summary>The identifier-set grain (acme-host/identifier-set) this Certificate is recorded in, for duplicate detection.</summary>

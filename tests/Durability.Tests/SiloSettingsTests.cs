@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using CertFleet.Grains.Tests;
 using CertFleet.Silo;
+using CertFleet.TestSupport;
 
 namespace CertFleet.Durability.Tests;
 
@@ -23,6 +24,67 @@ public sealed class SiloSettingsTests
     [InlineData("redis-0:6379,redis-1:6379,password=secret,abortConnect=false")]
     public void RedisStorage_WithAConnectionString_IsAccepted(string connectionString) =>
         Assert.Empty(Problems(new CertFleetOptions { Storage = "redis", Redis = { ConnectionString = connectionString } }));
+
+    [Theory]
+    [InlineData("password=s3cret-Value,ssl=true",
+        "CertFleet:Redis:ConnectionString names no host:port (got \"password=***,ssl=true\")")]
+    [InlineData("redis://:s3cret-Value@redis-0:6379",
+        "CertFleet:Redis:ConnectionString is a URL, which StackExchange.Redis does not read; write host:port,user=...,password=... (got \"redis://:***@redis-0:6379\")")]
+    [InlineData("certfleet:s3cret-Value@redis-0:6379,ssl=true",
+        "CertFleet:Redis:ConnectionString is a URL, which StackExchange.Redis does not read; write host:port,user=...,password=... (got \"certfleet:***@redis-0:6379,ssl=true\")")]
+    [InlineData("redis-0:6379,password=s3cret-Value,connectTimeout=soon",
+        "CertFleet:Redis:ConnectionString is not a Redis connection string: Keyword 'connectTimeout' requires an integer value; the value 'soon' is not recognised. (Parameter 'connectTimeout') (e.g. localhost:6379, or redis-0:6379,redis-1:6379,password=...)")]
+    public void ARefusedConnectionString_IsShownWithoutItsPassword(string connectionString, string message)
+    {
+        var problems = Problems(new CertFleetOptions { Storage = "redis", Redis = { ConnectionString = connectionString } });
+        Assert.StartsWith(message, Assert.Single(problems), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-Value", problems[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheSilo_GivenAConnectionStringWithoutHost_ExitsNamingTheKeyButNotThePassword()
+    {
+        await using var silo = ChildProcess.Start("dotnet", [RepositoryCheckout.Built("Silo", "certfleet-silo.dll")], new Dictionary<string, string>
+        {
+            ["CertFleet__Storage"] = "redis",
+            ["CertFleet__Redis__ConnectionString"] = "password=s3cret-Value,ssl=true",
+        });
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!silo.HasExited && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Assert.True(silo.HasExited, silo.Output);
+        Assert.Contains("configuration error: CertFleet:Redis:ConnectionString names no host:port (got \"password=***,ssl=true\")", silo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-Value", silo.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("redis-0:6379,user=certfleet,Password=s3cret,ssl=true,sslHost=redis.internal",
+        "redis-0:6379,user=certfleet,Password=***,ssl=true,sslHost=redis.internal")]
+    [InlineData("redis-0:6379,password=a=b,c", "redis-0:6379,password=***,c")]
+    [InlineData("redis://certfleet:s3c@ret@redis-0:6379/0,ssl=true", "redis://certfleet:***@redis-0:6379/0,ssl=true")]
+    [InlineData("redis-0:6379,redis-1:6380,abortConnect=false", "redis-0:6379,redis-1:6380,abortConnect=false")]
+    public void Redacted_HidesPasswordsAndKeepsEverythingElse(string connectionString, string shown) =>
+        Assert.Equal(shown, RedisSettings.Redacted(connectionString));
+
+    [Fact]
+    public void ATrustedCaFile_IsRefusedWithoutSslOrWhenItHoldsNoCertificate()
+    {
+        var directory = Directory.CreateTempSubdirectory("certfleet-settings-");
+        using var throwaway = new ThrowawayCa(directory.FullName);
+        var ca = throwaway.CaFile;
+        var garbage = Path.Combine(directory.FullName, "garbage.pem");
+        File.WriteAllText(garbage, "not a certificate");
+        string[] For(string connectionString, string file) =>
+            [.. Problems(new CertFleetOptions { Storage = "redis", Redis = { ConnectionString = connectionString, TrustedCaFile = file } })];
+
+        Assert.Equal(["CertFleet:Redis:TrustedCaFile is set but CertFleet:Redis:ConnectionString does not say ssl=true; add ssl=true (and sslHost=... if the certificate names another host)"],
+            For("redis-0:6379", ca));
+        Assert.Equal([$"CertFleet:Redis:TrustedCaFile holds no PEM certificate (\"{garbage}\")"], For("redis-0:6379,ssl=true", garbage));
+        Assert.StartsWith($"CertFleet:Redis:TrustedCaFile cannot be read as a PEM certificate (\"{directory.FullName}/missing.pem\"): ",
+            Assert.Single(For("redis-0:6379,ssl=true", Path.Combine(directory.FullName, "missing.pem"))), StringComparison.Ordinal);
+        Assert.Empty(For("redis-0:6379,ssl=true,sslHost=redis.internal", ca));
+        directory.Delete(recursive: true);
+    }
 
     [Fact]
     public void UnknownStorage_IsRefusedByConfigureToo()

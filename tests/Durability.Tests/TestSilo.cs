@@ -30,7 +30,7 @@ public sealed class TestSilo : IAsyncDisposable
     public static CertFleetOptions RedisSettings(RedisServer redis, string serviceId) => new()
     {
         Storage = "redis",
-        Redis = { ConnectionString = redis.ConnectionString },
+        Redis = { ConnectionString = redis.ConnectionString, TrustedCaFile = redis.TrustedCaFile },
         Orleans = { ServiceId = serviceId, ClusterId = serviceId },
     };
 

@@ -50,4 +50,30 @@ public static class RedisKeys
         var rows = await redis.QueryAsync((_, db) => db.SortedSetRangeByRankAsync($"{serviceId}/reminders"));
         return rows.Select(row => JsonSerializer.Deserialize<JsonArray>($"[{row}]")!).ToList();
     }
+
+    /// <summary>
+    /// Every key in the server with everything stored under it, read by type (strings, hashes, sets, sorted sets with
+    /// scores, lists): one "key (type): value…" line per key, bytes as Latin-1 so any byte sequence is kept as is.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> DumpAsync(RedisServer redis) =>
+        await redis.QueryAsync(async (server, db) =>
+        {
+            static string Text(RedisValue value) => value.IsNull ? "" : System.Text.Encoding.Latin1.GetString((byte[])value!);
+            var lines = new List<string>();
+            await foreach (var key in server.KeysAsync(pattern: "*"))
+            {
+                var type = await db.KeyTypeAsync(key);
+                IEnumerable<string> values = type switch
+                {
+                    RedisType.String => [Text(await db.StringGetAsync(key))],
+                    RedisType.Hash => (await db.HashGetAllAsync(key)).SelectMany(e => new[] { Text(e.Name), Text(e.Value) }),
+                    RedisType.Set => (await db.SetMembersAsync(key)).Select(Text),
+                    RedisType.SortedSet => (await db.SortedSetRangeByRankWithScoresAsync(key)).Select(e => $"{Text(e.Element)} {e.Score}"),
+                    RedisType.List => (await db.ListRangeAsync(key)).Select(Text),
+                    _ => throw new InvalidOperationException($"key {key} has type {type}, which this dump does not read"),
+                };
+                lines.Add($"{System.Text.Encoding.Latin1.GetString((byte[])key!)} ({type}): {string.Join(" | ", values)}");
+            }
+            return lines;
+        });
 }
