@@ -49,13 +49,12 @@ public sealed class RateLimitBudgets(IOptions<RateLimitOptions> options, PublicS
     }
 
     /// <summary>
-    /// newOrder was answered: the CA counted an order it <paramref name="created"/>; one it refused (or never received)
-    /// gives every token back.
+    /// newOrder was answered: the CA counted an order it <paramref name="created"/> (its certificate tokens stay
+    /// reserved for it); one it refused (or never received) gives every token back.
     /// </summary>
-    public Task NewOrderAnsweredAsync(IGrainFactory grains, Order order, string holder, bool created) =>
-        Task.WhenAll(BudgetsOf(order).Where(b => b.When != Spent.Never).Select(b => created && b.When == Spent.AtNewOrder
-            ? GrainOf(grains, b).CommitAsync(holder)
-            : GrainOf(grains, b).ReleaseAsync(holder)));
+    public Task NewOrderAnsweredAsync(IGrainFactory grains, Order order, string holder, bool created) => created
+        ? Task.WhenAll(BudgetsOf(order).Where(b => b.When == Spent.AtNewOrder).Select(b => GrainOf(grains, b).CommitAsync(holder)))
+        : Task.WhenAll(BudgetsOf(order).Where(b => b.When != Spent.Never).Select(b => GrainOf(grains, b).ReleaseAsync(holder)));
 
     /// <summary>Before finalize: the certificate tokens, reserved again if the order gave them back while it waited.</summary>
     public Task<RateLimitWait?> TakeCertificateTokensAsync(IGrainFactory grains, Order order, string holder) =>
