@@ -11,22 +11,21 @@ namespace CertFleet.Grains;
 public sealed partial class CertificateGrain
 {
     /// <summary>
-    /// Consults the budgets before anything is ordered. False when the Certificate must wait: the status says for
-    /// which budget and until when, an Event says so once, and the reminder is due when the budget reopens.
+    /// Consults the budgets before a key and a request are made for an order; nothing is taken here (the Order takes
+    /// the new-order token right before newOrder, and certificate tokens are spent when the CA issues). False when the
+    /// Certificate must wait: the status says for which budget and until when, an Event says so once, and the
+    /// reminder is due when the budget reopens.
     /// </summary>
-    private async Task<bool> ReserveBudgetsAsync(IssuanceProgress issuance)
+    private async Task<bool> CheckBudgetsAsync(IssuanceProgress issuance)
     {
         if (await IssuerGrainFor(Object.Spec.IssuerRef).GetAcmeContextAsync() is not { } acme)
             return true; // not ACME: no CA limits to respect
         var order = new RateLimitBudgets.Order(acme.Spec.Server, acme.AccountUrl, [.. OrderIdentifiers(issuance.For)], IsRenewal(issuance.For));
-        var (reservation, wait) = await budgets.ReserveAsync(GrainFactory, order, $"{_key.ToGrainKey()}#{issuance.Revision}");
-        if (wait is null)
+        if (await budgets.CheckAsync(GrainFactory, order) is not { } wait)
         {
             var waited = State.RateLimitWait is not null;
-            issuance.Budgets = reservation;
             State.RateLimitWait = null;
-            // Saved with the next key's or the CertificateRequest's record, which always follows: a crash before it
-            // reserves again under the same holder, which the budget grain treats as the same reservation.
+            // Saved with the next key's or the CertificateRequest's record, which always follows.
             if (waited)
             {
                 // The wait is over: the conditions go back to why this issuance started.
@@ -54,7 +53,7 @@ public sealed partial class CertificateGrain
 
     /// <summary>
     /// Records this Certificate under its ACME server and identifier set, leaving the set it held before; the other
-    /// holders are named in a Warning Event and in the Ready message.
+    /// holders are told in a Warning Event and in the Ready message (see <see cref="DuplicateNote"/>).
     /// </summary>
     private async Task TrackIdentifierSetAsync(IssuedFor wanted)
     {
@@ -79,8 +78,39 @@ public sealed partial class CertificateGrain
                 $"{DuplicateNote()}; every issuance spends the CA's per-identifier-set limit once for each: keep one Certificate (Secrets can be copied or shared) or change spec.dnsNames");
     }
 
-    private string DuplicateNote() =>
-        $"duplicate: {string.Join(", ", State.Duplicates.Select(d => $"Certificate {d.ToGrainKey()}"))} asks the same ACME server for the same identifiers";
+    /// <summary>
+    /// Names the other holders in this namespace only: whoever reads this Certificate's status or Events may see its
+    /// own namespace, not others, so Certificates of other namespaces (or clusters) are only counted.
+    /// </summary>
+    private string DuplicateNote()
+    {
+        var parts = State.Duplicates.Where(d => d.Cluster == _key.Cluster && d.Namespace == _key.Namespace)
+            .Select(d => $"Certificate \"{d.Name}\"").ToList();
+        var elsewhere = State.Duplicates.Count - parts.Count;
+        if (elsewhere > 0)
+            parts.Add(elsewhere == 1 ? "1 Certificate in another namespace" : $"{elsewhere} Certificates in other namespaces");
+        return $"duplicate: {string.Join(" and ", parts)} {(State.Duplicates.Count == 1 ? "asks" : "ask")} the same ACME server for the same identifiers";
+    }
+
+    /// <summary>
+    /// An earlier version reserved every budget before ordering and recorded the reservation here; it is given back
+    /// once (tokens are now taken by the Order and at issuance), keeping the new-order token when the order went out.
+    /// </summary>
+    private async Task ReleaseRecordedReservationAsync(IssuanceProgress issuance)
+    {
+        if (issuance.Budgets is not { } reserved)
+            return;
+        await budgets.ReleaseAsync(GrainFactory, reserved, orderPlaced: issuance.RequestName is not null);
+        issuance.Budgets = null;
+        await store.WriteStateAsync();
+    }
+
+    /// <summary>A renewal asks for exactly the identifiers already issued; its CertificateRequest says so to the Order's budgets.</summary>
+    private void MarkRenewal(IssuanceProgress issuance, Dictionary<string, string> annotations)
+    {
+        if (IsRenewal(issuance.For))
+            annotations[CertificateRequestGrain.RenewalAnnotation] = "true";
+    }
 
     /// <summary>The identifiers the Order will ask for: DNS names, IP addresses and the common name.</summary>
     private static IEnumerable<string> OrderIdentifiers(IssuedFor wanted) =>

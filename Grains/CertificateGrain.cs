@@ -106,8 +106,8 @@ public sealed partial class CertificateGrain(
         await GrainFactory.GetGrain<ISecretClaimGrain>(_key.WithName(secretName).ToGrainKey()).ReleaseAsync(Name);
         if (State.Issuance?.NextPrivateKeySecretName is { } nextKeySecret)
             await TryDeleteAsync(ResourceKind.Secret, _key.WithName(nextKeySecret));
-        if (State.Issuance?.Budgets is { } reserved)
-            await budgets.ReleaseAsync(GrainFactory, reserved, orderPlaced: State.Issuance.RequestName is not null);
+        if (State.Issuance is { } issuance)
+            await ReleaseRecordedReservationAsync(issuance);
         if (State.IdentifierSetKey is { } identifierSet)
             await GrainFactory.GetGrain<IIdentifierSetGrain>(identifierSet).DropAsync(_key);
         await this.UnregisterReminderIfAnyAsync(ReminderName);
@@ -245,7 +245,7 @@ public sealed partial class CertificateGrain(
                 return;
             }
             // The spec changed under an issuance in flight: that request is for the wrong thing.
-            await AbandonIssuanceAsync(orderPlaced: inFlight.RequestName is not null);
+            await AbandonIssuanceAsync();
         }
 
         using var inspection = SecretInspection.Of(await reader.GetSecretAsync(_key.WithName(spec.SecretName)));
@@ -407,7 +407,8 @@ public sealed partial class CertificateGrain(
             return; // the issuer wakes this Certificate when it changes
         }
 
-        if (issuance.RequestName is null && issuance.Budgets is null && !await ReserveBudgetsAsync(issuance))
+        await ReleaseRecordedReservationAsync(issuance);
+        if (issuance.RequestName is null && !await CheckBudgetsAsync(issuance))
             return; // a budget is spent or the CA asked us to wait: the reminder comes back when it reopens
 
         var key = await EnsureNextPrivateKeyAsync(issuance);
@@ -435,9 +436,9 @@ public sealed partial class CertificateGrain(
 
         if (issuance.Outcome is { State: RequestState.Failed, RetryAt: not null })
         {
-            // The CA answered 429: not a failed issuance. Its Retry-After is held on the identifier set's budget, so
-            // the next pass waits for it with reason RateLimited.
-            await AbandonIssuanceAsync(orderPlaced: false);
+            // The CA answered 429, or a budget was found spent right before newOrder: not a failed issuance. The next
+            // pass waits for the budget (a CA's Retry-After is held on the identifier set's) with reason RateLimited.
+            await AbandonIssuanceAsync();
             // The next attempt creates a request of the same name: forget this one's outcome now rather than when
             // the bridge sees the deletion.
             await GrainFactory.GetGrain<ICertificateRequestGrain>(_key.WithName(issuance.RequestName!).ToGrainKey()).DeletedAsync();
@@ -559,6 +560,7 @@ public sealed partial class CertificateGrain(
         annotations[ApiAnnotations.CertificateName] = Name;
         if (spec.DnsPolicy is { } dnsPolicy)
             annotations[CertificateRequestGrain.DnsPolicyAnnotation] = dnsPolicy;
+        MarkRenewal(issuance, annotations);
         if (issuance.Replaces is { } replaces)
             annotations[CertificateRequestGrain.ReplacesAnnotation] = replaces;
         return new CertificateRequest
@@ -644,8 +646,6 @@ public sealed partial class CertificateGrain(
         State.RateLimitWait = null;
         _nextKey?.Dispose();
         _nextKey = null;
-        if (issuance.Budgets is { } reserved)
-            await budgets.CommitAsync(GrainFactory, reserved);
         await store.WriteStateAsync();
         // Deleted only once the issuance is recorded as done: a crash before the record resumes the issuance, which
         // needs this key to accept the certificate instead of making a new key and ordering again.
@@ -666,8 +666,6 @@ public sealed partial class CertificateGrain(
         State.LastFailureMessage = message;
         State.FailedFor = issuance.For;
         State.Issuance = null;
-        if (issuance.Budgets is { } reserved)
-            await budgets.ReleaseAsync(GrainFactory, reserved, orderPlaced: true);
         _nextKey?.Dispose();
         _nextKey = null;
         await store.WriteStateAsync();
@@ -680,11 +678,10 @@ public sealed partial class CertificateGrain(
         await ScheduleIdleAsync(IssuanceBackoff.RetryAt(State.FailedIssuanceAttempts, State.LastFailureTime));
     }
 
-    private async Task AbandonIssuanceAsync(bool orderPlaced)
+    private async Task AbandonIssuanceAsync()
     {
         var issuance = State.Issuance!;
-        if (issuance.Budgets is { } reserved)
-            await budgets.ReleaseAsync(GrainFactory, reserved, orderPlaced);
+        await ReleaseRecordedReservationAsync(issuance);
         if (issuance.RequestName is { } request)
             await TryDeleteAsync(ResourceKind.CertificateRequest, _key.WithName(request));
         if (issuance.NextPrivateKeySecretName is { } nextKeySecret)

@@ -27,6 +27,8 @@ public sealed class CertificateRequestGrain(
     public const string DnsPolicyAnnotation = "certfleet.io/dns-policy";
     /// <summary>Carries the ARI CertID of the certificate a renewal replaces to the Order's newOrder.</summary>
     public const string ReplacesAnnotation = "certfleet.io/replaces";
+    /// <summary>"true" when the Certificate renews the identifier set it already holds (for the Order's rate-limit budgets).</summary>
+    public const string RenewalAnnotation = "certfleet.io/renewal";
     private ObjectKey _key = null!;
 
     private CertificateRequestState State => store.State;
@@ -118,6 +120,7 @@ public sealed class CertificateRequestGrain(
             DnsPolicy = request.Metadata.Annotations?.GetValueOrDefault(DnsPolicyAnnotation),
             Annotations = (request.Metadata.Annotations ?? []).Where(a => SolverOverrides.Keys.Contains(a.Key)).ToDictionary(),
             Replaces = request.Metadata.Annotations?.GetValueOrDefault(ReplacesAnnotation),
+            Renewal = request.Metadata.Annotations?.GetValueOrDefault(RenewalAnnotation) == "true",
         };
         var orderName = AcmeNames.OrderName(_key.Name, OrderGrain.OrderSpecOf(work));
         await GrainFactory.GetGrain<IOrderGrain>(_key.WithName(orderName).ToGrainKey()).StartAsync(work);

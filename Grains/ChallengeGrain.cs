@@ -44,6 +44,8 @@ public sealed class ChallengeGrain(
     // The reason this activation last wrote to the status. A reason can be stored without being shown (a crash, or a
     // store whose answer was lost, between the two writes): a fresh activation shows it again.
     private string? _reasonShown;
+    /// <summary>When this activation put the token in the directory (grain time); null until it has.</summary>
+    private DateTimeOffset? _tokenPresentedAt;
 
     private ChallengeState State => store.State;
     private Challenge Resource => State.Work!.Resource;
@@ -151,7 +153,7 @@ public sealed class ChallengeGrain(
         }
         else
         {
-            await GrainFactory.GetGrain<IHttp01TokenGrain>(Spec.Token).PresentAsync(Spec.Key);
+            await PresentTokenAsync();
             await writer.ApplySolverRouteAsync(Route());
         }
         State.Phase = ChallengePhase.Presented;
@@ -174,6 +176,17 @@ public sealed class ChallengeGrain(
 
     private async Task SelfCheckAsync()
     {
+        if (Spec.Type == ChallengeTypes.Http01)
+        {
+            await EnsureTokenPresentedAsync();
+            // Every silo's responder serves the token once its copy was fetched after the present; the CA may ask any.
+            var served = _tokenPresentedAt!.Value + Http01Tokens.PropagationDelay;
+            if (clock.GetUtcNow() < served)
+            {
+                Schedule(served - clock.GetUtcNow());
+                return;
+            }
+        }
         if (await PropagationErrorAsync() is { } error)
         {
             var reason = $"Waiting for {Spec.Type} challenge propagation: {error}";
@@ -211,6 +224,8 @@ public sealed class ChallengeGrain(
 
     private async Task WaitForAuthorizationAsync()
     {
+        if (Spec.Type == ChallengeTypes.Http01)
+            await EnsureTokenPresentedAsync();
         var client = await ClientAsync();
         var authorization = await client.GetAuthorizationAsync(Spec.AuthorizationUrl);
         switch (authorization.Status)
@@ -270,7 +285,7 @@ public sealed class ChallengeGrain(
     {
         if (Spec.Type == ChallengeTypes.Http01)
         {
-            await GrainFactory.GetGrain<IHttp01TokenGrain>(Spec.Token).CleanUpAsync();
+            await TokenDirectory.RemoveAsync(Spec.Token);
             await writer.DeleteSolverRouteAsync(Route());
         }
         else if (State.Dns01Fqdn is { } fqdn)
@@ -281,6 +296,22 @@ public sealed class ChallengeGrain(
         }
         await writer.RemoveFinalizerAsync(ResourceKind.Challenge, _key, Finalizers.Acme);
     }
+
+    private IHttp01TokenDirectoryGrain TokenDirectory =>
+        GrainFactory.GetGrain<IHttp01TokenDirectoryGrain>(IHttp01TokenDirectoryGrain.SingletonKey);
+
+    /// <summary>The responders serve the key authorization, and only to requests for the Challenge's dnsName.</summary>
+    private async Task PresentTokenAsync()
+    {
+        await TokenDirectory.PresentAsync(Spec.Token, Spec.Key, Spec.DnsName);
+        _tokenPresentedAt = clock.GetUtcNow();
+    }
+
+    /// <summary>
+    /// Once per activation while presented: a token presented by an earlier version (one grain per token) is put in
+    /// the directory, and one lost with its store is put back. Unchanged, it costs the directory no write.
+    /// </summary>
+    private Task EnsureTokenPresentedAsync() => _tokenPresentedAt is null ? PresentTokenAsync() : Task.CompletedTask;
 
     private SolverRoute Route()
     {

@@ -219,6 +219,13 @@ public sealed class OrderGrain(
         if (profile.Ignored)
             RecordEvent(EventRecord.Warning, CertFleetReasons.InvalidProfile,
                 $"spec.acme.profile \"{work.Issuer.Spec.Profile}\" was not sent: the ACME server advertises no profiles");
+        // Tokens are reserved now, when nothing but newOrder is left: an order refused above (or never placed) holds
+        // none, and a spent budget orders nothing.
+        if (await budgets.TakeNewOrderAsync(GrainFactory, BudgetOrder(work), BudgetHolder) is { } wait)
+        {
+            await FinishWaitingAsync(wait.ReopensAt, $"Failed to create Order: {RateLimitBudgets.Describe(wait)}; nothing was ordered");
+            return null;
+        }
         var order = State.NewOrderSent ? await FindUnrecordedOrderAsync(client, work, identifiers) : null;
         if (order is null)
         {
@@ -240,8 +247,16 @@ public sealed class OrderGrain(
                 // look for next time.
                 State.NewOrderSent = false;
                 await store.WriteStateAsync();
+                await budgets.NewOrderAnsweredAsync(GrainFactory, BudgetOrder(work), BudgetHolder, created: false);
                 throw;
             }
+        }
+        await budgets.NewOrderAnsweredAsync(GrainFactory, BudgetOrder(work), BudgetHolder, created: true);
+        if (order.Status == "pending")
+        {
+            // Its names still have to be validated, which may never happen (another tenant's names, a broken solver):
+            // the certificate tokens go back until the order is ready.
+            await budgets.ReleaseCertificateTokensAsync(GrainFactory, BudgetOrder(work), BudgetHolder);
         }
         State.OrderUrl = order.Url;
         State.FinalizeUrl = order.FinalizeUrl;
@@ -304,6 +319,13 @@ public sealed class OrderGrain(
                 Backoff(); // the challenges wake this order as they finish; poll meanwhile
                 return;
             case "ready":
+                if (await budgets.TakeCertificateTokensAsync(GrainFactory, BudgetOrder(work), BudgetHolder) is { } wait)
+                {
+                    // Others' certificates spent the budget while this order was validated: finalizing now would
+                    // overspend it. The Certificate waits and orders again (the CA reuses the valid authorizations).
+                    await FinishWaitingAsync(wait.ReopensAt, $"{RateLimitBudgets.Describe(wait)}; the order was not finalized");
+                    return;
+                }
                 // No separate write for "ready": finalize follows at once and its state is written instead.
                 var csr = CsrBuilder.Parse(work.CsrPem);
                 await client.FinalizeAsync(order, csr.Der);
@@ -320,6 +342,8 @@ public sealed class OrderGrain(
                 var chain = await client.DownloadCertificateAsync(order.CertificateUrl!, work.Issuer.Spec.PreferredChain);
                 State.CertificateUrl = order.CertificateUrl;
                 State.ChainPem = chain.Pem;
+                // Counted as the CA counts it: a certificate issued, not an order that might have been.
+                await budgets.RecordIssuedAsync(GrainFactory, BudgetOrder(work), BudgetHolder);
                 RecordEvent(EventRecord.Normal, EventReasons.Complete, "Order completed successfully");
                 await FinishAsync(OrderStates.Valid, null);
                 return;
@@ -443,14 +467,29 @@ public sealed class OrderGrain(
     private async Task FinishRateLimitedAsync(OrderWork work, AcmeException ex)
     {
         var retryAt = clock.UtcNowInWholeSeconds() + (ex.RetryAfter ?? DefaultRateLimitWait);
-        var identifiers = work.DnsNames.Concat(work.IpAddresses).Concat(work.CommonName is { Length: > 0 } cn ? [cn] : []);
-        await budgets.RecordRetryAfterAsync(GrainFactory, work.Issuer.Spec.Server, identifiers, retryAt, ex.Problem?.Describe() ?? ex.Message);
-        State.RetryAt = retryAt;
+        await budgets.RecordRetryAfterAsync(GrainFactory, work.Issuer.Spec.Server, BudgetOrder(work).Identifiers, retryAt, ex.Problem?.Describe() ?? ex.Message);
         var at = retryAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        await FinishAsync(OrderStates.Errored, $"Failed to create Order: {ex.Message}; rate limited by the ACME server, retrying after {at}");
-        // Reported: the retry after Retry-After may start an Order of the same name, which must begin afresh.
+        await FinishWaitingAsync(retryAt, $"Failed to create Order: {ex.Message}; rate limited by the ACME server, retrying after {at}");
+    }
+
+    /// <summary>
+    /// Nothing was ordered and nothing should be before <paramref name="retryAt"/>: the outcome carries the time, so
+    /// the Certificate waits (reason RateLimited) instead of counting a failed issuance.
+    /// </summary>
+    private async Task FinishWaitingAsync(DateTimeOffset retryAt, string reason)
+    {
+        State.RetryAt = retryAt;
+        await FinishAsync(OrderStates.Errored, reason);
+        // Reported: the retry after the wait may start an Order of the same name, which must begin afresh.
         await store.ClearStateAsync();
     }
+
+    /// <summary>This order as the rate-limit budgets count it.</summary>
+    private static RateLimitBudgets.Order BudgetOrder(OrderWork work) => new(work.Issuer.Spec.Server, work.Issuer.AccountUrl,
+        [.. work.DnsNames, .. work.IpAddresses, .. work.CommonName is { Length: > 0 } cn ? [cn] : Array.Empty<string>()], work.Renewal);
+
+    /// <summary>The budgets know each order by its grain key: a repeated take or spend for it counts once.</summary>
+    private string BudgetHolder => this.GetPrimaryKeyString();
 
     /// <summary>
     /// A passing state (pending, processing) goes to the Order's status but waits for the next state write: after a
@@ -470,7 +509,12 @@ public sealed class OrderGrain(
         State.State = state;
         State.Reason = reason;
         if (state != OrderStates.Valid)
+        {
             State.FailureTime = clock.UtcNowInWholeSeconds();
+            // No certificate came of it: whatever it reserved for one goes back.
+            if (State.Work is { } work)
+                await budgets.ReleaseCertificateTokensAsync(GrainFactory, BudgetOrder(work), BudgetHolder);
+        }
         try
         {
             await WriteStatusAsync();

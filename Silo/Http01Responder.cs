@@ -1,16 +1,17 @@
-using CertFleet.Interfaces.Grains;
+using CertFleet.Grains.Acme;
 
 namespace CertFleet.Silo;
 
 /// <summary>
 /// Answers the CA's HTTP-01 requests on the solver port, which the solver Service (and through it the Ingress or
-/// HTTPRoute) points at. Any silo answers any token: the key authorization lives in the token's grain.
+/// HTTPRoute) points at. Any silo answers any token from its copy of the live tokens (<see cref="Http01Tokens"/>), and
+/// only for the host its Challenge names, as cert-manager's solver checks the Host header.
 /// </summary>
-public sealed class Http01Responder(IGrainFactory grains)
+public sealed class Http01Responder(Http01Tokens tokens)
 {
     public const string PathPrefix = "/.well-known/acme-challenge/";
 
-    /// <summary>RFC 8555 tokens are base64url; the bound keeps grain keys (and lookups by strangers) small.</summary>
+    /// <summary>RFC 8555 tokens are base64url; the bound keeps lookups by strangers small.</summary>
     public const int MaxTokenLength = 256;
 
     /// <summary>
@@ -31,16 +32,23 @@ public sealed class Http01Responder(IGrainFactory grains)
             return;
         }
 
-        var keyAuthorization = await grains.GetGrain<IHttp01TokenGrain>(token).GetAsync().WaitAsync(context.RequestAborted);
-        if (keyAuthorization is null)
+        var known = await tokens.FindAsync(token, context.RequestAborted);
+        if (known is null || !IsFor(context.Request.Host, known.DnsName))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
         context.Response.ContentType = "text/plain";
-        await context.Response.WriteAsync(keyAuthorization, context.RequestAborted);
+        await context.Response.WriteAsync(known.KeyAuthorization, context.RequestAborted);
     }
 
     public static bool IsWellFormedToken(string token) =>
         token.Length is > 0 and <= MaxTokenLength && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    /// <summary>
+    /// The request's Host names the Challenge's dnsName: letter case, a port and a trailing dot aside (an IPv6
+    /// identifier arrives in brackets, which <see cref="HostString.Host"/> keeps).
+    /// </summary>
+    public static bool IsFor(HostString host, string dnsName) =>
+        host.HasValue && string.Equals(host.Host.Trim('[', ']').TrimEnd('.'), dnsName.Trim('[', ']').TrimEnd('.'), StringComparison.OrdinalIgnoreCase);
 }

@@ -87,6 +87,7 @@ builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01Se
     Nameservers = settings.Http01.Nameservers,
     Port = settings.Http01.SelfCheckPort,
 }));
+builder.Services.AddSingleton<CertFleet.Grains.Acme.Http01Tokens>();
 builder.Services.AddSingleton<Http01Responder>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CertFleet.Grains.Acme.AcmeClients>();

@@ -15,6 +15,9 @@ public sealed class RateLimitBudgetGrain(
     [PersistentState("ratelimitbudget", "certfleet")] IPersistentState<RateLimitBudgetState> store,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IRateLimitBudgetGrain
 {
+    /// <summary>How soon a refusal caused by open reservations is worth asking again.</summary>
+    private static readonly TimeSpan ReservationRecheck = TimeSpan.FromMinutes(1);
+
     private RateLimitBudgetState State => store.State;
 
     public async Task<BudgetDecision> TryAcquireAsync(int capacity, TimeSpan period, string holder)
@@ -27,7 +30,7 @@ public sealed class RateLimitBudgetGrain(
         var limit = Apply(capacity, period, now);
         var bucket = Bucket(limit, now);
         if (!bucket.TryTake(limit, now, out var after))
-            return new BudgetDecision(false, 0, bucket.AvailableAt(limit, now), null);
+            return new BudgetDecision(false, 0, ReopensAt(bucket, limit, now), null);
         Save(after);
         State.Reservations[holder] = now;
         await WriteAsync();
@@ -45,7 +48,19 @@ public sealed class RateLimitBudgetGrain(
         var bucket = Bucket(limit, now);
         return Task.FromResult(bucket.Remaining(limit, now) >= 1
             ? new BudgetDecision(true, bucket.Remaining(limit, now), null, null)
-            : new BudgetDecision(false, 0, bucket.AvailableAt(limit, now), null));
+            : new BudgetDecision(false, 0, ReopensAt(bucket, limit, now), null));
+    }
+
+    /// <summary>
+    /// When to ask again: when a token refills, or sooner while reservations are open, since an order reserves only
+    /// for the seconds to its certificate and gives back what it does not use. A waiting Certificate then sees the
+    /// budget as it really is within a minute, rather than waiting a whole refill for tokens that came back.
+    /// </summary>
+    private DateTimeOffset ReopensAt(TokenBucket bucket, BucketLimit limit, DateTimeOffset now)
+    {
+        var refilled = bucket.AvailableAt(limit, now);
+        var recheck = now + ReservationRecheck;
+        return State.Reservations.Count > 0 && recheck < refilled ? recheck : refilled;
     }
 
     public async Task CommitAsync(string holder)
@@ -72,6 +87,19 @@ public sealed class RateLimitBudgetGrain(
         var now = clock.GetUtcNow();
         var limit = Apply(capacity, period, now);
         Save(Bucket(limit, now).Consume(limit, now));
+        await WriteAsync();
+    }
+
+    public async Task SpendAsync(int capacity, TimeSpan period, string holder)
+    {
+        if (State.Spent.ContainsKey(holder))
+            return;
+        var now = clock.GetUtcNow();
+        var limit = Apply(capacity, period, now);
+        // A reservation's token is already out of the bucket: it only stays spent.
+        if (!State.Reservations.Remove(holder))
+            Save(Bucket(limit, now).Consume(limit, now));
+        State.Spent[holder] = now;
         await WriteAsync();
     }
 
@@ -153,6 +181,9 @@ public sealed class RateLimitBudgetGrain(
         var stale = State.Period > TimeSpan.Zero ? now - State.Period : now - TimeSpan.FromDays(7);
         foreach (var holder in State.Reservations.Where(r => r.Value < stale).Select(r => r.Key).ToList())
             State.Reservations.Remove(holder);
+        // An order reports its certificate again within minutes (a crash before its record), never a period later.
+        foreach (var holder in State.Spent.Where(r => r.Value < stale).Select(r => r.Key).ToList())
+            State.Spent.Remove(holder);
         await store.WriteStateAsync();
         if (!State.Registered)
         {

@@ -9,12 +9,14 @@ public sealed record RateLimitBudgetState
     /// <summary>The limit last applied (capacity 0: none, only blocks), for snapshots between calls.</summary>
     [Id(2)] public int Capacity { get; set; }
     [Id(3)] public TimeSpan Period { get; set; }
-    /// <summary>Reservations not yet committed or released, by holder (certificate key and revision), with when they were taken.</summary>
+    /// <summary>Reservations not yet committed or released, by holder (an order's grain key; a Certificate's key and revision before), with when they were taken.</summary>
     [Id(4)] public Dictionary<string, DateTimeOffset> Reservations { get; set; } = [];
     [Id(5)] public DateTimeOffset? BlockedUntil { get; set; }
     [Id(6)] public string? BlockedBy { get; set; }
     /// <summary>Set once the directory grain lists this budget.</summary>
     [Id(7)] public bool Registered { get; set; }
+    /// <summary>Holders (orders) whose issued certificate was spent, with when, so a repeated report spends nothing more.</summary>
+    [Id(8)] public Dictionary<string, DateTimeOffset> Spent { get; set; } = [];
 }
 
 /// <summary>The budget grain keys in use.</summary>

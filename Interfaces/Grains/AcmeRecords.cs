@@ -44,6 +44,8 @@ public sealed record OrderWork
     [Id(10)] public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
     /// <summary>ARI CertID of the certificate being renewed; sent as <c>replaces</c> when the directory has renewalInfo.</summary>
     [Id(11)] public string? Replaces { get; init; }
+    /// <summary>The Certificate renews the identifier set it already holds: Let's Encrypt's new-order and registered-domain limits skip it.</summary>
+    [Id(12)] public bool Renewal { get; init; }
 }
 
 /// <summary>What an Order asks of one Challenge.</summary>

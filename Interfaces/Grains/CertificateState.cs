@@ -70,7 +70,10 @@ public sealed record IssuanceProgress
     [Id(9)] public string? RequestUid { get; set; }
     /// <summary>ARI CertID of the certificate this issuance renews (newOrder's <c>replaces</c>), fixed when it starts.</summary>
     [Id(10)] public string? Replaces { get; init; }
-    /// <summary>Budget tokens reserved for this issuance's order; null until the budgets were consulted.</summary>
+    /// <summary>
+    /// Budget tokens an earlier version reserved for this issuance before ordering. No longer written: a stored one is
+    /// given back once, then cleared (the Order now takes the new-order token, and issuance spends certificate tokens).
+    /// </summary>
     [Id(20)] public BudgetReservation? Budgets { get; set; }
 }
 
@@ -131,7 +134,7 @@ public sealed record RateLimitWait(
     [property: Id(2)] DateTimeOffset ReopensAt,
     [property: Id(3)] string? BlockedBy);
 
-/// <summary>The budget tokens one issuance holds, committed when the certificate is issued and released when not.</summary>
+/// <summary>The budget tokens an issuance held under an earlier version (see <see cref="IssuanceProgress.Budgets"/>).</summary>
 [GenerateSerializer, Immutable, Alias("certfleet.BudgetReservation")]
 public sealed record BudgetReservation(
     [property: Id(0)] string Holder,

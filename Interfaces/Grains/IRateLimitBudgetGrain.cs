@@ -11,7 +11,7 @@ public interface IRateLimitBudgetGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Reserves one token for <paramref name="holder"/> (idempotent per holder), or says when one will be available.
-    /// A reservation is committed when the CA counted it and released when it did not.
+    /// A reservation is committed when the CA counted it and released when it did not (a new order the CA refused).
     /// </summary>
     [Alias("TryAcquire")]
     Task<BudgetDecision> TryAcquireAsync(int capacity, TimeSpan period, string holder);
@@ -20,7 +20,7 @@ public interface IRateLimitBudgetGrain : IGrainWithStringKey
     [Alias("Check")]
     Task<BudgetDecision> CheckAsync(int capacity, TimeSpan period);
 
-    /// <summary>The CA counted the reservation (certificate issued, order placed): it stays spent.</summary>
+    /// <summary>The CA counted the reservation (the order was created): it stays spent.</summary>
     [Alias("Commit")]
     Task CommitAsync(string holder);
 
@@ -31,6 +31,13 @@ public interface IRateLimitBudgetGrain : IGrainWithStringKey
     /// <summary>Spends one token for something that already happened (a failed authorization).</summary>
     [Alias("Consume")]
     Task ConsumeAsync(int capacity, TimeSpan period);
+
+    /// <summary>
+    /// The CA issued a certificate to <paramref name="holder"/> (an order): its reservation stays spent, or without one
+    /// a token is spent whether or not one is left; the same holder again spends nothing more.
+    /// </summary>
+    [Alias("Spend")]
+    Task SpendAsync(int capacity, TimeSpan period, string holder);
 
     /// <summary>The CA answered 429 with Retry-After: nothing is granted before <paramref name="until"/>.</summary>
     [Alias("BlockUntil")]

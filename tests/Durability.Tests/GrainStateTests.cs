@@ -16,10 +16,10 @@ public sealed class GrainStateTests
         await using (var silo = await TestSilo.StartAsync(settings, new FakeCluster()))
         {
             Assert.Equal("first", await silo.Grains.GetGrain<ISecretClaimGrain>("c/ns/tls").ClaimAsync("first"));
-            await silo.Grains.GetGrain<IHttp01TokenGrain>("token-kept").PresentAsync("token-kept.thumbprint");
-            var cleaned = silo.Grains.GetGrain<IHttp01TokenGrain>("token-cleaned");
-            await cleaned.PresentAsync("token-cleaned.thumbprint");
-            await cleaned.CleanUpAsync();
+            var tokens = silo.Grains.GetGrain<IHttp01TokenDirectoryGrain>(IHttp01TokenDirectoryGrain.SingletonKey);
+            await tokens.PresentAsync("token-kept", "token-kept.thumbprint", "kept.example");
+            await tokens.PresentAsync("token-cleaned", "token-cleaned.thumbprint", "cleaned.example");
+            await tokens.RemoveAsync("token-cleaned");
         }
 
         // Plain JSON: property names, no CLR type names.
@@ -32,8 +32,9 @@ public sealed class GrainStateTests
         {
             // The claim is read back: the second Certificate waits behind the first.
             Assert.Equal("first", await silo.Grains.GetGrain<ISecretClaimGrain>("c/ns/tls").ClaimAsync("second"));
-            Assert.Equal("token-kept.thumbprint", await silo.Grains.GetGrain<IHttp01TokenGrain>("token-kept").GetAsync());
-            Assert.Null(await silo.Grains.GetGrain<IHttp01TokenGrain>("token-cleaned").GetAsync());
+            var tokens = (await silo.Grains.GetGrain<IHttp01TokenDirectoryGrain>(IHttp01TokenDirectoryGrain.SingletonKey).GetAllAsync()).Tokens;
+            Assert.Equal(new Http01Token("token-kept.thumbprint", "kept.example"), tokens.GetValueOrDefault("token-kept"));
+            Assert.False(tokens.ContainsKey("token-cleaned"));
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class RedisRestartTests
         await using (var silo = await TestSilo.StartAsync(settings, new FakeCluster()))
         {
             await silo.Grains.GetGrain<ISecretClaimGrain>("c/ns/before").ClaimAsync("first");
-            await silo.Grains.GetGrain<IHttp01TokenGrain>("token").PresentAsync("token.thumbprint");
+            await silo.Grains.GetGrain<IHttp01TokenDirectoryGrain>(IHttp01TokenDirectoryGrain.SingletonKey).PresentAsync("token", "token.thumbprint", "token.example");
             await silo.Grains.GetGrain<IIssuerGrain>(issuerKey).SyncAsync(TestObjects.CaIssuerWithMissingSecret("ns", "ca"));
 
             var keysBefore = await redis.KeysAsync("*");
@@ -40,7 +40,8 @@ public sealed class RedisRestartTests
         {
             Assert.Equal("first", await silo.Grains.GetGrain<ISecretClaimGrain>("c/ns/before").ClaimAsync("second"));
             Assert.Equal("first", await silo.Grains.GetGrain<ISecretClaimGrain>("c/ns/after").ClaimAsync("second"));
-            Assert.Equal("token.thumbprint", await silo.Grains.GetGrain<IHttp01TokenGrain>("token").GetAsync());
+            Assert.Equal("token.thumbprint",
+                (await silo.Grains.GetGrain<IHttp01TokenDirectoryGrain>(IHttp01TokenDirectoryGrain.SingletonKey).GetAllAsync()).Tokens["token"].KeyAuthorization);
             var rows = await silo.Services.GetRequiredService<IReminderTable>().ReadRows(TestObjects.IssuerGrainId(issuerKey));
             Assert.Equal("recheck", Assert.Single(rows.Reminders).ReminderName);
         }

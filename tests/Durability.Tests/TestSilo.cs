@@ -34,8 +34,11 @@ public sealed class TestSilo : IAsyncDisposable
         Orleans = { ServiceId = serviceId, ClusterId = serviceId },
     };
 
-    /// <summary>Builds the silo's host without starting it, to look at what its configuration registered.</summary>
-    public static IHost Build(CertFleetOptions settings, FakeCluster cluster)
+    /// <summary>
+    /// Builds the silo's host without starting it, to look at what its configuration registered;
+    /// <paramref name="configure"/> adds to (or replaces) what the settings chose.
+    /// </summary>
+    public static IHost Build(CertFleetOptions settings, FakeCluster cluster, Action<ISiloBuilder>? configure = null)
     {
         var ports = LoopbackPorts.Allocate(2);
         settings.Orleans.SiloPort = ports[0];
@@ -57,14 +60,15 @@ public sealed class TestSilo : IAsyncDisposable
             silo.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new RateLimitOptions()));
             silo.Services.AddSingleton(PublicSuffixList.Load(PublicSuffixList.DebianPath));
             silo.Services.AddSingleton<RateLimitBudgets>();
+            configure?.Invoke(silo);
         });
         return builder.Build();
     }
 
     /// <summary>Starts a silo on fresh ports.</summary>
-    public static async Task<TestSilo> StartAsync(CertFleetOptions settings, FakeCluster cluster)
+    public static async Task<TestSilo> StartAsync(CertFleetOptions settings, FakeCluster cluster, Action<ISiloBuilder>? configure = null)
     {
-        var host = Build(settings, cluster);
+        var host = Build(settings, cluster, configure);
         await host.StartAsync();
         return new TestSilo(host);
     }

@@ -24,22 +24,32 @@ public abstract class FakeAcmeIssuerTests(ClusterFixture fixture) : IAsyncLifeti
     {
         Acme = await FakeAcmeServer.StartAsync();
         IssuerName = $"acme-{Guid.NewGuid():N}"[..16];
-        var issuer = Fixture.Grains.GetGrain<IIssuerGrain>(new ObjectKey(TestObjects.Cluster, "", IssuerName).ToGrainKey());
+        await AddIssuerAsync("", IssuerName, new AcmeChallengeSolver { Http01 = new AcmeHttp01Solver { Ingress = new AcmeHttp01Ingress() } });
+    }
+
+    /// <summary>
+    /// An ACME Issuer (in <paramref name="ns"/>) or ClusterIssuer (<paramref name="ns"/> empty) on this test's server
+    /// with an account key of its own, hence an account of its own; answers once the account is registered.
+    /// </summary>
+    protected async Task<AcmeIssuerContext> AddIssuerAsync(string ns, string name, AcmeChallengeSolver solver)
+    {
+        var issuer = Fixture.Grains.GetGrain<IIssuerGrain>(new ObjectKey(TestObjects.Cluster, ns, name).ToGrainKey());
         await issuer.SyncAsync(new IssuerObject
         {
-            Kind = "ClusterIssuer",
-            Metadata = new ObjectMeta { Name = IssuerName, Uid = $"uid-{IssuerName}", Generation = 1 },
+            Kind = ns.Length == 0 ? "ClusterIssuer" : "Issuer",
+            Metadata = new ObjectMeta { Name = name, Namespace = ns.Length == 0 ? null : ns, Uid = $"uid-{name}-{ns}", Generation = 1 },
             Spec = new IssuerSpec
             {
                 Acme = new AcmeIssuer
                 {
                     Server = Acme.DirectoryUrl,
-                    PrivateKeySecretRef = new SecretKeySelector { Name = $"{IssuerName}-account" },
-                    Solvers = [new AcmeChallengeSolver { Http01 = new AcmeHttp01Solver { Ingress = new AcmeHttp01Ingress() } }],
+                    PrivateKeySecretRef = new SecretKeySelector { Name = $"{name}-account" },
+                    Solvers = [solver],
                 },
             },
         });
         await Eventually(() => issuer.GetReadinessAsync(null), r => r.Ready, "the ACME issuer to register its account");
+        return (await issuer.GetAcmeContextAsync())!;
     }
 
     public async Task DisposeAsync() => await Acme.DisposeAsync();

@@ -78,7 +78,7 @@ public sealed class LogScopeTests(ClusterFixture fixture)
     }
 
     [Theory]
-    [InlineData("http01token", "q1w2e3")]
+    [InlineData("http01tokens", "live")]
     [InlineData("certificate", "not-an-object-key")]
     public void GrainsNotKeyedByAnObjectGetNoScope(string grainType, string key) =>
         Assert.Null(Logging.GrainLogScope.For(GrainId.Create(grainType, key)));

@@ -34,13 +34,20 @@ public sealed class RateLimitTests(ClusterFixture fixture) : FakeAcmeIssuerTests
         foreach (var name in names)
             await Grain(ns, name).SyncAsync(AcmeCertificate(ns, name, $"{name}.shop.example.co.uk"));
 
-        await WhileTimePasses(() => Eventually(() => Task.FromResult(names.Select(n => Reason(ns, n, ConditionTypes.Ready)).ToList()),
-            r => r.Count(x => x == CertificateReasons.Ready) == 5 && r.Count(x => x == CertFleetReasons.RateLimited) == 5,
-            "five Ready and five RateLimited"));
+        // One token back every 33.6 h; fake time moved on by minutes while the five were issued. The five turned away
+        // while the others' orders held tokens ask again a minute later, and then wait for the refill.
+        var earliest = start + TimeSpan.FromDays(7) / 5;
+        await WhileTimePasses(() => Eventually(async () =>
+            {
+                var seen = new List<(string? Reason, DateTimeOffset? WakeAt)>();
+                foreach (var name in names)
+                    seen.Add((Reason(ns, name, ConditionTypes.Ready), (await Grain(ns, name).GetStateAsync()).WakeAt));
+                return seen;
+            },
+            r => r.Count(x => x.Reason == CertificateReasons.Ready) == 5 && r.Count(x => x.Reason == CertFleetReasons.RateLimited && x.WakeAt >= earliest) == 5,
+            "five Ready and five RateLimited until the budget refills"));
         Assert.Equal(5, Acme.NewOrders);
 
-        // One token back every 33.6 h; fake time moved on by seconds while the five were issued.
-        var earliest = start + TimeSpan.FromDays(7) / 5;
         var waiting = names.Where(n => Reason(ns, n, ConditionTypes.Ready) == CertFleetReasons.RateLimited).ToList();
         var host = RateLimitKeys.Host(Acme.DirectoryUrl);
         DateTimeOffset reopens = default;
@@ -146,27 +153,41 @@ public sealed class RateLimitTests(ClusterFixture fixture) : FakeAcmeIssuerTests
     }
 
     [Fact]
-    public async Task TwoCertificatesWithTheSameIdentifierSetNameEachOtherUntilOneIsDeleted()
+    public async Task DuplicatesInTheSameNamespaceAreNamedAndThoseInOtherNamespacesOnlyCounted()
     {
         var (nsA, nsB) = (NewNamespace(), NewNamespace());
-        await Grain(nsA, "site").SyncAsync(AcmeCertificate(nsA, "site", "dup.example.net", "www.dup.example.net"));
-        await WhileTimePasses(() => Eventually(() => Task.FromResult(Reason(nsA, "site", ConditionTypes.Ready)), r => r == CertificateReasons.Ready, "the first Ready"));
-        // Same set in another order and letter case, in another namespace.
-        await Grain(nsB, "copy").SyncAsync(AcmeCertificate(nsB, "copy", "WWW.dup.example.net", "dup.example.net"));
+        await Grain(nsA, "alpha-site").SyncAsync(AcmeCertificate(nsA, "alpha-site", "dup.example.net", "www.dup.example.net"));
+        await WhileTimePasses(() => Eventually(() => Task.FromResult(Reason(nsA, "alpha-site", ConditionTypes.Ready)), r => r == CertificateReasons.Ready, "the first Ready"));
+        // Same set in another order and letter case: one in another namespace, one in the same.
+        await Grain(nsB, "beta-copy").SyncAsync(AcmeCertificate(nsB, "beta-copy", "WWW.dup.example.net", "dup.example.net"));
+        await Grain(nsA, "alpha-twin").SyncAsync(AcmeCertificate(nsA, "alpha-twin", "dup.example.net", "www.dup.example.net"));
 
-        var keyA = Key(nsA, "site").ToGrainKey();
-        var keyB = Key(nsB, "copy").ToGrainKey();
-        await WhileTimePasses(() => Eventually(() => Task.FromResult((ConditionOf(Cluster, nsA, "site", ConditionTypes.Ready)?.Message, ConditionOf(Cluster, nsB, "copy", ConditionTypes.Ready)?.Message)),
-            m => m.Item1?.Contains($"Certificate {keyB}") == true && m.Item2?.Contains($"Certificate {keyA}") == true,
-            "each Ready message to name the other"));
-        await Eventually(() => Task.FromResult(Cluster.Events.Where(e => e.Reason == CertFleetReasons.DuplicateCertificate && e.Type == "Warning")
+        string? Message(string ns, string name) => ConditionOf(Cluster, ns, name, ConditionTypes.Ready)?.Message;
+        var (site, copy) = await WhileTimePasses(() => Eventually(() => Task.FromResult((Message(nsA, "alpha-site"), Message(nsB, "beta-copy"))),
+            m => m.Item1?.Contains("1 Certificate in another namespace") == true && m.Item2?.Contains("2 Certificates in other namespaces") == true,
+            "each Ready message to count the duplicates"));
+        Assert.Contains("duplicate: Certificate \"alpha-twin\" and 1 Certificate in another namespace ask the same ACME server", site);
+        Assert.Contains("duplicate: 2 Certificates in other namespaces ask the same ACME server", copy);
+        var events = await Eventually(() => Task.FromResult(Cluster.Events.Where(e => e.Reason == CertFleetReasons.DuplicateCertificate && e.Type == "Warning")
                 .Select(e => (e.Object.Namespace, e.Message)).ToList()),
-            e => e.Any(x => x.Namespace == nsA && x.Message.Contains(keyB)) && e.Any(x => x.Namespace == nsB && x.Message.Contains(keyA)),
-            "a Warning Event on each naming the other");
+            e => e.Any(x => x.Namespace == nsA && x.Message.Contains("in another namespace")) && e.Any(x => x.Namespace == nsB && x.Message.Contains("in other namespaces")),
+            "a Warning Event on each, counting the others");
+        // Nothing in one namespace's status or Events names the other namespace or its Certificates.
+        foreach (var text in events.Where(x => x.Namespace == nsA).Select(x => x.Message).Append(site!))
+            Assert.DoesNotContain(nsB, text);
+        foreach (var text in events.Where(x => x.Namespace == nsB).Select(x => x.Message).Append(copy!))
+        {
+            Assert.DoesNotContain(nsA, text);
+            Assert.DoesNotContain("alpha-", text);
+        }
+        Assert.DoesNotContain(Cluster.Events, e => e.Object.Namespace == nsA && e.Message.Contains("beta-copy"));
 
-        await Grain(nsB, "copy").DeletedAsync($"uid-copy-{nsB}");
-        await Eventually(() => Task.FromResult(ConditionOf(Cluster, nsA, "site", ConditionTypes.Ready)?.Message), m => m?.Contains("duplicate") == false,
-            "the note to go once the other is deleted");
-        Assert.Empty((await Grain(nsA, "site").GetStateAsync()).Duplicates);
+        await Grain(nsB, "beta-copy").DeletedAsync($"uid-beta-copy-{nsB}");
+        await Eventually(() => Task.FromResult(Message(nsA, "alpha-site")), m => m?.Contains("duplicate: Certificate \"alpha-twin\" asks") == true,
+            "only the twin once the other namespace's copy is deleted");
+        await Grain(nsA, "alpha-twin").DeletedAsync($"uid-alpha-twin-{nsA}");
+        await Eventually(() => Task.FromResult(Message(nsA, "alpha-site")), m => m?.Contains("duplicate") == false,
+            "the note to go once both are deleted");
+        Assert.Empty((await Grain(nsA, "alpha-site").GetStateAsync()).Duplicates);
     }
 }

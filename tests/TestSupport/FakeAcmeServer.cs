@@ -11,8 +11,10 @@ namespace CertFleet.TestSupport;
 
 /// <summary>
 /// A minimal ACME server on loopback HTTP for grain tests: every authorization is already valid (as after authz reuse),
-/// so an order is ready at once; finalize signs the CSR with an in-memory CA. The account lists its orders. It counts newOrder requests and can answer
-/// them with 429 rateLimited and a Retry-After, as Let's Encrypt does. JWS signatures are not verified.
+/// so an order is ready at once; finalize signs the CSR with an in-memory CA. Each account key gets its own account
+/// (<c>/account/1</c>, <c>/account/2</c>, ...); the orders list shows every order. It counts newOrder requests and can
+/// answer them with 429 rateLimited and a Retry-After, as Let's Encrypt does; it can also leave one account's orders
+/// pending on a dns-01 challenge nobody answers, fail orders, or hold issuance. JWS signatures are not verified.
 /// </summary>
 public sealed class FakeAcmeServer : IAsyncDisposable
 {
@@ -27,6 +29,11 @@ public sealed class FakeAcmeServer : IAsyncDisposable
     private TaskCompletionSource? _heldNewOrders;
     private int _shedOrderReads;
     private int _shedRetryAfterSeconds;
+    private readonly ConcurrentDictionary<string, int> _accounts = new();
+    private readonly ConcurrentDictionary<string, bool> _stalledAccounts = new();
+    private readonly ConcurrentDictionary<int, bool> _stalledOrders = new();
+    private int _failedOrders;
+    private volatile bool _issuanceHeld;
 
     private FakeAcmeServer(WebApplication app)
     {
@@ -87,6 +94,24 @@ public sealed class FakeAcmeServer : IAsyncDisposable
         Interlocked.Exchange(ref _rateLimitedOrders, count);
     }
 
+    /// <summary>
+    /// Orders of this account (its URL, as the client's <c>kid</c>) stay pending: each authorization offers only a
+    /// dns-01 challenge that is never validated, as for names the account's owner does not control.
+    /// </summary>
+    public void StallOrdersOf(string accountUrl) => _stalledAccounts[accountUrl] = true;
+
+    /// <summary>The next <paramref name="count"/> orders are created invalid, with a problem naming why (nothing is issued).</summary>
+    public void FailNextOrders(int count) => Interlocked.Exchange(ref _failedOrders, count);
+
+    /// <summary>Finalized orders stay "processing" (no certificate yet) until <see cref="ReleaseIssuance"/>.</summary>
+    public void HoldIssuance() => _issuanceHeld = true;
+
+    public void ReleaseIssuance() => _issuanceHeld = false;
+
+    /// <summary>Orders finalized so far (each becomes a certificate once issuance is not held).</summary>
+    public int Finalized => Volatile.Read(ref _finalized);
+    private int _finalized;
+
     public static async Task<FakeAcmeServer> StartAsync()
     {
         var app = LoopbackWebServer.Build();
@@ -117,17 +142,20 @@ public sealed class FakeAcmeServer : IAsyncDisposable
             context.Response.StatusCode = HttpMethods.IsHead(context.Request.Method) ? 200 : 204;
             return;
         }
-        var payload = await PayloadAsync(context.Request);
+        var (header, payload) = await JwsAsync(context.Request);
         switch (path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             case ["account"]:
-                context.Response.Headers.Location = $"{_base}/account/1";
+                // One account per key, as a CA keeps them: the same key registering again finds its account.
+                var key = header?["jwk"]?.ToJsonString() ?? "";
+                var account = _accounts.GetOrAdd(key, _ => _accounts.Count + 1);
+                context.Response.Headers.Location = $"{_base}/account/{account}";
                 await JsonAsync(context, 201, new JsonObject { ["status"] = "valid" });
                 return;
-            case ["account", "1"]:
-                await JsonAsync(context, 200, new JsonObject { ["status"] = "valid", ["orders"] = $"{_base}/account/1/orders" });
+            case ["account", var accountId]:
+                await JsonAsync(context, 200, new JsonObject { ["status"] = "valid", ["orders"] = $"{_base}/account/{accountId}/orders" });
                 return;
-            case ["account", "1", "orders"]:
+            case ["account", _, "orders"]:
                 Interlocked.Increment(ref _orderListReads);
                 await JsonAsync(context, 200, new JsonObject
                 {
@@ -135,7 +163,7 @@ public sealed class FakeAcmeServer : IAsyncDisposable
                 });
                 return;
             case ["order"]:
-                await NewOrderAsync(context, payload!);
+                await NewOrderAsync(context, header?["kid"]?.GetValue<string>() ?? "", payload!);
                 return;
             case ["order", var id] when _orders.TryGetValue(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), out var order):
                 Interlocked.Increment(ref _orderReads);
@@ -148,21 +176,41 @@ public sealed class FakeAcmeServer : IAsyncDisposable
                     return;
                 }
                 Interlocked.Exchange(ref _shedOrderReads, 0);
+                if (order["status"]!.GetValue<string>() == "processing" && !_issuanceHeld)
+                {
+                    order["status"] = "valid";
+                    order["certificate"] = $"{_base}/cert/{id}";
+                }
                 await JsonAsync(context, 200, order);
                 return;
             case ["order", var id, "finalize"] when _orders.TryGetValue(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), out var order):
                 var csr = Convert.FromBase64String(Pad(payload!["csr"]!.GetValue<string>()));
                 _certificates[int.Parse(id, System.Globalization.CultureInfo.InvariantCulture)] = Sign(csr);
-                order["status"] = "valid";
-                order["certificate"] = $"{_base}/cert/{id}";
+                Interlocked.Increment(ref _finalized);
+                if (_issuanceHeld)
+                {
+                    order["status"] = "processing";
+                }
+                else
+                {
+                    order["status"] = "valid";
+                    order["certificate"] = $"{_base}/cert/{id}";
+                }
                 await JsonAsync(context, 200, order);
                 return;
-            case ["authz", _, var identifier]:
+            case ["authz", var orderId, var identifier]:
+                var stalled = _stalledOrders.ContainsKey(int.Parse(orderId, System.Globalization.CultureInfo.InvariantCulture));
                 await JsonAsync(context, 200, new JsonObject
                 {
-                    ["status"] = "valid",
+                    ["status"] = stalled ? "pending" : "valid",
                     ["identifier"] = new JsonObject { ["type"] = "dns", ["value"] = identifier },
-                    ["challenges"] = new JsonArray(),
+                    ["challenges"] = stalled
+                        ? new JsonArray(new JsonObject
+                        {
+                            ["type"] = "dns-01", ["status"] = "pending", ["url"] = $"{_base}/chall/{orderId}/{identifier}",
+                            ["token"] = $"token-{orderId}-{identifier.Replace('.', '-')}",
+                        })
+                        : new JsonArray(),
                 });
                 return;
             case ["cert", var id] when _certificates.TryGetValue(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), out var chain):
@@ -191,7 +239,7 @@ public sealed class FakeAcmeServer : IAsyncDisposable
         }
     }
 
-    private async Task NewOrderAsync(HttpContext context, JsonNode payload)
+    private async Task NewOrderAsync(HttpContext context, string accountUrl, JsonNode payload)
     {
         Interlocked.Increment(ref _newOrders);
         if (Volatile.Read(ref _heldNewOrders) is { } held)
@@ -207,14 +255,22 @@ public sealed class FakeAcmeServer : IAsyncDisposable
         }
         Interlocked.Exchange(ref _rateLimitedOrders, 0);
         var id = Interlocked.Increment(ref _nextOrder);
+        var stalled = _stalledAccounts.ContainsKey(accountUrl);
+        if (stalled)
+            _stalledOrders[id] = true;
+        var failed = Interlocked.Decrement(ref _failedOrders) >= 0;
+        if (!failed)
+            Interlocked.Exchange(ref _failedOrders, 0);
         var order = new JsonObject
         {
-            ["status"] = "ready",
+            ["status"] = failed ? "invalid" : stalled ? "pending" : "ready",
             ["expires"] = DateTimeOffset.UtcNow.AddDays(7).ToString("O"),
             ["identifiers"] = new JsonArray([.. identifiers.Select(v => (JsonNode)new JsonObject { ["type"] = "dns", ["value"] = v })]),
             ["authorizations"] = new JsonArray([.. identifiers.Select(v => (JsonNode)JsonValue.Create($"{_base}/authz/{id}/{v}"))]),
             ["finalize"] = $"{_base}/order/{id}/finalize",
         };
+        if (failed)
+            order["error"] = new JsonObject { ["type"] = "urn:ietf:params:acme:error:serverInternal", ["detail"] = "the fake CA failed this order" };
         _orders[id] = order;
         context.Response.Headers.Location = $"{_base}/order/{id}";
         await JsonAsync(context, 201, order);
@@ -230,13 +286,16 @@ public sealed class FakeAcmeServer : IAsyncDisposable
         return leaf.ExportCertificatePem() + "\n" + _ca.ExportCertificatePem() + "\n";
     }
 
-    private static async Task<JsonNode?> PayloadAsync(HttpRequest request)
+    /// <summary>The JWS's protected header (kid or jwk) and payload.</summary>
+    private static async Task<(JsonNode? Header, JsonNode? Payload)> JwsAsync(HttpRequest request)
     {
         if (!HttpMethods.IsPost(request.Method))
-            return null;
+            return (null, null);
         var jws = await JsonNode.ParseAsync(request.Body);
-        var encoded = jws?["payload"]?.GetValue<string>() ?? "";
-        return encoded.Length == 0 ? null : JsonNode.Parse(Convert.FromBase64String(Pad(encoded)));
+        JsonNode? Decode(string field) => jws?[field]?.GetValue<string>() is { Length: > 0 } encoded
+            ? JsonNode.Parse(Convert.FromBase64String(Pad(encoded)))
+            : null;
+        return (Decode("protected"), Decode("payload"));
     }
 
     private static string Pad(string base64Url)
