@@ -58,7 +58,8 @@ public sealed class CertificateRequestGrain(
         if (State.Request is null && ownedByCertificate && deniedByOthers is null)
             return; // its Certificate submits it directly
         var fresh = State.Request is null;
-        State.Request ??= request;
+        // Kept without annotations the grain never reads, so a request annotated with megabytes does not bloat the state.
+        State.Request ??= request with { Metadata = request.Metadata with { Annotations = CopiedAnnotations.Select(request.Metadata.Annotations).Copied } };
         if (State.Outcome is { IsFinal: true })
             return;
         if (deniedByOthers is not null)
@@ -101,6 +102,8 @@ public sealed class CertificateRequestGrain(
         {
             return await RecordOutcomeAsync(Failed($"spec.request: {ex.Message}"), conditions);
         }
+        if (AcmeOrderRefusal(csr) is { } refusal)
+            return await RecordOutcomeAsync(Failed(refusal) with { Reason = CertificateRequestReasons.InvalidOrder }, conditions);
         var labels = request.Metadata.Labels ?? [];
         var work = new OrderWork
         {
@@ -124,6 +127,22 @@ public sealed class CertificateRequestGrain(
         State.OrderName = orderName;
         await store.WriteStateAsync();
         return await RecordOutcomeAsync(Pending(orderName), conditions);
+    }
+
+    /// <summary>
+    /// Why a CSR cannot become an ACME order (cert-manager fails such requests as InvalidOrder before ordering), or
+    /// null: the order's identifiers are the CSR's DNS names and IP addresses, and a common name must be one of them.
+    /// </summary>
+    private static string? AcmeOrderRefusal(CsrInfo csr)
+    {
+        var sans = csr.DnsNames.Concat(csr.IpAddresses).ToList();
+        if (csr.CommonName is { Length: > 0 } cn && !sans.Contains(cn, StringComparer.OrdinalIgnoreCase))
+            return $"spec.request: the CSR requests common name \"{cn}\", which is not among its DNS names or IP addresses; an ACME CA signs only the order's identifiers, so add the common name to the SANs";
+        if (sans.Count == 0)
+            return "spec.request: the CSR has no DNS names or IP addresses; an ACME order needs at least one";
+        if (sans.Count > Policies.CertificateSpecValidation.MaxAcmeIdentifiers)
+            return $"spec.request: the CSR names {sans.Count} DNS names and IP addresses, but an ACME order may hold at most {Policies.CertificateSpecValidation.MaxAcmeIdentifiers}; split them over several requests";
+        return null;
     }
 
     private RequestOutcome Pending(string orderName) => new()

@@ -224,7 +224,7 @@ public sealed class IssuerGrain(
         try
         {
             var keyPair = CaKeyPair.FromPem(secret.GetString(SecretKeys.TlsCertificate) ?? "", secret.GetString(SecretKeys.TlsPrivateKey) ?? "",
-                secret.GetString(SecretKeys.CaCertificate));
+                secret.GetString(SecretKeys.CaCertificate), clock.GetUtcNow());
             return (secretKey, keyPair, null);
         }
         catch (PkiException ex)
@@ -254,7 +254,7 @@ public sealed class IssuerGrain(
         var issuer = State.Issuer!;
         var current = ConditionList.Find(issuer.Status?.Conditions, ConditionTypes.Ready);
         var status = readiness.Ready ? ConditionStatus.True : ConditionStatus.False;
-        if (current is not null && current.Status == status && current.Reason == readiness.Reason && current.Message == readiness.Message
+        if (current is not null && current.Status == status && current.Reason == readiness.Reason && current.Message == StatusText.Truncate(readiness.Message)
             && current.ObservedGeneration == issuer.Metadata.Generation && issuer.Status?.Acme?.Uri == State.AcmeAccount?.AccountUrl)
             return;
         var ready = new Condition

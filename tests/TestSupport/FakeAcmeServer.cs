@@ -69,6 +69,11 @@ public sealed class FakeAcmeServer : IAsyncDisposable
     public int OrderReads => Volatile.Read(ref _orderReads);
     private int _orderReads;
 
+    /// <summary>Every later order lists <paramref name="identifier"/> besides the identifiers asked for, as a CA gone wrong would.</summary>
+    public void AddIdentifierToOrders(string identifier) => Volatile.Write(ref _extraIdentifier, identifier);
+
+    private string? _extraIdentifier;
+
     /// <summary>The next <paramref name="count"/> newOrder requests get 429 rateLimited with Retry-After in seconds.</summary>
     public void RateLimitNextOrders(int count, int retryAfterSeconds)
     {
@@ -180,6 +185,8 @@ public sealed class FakeAcmeServer : IAsyncDisposable
         }
         Interlocked.Exchange(ref _rateLimitedOrders, 0);
         var id = Interlocked.Increment(ref _nextOrder);
+        if (Volatile.Read(ref _extraIdentifier) is { } extra)
+            identifiers = [.. identifiers, extra];
         var order = new JsonObject
         {
             ["status"] = "ready",
