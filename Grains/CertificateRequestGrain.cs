@@ -20,13 +20,15 @@ public sealed class CertificateRequestGrain(
     [PersistentState("certificaterequest", "certfleet")] IPersistentState<CertificateRequestState> store,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     IClusterWriter writer,
-    IOptions<IssuanceOptions> options) : Grain, ICertificateRequestGrain
+    IOptions<IssuanceOptions> options) : Grain, ICertificateRequestGrain, IRemindable
 {
     private const string Component = "cert-manager-certificaterequests-issuer";
     /// <summary>Carries the Certificate's spec.dnsPolicy (CertFleet's extension) to the Order's solver choice.</summary>
     public const string DnsPolicyAnnotation = "certfleet.io/dns-policy";
     /// <summary>Carries the ARI CertID of the certificate a renewal replaces to the Order's newOrder.</summary>
     public const string ReplacesAnnotation = "certfleet.io/replaces";
+    private const string RecheckReminder = "recheck";
+    private static readonly TimeSpan RecheckPeriod = TimeSpan.FromMinutes(1);
     private ObjectKey _key = null!;
 
     private CertificateRequestState State => store.State;
@@ -90,18 +92,9 @@ public sealed class CertificateRequestGrain(
     }
 
     /// <summary>ACME: the request becomes an Order named like cert-manager's; its outcome arrives later.</summary>
-    private async Task<RequestOutcome> StartOrderAsync(CertificateRequest request, AcmeIssuerContext acme, List<CertificateRequestCondition>? conditions)
+    private async Task<RequestOutcome> StartOrderAsync(CertificateRequest request, string csrPem, CsrInfo csr, AcmeIssuerContext acme,
+        List<CertificateRequestCondition>? conditions)
     {
-        var csrPem = System.Text.Encoding.UTF8.GetString(request.Spec.Request);
-        CsrInfo csr;
-        try
-        {
-            csr = CsrBuilder.Parse(csrPem);
-        }
-        catch (PkiException ex)
-        {
-            return await RecordOutcomeAsync(Failed($"spec.request: {ex.Message}"), conditions);
-        }
         if (AcmeOrderRefusal(csr) is { } refusal)
             return await RecordOutcomeAsync(Failed(refusal) with { Reason = CertificateRequestReasons.InvalidOrder }, conditions);
         var labels = request.Metadata.Labels ?? [];
@@ -154,6 +147,7 @@ public sealed class CertificateRequestGrain(
 
     public async Task DeletedAsync()
     {
+        await this.UnregisterReminderIfAnyAsync(RecheckReminder);
         await store.ClearStateAsync();
         DeactivateOnIdle();
     }
@@ -192,24 +186,77 @@ public sealed class CertificateRequestGrain(
         if (!GoDuration.TryParse(spec.Duration ?? "2160h", out var duration))
             return await RecordOutcomeAsync(Failed($"spec.duration: Invalid value: \"{spec.Duration}\": not a duration"), conditions);
 
+        var csrPem = System.Text.Encoding.UTF8.GetString(spec.Request);
+        CsrInfo csr;
+        try
+        {
+            csr = CsrBuilder.Parse(csrPem);
+        }
+        catch (PkiException ex)
+        {
+            return await RecordOutcomeAsync(Failed($"spec.request: {ex.Message}"), conditions);
+        }
+        if (UsagesMismatch(csr, spec) is { } mismatch)
+            return await RecordOutcomeAsync(Failed(mismatch), conditions);
+
         var issuerRef = spec.IssuerRef;
         var issuerKey = issuerRef.Kind == "ClusterIssuer" ? new ObjectKey(_key.Cluster, "", issuerRef.Name) : _key.WithName(issuerRef.Name);
         var issuer = GrainFactory.GetGrain<IIssuerGrain>(issuerKey.ToGrainKey());
         if (State.OrderName is { } orderName)
             return Pending(orderName); // the Order reports back through OrderFinishedAsync
         if (await issuer.GetAcmeContextAsync() is { } acme)
-            return await StartOrderAsync(request, acme, conditions);
+        {
+            await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+            return await StartOrderAsync(request, csrPem, csr, acme, conditions);
+        }
         var privateKeySecret = request.Metadata.Annotations?.GetValueOrDefault(Annotations.PrivateKeySecretName);
         var outcome = await issuer.SignAsync(new SignRequest
         {
             Request = _key,
-            CsrPem = System.Text.Encoding.UTF8.GetString(spec.Request),
+            CsrPem = csrPem,
             Duration = duration,
             IsCA = spec.IsCA ?? false,
             Usages = spec.Usages ?? [],
             PrivateKeySecret = privateKeySecret is { Length: > 0 } ? _key.WithName(privateKeySecret) : null,
         });
+        // Waiting on an issuer that is missing or not ready: look again each minute, as cert-manager requeues it.
+        if (outcome.IsFinal)
+            await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+        else if (await this.GetReminder(RecheckReminder) is null)
+            await this.RegisterOrUpdateReminder(RecheckReminder, RecheckPeriod, RecheckPeriod);
         return await RecordOutcomeAsync(outcome, conditions);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (State.Request is null || State.Outcome is { IsFinal: true } || State.OrderName is not null)
+        {
+            await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+            return;
+        }
+        var outcome = await ProcessAsync();
+        if (outcome.IsFinal && State.Certificate is { } certificate)
+            await GrainFactory.GetGrain<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
+    }
+
+    /// <summary>
+    /// cert-manager's webhook refuses a request whose CSR encodes usages other than spec.usages (when both name
+    /// some); without a webhook the request fails with the same words.
+    /// </summary>
+    private static string? UsagesMismatch(CsrInfo csr, CertificateRequestSpec spec)
+    {
+        if (spec.Usages is not { Count: > 0 } usages || csr.RequestedUsages is not { Count: > 0 } encoded)
+            return null;
+        try
+        {
+            return CertificateUsages.Same(encoded, usages, spec.IsCA ?? false, "spec.usages")
+                ? null
+                : $"spec.request: csr key usages do not match specified usages, these should match if both are set: [{string.Join(", ", encoded)}] in the CSR, [{string.Join(", ", usages)}] in spec.usages";
+        }
+        catch (PkiException ex)
+        {
+            return ex.Message;
+        }
     }
 
     private async Task<RequestOutcome> RecordOutcomeAsync(RequestOutcome outcome, List<CertificateRequestCondition>? conditions)

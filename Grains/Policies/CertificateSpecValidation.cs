@@ -18,6 +18,8 @@ public static class CertificateSpecValidation
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(spec.SecretName))
             errors.Add("spec.secretName: Required value; name the Secret that should receive the certificate");
+        else if (!KubernetesNames.IsSubdomain(spec.SecretName))
+            errors.Add($"spec.secretName: Invalid value: \"{Shorten(spec.SecretName)}\": a Secret name is a lowercase RFC 1123 subdomain (a-z, 0-9, '-' and '.', at most 253 characters)");
         if (string.IsNullOrWhiteSpace(spec.IssuerRef.Name))
             errors.Add("spec.issuerRef.name: Required value; name an Issuer or ClusterIssuer");
 
@@ -35,7 +37,8 @@ public static class CertificateSpecValidation
             if (!IPAddress.TryParse(ip, out _))
                 errors.Add($"spec.ipAddresses: Invalid value: \"{ip}\": not an IPv4 or IPv6 address");
         foreach (var uri in spec.Uris ?? [])
-            if (!Uri.TryCreate(uri, UriKind.Absolute, out _))
+            // A scheme is required: .NET would read "/path" as a file: URI.
+            if (!Uri.TryCreate(uri, UriKind.Absolute, out _) || !char.IsAsciiLetter(uri[0]) || !uri.Contains(':', StringComparison.Ordinal))
                 errors.Add($"spec.uris: Invalid value: \"{uri}\": not an absolute URI");
         foreach (var name in spec.DnsNames ?? [])
             if (DnsNameError(name) is { } dnsError)
@@ -74,8 +77,16 @@ public static class CertificateSpecValidation
         }
         ValidateKeystore("spec.keystores.jks", spec.Keystores?.Jks?.Create, spec.Keystores?.Jks?.Password, spec.Keystores?.Jks?.PasswordSecretRef, errors);
         ValidateKeystore("spec.keystores.pkcs12", spec.Keystores?.Pkcs12?.Create, spec.Keystores?.Pkcs12?.Password, spec.Keystores?.Pkcs12?.PasswordSecretRef, errors);
-        foreach (var name in (spec.SecretTemplate?.Annotations ?? []).Keys.Where(k => k.StartsWith("cert-manager.io/", StringComparison.Ordinal)))
-            errors.Add($"spec.secretTemplate.annotations: Invalid value: \"{Shorten(name)}\": cert-manager.io/* annotations are set by the controller; remove it from secretTemplate");
+        foreach (var name in (spec.SecretTemplate?.Annotations ?? []).Keys)
+            if (name.StartsWith("cert-manager.io/", StringComparison.Ordinal))
+                errors.Add($"spec.secretTemplate.annotations: Invalid value: \"{Shorten(name)}\": cert-manager.io/* annotations are set by the controller; remove it from secretTemplate");
+            else if (!KubernetesNames.IsQualifiedName(name))
+                errors.Add($"spec.secretTemplate.annotations: Invalid value: \"{Shorten(name)}\": {KubernetesNames.QualifiedNameRule}");
+        foreach (var (name, value) in spec.SecretTemplate?.Labels ?? [])
+            if (!KubernetesNames.IsQualifiedName(name))
+                errors.Add($"spec.secretTemplate.labels: Invalid value: \"{Shorten(name)}\": {KubernetesNames.QualifiedNameRule}");
+            else if (!KubernetesNames.IsLabelValue(value))
+                errors.Add($"spec.secretTemplate.labels: Invalid value: \"{Shorten(value)}\": {KubernetesNames.LabelValueRule}");
         if (spec.NameConstraints is not null && spec.IsCA != true)
             errors.Add("spec.nameConstraints: only allowed for CA certificates; set spec.isCA: true or remove nameConstraints");
         if (spec.DnsPolicy is { } policy && policy != DnsPolicies.Http01 && policy != DnsPolicies.Dns01)
