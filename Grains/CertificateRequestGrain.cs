@@ -196,7 +196,8 @@ public sealed class CertificateRequestGrain(
         {
             return await RecordOutcomeAsync(Failed($"spec.request: {ex.Message}"), conditions);
         }
-        if (UsagesMismatch(csr, spec) is { } mismatch)
+        // What the request asks must agree with its CSR whichever issuer signs it: said before waiting on the issuer.
+        if ((UsagesMismatch(csr, spec) ?? CertificateSigner.IsCAMismatch(csr, spec.IsCA ?? false)) is { } mismatch)
             return await RecordOutcomeAsync(Failed(mismatch), conditions);
 
         var issuerRef = spec.IssuerRef;

@@ -204,6 +204,41 @@ public sealed class LimitsWithReasonsTests(ClusterFixture fixture) : FakeAcmeIss
     }
 
     [Fact]
+    public async Task ARequestWaitingForAMissingIssuerLooksAgainAndIsSignedOnceItAppears()
+    {
+        var ns = NewNamespace();
+        var issuerName = $"late-{ns}";
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        Cluster.PutSecret(Key(ns, "late-key"), new() { ["tls.key"] = key.ExportPkcs8PrivateKeyPem() });
+        var csr = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=late.example.test", key, HashAlgorithmName.SHA256);
+        var request = new Interfaces.Api.CertificateRequest
+        {
+            Metadata = new ObjectMeta
+            {
+                Name = "late", Namespace = ns, Uid = $"uid-late-{ns}",
+                Annotations = new() { [Annotations.PrivateKeySecretName] = "late-key" },
+            },
+            Spec = new CertificateRequestSpec
+            {
+                Request = System.Text.Encoding.UTF8.GetBytes(csr.CreateSigningRequestPem()),
+                IssuerRef = new IssuerRef { Name = issuerName, Kind = "ClusterIssuer" },
+            },
+        };
+        var grain = Fixture.Grains.GetGrain<ICertificateRequestGrain>(Key(ns, "late").ToGrainKey());
+        await grain.ObserveAsync(request);
+        var pending = Assert.Single(Cluster.Status<CertificateRequestStatus>(ResourceKind.CertificateRequest, Key(ns, "late"))!.Conditions!,
+            c => c.Type == ConditionTypes.Ready);
+        Assert.Equal(CertificateRequestReasons.Pending, pending.Reason);
+        Assert.Contains("not found", pending.Message);
+
+        await Fixture.Grains.GetGrain<IIssuerGrain>(new ObjectKey(TestObjects.Cluster, "", issuerName).ToGrainKey())
+            .SyncAsync(SelfSignedClusterIssuer(issuerName));
+        await WhileTimePasses(() => Eventually(() => Task.FromResult(Cluster.Status<CertificateRequestStatus>(ResourceKind.CertificateRequest, Key(ns, "late"))),
+            s => s?.Conditions?.Any(c => c.Type == ConditionTypes.Ready && c.Reason == CertificateRequestReasons.Issued) == true,
+            "the request signed on its next look at the issuer"));
+    }
+
+    [Fact]
     public async Task AStatusMessageIsCutToASafeLengthWithAMarker()
     {
         var message = new string('m', 100_000);
