@@ -5,6 +5,7 @@ using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
 using CertFleet.Providers.Acme;
+using CertFleet.Providers.Pki;
 using ExternalAccountBinding = CertFleet.Providers.Acme.AcmeExternalAccountBinding;
 
 namespace CertFleet.Grains;
@@ -27,6 +28,9 @@ public sealed class AcmeAccountGrain(
             return Failed(IssuerReasons.InvalidUrl, $"spec.acme.server: \"{spec.Server}\" is not an absolute http(s) URL of an ACME directory");
         if (string.IsNullOrEmpty(spec.PrivateKeySecretRef.Name))
             return Failed(IssuerReasons.InvalidConfig, "spec.acme.privateKeySecretRef.name: Required value; name the Secret that holds (or will hold) the account key");
+
+        if (CaBundleError(spec) is { } caBundleError)
+            return Failed(IssuerReasons.InvalidConfig, caBundleError);
 
         var secretKey = new ObjectKey(issuer.Cluster, secretNamespace, spec.PrivateKeySecretRef.Name);
         var keyName = spec.PrivateKeySecretRef.Key ?? SecretKeys.TlsPrivateKey;
@@ -54,9 +58,13 @@ public sealed class AcmeAccountGrain(
                 client = clients.Add(spec, secretKey, key, null);
             }
         }
-        catch (Exception ex) when (ex is AcmeException or ArgumentException or FormatException or System.Security.Cryptography.CryptographicException)
+        catch (Exception ex) when (ex is AcmeException or ArgumentException or FormatException or PkiException
+                                       or System.Security.Cryptography.CryptographicException)
         {
-            return Failed(IssuerReasons.ErrRegisterAcmeAccount, $"Failed to register ACME account: the account key in Secret \"{secretKey}\" is unusable: {ex.Message}");
+            // cert-manager's reason for an account key it cannot use (its "invalid data" case).
+            return Failed(IssuerReasons.ErrVerifyAcmeAccount,
+                $"Failed to verify ACME account: spec.acme.privateKeySecretRef: the key \"{keyName}\" in Secret \"{secretKey.Namespace}/{secretKey.Name}\" is not a usable account key: {ex.Message}; " +
+                "store an RSA (2048 bits or more) or ECDSA P-256/P-384 private key in PEM there, or delete the Secret to have a new key generated");
         }
 
         try
@@ -99,6 +107,23 @@ public sealed class AcmeAccountGrain(
         var hmac = secret?.GetString(eab.KeySecretRef.Key ?? "secret")?.Trim()
                    ?? throw new AcmeAccountKeyException($"spec.acme.externalAccountBinding.keySecretRef: Secret \"{secretKey}\" key \"{eab.KeySecretRef.Key ?? "secret"}\" not found");
         return new ExternalAccountBinding(eab.KeyId, hmac);
+    }
+
+    /// <summary>Why spec.acme.caBundle cannot be used, checked before anything is read or sent; null when unset or valid.</summary>
+    private static string? CaBundleError(AcmeIssuer spec)
+    {
+        if (spec.CaBundle is not { Length: > 0 } bundle)
+            return null;
+        try
+        {
+            foreach (var der in PemBundle.Certificates(System.Text.Encoding.UTF8.GetString(bundle), "caBundle"))
+                CertificateInfo.Parse(der);
+            return null;
+        }
+        catch (Exception ex) when (ex is PkiException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            return $"spec.acme.caBundle: not a PEM bundle of CA certificates: {ex.Message}; put the base64 of the PEM certificates that sign the ACME server's TLS certificate there, or remove caBundle to use the system's roots";
+        }
     }
 
     private static AcmeRegistration Failed(string reason, string message) => new(false, reason, message, null, null);

@@ -69,6 +69,10 @@ public sealed partial class CertificateGrain(
 
     public async Task SyncAsync(Certificate certificate)
     {
+        // Only the annotations passed on to CertificateRequests are kept: a Certificate's other annotations (kubectl's
+        // last-applied copy of the whole object, tools' data) would only bloat the state.
+        var (copied, notCopied) = CopiedAnnotations.Select(certificate.Metadata.Annotations);
+        certificate = certificate with { Metadata = certificate.Metadata with { Annotations = copied.Count > 0 ? copied : null } };
         var previous = State.Object;
         if (previous is not null && previous.Metadata.Uid != certificate.Metadata.Uid)
         {
@@ -92,6 +96,8 @@ public sealed partial class CertificateGrain(
         State.Deleted = false;
         if (specChanged || storedPassword)
             await store.WriteStateAsync();
+        if (notCopied.Count > 0 && (specChanged || !SameAnnotations(previous!.Metadata, certificate.Metadata)))
+            RecordEvent(EventRecord.Warning, CopiedAnnotations.EventReason, CopiedAnnotations.Describe(notCopied));
         if (statusChangedByOthers)
             State.WrittenStatus = null; // someone else wrote status (cmctl renew, a user): re-decide and rewrite
         if (specChanged || statusChangedByOthers || passwordsArrived)
@@ -180,6 +186,13 @@ public sealed partial class CertificateGrain(
             await WriteStatusSafelyAsync(ex.Message);
             ScheduleReconcile(delay);
         }
+        catch (PkiException ex)
+        {
+            // A spec the checks let through but the key or CSR builder refuses: retrying cannot help, a spec change can.
+            logger.LogWarning("Certificate {Namespace}/{Name}: {Error}", _key.Namespace, Name, ex.Message);
+            await BlockAsync(CertFleetReasons.InvalidSpec, $"The Certificate spec is invalid: {ex.Message}", EventReasons.BadConfig);
+            await ScheduleIdleAsync(null);
+        }
     }
 
     private static bool IsVersionConflict(Exception? ex)
@@ -212,7 +225,7 @@ public sealed partial class CertificateGrain(
         var invalid = CertificateSpecValidation.Validate(spec);
         if (invalid.Count > 0)
         {
-            await BlockAsync(CertFleetReasons.InvalidSpec, $"The Certificate spec is invalid: {string.Join("; ", invalid)}", EventReasons.BadConfig);
+            await BlockAsync(CertFleetReasons.InvalidSpec, $"The Certificate spec is invalid: {CertificateSpecValidation.Describe(invalid)}", EventReasons.BadConfig);
             await ScheduleIdleAsync(null);
             return;
         }
@@ -485,7 +498,7 @@ public sealed partial class CertificateGrain(
                 $"spec.issuerRef names {kind}.{group}, which CertFleet does not serve; use an Issuer or ClusterIssuer of group cert-manager.io");
         var readiness = await IssuerGrainFor(issuerRef).GetReadinessAsync(_key);
         if (CertificateSpecValidation.ValidateForIssuer(Object.Spec, readiness.IssuerType) is { Count: > 0 } invalid)
-            return (CertFleetReasons.InvalidSpec, $"The Certificate spec is invalid for {kind} \"{issuerRef.Name}\": {string.Join("; ", invalid)}");
+            return (CertFleetReasons.InvalidSpec, $"The Certificate spec is invalid for {kind} \"{issuerRef.Name}\": {CertificateSpecValidation.Describe(invalid)}");
         if (!readiness.Exists)
             return (CertFleetReasons.IssuerNotFound,
                 $"Referenced {kind} \"{issuerRef.Name}\" not found; create it or fix spec.issuerRef");
@@ -549,12 +562,8 @@ public sealed partial class CertificateGrain(
     private CertificateRequest CertificateRequestFor(IssuanceProgress issuance)
     {
         var spec = Object.Spec;
-        var annotations = new Dictionary<string, string>();
-        foreach (var (name, value) in Object.Metadata.Annotations ?? [])
-            if (!name.StartsWith("kubectl.kubernetes.io/", StringComparison.Ordinal)
-                && !name.StartsWith("fluxcd.io/", StringComparison.Ordinal)
-                && !name.StartsWith("argocd.argoproj.io/", StringComparison.Ordinal))
-                annotations[name] = value;
+        // Already reduced to the copied annotations when the Certificate was synced.
+        var annotations = new Dictionary<string, string>(Object.Metadata.Annotations ?? []);
         annotations[ApiAnnotations.CertificateRevision] = issuance.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
         annotations[ApiAnnotations.PrivateKeySecretName] = issuance.NextPrivateKeySecretName!;
         annotations[ApiAnnotations.CertificateName] = Name;
@@ -924,6 +933,10 @@ public sealed partial class CertificateGrain(
     private DateTimeOffset Now() => clock.GetUtcNow();
 
     private DateTimeOffset TruncatedNow() => clock.UtcNowInWholeSeconds();
+
+    private static bool SameAnnotations(ObjectMeta a, ObjectMeta b) =>
+        (a.Annotations ?? []).Count == (b.Annotations ?? []).Count
+        && (a.Annotations ?? []).All(l => b.Annotations!.TryGetValue(l.Key, out var v) && v == l.Value);
 
     private static bool SameLabels(ObjectMeta a, ObjectMeta b) =>
         (a.Labels ?? []).Count == (b.Labels ?? []).Count

@@ -20,7 +20,7 @@ public sealed class CertificateRequestGrain(
     [PersistentState("certificaterequest", "certfleet")] IPersistentState<CertificateRequestState> store,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     IClusterWriter writer,
-    IOptions<IssuanceOptions> options) : Grain, ICertificateRequestGrain
+    IOptions<IssuanceOptions> options) : Grain, ICertificateRequestGrain, IRemindable
 {
     private const string Component = "cert-manager-certificaterequests-issuer";
     /// <summary>Carries the Certificate's spec.dnsPolicy (CertFleet's extension) to the Order's solver choice.</summary>
@@ -29,6 +29,8 @@ public sealed class CertificateRequestGrain(
     public const string ReplacesAnnotation = "certfleet.io/replaces";
     /// <summary>"true" when the Certificate renews the identifier set it already holds (for the Order's rate-limit budgets).</summary>
     public const string RenewalAnnotation = "certfleet.io/renewal";
+    private const string RecheckReminder = "recheck";
+    private static readonly TimeSpan RecheckPeriod = TimeSpan.FromMinutes(1);
     private ObjectKey _key = null!;
 
     private CertificateRequestState State => store.State;
@@ -60,7 +62,8 @@ public sealed class CertificateRequestGrain(
         if (State.Request is null && ownedByCertificate && deniedByOthers is null)
             return; // its Certificate submits it directly
         var fresh = State.Request is null;
-        State.Request ??= request;
+        // Kept without annotations the grain never reads, so a request annotated with megabytes does not bloat the state.
+        State.Request ??= request with { Metadata = request.Metadata with { Annotations = CopiedAnnotations.Select(request.Metadata.Annotations).Copied } };
         if (State.Outcome is { IsFinal: true })
             return;
         if (deniedByOthers is not null)
@@ -91,18 +94,11 @@ public sealed class CertificateRequestGrain(
     }
 
     /// <summary>ACME: the request becomes an Order named like cert-manager's; its outcome arrives later.</summary>
-    private async Task<RequestOutcome> StartOrderAsync(CertificateRequest request, AcmeIssuerContext acme, List<CertificateRequestCondition>? conditions)
+    private async Task<RequestOutcome> StartOrderAsync(CertificateRequest request, string csrPem, CsrInfo csr, AcmeIssuerContext acme,
+        List<CertificateRequestCondition>? conditions)
     {
-        var csrPem = System.Text.Encoding.UTF8.GetString(request.Spec.Request);
-        CsrInfo csr;
-        try
-        {
-            csr = CsrBuilder.Parse(csrPem);
-        }
-        catch (PkiException ex)
-        {
-            return await RecordOutcomeAsync(Failed($"spec.request: {ex.Message}"), conditions);
-        }
+        if (AcmeOrderRefusal(csr) is { } refusal)
+            return await RecordOutcomeAsync(Failed(refusal) with { Reason = CertificateRequestReasons.InvalidOrder }, conditions);
         var labels = request.Metadata.Labels ?? [];
         var work = new OrderWork
         {
@@ -129,6 +125,22 @@ public sealed class CertificateRequestGrain(
         return await RecordOutcomeAsync(Pending(orderName), conditions);
     }
 
+    /// <summary>
+    /// Why a CSR cannot become an ACME order (cert-manager fails such requests as InvalidOrder before ordering), or
+    /// null: the order's identifiers are the CSR's DNS names and IP addresses, and a common name must be one of them.
+    /// </summary>
+    private static string? AcmeOrderRefusal(CsrInfo csr)
+    {
+        var sans = csr.DnsNames.Concat(csr.IpAddresses).ToList();
+        if (csr.CommonName is { Length: > 0 } cn && !sans.Contains(cn, StringComparer.OrdinalIgnoreCase))
+            return $"spec.request: the CSR requests common name \"{cn}\", which is not among its DNS names or IP addresses; an ACME CA signs only the order's identifiers, so add the common name to the SANs";
+        if (sans.Count == 0)
+            return "spec.request: the CSR has no DNS names or IP addresses; an ACME order needs at least one";
+        if (sans.Count > Policies.CertificateSpecValidation.MaxAcmeIdentifiers)
+            return $"spec.request: the CSR names {sans.Count} DNS names and IP addresses, but an ACME order may hold at most {Policies.CertificateSpecValidation.MaxAcmeIdentifiers}; split them over several requests";
+        return null;
+    }
+
     private RequestOutcome Pending(string orderName) => new()
     {
         State = RequestState.Pending,
@@ -138,6 +150,7 @@ public sealed class CertificateRequestGrain(
 
     public async Task DeletedAsync()
     {
+        await this.UnregisterReminderIfAnyAsync(RecheckReminder);
         await store.ClearStateAsync();
         DeactivateOnIdle();
     }
@@ -176,24 +189,78 @@ public sealed class CertificateRequestGrain(
         if (!GoDuration.TryParse(spec.Duration ?? "2160h", out var duration))
             return await RecordOutcomeAsync(Failed($"spec.duration: Invalid value: \"{spec.Duration}\": not a duration"), conditions);
 
+        var csrPem = System.Text.Encoding.UTF8.GetString(spec.Request);
+        CsrInfo csr;
+        try
+        {
+            csr = CsrBuilder.Parse(csrPem);
+        }
+        catch (PkiException ex)
+        {
+            return await RecordOutcomeAsync(Failed($"spec.request: {ex.Message}"), conditions);
+        }
+        // What the request asks must agree with its CSR whichever issuer signs it: said before waiting on the issuer.
+        if ((UsagesMismatch(csr, spec) ?? CertificateSigner.IsCAMismatch(csr, spec.IsCA ?? false)) is { } mismatch)
+            return await RecordOutcomeAsync(Failed(mismatch), conditions);
+
         var issuerRef = spec.IssuerRef;
         var issuerKey = issuerRef.Kind == "ClusterIssuer" ? new ObjectKey(_key.Cluster, "", issuerRef.Name) : _key.WithName(issuerRef.Name);
         var issuer = GrainFactory.GetGrain<IIssuerGrain>(issuerKey.ToGrainKey());
         if (State.OrderName is { } orderName)
             return Pending(orderName); // the Order reports back through OrderFinishedAsync
         if (await issuer.GetAcmeContextAsync() is { } acme)
-            return await StartOrderAsync(request, acme, conditions);
+        {
+            await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+            return await StartOrderAsync(request, csrPem, csr, acme, conditions);
+        }
         var privateKeySecret = request.Metadata.Annotations?.GetValueOrDefault(Annotations.PrivateKeySecretName);
         var outcome = await issuer.SignAsync(new SignRequest
         {
             Request = _key,
-            CsrPem = System.Text.Encoding.UTF8.GetString(spec.Request),
+            CsrPem = csrPem,
             Duration = duration,
             IsCA = spec.IsCA ?? false,
             Usages = spec.Usages ?? [],
             PrivateKeySecret = privateKeySecret is { Length: > 0 } ? _key.WithName(privateKeySecret) : null,
         });
+        // Waiting on an issuer that is missing or not ready: look again each minute, as cert-manager requeues it.
+        if (outcome.IsFinal)
+            await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+        else if (await this.GetReminder(RecheckReminder) is null)
+            await this.RegisterOrUpdateReminder(RecheckReminder, RecheckPeriod, RecheckPeriod);
         return await RecordOutcomeAsync(outcome, conditions);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (State.Request is null || State.Outcome is { IsFinal: true } || State.OrderName is not null)
+        {
+            await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+            return;
+        }
+        var outcome = await ProcessAsync();
+        if (outcome.IsFinal && State.Certificate is { } certificate)
+            await GrainFactory.GetGrain<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
+    }
+
+    /// <summary>
+    /// cert-manager's webhook refuses a request whose CSR encodes usages other than spec.usages (when both name
+    /// some); without a webhook the request fails with the same words.
+    /// </summary>
+    private static string? UsagesMismatch(CsrInfo csr, CertificateRequestSpec spec)
+    {
+        if (spec.Usages is not { Count: > 0 } usages || csr.RequestedUsages is not { Count: > 0 } encoded)
+            return null;
+        try
+        {
+            return CertificateUsages.Same(encoded, usages, spec.IsCA ?? false, "spec.usages")
+                ? null
+                : $"spec.request: csr key usages do not match specified usages, these should match if both are set: [{string.Join(", ", encoded)}] in the CSR, [{string.Join(", ", usages)}] in spec.usages";
+        }
+        catch (PkiException ex)
+        {
+            return ex.Message;
+        }
     }
 
     private async Task<RequestOutcome> RecordOutcomeAsync(RequestOutcome outcome, List<CertificateRequestCondition>? conditions)

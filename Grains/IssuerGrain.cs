@@ -197,7 +197,8 @@ public sealed class IssuerGrain(
             readiness = NotReady(IssuerReasons.ErrInitIssuer, $"{type} issuers are not supported by this CertFleet version; use a CA or SelfSigned issuer", type);
         }
 
-        var wasReady = State.Readiness?.Ready == true;
+        var previous = State.Readiness;
+        var wasReady = previous?.Ready == true;
         State.Readiness = readiness;
         await store.WriteStateAsync();
         await WriteStatusAsync(readiness);
@@ -210,6 +211,11 @@ public sealed class IssuerGrain(
             State.Waiters = [];
             await store.WriteStateAsync();
             await WakeAsync(waiters);
+        }
+        else if (State.Waiters.Count > 0 && (previous is null || previous.Reason != readiness.Reason || previous.Message != readiness.Message))
+        {
+            // Still not ready, but for another reason (or it just appeared): waiters show a stale reason until told.
+            await WakeAsync([.. State.Waiters]);
         }
         return readiness;
     }
@@ -224,7 +230,7 @@ public sealed class IssuerGrain(
         try
         {
             var keyPair = CaKeyPair.FromPem(secret.GetString(SecretKeys.TlsCertificate) ?? "", secret.GetString(SecretKeys.TlsPrivateKey) ?? "",
-                secret.GetString(SecretKeys.CaCertificate));
+                secret.GetString(SecretKeys.CaCertificate), clock.GetUtcNow());
             return (secretKey, keyPair, null);
         }
         catch (PkiException ex)
@@ -254,7 +260,7 @@ public sealed class IssuerGrain(
         var issuer = State.Issuer!;
         var current = ConditionList.Find(issuer.Status?.Conditions, ConditionTypes.Ready);
         var status = readiness.Ready ? ConditionStatus.True : ConditionStatus.False;
-        if (current is not null && current.Status == status && current.Reason == readiness.Reason && current.Message == readiness.Message
+        if (current is not null && current.Status == status && current.Reason == readiness.Reason && current.Message == StatusText.Truncate(readiness.Message)
             && current.ObservedGeneration == issuer.Metadata.Generation && issuer.Status?.Acme?.Uri == State.AcmeAccount?.AccountUrl)
             return;
         var ready = new Condition

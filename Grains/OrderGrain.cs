@@ -167,6 +167,12 @@ public sealed class OrderGrain(
             // cert-manager: any other ACME error ends the Order as errored; the Certificate's backoff decides when to retry.
             await FinishAsync(OrderStates.Errored, State.OrderUrl is null ? $"Failed to create Order: {ex.Message}" : ex.Message);
         }
+        catch (Exception ex) when (ex is ArgumentException or PkiException)
+        {
+            // Input no retry can fix (a CSR the client refuses to send for this order, say): end the order with it
+            // rather than fail the same step on every reminder.
+            await FinishAsync(OrderStates.Errored, State.OrderUrl is null ? $"Failed to create Order: {ex.Message}" : ex.Message);
+        }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or ClusterWriteException or AcmeAccountKeyException)
         {
             if (++_transientFailures > MaxTransientFailures)
@@ -181,11 +187,7 @@ public sealed class OrderGrain(
 
     private async Task<AcmeOrder?> PlaceAsync(AcmeClient client, OrderWork work)
     {
-        var identifiers = work.DnsNames.Select(AcmeIdentifier.Dns)
-            .Concat(work.IpAddresses.Select(AcmeIdentifier.Ip))
-            .ToList();
-        if (work.CommonName is { Length: > 0 } cn && !identifiers.Any(i => string.Equals(i.Value, cn, StringComparison.OrdinalIgnoreCase)))
-            identifiers.Add(System.Net.IPAddress.TryParse(cn, out _) ? AcmeIdentifier.Ip(cn) : AcmeIdentifier.Dns(cn));
+        var identifiers = IdentifiersOf(work);
         // Every identifier needs a solver before anything is ordered: an order that cannot be solved only burns the
         // CA's failed-validation budget.
         var unsolvable = identifiers.Where(i => SolverSelection.Select(work.Issuer.Spec.Solvers ?? [],
@@ -308,8 +310,46 @@ public sealed class OrderGrain(
         return null;
     }
 
+    /// <summary>The identifiers the order asks for: the CSR's DNS names and IP addresses, and its common name.</summary>
+    private static List<AcmeIdentifier> IdentifiersOf(OrderWork work)
+    {
+        var identifiers = work.DnsNames.Select(AcmeIdentifier.Dns)
+            .Concat(work.IpAddresses.Select(AcmeIdentifier.Ip))
+            .ToList();
+        if (work.CommonName is { Length: > 0 } cn && !identifiers.Any(i => string.Equals(i.Value, cn, StringComparison.OrdinalIgnoreCase)))
+            identifiers.Add(System.Net.IPAddress.TryParse(cn, out _) ? AcmeIdentifier.Ip(cn) : AcmeIdentifier.Dns(cn));
+        return identifiers;
+    }
+
+    /// <summary>
+    /// Why the CA's order cannot be finalized with this CSR (its identifiers are not the CSR's), or null. Finalizing
+    /// would only be refused, so the order ends here with the difference, a few identifiers of it at most.
+    /// </summary>
+    private static string? IdentifierMismatch(OrderWork work, AcmeOrder order)
+    {
+        static string Normal(AcmeIdentifier i) =>
+            i.Type + ":" + (i.Type == AcmeIdentifier.IpType && System.Net.IPAddress.TryParse(i.Value, out var ip) ? ip.ToString() : i.Value.ToLowerInvariant());
+        var requested = IdentifiersOf(work).Select(Normal).ToHashSet(StringComparer.Ordinal);
+        var ordered = order.Identifiers.Select(Normal).ToHashSet(StringComparer.Ordinal);
+        if (requested.SetEquals(ordered))
+            return null;
+        static string List(IEnumerable<string> values)
+        {
+            var all = values.Order(StringComparer.Ordinal).ToList();
+            return "[" + string.Join(", ", all.Take(5)) + (all.Count > 5 ? $", and {all.Count - 5} more" : "") + "]";
+        }
+        return $"the ACME server's order {order.Url} does not name the identifiers of the CSR: not requested {List(ordered.Except(requested))}, " +
+               $"missing {List(requested.Except(ordered))}; the CSR's DNS names and IP addresses (and a common name among them) must be exactly the order's identifiers, so nothing was finalized";
+    }
+
     private async Task StepAsync(AcmeClient client, OrderWork work, AcmeOrder order)
     {
+        if (order.Status is "pending" or "ready" && IdentifierMismatch(work, order) is { } mismatch)
+        {
+            RecordEvent(EventRecord.Warning, EventReasons.Failed, mismatch);
+            await FinishAsync(OrderStates.Errored, mismatch);
+            return;
+        }
         switch (order.Status)
         {
             case "pending":
@@ -507,7 +547,7 @@ public sealed class OrderGrain(
     private async Task FinishAsync(string state, string? reason)
     {
         State.State = state;
-        State.Reason = reason;
+        State.Reason = StatusText.TruncateOrNull(reason);
         if (state != OrderStates.Valid)
         {
             State.FailureTime = clock.UtcNowInWholeSeconds();

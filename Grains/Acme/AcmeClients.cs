@@ -37,7 +37,17 @@ public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IOpti
             if (accountUrl is not null) loaded.Client.AccountUrl = accountUrl;
             return loaded.Client;
         }
-        return Add(spec, accountKeySecret, AcmeAccountKey.FromPem(pem), accountUrl);
+        AcmeAccountKey key;
+        try
+        {
+            key = AcmeAccountKey.FromPem(pem);
+        }
+        catch (Exception ex) when (ex is CertFleet.Providers.Pki.PkiException or ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            // Replaced after registration: orders fail with this reason instead of stalling on an unexpected exception.
+            throw new AcmeAccountKeyException($"spec.acme.privateKeySecretRef: Secret \"{accountKeySecret}\" holds no usable account key: {ex.Message}");
+        }
+        return Add(spec, accountKeySecret, key, accountUrl);
     }
 
     /// <summary>Registers a client for a key just generated or read by the account grain.</summary>

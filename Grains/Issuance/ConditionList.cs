@@ -2,15 +2,18 @@ using CertFleet.Interfaces.Api;
 
 namespace CertFleet.Grains.Issuance;
 
-/// <summary>Condition list edits that keep lastTransitionTime when a condition's status does not change.</summary>
+/// <summary>
+/// Condition list edits that keep lastTransitionTime when a condition's status does not change. Messages are cut to
+/// <see cref="StatusText.MaxLength"/> here, so grain state holds what the status write (which cuts again) sends.
+/// </summary>
 public static class ConditionList
 {
     public static List<Condition> Set(IReadOnlyList<Condition>? current, Condition wanted) =>
-        Set(current, wanted, c => c.Type, c => c.Status, (w, e) => w with { LastTransitionTime = e.LastTransitionTime });
+        Set(current, wanted with { Message = StatusText.TruncateOrNull(wanted.Message) }, c => c.Type, c => c.Status, (w, e) => w with { LastTransitionTime = e.LastTransitionTime });
 
     /// <summary>CertificateRequest conditions are their own record (no observedGeneration), edited the same way.</summary>
     public static List<CertificateRequestCondition> Set(IReadOnlyList<CertificateRequestCondition>? current, CertificateRequestCondition wanted) =>
-        Set(current, wanted, c => c.Type, c => c.Status, (w, e) => w with { LastTransitionTime = e.LastTransitionTime });
+        Set(current, wanted with { Message = StatusText.TruncateOrNull(wanted.Message) }, c => c.Type, c => c.Status, (w, e) => w with { LastTransitionTime = e.LastTransitionTime });
 
     public static List<Condition> Remove(IReadOnlyList<Condition>? current, string type) =>
         [.. (current ?? []).Where(c => c.Type != type)];

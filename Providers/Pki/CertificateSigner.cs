@@ -55,6 +55,12 @@ public static class CertificateSigner
         return new IssuedCertificate(chainPem, root.ToPem(), leaf);
     }
 
+    /// <summary>Why a CSR's basicConstraints disagree with the request's isCA, or null when they agree (or the CSR says nothing).</summary>
+    public static string? IsCAMismatch(CsrInfo csr, bool isCA) =>
+        csr.RequestedIsCA is { } requestedIsCA && requestedIsCA != isCA
+            ? $"spec.isCA is {isCA.ToString().ToLowerInvariant()} but the CSR's basicConstraints request CA:{requestedIsCA.ToString().ToLowerInvariant()}; make them agree"
+            : null;
+
     private static CertificateInfo Sign(
         SigningRequest request,
         CsrInfo csr,
@@ -68,10 +74,9 @@ public static class CertificateSigner
         {
             throw new PkiException($"spec.duration: {GoDuration.Format(request.Duration)} is negative; use a positive duration such as 2160h");
         }
-        if (csr.RequestedIsCA is { } requestedIsCA && requestedIsCA != request.IsCA)
+        if (IsCAMismatch(csr, request.IsCA) is { } mismatch)
         {
-            throw new PkiException(
-                $"spec.isCA is {request.IsCA.ToString().ToLowerInvariant()} but the CSR's basicConstraints request CA:{requestedIsCA.ToString().ToLowerInvariant()}; make them agree");
+            throw new PkiException(mismatch);
         }
 
         // Usages encoded in the CSR win; otherwise the CertificateRequest's spec.usages.

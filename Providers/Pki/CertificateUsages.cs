@@ -53,6 +53,14 @@ public static class CertificateUsages
     /// <paramref name="isCA"/> adds cert sign. A dotted OID is taken as an extended key usage, which is how an
     /// unknown one read from a CSR comes back.
     /// </summary>
+    /// <summary>Whether two usage lists ask for the same key usage bits and extended key usages (order and spelling aside).</summary>
+    public static bool Same(IReadOnlyList<string> a, IReadOnlyList<string> b, bool isCA, string field)
+    {
+        var (keyUsageA, extendedA) = ToX509(a, isCA, field);
+        var (keyUsageB, extendedB) = ToX509(b, isCA, field);
+        return keyUsageA == keyUsageB && extendedA.Order(StringComparer.Ordinal).SequenceEqual(extendedB.Order(StringComparer.Ordinal));
+    }
+
     internal static (X509KeyUsageFlags KeyUsage, IReadOnlyList<string> ExtendedKeyUsageOids) ToX509(
         IReadOnlyList<string> usages, bool isCA, string field)
     {

@@ -14,6 +14,9 @@ public sealed record KeySpec(string Algorithm, int Size, string Encoding)
     /// Applies cert-manager's defaults (RSA, 2048 for RSA / 256 for ECDSA, PKCS1) to the fields of
     /// <c>spec.privateKey</c> and validates them. A size of 0 means "not set", as in the CRD.
     /// </summary>
+    /// <summary>Throws a <see cref="PkiException"/> naming spec.signatureAlgorithm when it cannot sign with this key.</summary>
+    public void CheckSignatureAlgorithm(string? requested) => SignatureAlgorithm.For(Algorithm, Size, requested);
+
     public static KeySpec FromCertificateSpec(string? algorithm, int? size, string? encoding)
     {
         var resolvedEncoding = string.IsNullOrEmpty(encoding) ? KeyEncodings.Pkcs1 : encoding;

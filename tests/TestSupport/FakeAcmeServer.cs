@@ -86,6 +86,10 @@ public sealed class FakeAcmeServer : IAsyncDisposable
     public int CertificateDownloads => Volatile.Read(ref _certificateDownloads);
     private int _certificateDownloads;
     private int _oversizedDownloads;
+    /// <summary>Every later order lists <paramref name="identifier"/> besides the identifiers asked for, as a CA gone wrong would.</summary>
+    public void AddIdentifierToOrders(string identifier) => Volatile.Write(ref _extraIdentifier, identifier);
+
+    private string? _extraIdentifier;
 
     /// <summary>The next <paramref name="count"/> newOrder requests get 429 rateLimited with Retry-After in seconds.</summary>
     public void RateLimitNextOrders(int count, int retryAfterSeconds)
@@ -261,6 +265,8 @@ public sealed class FakeAcmeServer : IAsyncDisposable
         var failed = Interlocked.Decrement(ref _failedOrders) >= 0;
         if (!failed)
             Interlocked.Exchange(ref _failedOrders, 0);
+        if (Volatile.Read(ref _extraIdentifier) is { } extra)
+            identifiers = [.. identifiers, extra];
         var order = new JsonObject
         {
             ["status"] = failed ? "invalid" : stalled ? "pending" : "ready",

@@ -34,6 +34,25 @@ public sealed class PatchTests
     }
 
     [Fact]
+    public void A_status_patch_cuts_long_messages_and_reasons_but_no_other_field()
+    {
+        var huge = new string('e', 100_000);
+        var order = new OrderStatus { State = "errored", Reason = huge, Url = "https://acme.example/order/" + huge };
+        var patch = JsonNode.Parse(StatusPatch.For(order))!["status"]!;
+        Assert.Equal(huge[..StatusText.MaxLength] + "… (truncated)", (string)patch["reason"]!);
+        Assert.Equal(order.Url, (string)patch["url"]!); // not free text: never cut
+
+        var request = new CertificateRequestStatus
+        {
+            Conditions = [new CertificateRequestCondition { Type = "Ready", Status = "False", Reason = "Failed", Message = huge }],
+            Certificate = new byte[200_000],
+        };
+        var requestPatch = JsonNode.Parse(StatusPatch.For(request))!["status"]!;
+        Assert.Equal(StatusText.MaxLength + StatusText.TruncationMarker.Length, ((string)requestPatch["conditions"]![0]!["message"]!).Length);
+        Assert.Equal(200_000, Convert.FromBase64String((string)requestPatch["certificate"]!).Length);
+    }
+
+    [Fact]
     public void A_secret_patch_sets_given_keys_and_nulls_removed_ones_only()
     {
         var secret = new SecretData
