@@ -40,7 +40,14 @@ public sealed class OrderGrain(
     /// <summary>Polling starts fast (CAs often finish in well under a second) and doubles up to MaxPoll.</summary>
     private static readonly TimeSpan MinPoll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(10);
-    private const int MaxTransientFailures = 8;
+    /// <summary>
+    /// Transient trouble (5xx, timeouts, resets, a failing API server) ends an order that nothing was ordered for once it
+    /// has lasted this long; the Certificate's backoff takes over. An order the CA may hold is never given up for it.
+    /// </summary>
+    private static readonly TimeSpan TransientGiveUp = TimeSpan.FromMinutes(5);
+    /// <summary>Retries after transient trouble go as polls do (MinPoll doubling up to MaxPoll), then this far apart once
+    /// the trouble has lasted <see cref="TransientGiveUp"/>.</summary>
+    private static readonly TimeSpan SlowTransientRetry = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan NewOrderTurnRetry = TimeSpan.FromSeconds(1);
     /// <summary>A 429 without Retry-After waits as long as cert-manager's first failure backoff.</summary>
     private static readonly TimeSpan DefaultRateLimitWait = TimeSpan.FromHours(1);
@@ -52,6 +59,7 @@ public sealed class OrderGrain(
     private StepTimer? _steps;
     private TimeSpan _poll = MinPoll;
     private int _transientFailures;
+    private DateTimeOffset? _failingSince;
     /// <summary>Re-registration is tried once per activation, so a CA that keeps forgetting cannot loop us.</summary>
     private bool _reRegistered;
 
@@ -122,6 +130,7 @@ public sealed class OrderGrain(
             if (order is not null)
                 await StepAsync(client, work, order);
             _transientFailures = 0;
+            _failingSince = null;
         }
         catch (AcmeException ex) when (ex.NotSent)
         {
@@ -129,11 +138,9 @@ public sealed class OrderGrain(
             logger.LogInformation("Order {Namespace}/{Name}: {Reason}; trying again shortly", _key.Namespace, _key.Name, ex.Message);
             Schedule(NewOrderTurnRetry + TimeSpan.FromMilliseconds(Random.Shared.Next(1000)));
         }
-        catch (AcmeException ex) when (ex.SuggestedAction is AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff
-                                       && ++_transientFailures <= MaxTransientFailures)
+        catch (AcmeException ex) when (ex.SuggestedAction is AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff && KeepsTrying())
         {
-            logger.LogInformation("Order {Namespace}/{Name}: retrying after {Error}", _key.Namespace, _key.Name, ex.Message);
-            Backoff();
+            RetryAfterTransientFailure(ex);
         }
         catch (AcmeException ex) when (ex.SuggestedAction == AcmeProblemAction.WaitForRetryAfter && State.OrderUrl is null)
         {
@@ -175,14 +182,34 @@ public sealed class OrderGrain(
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or ClusterWriteException or AcmeAccountKeyException)
         {
-            if (++_transientFailures > MaxTransientFailures)
+            if (!KeepsTrying())
             {
                 await FinishAsync(OrderStates.Errored, $"Failed to create Order: {ex.Message}");
                 return;
             }
-            logger.LogInformation("Order {Namespace}/{Name}: retrying after {Error}", _key.Namespace, _key.Name, ex.Message);
-            Backoff();
+            RetryAfterTransientFailure(ex);
         }
+    }
+
+    /// <summary>
+    /// Whether transient trouble is retried once more: always while the CA may hold an order for this one (giving it up
+    /// would order again, and a CA's outage or restart ends), else until it has lasted <see cref="TransientGiveUp"/>.
+    /// </summary>
+    private bool KeepsTrying()
+    {
+        var now = clock.GetUtcNow();
+        _failingSince ??= now;
+        return State.OrderUrl is not null || State.NewOrderSent || now - _failingSince < TransientGiveUp;
+    }
+
+    private void RetryAfterTransientFailure(Exception ex)
+    {
+        _transientFailures++;
+        var delay = clock.GetUtcNow() - _failingSince < TransientGiveUp
+            ? TimeSpan.FromTicks(Math.Min(MaxPoll.Ticks, MinPoll.Ticks << Math.Min(_transientFailures - 1, 20)))
+            : SlowTransientRetry;
+        logger.LogInformation("Order {Namespace}/{Name}: retrying in {Delay} after {Error}", _key.Namespace, _key.Name, delay, ex.Message);
+        Schedule(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(250)));
     }
 
     private async Task<AcmeOrder?> PlaceAsync(AcmeClient client, OrderWork work)

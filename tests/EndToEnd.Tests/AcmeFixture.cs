@@ -29,38 +29,6 @@ public abstract class PebbleControllerFixture : ControllerFixture
         ["CertFleet__Acme__NewOrdersInFlight"] = "1",
     };
 
-    private readonly SemaphoreSlim _publishing = new(1, 1);
-    private readonly Dictionary<string, HashSet<string>> _published = [];
-
-    /// <summary>Publishes the TXT records the Cloudflare fake holds through challtestsrv's DNS, where Pebble looks for them.</summary>
-    protected void PublishInPebbleDns(CloudflareFakeApi cloudflare)
-    {
-        // Apex and wildcard values on one name change concurrently, and Pebble may be validating one while the other
-        // changes: never clear a name that still has a value (challtestsrv's set-txt appends, clear-txt drops all),
-        // so a value under validation never vanishes. A deleted value lingers until its name is empty; an extra TXT
-        // value does not fail a validation.
-        cloudflare.RecordsChanged = async (name, values) =>
-        {
-            await _publishing.WaitAsync();
-            try
-            {
-                if (!_published.TryGetValue(name, out var published))
-                    _published[name] = published = [];
-                if (values.Count == 0)
-                {
-                    await Pebble.ChallengeServer.ClearTxtAsync(name + ".");
-                    published.Clear();
-                }
-                foreach (var value in values.Where(published.Add))
-                    await Pebble.ChallengeServer.SetTxtAsync(name + ".", value);
-            }
-            finally
-            {
-                _publishing.Release();
-            }
-        };
-    }
-
     protected override async ValueTask DisposeExtrasAsync()
     {
         if (Pebble is not null)
@@ -105,7 +73,7 @@ public sealed class AcmeFixture : PebbleControllerFixture
     {
         await base.BeforeSiloAsync();
         Cloudflare = await CloudflareFakeApi.StartWithTokenAsync(CloudflareToken);
-        PublishInPebbleDns(Cloudflare);
+        Cloudflare.RecordsChanged = new ChallengeServerTxtRecords(Pebble.ChallengeServer).PublishAsync;
     }
 
     protected override IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>(base.SiloSettings)

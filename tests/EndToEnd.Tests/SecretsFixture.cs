@@ -40,7 +40,7 @@ public sealed class SecretsFixture : PebbleControllerFixture
         Redis = await RedisServer.StartAsync(password: RedisPassword, tls: true);
         await base.BeforeSiloAsync();
         Cloudflare = await CloudflareFakeApi.StartWithTokenAsync(CloudflareToken);
-        PublishInPebbleDns(Cloudflare);
+        Cloudflare.RecordsChanged = new ChallengeServerTxtRecords(Pebble.ChallengeServer).PublishAsync;
     }
 
     protected override IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>(base.SiloSettings)

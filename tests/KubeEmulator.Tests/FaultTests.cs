@@ -112,6 +112,35 @@ public sealed class FaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_429_fault_with_retryAfterSeconds_sends_Retry_After_as_the_apiserver_does()
+    {
+        using var http = RawHttp.Create(_server);
+        _server.Faults.FailWrites(new WriteFault("", "secrets", 429) { RetryAfterSeconds = 3 });
+
+        using var refused = await http.PostAsync($"/api/v1/namespaces/{_ns}/secrets",
+            new StringContent("""{"metadata":{"name":"s1"}}""", Encoding.UTF8, "application/json"));
+        var status = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(3), refused.Headers.RetryAfter?.Delta);
+        Assert.Equal(3, status["details"]!["retryAfterSeconds"]!.GetValue<int>());
+        Assert.Throws<ArgumentException>(() => _server.Faults.FailWrites(new WriteFault("", "secrets", 500) { RetryAfterSeconds = 3 }));
+    }
+
+    [Fact]
+    public async Task A_skewed_clock_shifts_the_timestamps_the_server_writes_until_cleared()
+    {
+        _server.Faults.ClockOffset = TimeSpan.FromMinutes(10);
+        var ahead = await _client.CoreV1.CreateNamespacedSecretAsync(Secret("ahead"), _ns);
+        _server.Faults.Clear();
+        var now = await _client.CoreV1.CreateNamespacedSecretAsync(Secret("now"), _ns);
+
+        var skew = ahead.Metadata.CreationTimestamp!.Value - now.Metadata.CreationTimestamp!.Value;
+        Assert.InRange(skew, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(11));
+        Assert.Equal(TimeSpan.Zero, _server.Faults.ClockOffset);
+    }
+
+    [Fact]
     public async Task Latency_delays_every_request()
     {
         _server.Faults.Latency = TimeSpan.FromMilliseconds(300);

@@ -87,13 +87,14 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
         {
             catalog.Register(type);
         }
-        var operations = new ResourceOperations(store, catalog);
+        var clock = new SkewedClock();
+        var operations = new ResourceOperations(store, catalog, clock);
         var definitions = new CustomResourceDefinitionController(operations);
         var collector = new GarbageCollector(operations);
         var namespaces = new NamespaceController(operations);
         Seed(operations);
 
-        var faults = new FaultInjector(store);
+        var faults = new FaultInjector(store, clock);
         var stats = new EmulatorStats(store);
         var handler = new ApiRequestHandler(
             Encoding.UTF8.GetBytes(token),

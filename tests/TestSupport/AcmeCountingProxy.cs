@@ -17,6 +17,19 @@ public enum AcmeRequestKind
     Finalize,
 }
 
+/// <summary>How the proxy breaks the next requests (POSTs: the signed ones) that <see cref="AcmeCountingProxy.Storm"/> arms.</summary>
+public enum AcmeFault
+{
+    /// <summary>Answered 500 serverInternal by the proxy; the CA never sees the request.</summary>
+    ServerError,
+
+    /// <summary>Answered 400 badNonce with a fresh Replay-Nonce from the CA, as a CA does; the CA never sees the request.</summary>
+    BadNonce,
+
+    /// <summary>Forwarded, so the CA acts on it, and the answer held until the client gives up: an answer lost in transit.</summary>
+    Timeout,
+}
+
 /// <summary>
 /// One forwarded request, seen after the CA answered and before the client hears the answer.
 /// <paramref name="Sequence"/> counts the requests of this kind so far, this one included.
@@ -29,7 +42,8 @@ public sealed record AcmeExchange(AcmeRequestKind Kind, int Sequence, int Status
 /// the JWS "url" it expects) from the proxy's address and the client never talks to Pebble directly. It counts the
 /// orders Pebble creates per identifier set, and <see cref="BeforeAnswer"/> runs between the CA's answer and its relay:
 /// exactly where a client crash loses an answer the CA has already acted on. It can also answer the next newOrder
-/// requests itself with 429 rateLimited and a Retry-After, as Let's Encrypt does (<see cref="RateLimitNextOrders"/>).
+/// requests itself with 429 rateLimited and a Retry-After, as Let's Encrypt does (<see cref="RateLimitNextOrders"/>),
+/// break the next signed requests (<see cref="Storm"/>), or refuse every connection for a while (<see cref="GoDown"/>).
 /// Trust <see cref="CaPem"/> (an Issuer's caBundle) to talk to it.
 /// </summary>
 public sealed class AcmeCountingProxy : IAsyncDisposable
@@ -47,15 +61,22 @@ public sealed class AcmeCountingProxy : IAsyncDisposable
     private readonly HttpClient _upstream;
     private readonly Uri _pebbleBase;
     private readonly string _newOrderPath;
+    private readonly string _newNoncePath;
     private readonly string _directory;
     private readonly ConcurrentDictionary<AcmeRequestKind, int> _requests = new();
     private readonly ConcurrentDictionary<string, int> _ordersCreated = new(StringComparer.Ordinal);
     private int _rateLimited;
     private int _retryAfterSeconds;
     private int _refused;
+    private int _stormRemaining;
+    private int _stormed;
+    private int _reset;
+    private AcmeFault _storm;
+    private long _downUntilTicks;
 
-    private AcmeCountingProxy(WebApplication app, HttpClient upstream, Uri pebbleBase, string newOrderPath, string directory, string caPem)
+    private AcmeCountingProxy(WebApplication app, HttpClient upstream, Uri pebbleBase, string newOrderPath, string newNoncePath, string directory, string caPem)
     {
+        _newNoncePath = newNoncePath;
         _app = app;
         _upstream = upstream;
         _pebbleBase = pebbleBase;
@@ -92,6 +113,27 @@ public sealed class AcmeCountingProxy : IAsyncDisposable
         Interlocked.Exchange(ref _rateLimited, count);
     }
 
+    /// <summary>Requests <see cref="Storm"/> broke so far.</summary>
+    public int StormedRequests => Volatile.Read(ref _stormed);
+
+    /// <summary>The next <paramref name="count"/> POSTs are broken as <paramref name="fault"/> says.</summary>
+    public void Storm(AcmeFault fault, int count)
+    {
+        _storm = fault;
+        Interlocked.Exchange(ref _stormRemaining, count);
+    }
+
+    /// <summary>
+    /// Every connection is reset for <paramref name="downtime"/>, answers already under way included, as while a CA
+    /// restarts. The CA's state is kept, as a real CA's database survives its restart.
+    /// </summary>
+    public void GoDown(TimeSpan downtime) => Interlocked.Exchange(ref _downUntilTicks, (DateTimeOffset.UtcNow + downtime).UtcTicks);
+
+    /// <summary>Connections <see cref="GoDown"/> reset so far.</summary>
+    public int ResetConnections => Volatile.Read(ref _reset);
+
+    private bool IsDown => DateTimeOffset.UtcNow.UtcTicks < Interlocked.Read(ref _downUntilTicks);
+
     /// <summary>The key <see cref="OrdersCreated"/> uses for one DNS name.</summary>
     public static string IdentifierSet(params string[] dnsNames) =>
         string.Join(',', dnsNames.Select(n => "dns:" + n.ToLowerInvariant()).Order(StringComparer.Ordinal));
@@ -107,9 +149,10 @@ public sealed class AcmeCountingProxy : IAsyncDisposable
         var upstream = new HttpClient(PebbleServer.TrustingOnly(pebble.ListenerCaPem)) { Timeout = TimeSpan.FromSeconds(20) };
         var pebbleDirectory = JsonDocument.Parse(await upstream.GetStringAsync(pebble.DirectoryUrl).ConfigureAwait(false));
         var newOrderPath = new Uri(pebbleDirectory.RootElement.GetProperty("newOrder").GetString()!).AbsolutePath;
+        var newNoncePath = new Uri(pebbleDirectory.RootElement.GetProperty("newNonce").GetString()!).AbsolutePath;
 
         var app = LoopbackWebServer.Build(listenerCertificate);
-        var proxy = new AcmeCountingProxy(app, upstream, new Uri(pebble.DirectoryUrl, "/"), newOrderPath, directory, caPem);
+        var proxy = new AcmeCountingProxy(app, upstream, new Uri(pebble.DirectoryUrl, "/"), newOrderPath, newNoncePath, directory, caPem);
         app.Run(proxy.ForwardAsync);
         proxy.DirectoryUrl = new Uri((await app.StartListeningAsync().ConfigureAwait(false))[0], pebble.DirectoryUrl.AbsolutePath);
         return proxy;
@@ -133,6 +176,12 @@ public sealed class AcmeCountingProxy : IAsyncDisposable
     private async Task ForwardAsync(HttpContext context)
     {
         var request = context.Request;
+        if (IsDown)
+        {
+            Interlocked.Increment(ref _reset);
+            context.Abort();
+            return;
+        }
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
         var body = buffer.ToArray();
@@ -144,8 +193,27 @@ public sealed class AcmeCountingProxy : IAsyncDisposable
                 return;
             }
             Interlocked.Exchange(ref _rateLimited, 0);
-            ForwardedNewOrders.Enqueue(DateTimeOffset.UtcNow);
         }
+        AcmeFault? storm = null;
+        if (HttpMethods.IsPost(request.Method))
+        {
+            if (Interlocked.Decrement(ref _stormRemaining) >= 0)
+            {
+                storm = _storm;
+                Interlocked.Increment(ref _stormed);
+            }
+            else
+            {
+                Interlocked.Exchange(ref _stormRemaining, 0);
+            }
+        }
+        if (storm is AcmeFault.ServerError or AcmeFault.BadNonce)
+        {
+            await AnswerStormAsync(context, storm.Value).ConfigureAwait(false);
+            return;
+        }
+        if (HttpMethods.IsPost(request.Method) && request.Path.Value == _newOrderPath)
+            ForwardedNewOrders.Enqueue(DateTimeOffset.UtcNow);
 
         using var upstream = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_pebbleBase, request.Path + request.QueryString));
         if (body.Length > 0)
@@ -173,6 +241,26 @@ public sealed class AcmeCountingProxy : IAsyncDisposable
             _ordersCreated.AddOrUpdate(identifiers, 1, (_, n) => n + 1);
         if (BeforeAnswer is { } hook)
             await hook(new AcmeExchange(kind, sequence, (int)answer.StatusCode, identifiers)).ConfigureAwait(false);
+        if (storm == AcmeFault.Timeout)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(60), context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up waiting: the answer is lost, as intended.
+            }
+            context.Abort();
+            return;
+        }
+        if (IsDown)
+        {
+            // The CA acted and went down before its answer left: the client sees the connection reset.
+            Interlocked.Increment(ref _reset);
+            context.Abort();
+            return;
+        }
 
         try
         {
@@ -202,6 +290,27 @@ public sealed class AcmeCountingProxy : IAsyncDisposable
             type = "urn:ietf:params:acme:error:rateLimited",
             detail = $"too many new orders recently, retry after {DateTimeOffset.UtcNow.AddSeconds(_retryAfterSeconds):yyyy-MM-dd HH:mm:ss} UTC",
             status = 429,
+        })).ConfigureAwait(false);
+    }
+
+    private async Task AnswerStormAsync(HttpContext context, AcmeFault fault)
+    {
+        var badNonce = fault == AcmeFault.BadNonce;
+        if (badNonce)
+        {
+            // A CA's badNonce answer carries a fresh nonce; Pebble's newNonce hands one out.
+            using var head = new HttpRequestMessage(HttpMethod.Head, new Uri(_pebbleBase, _newNoncePath));
+            using var nonce = await _upstream.SendAsync(head).ConfigureAwait(false);
+            if (nonce.Headers.TryGetValues("Replay-Nonce", out var values))
+                context.Response.Headers["Replay-Nonce"] = values.ToArray();
+        }
+        context.Response.StatusCode = badNonce ? 400 : 500;
+        context.Response.ContentType = "application/problem+json";
+        await context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            type = badNonce ? "urn:ietf:params:acme:error:badNonce" : "urn:ietf:params:acme:error:serverInternal",
+            detail = badNonce ? "JWS has an invalid anti-replay nonce (injected)" : "the CA had an internal error (injected)",
+            status = badNonce ? 400 : 500,
         })).ConfigureAwait(false);
     }
 

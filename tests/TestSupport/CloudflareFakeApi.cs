@@ -44,15 +44,31 @@ public sealed class CloudflareFakeApi : IAsyncDisposable
 
     public ConcurrentQueue<string> Violations { get; } = new();
 
-    private int _failingCreates;
-    private (int Status, int Code, string Message) _createFailure;
+    private readonly ConcurrentDictionary<RecordWrite, (int Remaining, WriteFailure Failure)> _writeFaults = new();
+
+    /// <summary>How a broken record write goes wrong.</summary>
+    /// <param name="Status">The error envelope's HTTP status; 0: no error, the answer is held instead.</param>
+    /// <param name="Hold">How long the answer is held before the write is carried out and answered; the client has
+    /// usually given up by then, so the record changes and the answer is lost.</param>
+    public sealed record WriteFailure(int Status, int Code, string Message, TimeSpan Hold = default);
+
+    public enum RecordWrite
+    {
+        Create,
+        Delete,
+    }
 
     /// <summary>The next <paramref name="count"/> record creations fail with Cloudflare's error envelope.</summary>
-    public void FailNextCreates(int count, int status, int code, string message)
-    {
-        _createFailure = (status, code, message);
-        Interlocked.Exchange(ref _failingCreates, count);
-    }
+    public void FailNextCreates(int count, int status, int code, string message) =>
+        FailNextWrites(RecordWrite.Create, count, new WriteFailure(status, code, message));
+
+    /// <summary>The next <paramref name="count"/> writes of this kind go wrong as <paramref name="failure"/> says.</summary>
+    public void FailNextWrites(RecordWrite write, int count, WriteFailure failure) => _writeFaults[write] = (count, failure);
+
+    /// <summary>Broken writes so far.</summary>
+    public int FailedWrites => Volatile.Read(ref _failedWrites);
+
+    private int _failedWrites;
 
     /// <summary>Called after a record is created or deleted, with the record name and the contents now held under it.</summary>
     public Func<string, IReadOnlyList<string>, Task>? RecordsChanged { get; set; }
@@ -175,8 +191,8 @@ public sealed class CloudflareFakeApi : IAsyncDisposable
             return zoneProblem;
         if (request.QueryString.HasValue)
             return Violation(request, "create takes no query");
-        if (Interlocked.Decrement(ref _failingCreates) >= 0)
-            return Failure(_createFailure.Status, _createFailure.Code, _createFailure.Message);
+        if (await BrokenWriteAsync(RecordWrite.Create) is { } createFailure)
+            return createFailure;
         if (request.ContentType?.Split(';')[0].Trim() != "application/json")
             return Violation(request, $"Content-Type \"{request.ContentType}\" is not application/json");
         JsonObject? body;
@@ -220,6 +236,8 @@ public sealed class CloudflareFakeApi : IAsyncDisposable
             return problem;
         if (request.QueryString.HasValue)
             return Violation(request, "delete takes no query");
+        if (await BrokenWriteAsync(RecordWrite.Delete) is { } deleteFailure)
+            return deleteFailure;
         Record? removed;
         lock (_records)
         {
@@ -230,6 +248,26 @@ public sealed class CloudflareFakeApi : IAsyncDisposable
         }
         await NotifyAsync(removed.Name);
         return Success(new JsonObject { ["id"] = recordId });
+    }
+
+    /// <summary>The failure answer for this write, or null to carry it out (after holding it, for a held write).</summary>
+    private async Task<(int, JsonObject)?> BrokenWriteAsync(RecordWrite write)
+    {
+        WriteFailure? failure = null;
+        _writeFaults.AddOrUpdate(write, _ => (0, null!), (_, fault) =>
+        {
+            failure = fault.Remaining > 0 ? fault.Failure : null;
+            return (Math.Max(0, fault.Remaining - 1), fault.Failure);
+        });
+        if (failure is null)
+            return null;
+        Interlocked.Increment(ref _failedWrites);
+        if (failure.Status == 0)
+        {
+            await Task.Delay(failure.Hold);
+            return null;
+        }
+        return Failure(failure.Status, failure.Code, failure.Message);
     }
 
     private Task NotifyAsync(string name) =>

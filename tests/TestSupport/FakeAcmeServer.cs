@@ -28,7 +28,7 @@ public sealed class FakeAcmeServer : IAsyncDisposable
     private int _retryAfterSeconds;
     private TaskCompletionSource? _heldNewOrders;
     private int _shedOrderReads;
-    private int _shedRetryAfterSeconds;
+    private int? _shedRetryAfterSeconds;
     private readonly ConcurrentDictionary<string, int> _accounts = new();
     private readonly ConcurrentDictionary<string, bool> _stalledAccounts = new();
     private readonly ConcurrentDictionary<int, bool> _stalledOrders = new();
@@ -64,9 +64,9 @@ public sealed class FakeAcmeServer : IAsyncDisposable
 
     /// <summary>
     /// The next <paramref name="count"/> reads of an order get 503 with Retry-After in seconds and an HTML body, as a
-    /// CA's load balancer sheds load.
+    /// CA's load balancer sheds load; without Retry-After, 500 serverInternal, as a CA in trouble answers.
     /// </summary>
-    public void ShedNextOrderReads(int count, int retryAfterSeconds)
+    public void ShedNextOrderReads(int count, int? retryAfterSeconds)
     {
         _shedRetryAfterSeconds = retryAfterSeconds;
         Interlocked.Exchange(ref _shedOrderReads, count);
@@ -173,8 +173,13 @@ public sealed class FakeAcmeServer : IAsyncDisposable
                 Interlocked.Increment(ref _orderReads);
                 if (Interlocked.Decrement(ref _shedOrderReads) >= 0)
                 {
+                    if (_shedRetryAfterSeconds is null)
+                    {
+                        await ProblemAsync(context, 500, "serverInternal", "the CA had an internal error");
+                        return;
+                    }
                     context.Response.StatusCode = 503;
-                    context.Response.Headers.RetryAfter = _shedRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    context.Response.Headers.RetryAfter = _shedRetryAfterSeconds.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     context.Response.ContentType = "text/html";
                     await context.Response.WriteAsync("<html>Service Unavailable</html>");
                     return;

@@ -9,8 +9,9 @@ namespace CertFleet.KubeEmulator.Api;
 /// The emulator's own authenticated endpoints, for tests in other processes:
 /// <list type="bullet">
 /// <item>POST /emulator/faults — {"kind":"write","group":"","resource":"secrets","code":409,"count":2,"namespace":..,"name":..,"verb":..},
-/// {"kind":"watch","group":"","resource":"secrets","action":"expire"|"cut"} or {"kind":"latency","milliseconds":20}</item>
-/// <item>DELETE /emulator/faults — clears write faults and latency</item>
+/// {"kind":"watch","group":"","resource":"secrets","action":"expire"|"cut"}, {"kind":"latency","milliseconds":20} or
+/// {"kind":"clock","offsetSeconds":-600}; a write fault with code 429 or 503 may add "retryAfterSeconds"</item>
+/// <item>DELETE /emulator/faults — clears write faults, latency and clock skew</item>
 /// <item>GET /emulator/stats — the counters as JSON</item>
 /// <item>POST /emulator/watch-history/truncate — forget watch history, so resuming watches get 410</item>
 /// </list>
@@ -55,6 +56,7 @@ internal sealed class AdminEndpoints(FaultInjector faults, EmulatorStats stats, 
                         Namespace = fault["namespace"].AsString(),
                         Name = fault["name"].AsString(),
                         Verb = fault["verb"].AsString(),
+                        RetryAfterSeconds = fault["retryAfterSeconds"].AsLong() is { } seconds ? (int)seconds : null,
                     });
                     return new JsonObject { ["added"] = true };
                 case "watch" when resource is not null:
@@ -63,8 +65,11 @@ internal sealed class AdminEndpoints(FaultInjector faults, EmulatorStats stats, 
                 case "latency":
                     faults.Latency = TimeSpan.FromMilliseconds(fault["milliseconds"].AsLong() ?? 0);
                     return new JsonObject { ["latencyMilliseconds"] = faults.Latency.TotalMilliseconds };
+                case "clock":
+                    faults.ClockOffset = TimeSpan.FromSeconds(fault["offsetSeconds"].AsLong() ?? 0);
+                    return new JsonObject { ["offsetSeconds"] = faults.ClockOffset.TotalSeconds };
                 default:
-                    throw ApiError.BadRequest("a fault needs kind write (group, resource, code, count), watch (group, resource, action) or latency (milliseconds)");
+                    throw ApiError.BadRequest("a fault needs kind write (group, resource, code, count), watch (group, resource, action), latency (milliseconds) or clock (offsetSeconds)");
             }
         }
         catch (ArgumentException e)

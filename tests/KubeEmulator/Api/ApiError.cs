@@ -9,6 +9,9 @@ internal sealed class ApiError(int code, string reason, string message, JsonObje
 
     public string Reason { get; } = reason;
 
+    /// <summary>Sent as the Retry-After header (429 and 503 answers), as the apiserver does.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
     public JsonObject ToStatus()
     {
         var status = new JsonObject

@@ -23,8 +23,18 @@ internal static class ResponseWriter
         await context.Response.Body.WriteAsync(body, context.RequestAborted);
     }
 
-    public static Task WriteErrorAsync(HttpContext context, ApiError error) =>
-        context.Response.HasStarted ? Task.CompletedTask : WriteAsync(context, error.Code, error.ToStatus());
+    public static Task WriteErrorAsync(HttpContext context, ApiError error)
+    {
+        if (context.Response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+        if (error.RetryAfterSeconds is { } seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+        return WriteAsync(context, error.Code, error.ToStatus());
+    }
 
     /// <summary>
     /// A {Kind}List whose items are already serialized, written without re-parsing them: the common case of a

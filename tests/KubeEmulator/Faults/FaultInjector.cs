@@ -1,4 +1,5 @@
 using CertFleet.KubeEmulator.Api;
+using System.Text.Json.Nodes;
 using CertFleet.KubeEmulator.Storage;
 
 namespace CertFleet.KubeEmulator;
@@ -16,6 +17,23 @@ public sealed record WriteFault(string Group, string Resource, int StatusCode, i
 
     /// <summary>Only this verb: create, update, patch, delete or deletecollection (any when null).</summary>
     public string? Verb { get; init; }
+
+    /// <summary>For 429 and 503: the Retry-After header and details.retryAfterSeconds the apiserver sends (none when null).</summary>
+    public int? RetryAfterSeconds { get; init; }
+}
+
+/// <summary>The server's clock: the system's, skewed by <see cref="Offset"/> (an apiserver whose clock is off).</summary>
+internal sealed class SkewedClock : TimeProvider
+{
+    private long _offsetTicks;
+
+    public TimeSpan Offset
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+        set => Interlocked.Exchange(ref _offsetTicks, value.Ticks);
+    }
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
 }
 
 /// <summary>How <see cref="FaultInjector.BreakWatches"/> ends open watches.</summary>
@@ -28,7 +46,7 @@ public enum WatchBreak
     Cut,
 }
 
-/// <summary>Failures on demand: failing writes, broken watches and added latency.</summary>
+/// <summary>Failures on demand: failing writes, broken watches, added latency and a skewed clock.</summary>
 public sealed class FaultInjector
 {
     private static readonly int[] SupportedCodes = [409, 429, 500, 503];
@@ -36,9 +54,21 @@ public sealed class FaultInjector
     private readonly Lock _gate = new();
     private readonly List<(WriteFault Fault, int Remaining)> _writeFaults = [];
     private readonly ObjectStore _store;
+    private readonly SkewedClock _clock;
     private long _latencyTicks;
 
-    internal FaultInjector(ObjectStore store) => _store = store;
+    internal FaultInjector(ObjectStore store, SkewedClock clock)
+    {
+        _store = store;
+        _clock = clock;
+    }
+
+    /// <summary>How far the timestamps the server writes (creationTimestamp, deletionTimestamp) are from the real time.</summary>
+    public TimeSpan ClockOffset
+    {
+        get => _clock.Offset;
+        set => _clock.Offset = value;
+    }
 
     /// <summary>Delay added before every API request is handled.</summary>
     public TimeSpan Latency
@@ -53,6 +83,10 @@ public sealed class FaultInjector
         if (!SupportedCodes.Contains(fault.StatusCode))
         {
             throw new ArgumentException($"status code must be one of {string.Join(", ", SupportedCodes)}", nameof(fault));
+        }
+        if (fault.RetryAfterSeconds is { } seconds && (seconds < 1 || fault.StatusCode is not (429 or 503)))
+        {
+            throw new ArgumentException("retryAfterSeconds must be at least 1, and only with 429 or 503", nameof(fault));
         }
         if (fault.Count < 1)
         {
@@ -71,7 +105,7 @@ public sealed class FaultInjector
         return _store.Bucket(groupResource).BreakWatches(how == WatchBreak.Expire);
     }
 
-    /// <summary>Removes pending write faults and latency.</summary>
+    /// <summary>Removes pending write faults, latency and clock skew.</summary>
     public void Clear()
     {
         lock (_gate)
@@ -79,6 +113,7 @@ public sealed class FaultInjector
             _writeFaults.Clear();
         }
         Latency = TimeSpan.Zero;
+        ClockOffset = TimeSpan.Zero;
     }
 
     /// <summary>The error for this write if a fault claims it (each claim uses up one of the fault's count).</summary>
@@ -101,7 +136,7 @@ public sealed class FaultInjector
                 {
                     _writeFaults[i] = (fault, remaining - 1);
                 }
-                return Error(fault.StatusCode, group, plural, name);
+                return Error(fault.StatusCode, group, plural, name, fault.RetryAfterSeconds);
             }
         }
         return null;
@@ -117,11 +152,16 @@ public sealed class FaultInjector
                (fault.Verb is null || string.Equals(fault.Verb, verb, StringComparison.OrdinalIgnoreCase));
     }
 
-    private static ApiError Error(int code, string group, string plural, string name) => code switch
+    private static ApiError Error(int code, string group, string plural, string name, int? retryAfterSeconds) => code switch
     {
         409 => ApiError.StaleResourceVersion(group, plural, name),
-        429 => new ApiError(429, "TooManyRequests", "the server has received too many requests and has asked us to try again later (injected fault)"),
-        503 => new ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request (injected fault)"),
+        429 => new ApiError(429, "TooManyRequests", "the server has received too many requests and has asked us to try again later (injected fault)",
+            RetryAfter(retryAfterSeconds)) { RetryAfterSeconds = retryAfterSeconds },
+        503 => new ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request (injected fault)",
+            RetryAfter(retryAfterSeconds)) { RetryAfterSeconds = retryAfterSeconds },
         _ => ApiError.Internal("injected fault"),
     };
+
+    private static JsonObject? RetryAfter(int? seconds) =>
+        seconds is { } s ? new JsonObject { ["retryAfterSeconds"] = s } : null;
 }

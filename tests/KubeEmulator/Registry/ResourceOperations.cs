@@ -14,7 +14,8 @@ namespace CertFleet.KubeEmulator.Registry;
 /// preconditions, status subresource, generation, finalizers, no-op detection), shared by the HTTP layer and the
 /// emulator's own controllers. Updates are optimistic: compute outside the lock, commit if nobody wrote meanwhile.
 /// </summary>
-internal sealed class ResourceOperations(ObjectStore store, ResourceCatalog catalog)
+/// <param name="clock">The server's clock, for the timestamps it writes (a test may skew it).</param>
+internal sealed class ResourceOperations(ObjectStore store, ResourceCatalog catalog, TimeProvider clock)
 {
     private const int MaxAttempts = 32;
     private const string NameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
@@ -186,7 +187,7 @@ internal sealed class ResourceOperations(ObjectStore store, ResourceCatalog cata
                 var metadata = ObjectMeta.Of(next);
                 if (!current.IsTerminating)
                 {
-                    metadata["deletionTimestamp"] = TimeField.FormatTime(DateTimeOffset.UtcNow);
+                    metadata["deletionTimestamp"] = TimeField.FormatTime(clock.GetUtcNow());
                     metadata["deletionGracePeriodSeconds"] = 0;
                     if (ObjectMeta.Generation(next) > 0)
                     {
@@ -260,7 +261,7 @@ internal sealed class ResourceOperations(ObjectStore store, ResourceCatalog cata
         }
         CheckDefinitionActive(type);
         metadata["uid"] = Guid.NewGuid().ToString();
-        metadata["creationTimestamp"] = TimeField.FormatTime(DateTimeOffset.UtcNow);
+        metadata["creationTimestamp"] = TimeField.FormatTime(clock.GetUtcNow());
         if (type.Strategy.Generation != GenerationPolicy.None)
         {
             metadata["generation"] = 1;
