@@ -49,6 +49,8 @@ public sealed class OrderGrain(
     /// the trouble has lasted <see cref="TransientGiveUp"/>.</summary>
     private static readonly TimeSpan SlowTransientRetry = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan NewOrderTurnRetry = TimeSpan.FromSeconds(1);
+    /// <summary>A ready order whose certificate tokens come back within this long waits for them instead of ending.</summary>
+    private static readonly TimeSpan ReadyOrderHold = TimeSpan.FromMinutes(5);
     /// <summary>A 429 without Retry-After waits as long as cert-manager's first failure backoff.</summary>
     private static readonly TimeSpan DefaultRateLimitWait = TimeSpan.FromHours(1);
 
@@ -388,8 +390,15 @@ public sealed class OrderGrain(
             case "ready":
                 if (await budgets.TakeCertificateTokensAsync(GrainFactory, BudgetOrder(work), BudgetHolder) is { } wait)
                 {
-                    // Others' certificates spent the budget while this order was validated: finalizing now would
-                    // overspend it. The Certificate waits and orders again (the CA reuses the valid authorizations).
+                    // Others' certificates took the budget while this order was validated: finalizing now would
+                    // overspend it. A short wait (others' orders about to finish) is waited out with the order kept;
+                    // a long one ends it, and the Certificate orders again then (the CA reuses the valid authorizations).
+                    var delay = wait.ReopensAt - clock.GetUtcNow();
+                    if (delay <= ReadyOrderHold)
+                    {
+                        Schedule(delay > TimeSpan.Zero ? delay : MinPoll);
+                        return;
+                    }
                     await FinishWaitingAsync(wait.ReopensAt, $"{RateLimitBudgets.Describe(wait)}; the order was not finalized");
                     return;
                 }
@@ -555,8 +564,11 @@ public sealed class OrderGrain(
     private static RateLimitBudgets.Order BudgetOrder(OrderWork work) => new(work.Issuer.Spec.Server, work.Issuer.AccountUrl,
         [.. work.DnsNames, .. work.IpAddresses, .. work.CommonName is { Length: > 0 } cn ? [cn] : Array.Empty<string>()], work.Renewal);
 
-    /// <summary>The budgets know each order by its grain key: a repeated take or spend for it counts once.</summary>
-    private string BudgetHolder => this.GetPrimaryKeyString();
+    /// <summary>
+    /// The budgets know each order by its grain key and its CertificateRequest's uid: a repeated take or spend for it
+    /// counts once, and a later request that gets an Order of the same name (a Certificate made again) is another.
+    /// </summary>
+    private string BudgetHolder => $"{this.GetPrimaryKeyString()}#{State.Work?.RequestUid}";
 
     /// <summary>
     /// A passing state (pending, processing) goes to the Order's status but waits for the next state write: after a

@@ -62,7 +62,8 @@ public sealed class TemporaryCertificateTests(ManualApprovalClusterFixture fixtu
         Assert.Contains("cert-manager", placeholder.Subject.OrganizationalUnits);
         Assert.Equal(TimeSpan.FromDays(90), placeholder.NotAfter - placeholder.NotBefore); // spec.duration, as cert-manager
         // The key is the next private key, which the issued certificate will carry too.
-        var status = StatusOf(Cluster, ns, "web")!;
+        // The status naming the next key is written just after the Secret.
+        var status = (await Eventually(() => Task.FromResult(StatusOf(Cluster, ns, "web")), s => s?.NextPrivateKeySecretName is not null, "the next key in the status"))!;
         var nextKeyPem = Cluster.Secrets[Key(ns, status.NextPrivateKeySecretName!)].GetString(SecretKeys.TlsPrivateKey)!;
         using (var nextKey = PrivateKey.FromPem(nextKeyPem))
             Assert.True(placeholder.MatchesKey(nextKey));
