@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace CertFleet.Interfaces.Grains;
 
 /// <summary>
@@ -43,8 +45,11 @@ public interface IRateLimitBudgetGrain : IGrainWithStringKey
     [Alias("BlockUntil")]
     Task BlockUntilAsync(DateTimeOffset until, string reason);
 
-    /// <summary>The numbers for metrics; null for a budget never used.</summary>
-    [Alias("GetSnapshot")]
+    /// <summary>
+    /// The numbers for metrics; null for a budget never used. Interleaves: the directory asks while a budget's first
+    /// write may be waiting on the directory's RegisterAsync, which would otherwise deadlock until the call timeout.
+    /// </summary>
+    [Alias("GetSnapshot"), AlwaysInterleave]
     Task<BudgetSnapshot?> GetSnapshotAsync();
 }
 
