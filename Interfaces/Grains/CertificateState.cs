@@ -10,8 +10,8 @@ namespace CertFleet.Interfaces.Grains;
 public sealed record CertificateState
 {
     /// <summary>
-    /// The Certificate object as last seen, without inline keystore passwords (spec.keystores.*.password); null until
-    /// the first sync or after deletion.
+    /// The Certificate object as last seen, without inline keystore passwords (spec.keystores.*.password) and without
+    /// kubectl's last-applied-configuration annotation, which repeats them; null until the first sync or after deletion.
     /// </summary>
     [Id(0)] public Certificate? Object { get; set; }
     /// <summary>Revision of the certificate now in the Secret (status.revision).</summary>

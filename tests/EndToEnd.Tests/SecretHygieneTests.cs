@@ -9,7 +9,7 @@ namespace CertFleet.EndToEnd.Tests;
 /// <summary>
 /// A full run with every kind of secret CertFleet handles (a CA's private key, issued private keys, keystore passwords
 /// inline and from a Secret, ACME account keys, an EAB HMAC key, a Cloudflare API token, a wrong one that the provider
-/// refuses, the Redis password), then a search of everything the silo wrote outside Kubernetes Secrets: every Redis key
+/// refuses, a TSIG secret whose update the nameserver refuses, the Redis password), then a search of everything the silo wrote outside Kubernetes Secrets: every Redis key
 /// and value, the silo's log, the Events and /metrics. None may hold any of those values, raw, base64 or as PEM body.
 /// </summary>
 [Collection(SecretsCollection.Name)]
@@ -135,10 +135,33 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
         await CertificateAsync(ns, "dns", dns, $"dns.{zone}");
         await CertificateAsync(ns, "refused", refused, $"refused.{zone}");
 
+        // RFC 2136: BIND accepts the update signed with the TSIG secret (Pebble, asking challtestsrv, never sees it).
+        var tsigSecret = Convert.ToBase64String(cluster.Bind.Sha256Secret);
+        secrets["TSIG secret"] = tsigSecret;
+        var tsig = $"tsig-{ns}";
+        await ApplyOrFailAsync($$"""
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: {{tsig}}-eab, namespace: cert-manager}
+            stringData: {secret: {{cluster.EabHmacKey}}}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: tsig-secret, namespace: cert-manager}
+            stringData: {secret: {{tsigSecret}}}
+            """);
+        await ApplyOrFailAsync(AcmeIssuer(tsig, $"dns01: {{rfc2136: {{nameserver: \"{cluster.Bind.Nameserver}\", tsigKeyName: {Rfc2136BindServer.Sha256KeyName}, "
+            + "tsigAlgorithm: HMACSHA256, tsigSecretSecretRef: {name: tsig-secret, key: secret}}}"));
+        await WaitAsync("clusterissuer", "", tsig, "{.status.conditions[?(@.type==\"Ready\")].reason}", "ACMEAccountRegistered");
+        var tsigName = $"tsig.{ns}.{Rfc2136BindServer.Sha256Zone}";
+        await CertificateAsync(ns, "tsig", tsig, tsigName);
+
         foreach (var name in new[] { "store", "http", "dns" })
             await WaitAsync("certificate", ns, name, "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
         await Processes.Eventually(() => cluster.MustAsync("-n", ns, "get", "challenges", "-o", "jsonpath={.items[*].status.reason}"),
             reasons => reasons.Contains("Error presenting challenge", StringComparison.Ordinal), "the refused token's challenge error");
+        await Processes.Eventually(() => cluster.Bind.TxtValuesAsync($"_acme-challenge.{tsigName}"), values => values.Count == 1,
+            "the TSIG-signed update in BIND");
 
         // A new inline password: the keystores are written again, under it.
         var changed = SecretsFixture.RandomText();
@@ -149,7 +172,7 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
 
         foreach (var name in new[] { "store", "http", "dns" })
             secrets[$"private key of {name}-tls"] = await SecretFieldAsync(ns, $"{name}-tls", "tls.key");
-        foreach (var issuer in new[] { http, dns, refused })
+        foreach (var issuer in new[] { http, dns, refused, tsig })
             secrets[$"account key of {issuer}"] = await SecretFieldAsync("cert-manager", $"{issuer}-account-key", "tls.key");
 
         var redis = string.Join('\n', await RedisKeys.DumpAsync(cluster.Redis));

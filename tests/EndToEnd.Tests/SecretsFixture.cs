@@ -5,7 +5,8 @@ namespace CertFleet.EndToEnd.Tests;
 
 /// <summary>
 /// The production setup with a secret at every place one can be: grain state in a TLS-only redis-server that asks for
-/// a password, Pebble requiring External Account Binding, and a Cloudflare API fake with a token of its own. Every
+/// a password, Pebble requiring External Account Binding, a Cloudflare API fake with a token of its own, and a BIND
+/// taking TSIG-signed updates. Every
 /// value is random per run, so finding it anywhere is a leak and never a coincidence.
 /// </summary>
 public sealed class SecretsFixture : PebbleControllerFixture
@@ -24,6 +25,9 @@ public sealed class SecretsFixture : PebbleControllerFixture
 
     public CloudflareFakeApi Cloudflare { get; private set; } = null!;
 
+    /// <summary>A BIND taking RFC 2136 updates signed with its TSIG secrets (Pebble still asks challtestsrv).</summary>
+    public Rfc2136BindServer Bind { get; } = new();
+
     public static string RandomText() => Base64Url(RandomNumberGenerator.GetBytes(24));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -38,6 +42,7 @@ public sealed class SecretsFixture : PebbleControllerFixture
     protected override async Task BeforeSiloAsync()
     {
         Redis = await RedisServer.StartAsync(password: RedisPassword, tls: true);
+        await Bind.InitializeAsync();
         await base.BeforeSiloAsync();
         Cloudflare = await CloudflareFakeApi.StartWithTokenAsync(CloudflareToken);
         Cloudflare.RecordsChanged = new ChallengeServerTxtRecords(Pebble.ChallengeServer).PublishAsync;
@@ -64,6 +69,7 @@ public sealed class SecretsFixture : PebbleControllerFixture
         await base.DisposeExtrasAsync();
         if (Redis is not null)
             await Redis.DisposeAsync();
+        await Bind.DisposeAsync();
     }
 }
 
