@@ -91,10 +91,9 @@ public sealed class HostileAcmeServerTests(ControllerFixture cluster, ITestOutpu
         output.WriteLine($"silo {pid} RSS, hostile answers: {hostileRss}; bound +{RssBoundKiB / 1024} MiB");
         output.WriteLine("requests served: " + string.Join(", ", answers.Select(a => $"{a} {hostile.RequestsFor(a)}")));
         Assert.All(answers, a => Assert.True(hostile.RequestsFor(a) > 0, $"{a} was never asked"));
-        // The issue's bound, on the whole phase; and on what the hostility adds over the same honest work (a few MiB
-        // here, where reading the bomb unbounded would add a GiB).
+        // The whole phase, honest issuance included, stays within the bound; the honest phase printed above shows how
+        // much of it the hostility added (reading the bomb unbounded would add a GiB).
         Assert.InRange(hostileRss.PeakGrowthKiB, long.MinValue, RssBoundKiB);
-        Assert.InRange(hostileRss.PeakGrowthKiB - honestRss.PeakGrowthKiB, long.MinValue, RssBoundKiB);
     }
 
     private async Task IssueAsync(string ns, string prefix)
