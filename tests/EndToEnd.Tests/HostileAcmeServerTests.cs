@@ -18,20 +18,29 @@ public sealed class HostileAcmeServerTests(ControllerFixture cluster, ITestOutpu
     public async Task Issuers_naming_a_hostile_server_end_not_ready_with_the_limit_while_another_namespace_keeps_issuing()
     {
         await using var hostile = await HostileHttpServer.StartAsync();
-        var host = hostile.BaseUrl.Authority;
         var good = await cluster.NamespaceAsync();
-        await Must(cluster.ApplyAsync($$"""
-            apiVersion: cert-manager.io/v1
-            kind: Issuer
-            metadata: {name: self, namespace: {{good}} }
-            spec: {selfSigned: {} }
-            """));
+        await Must(cluster.ApplyAsync(SelfSignedIssuer(good, "self")));
+        var honest = await cluster.NamespaceAsync();
+        var bad = await cluster.NamespaceAsync();
+        try
+        {
+            await IssueAlongsideHostileIssuersAsync(hostile, good, honest, bad, cluster.SiloProcessId);
+        }
+        finally
+        {
+            // The Issuers would otherwise retry every minute for the rest of the collection's tests.
+            foreach (var ns in new[] { honest, bad })
+                await cluster.KubectlAsync("-n", ns, "delete", "issuers", "--all", "--wait=false");
+        }
+    }
+
+    private async Task IssueAlongsideHostileIssuersAsync(HostileHttpServer hostile, string good, string honest, string bad, int pid)
+    {
         var answers = Enum.GetValues<HostileAnswer>();
-        var pid = cluster.SiloProcessId;
+        var host = hostile.BaseUrl.Authority;
 
         // The same work with honest answers first: as many issuances, and as many ACME Issuers registering against a
         // server that answers a plain 404. It warms the silo up, and its growth shows what the hostility adds.
-        var honest = await cluster.NamespaceAsync();
         var honestRss = await RssDuringAsync(pid, async () =>
         {
             foreach (var answer in answers)
@@ -42,7 +51,6 @@ public sealed class HostileAcmeServerTests(ControllerFixture cluster, ITestOutpu
         });
 
         var started = DateTime.UtcNow;
-        var bad = await cluster.NamespaceAsync();
         var refused = $"Failed to register ACME account: The ACME server {host} sent an answer CertFleet does not read while fetching the directory: " +
                       "the ACME server's answer exceeded 1 MiB";
         var expected = new Dictionary<HostileAnswer, Func<string, bool>>
@@ -83,10 +91,9 @@ public sealed class HostileAcmeServerTests(ControllerFixture cluster, ITestOutpu
         output.WriteLine($"silo {pid} RSS, hostile answers: {hostileRss}; bound +{RssBoundKiB / 1024} MiB");
         output.WriteLine("requests served: " + string.Join(", ", answers.Select(a => $"{a} {hostile.RequestsFor(a)}")));
         Assert.All(answers, a => Assert.True(hostile.RequestsFor(a) > 0, $"{a} was never asked"));
-        // The issue's bound, on the whole phase; and on what the hostility adds over the same honest work (a few MiB
-        // here, where reading the bomb unbounded would add a GiB).
+        // The whole phase, honest issuance included, stays within the bound; the honest phase printed above shows how
+        // much of it the hostility added (reading the bomb unbounded would add a GiB).
         Assert.InRange(hostileRss.PeakGrowthKiB, long.MinValue, RssBoundKiB);
-        Assert.InRange(hostileRss.PeakGrowthKiB - honestRss.PeakGrowthKiB, long.MinValue, RssBoundKiB);
     }
 
     private async Task IssueAsync(string ns, string prefix)
@@ -131,6 +138,13 @@ public sealed class HostileAcmeServerTests(ControllerFixture cluster, ITestOutpu
         public override string ToString() =>
             $"before {BeforeKiB / 1024.0:0.0} MiB, peak {PeakKiB / 1024.0:0.0} MiB (+{PeakGrowthKiB / 1024.0:0.0}), after {AfterKiB / 1024.0:0.0} MiB";
     }
+
+    private static string SelfSignedIssuer(string ns, string name) => $$"""
+        apiVersion: cert-manager.io/v1
+        kind: Issuer
+        metadata: {name: {{name}}, namespace: {{ns}} }
+        spec: {selfSigned: {} }
+        """;
 
     private static string AcmeIssuer(string ns, string name, Uri server) => $$"""
         apiVersion: cert-manager.io/v1

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Text;
 using CertFleet.Providers.Http;
+using CertFleet.TestSupport;
 
 namespace CertFleet.Providers.Tests.Http;
 
@@ -92,6 +93,21 @@ public sealed class BoundedBodyTests
         var error = await Assert.ThrowsAsync<ResponseBodyRefusedException>(() => BoundedBody.ReadStringAsync(response, 1024, "the API's answer", default));
 
         Assert.Equal("the API's answer was a redirect (HTTP 302) to http://elsewhere.test/steal, which CertFleet does not follow", error.Message);
+    }
+
+    [Fact]
+    public void The_fakes_gzip_bomb_is_about_1_MiB_and_inflates_to_1_GiB()
+    {
+        var bomb = HostileHttpServer.GzipBomb;
+        using var inflating = new GZipStream(new MemoryStream(bomb), CompressionMode.Decompress);
+        var buffer = new byte[1024 * 1024];
+        long inflated = 0;
+        int read;
+        while ((read = inflating.Read(buffer)) > 0)
+            inflated += read;
+
+        Assert.InRange(bomb.Length, 512 * 1024, 2 * 1024 * 1024);
+        Assert.Equal(HostileHttpServer.GzipBombInflatedBytes, inflated);
     }
 
     [Fact]
