@@ -35,6 +35,8 @@ public sealed class OrderGrain(
 {
     private const string Component = "cert-manager-orders";
     private const string ReminderName = "advance";
+    /// <summary>Event reason once transient trouble has lasted <see cref="TransientGiveUp"/> for an order kept going.</summary>
+    private const string RetryingEventReason = "Retrying";
     /// <summary>Event reason for a CAA preflight refusal (cert-manager has none: it leaves CAA to the CA).</summary>
     private const string CaaEventReason = "CAA";
     /// <summary>Polling starts fast (CAs often finish in well under a second) and doubles up to MaxPoll.</summary>
@@ -62,6 +64,7 @@ public sealed class OrderGrain(
     private TimeSpan _poll = MinPoll;
     private int _transientFailures;
     private DateTimeOffset? _failingSince;
+    private bool _slowRetryShown;
     /// <summary>Re-registration is tried once per activation, so a CA that keeps forgetting cannot loop us.</summary>
     private bool _reRegistered;
 
@@ -133,6 +136,7 @@ public sealed class OrderGrain(
                 await StepAsync(client, work, order);
             _transientFailures = 0;
             _failingSince = null;
+            _slowRetryShown = false;
         }
         catch (AcmeException ex) when (ex.NotSent)
         {
@@ -207,9 +211,15 @@ public sealed class OrderGrain(
     private void RetryAfterTransientFailure(Exception ex)
     {
         _transientFailures++;
-        var delay = clock.GetUtcNow() - _failingSince < TransientGiveUp
-            ? TimeSpan.FromTicks(Math.Min(MaxPoll.Ticks, MinPoll.Ticks << Math.Min(_transientFailures - 1, 20)))
-            : SlowTransientRetry;
+        var slow = clock.GetUtcNow() - _failingSince >= TransientGiveUp;
+        var delay = slow ? SlowTransientRetry : TimeSpan.FromTicks(Math.Min(MaxPoll.Ticks, MinPoll.Ticks << Math.Min(_transientFailures - 1, 20)));
+        if (slow && !_slowRetryShown)
+        {
+            // Said once per outage: the order is kept (the CA may hold it) and a person should know why nothing moves.
+            _slowRetryShown = true;
+            RecordEvent(EventRecord.Warning, RetryingEventReason,
+                $"{ex.Message}; failing for {TransientGiveUp.TotalMinutes:0} minutes now, so retried every {SlowTransientRetry.TotalMinutes:0} minute until it answers");
+        }
         logger.LogInformation("Order {Namespace}/{Name}: retrying in {Delay} after {Error}", _key.Namespace, _key.Name, delay, ex.Message);
         Schedule(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(250)));
     }

@@ -168,10 +168,18 @@ public sealed class FaultMatrixTests(FaultMatrixFixture cluster, ITestOutputHelp
                 return new ArmedFault(null, () => Task.FromResult(Counted(proxy.ResetConnections - before, 1, "connections reset in 30 s")));
             }
             case "DNS: timeouts on present and clean-up":
-                // Held past the provider's 10 s timeout, then carried out: the record changes, the answer is lost.
-                return DnsFault(new CloudflareFakeApi.WriteFailure(0, 0, "", TimeSpan.FromSeconds(12)), Certificates / 2, "writes answered after 12 s");
+            {
+                // Held past the provider's 10 s timeout: creations are carried out then (the record is there, its
+                // answer lost), deletions are not (only a retried clean-up removes the record).
+                var hold = TimeSpan.FromSeconds(12);
+                return DnsFault(new CloudflareFakeApi.WriteFailure(0, 0, "", hold), new CloudflareFakeApi.WriteFailure(504, 0, "Gateway Timeout", hold),
+                    Certificates / 2, "writes answered after 12 s");
+            }
             case "DNS: 5xx on present and clean-up":
-                return DnsFault(new CloudflareFakeApi.WriteFailure(500, 1000, "Internal Server Error"), Certificates, "500 answers");
+            {
+                var error = new CloudflareFakeApi.WriteFailure(500, 1000, "Internal Server Error");
+                return DnsFault(error, error, Certificates, "500 answers");
+            }
             case "Kubernetes: 409 conflicts":
                 return await FailWritesAsync(409, null);
             case "Kubernetes: 500s":
@@ -217,22 +225,22 @@ public sealed class FaultMatrixTests(FaultMatrixFixture cluster, ITestOutputHelp
     }
 
     /// <summary>The next <paramref name="count"/> record creations and as many deletions go wrong.</summary>
-    private ArmedFault DnsFault(CloudflareFakeApi.WriteFailure failure, int count, string what)
+    private ArmedFault DnsFault(CloudflareFakeApi.WriteFailure create, CloudflareFakeApi.WriteFailure delete, int count, string what)
     {
         var before = cluster.Cloudflare.FailedWrites;
-        cluster.Cloudflare.FailNextWrites(CloudflareFakeApi.RecordWrite.Create, count, failure);
-        cluster.Cloudflare.FailNextWrites(CloudflareFakeApi.RecordWrite.Delete, count, failure);
+        cluster.Cloudflare.FailNextWrites(CloudflareFakeApi.RecordWrite.Create, count, create);
+        cluster.Cloudflare.FailNextWrites(CloudflareFakeApi.RecordWrite.Delete, count, delete);
         return new ArmedFault(null, () => Task.FromResult(Counted(cluster.Cloudflare.FailedWrites - before, 2 * count, what)));
     }
 
-    /// <summary>The next writes of every kind the silo writes while issuing fail, as many per kind as there are Certificates.</summary>
+    /// <summary>The next writes of every kind the silo writes while issuing fail, two per Certificate and kind.</summary>
     private async Task<ArmedFault> FailWritesAsync(int code, int? retryAfterSeconds)
     {
         var before = await cluster.EmulatorCounterAsync("faultsInjected");
         foreach (var (group, resource) in Written)
         {
             var retryAfter = retryAfterSeconds is { } seconds ? $",\"retryAfterSeconds\":{seconds}" : "";
-            await cluster.EmulatorFaultAsync($$"""{"kind":"write","group":"{{group}}","resource":"{{resource}}","code":{{code}},"count":{{Certificates}}{{retryAfter}}}""");
+            await cluster.EmulatorFaultAsync($$"""{"kind":"write","group":"{{group}}","resource":"{{resource}}","code":{{code}},"count":{{2 * Certificates}}{{retryAfter}}}""");
         }
         return new ArmedFault(null, async () =>
             Counted(await cluster.EmulatorCounterAsync("faultsInjected") - before, Certificates, $"writes answered {code}"));

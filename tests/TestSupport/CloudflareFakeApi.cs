@@ -46,10 +46,9 @@ public sealed class CloudflareFakeApi : IAsyncDisposable
 
     private readonly ConcurrentDictionary<RecordWrite, (int Remaining, WriteFailure Failure)> _writeFaults = new();
 
-    /// <summary>How a broken record write goes wrong.</summary>
-    /// <param name="Status">The error envelope's HTTP status; 0: no error, the answer is held instead.</param>
-    /// <param name="Hold">How long the answer is held before the write is carried out and answered; the client has
-    /// usually given up by then, so the record changes and the answer is lost.</param>
+    /// <summary>How a broken record write goes wrong: first held for <paramref name="Hold"/> (a client has usually given
+    /// up by then), then answered with the error envelope, or, with <paramref name="Status"/> 0, carried out and
+    /// answered, so the record changes while its answer is lost.</summary>
     public sealed record WriteFailure(int Status, int Code, string Message, TimeSpan Hold = default);
 
     public enum RecordWrite
@@ -262,12 +261,8 @@ public sealed class CloudflareFakeApi : IAsyncDisposable
         if (failure is null)
             return null;
         Interlocked.Increment(ref _failedWrites);
-        if (failure.Status == 0)
-        {
-            await Task.Delay(failure.Hold);
-            return null;
-        }
-        return Failure(failure.Status, failure.Code, failure.Message);
+        await Task.Delay(failure.Hold);
+        return failure.Status == 0 ? null : Failure(failure.Status, failure.Code, failure.Message);
     }
 
     private Task NotifyAsync(string name) =>
