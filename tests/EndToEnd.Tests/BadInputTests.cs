@@ -26,9 +26,9 @@ public sealed class BadInputCollection : ICollectionFixture<BadInputFixture>
 /// The bad-input corpus (BadInput/*.yaml) applied in one pass to one silo together with a few good Certificates. Each
 /// file says in "# expect:" lines how it must end: "refused | fragment" (kubectl apply fails with that text: the CRD
 /// schema or the API server refuses it), "Kind/name Type=Status Reason | fragment" (a condition on a named object),
-/// "event Kind/name Reason | fragment" (a Warning Event), "order request-name state | fragment" (the Order of a
-/// CertificateRequest), and "create" (applied with kubectl create rather than apply). Afterwards the silo's CPU, with
-/// every bad object waiting, must stay under 5 % of a core.
+/// "event Kind/name Reason | fragment" (an Event), or "order request-name state | fragment" (the Order of a
+/// CertificateRequest); "# apply-with: create" makes it go through kubectl create rather than apply. Afterwards the
+/// silo's CPU, with every bad object waiting, must stay under 5 % of a core.
 /// </summary>
 [Collection(BadInputCollection.Name)]
 public sealed partial class BadInputTests(BadInputFixture cluster, ITestOutputHelper output)
@@ -313,8 +313,8 @@ public sealed partial class BadInputTests(BadInputFixture cluster, ITestOutputHe
             if (lines.Count == 0)
                 throw new InvalidOperationException($"{path} states no expected outcome");
             var refused = lines.FirstOrDefault(l => l.StartsWith("refused | ", StringComparison.Ordinal))?["refused | ".Length..];
-            var outcomes = lines.Where(l => l != "create" && !l.StartsWith("refused | ", StringComparison.Ordinal)).Select(Outcome.Parse).ToList();
-            return new Manifest(Path.GetFileName(path), text, refused, lines.Contains("create"), outcomes);
+            var outcomes = lines.Where(l => !l.StartsWith("refused | ", StringComparison.Ordinal)).Select(Outcome.Parse).ToList();
+            return new Manifest(Path.GetFileName(path), text, refused, text.Contains("\n# apply-with: create\n", StringComparison.Ordinal), outcomes);
         }
 
         public string Yaml(IReadOnlyDictionary<string, string> values) => PlaceholderPattern().Replace(Template, m =>
