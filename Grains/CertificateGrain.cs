@@ -33,6 +33,8 @@ public sealed partial class CertificateGrain(
     private const string ReminderName = "reconcile";
     /// <summary>While an issuance is in flight the reminder ticks every minute, so a silo crash only delays it.</summary>
     private static readonly TimeSpan ActivePeriod = TimeSpan.FromMinutes(1);
+    /// <summary>While the issuer cannot sign the issuer wakes this Certificate on any change; the reminder is only a safety net.</summary>
+    private static readonly TimeSpan IssuerWaitPeriod = TimeSpan.FromMinutes(10);
     /// <summary>While idle the reminder also re-checks daily, as cert-manager's periodic resync does.</summary>
     private static readonly TimeSpan IdlePeriod = TimeSpan.FromHours(24);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(5);
@@ -44,6 +46,8 @@ public sealed partial class CertificateGrain(
     /// <summary>The Certificate as last synced, with its inline keystore passwords; memory only (the state's copy has none).</summary>
     private Certificate? _live;
     private int _retryAttempt;
+    /// <summary>The reminder was slowed to <see cref="IssuerWaitPeriod"/> while the issuer could not sign.</summary>
+    private bool _waitingOnIssuer;
     /// <summary>The generation whose wildcard coverage this activation already warned about.</summary>
     private long? _coverageWarnedGeneration;
     private const string WildcardApexEventReason = "WildcardMissesApex";
@@ -417,7 +421,14 @@ public sealed partial class CertificateGrain(
             await WriteStatusAsync(ReadyCondition(new(issuer.Value.Reason, issuer.Value.Message)),
                 IssuingCondition(issuance.Reason, issuance.Message));
             RecordEvent(EventRecord.Warning, issuer.Value.Reason, issuer.Value.Message);
+            await EnsureReminderAsync(Now() + IssuerWaitPeriod, IssuerWaitPeriod);
+            _waitingOnIssuer = true;
             return; // the issuer wakes this Certificate when it changes
+        }
+        if (_waitingOnIssuer)
+        {
+            await EnsureReminderAsync(Now() + ActivePeriod, ActivePeriod); // back to the issuance's pace
+            _waitingOnIssuer = false;
         }
 
         await ReleaseRecordedReservationAsync(issuance);

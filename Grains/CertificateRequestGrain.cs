@@ -32,6 +32,8 @@ public sealed class CertificateRequestGrain(
     private const string RecheckReminder = "recheck";
     private static readonly TimeSpan RecheckPeriod = TimeSpan.FromMinutes(1);
     private ObjectKey _key = null!;
+    /// <summary>This activation registered the recheck reminder (one left from before a restart cleans itself up).</summary>
+    private bool _rechecking;
 
     private CertificateRequestState State => store.State;
 
@@ -150,7 +152,7 @@ public sealed class CertificateRequestGrain(
 
     public async Task DeletedAsync()
     {
-        await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+        await StopRecheckingAsync();
         await store.ClearStateAsync();
         DeactivateOnIdle();
     }
@@ -210,7 +212,7 @@ public sealed class CertificateRequestGrain(
             return Pending(orderName); // the Order reports back through OrderFinishedAsync
         if (await issuer.GetAcmeContextAsync() is { } acme)
         {
-            await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+            await StopRecheckingAsync();
             return await StartOrderAsync(request, csrPem, csr, acme, conditions);
         }
         var privateKeySecret = request.Metadata.Annotations?.GetValueOrDefault(Annotations.PrivateKeySecretName);
@@ -223,11 +225,17 @@ public sealed class CertificateRequestGrain(
             Usages = spec.Usages ?? [],
             PrivateKeySecret = privateKeySecret is { Length: > 0 } ? _key.WithName(privateKeySecret) : null,
         });
-        // Waiting on an issuer that is missing or not ready: look again each minute, as cert-manager requeues it.
+        // A request of its own waiting on an issuer that is missing or not ready looks again each minute, as
+        // cert-manager requeues it (a Certificate's request is submitted again by its Certificate).
         if (outcome.IsFinal)
-            await this.UnregisterReminderIfAnyAsync(RecheckReminder);
-        else if (await this.GetReminder(RecheckReminder) is null)
+        {
+            await StopRecheckingAsync();
+        }
+        else if (State.Certificate is null && !_rechecking)
+        {
             await this.RegisterOrUpdateReminder(RecheckReminder, RecheckPeriod, RecheckPeriod);
+            _rechecking = true;
+        }
         return await RecordOutcomeAsync(outcome, conditions);
     }
 
@@ -236,11 +244,21 @@ public sealed class CertificateRequestGrain(
         if (State.Request is null || State.Outcome is { IsFinal: true } || State.OrderName is not null)
         {
             await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+            _rechecking = false;
             return;
         }
+        _rechecking = true;
         var outcome = await ProcessAsync();
         if (outcome.IsFinal && State.Certificate is { } certificate)
             await GrainFactory.GetGrain<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
+    }
+
+    private async Task StopRecheckingAsync()
+    {
+        if (!_rechecking)
+            return;
+        await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+        _rechecking = false;
     }
 
     /// <summary>

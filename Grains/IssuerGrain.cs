@@ -26,11 +26,14 @@ public sealed class IssuerGrain(
     ILogger<IssuerGrain> logger) : Grain, IIssuerGrain, IRemindable
 {
     private const string RecheckReminder = "recheck";
-    private static readonly TimeSpan RecheckPeriod = TimeSpan.FromMinutes(1);
+    /// <summary>A not-ready issuer looks again after 1 minute, then 2, 4, 8 and every 10 (memory only: a restart begins again).</summary>
+    private static readonly TimeSpan FirstRecheck = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan MaxRecheck = TimeSpan.FromMinutes(10);
 
     private ObjectKey _key = null!;
     private CaKeyPair? _caKeyPair;
     private DateTimeOffset _caKeyPairLoadedAt;
+    private TimeSpan _recheckDelay;
 
     private IssuerState State => store.State;
 
@@ -49,6 +52,7 @@ public sealed class IssuerGrain(
         if (!changed)
             return; // our own status write coming back
         _caKeyPair = null;
+        _recheckDelay = TimeSpan.Zero;
         await CheckAsync();
     }
 
@@ -114,6 +118,7 @@ public sealed class IssuerGrain(
     public async Task SecretChangedAsync()
     {
         _caKeyPair = null;
+        _recheckDelay = TimeSpan.Zero;
         if (State.Issuer is not null)
             await CheckAsync();
     }
@@ -248,11 +253,18 @@ public sealed class IssuerGrain(
 
     private async Task UpdateRecheckAsync(bool retry)
     {
-        var reminder = await this.GetReminder(RecheckReminder);
-        if (retry && reminder is null)
-            await this.RegisterOrUpdateReminder(RecheckReminder, RecheckPeriod, RecheckPeriod);
-        else if (!retry && reminder is not null)
-            await this.UnregisterReminder(reminder);
+        if (!retry)
+        {
+            _recheckDelay = TimeSpan.Zero;
+            await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+            return;
+        }
+        // Backing off: a Secret that stays broken or a CA that stays down is not asked every minute for ever.
+        var next = _recheckDelay == TimeSpan.Zero ? FirstRecheck : TimeSpan.FromTicks(Math.Min(_recheckDelay.Ticks * 2, MaxRecheck.Ticks));
+        if (next == _recheckDelay)
+            return;
+        await this.RegisterOrUpdateReminder(RecheckReminder, next, next);
+        _recheckDelay = next;
     }
 
     private async Task WriteStatusAsync(IssuerReadiness readiness)
