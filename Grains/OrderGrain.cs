@@ -50,6 +50,8 @@ public sealed class OrderGrain(
     /// <summary>Retries after transient trouble go as polls do (MinPoll doubling up to MaxPoll), then this far apart once
     /// the trouble has lasted <see cref="TransientGiveUp"/>.</summary>
     private static readonly TimeSpan SlowTransientRetry = TimeSpan.FromMinutes(1);
+    /// <summary>Answers in a row the client does not read (too large, a redirect, garbage) that end the order.</summary>
+    private const int MaxUnreadableAnswers = 8;
     private static readonly TimeSpan NewOrderTurnRetry = TimeSpan.FromSeconds(1);
     /// <summary>A ready order whose certificate tokens come back within this long waits for them instead of ending.</summary>
     private static readonly TimeSpan ReadyOrderHold = TimeSpan.FromMinutes(5);
@@ -63,6 +65,7 @@ public sealed class OrderGrain(
     private StepTimer? _steps;
     private TimeSpan _poll = MinPoll;
     private int _transientFailures;
+    private int _unreadableAnswers;
     private DateTimeOffset? _failingSince;
     private bool _slowRetryShown;
     /// <summary>Re-registration is tried once per activation, so a CA that keeps forgetting cannot loop us.</summary>
@@ -135,6 +138,7 @@ public sealed class OrderGrain(
             if (order is not null)
                 await StepAsync(client, work, order);
             _transientFailures = 0;
+            _unreadableAnswers = 0;
             _failingSince = null;
             _slowRetryShown = false;
         }
@@ -144,7 +148,7 @@ public sealed class OrderGrain(
             logger.LogInformation("Order {Namespace}/{Name}: {Reason}; trying again shortly", _key.Namespace, _key.Name, ex.Message);
             Schedule(NewOrderTurnRetry + TimeSpan.FromMilliseconds(Random.Shared.Next(1000)));
         }
-        catch (AcmeException ex) when (ex.SuggestedAction is AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff && KeepsTrying())
+        catch (AcmeException ex) when (ex.SuggestedAction is AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff && KeepsTrying(ex))
         {
             RetryAfterTransientFailure(ex);
         }
@@ -200,11 +204,15 @@ public sealed class OrderGrain(
     /// <summary>
     /// Whether transient trouble is retried once more: always while the CA may hold an order for this one (giving it up
     /// would order again, and a CA's outage or restart ends), else until it has lasted <see cref="TransientGiveUp"/>.
+    /// An answer the CA keeps sending that the client does not read is no outage: it ends the order after a few tries,
+    /// held or not, so that its reason reaches the Certificate instead of a retry every minute for good.
     /// </summary>
-    private bool KeepsTrying()
+    private bool KeepsTrying(Exception? ex = null)
     {
         var now = clock.GetUtcNow();
         _failingSince ??= now;
+        if (ex is AcmeException { UnreadableAnswer: true })
+            return ++_unreadableAnswers < MaxUnreadableAnswers;
         return State.OrderUrl is not null || State.NewOrderSent || now - _failingSince < TransientGiveUp;
     }
 

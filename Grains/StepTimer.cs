@@ -6,6 +6,9 @@ namespace CertFleet.Grains;
 /// </summary>
 public sealed class StepTimer(IGrainBase grain, Func<Task> step)
 {
+    /// <summary>A step that threw (its storage unreachable, say) runs again this soon instead of at the grain's reminder.</summary>
+    public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(10);
+
     private IGrainTimer? _timer;
 
     public bool IsScheduled => _timer is not null;
@@ -28,9 +31,17 @@ public sealed class StepTimer(IGrainBase grain, Func<Task> step)
         _timer = null;
     }
 
-    private Task RunAsync()
+    private async Task RunAsync()
     {
         _timer = null;
-        return step();
+        try
+        {
+            await step();
+        }
+        catch when (_timer is null)
+        {
+            Schedule(RetryAfterFailure);
+            throw;
+        }
     }
 }

@@ -431,7 +431,7 @@ public sealed class AcmeClient : IDisposable
                 var target = response.Headers.Location is { } location ? BoundedBody.Excerpt(new Uri(request.RequestUri, location).AbsoluteUri, 200) : "nowhere";
                 throw new AcmeException(
                     $"The ACME server {host} answered {Describe(step ?? action)} with a redirect (HTTP {status}) to {target}; CertFleet follows no redirects " +
-                    "from an ACME server: set spec.acme.server to the directory URL itself", null, status, null, step ?? action);
+                    "from an ACME server: set spec.acme.server to the directory URL itself", null, status, null, step ?? action) { UnreadableAnswer = true };
             }
             var limit = action == AcmeActions.FetchCert ? MaxChainBytes : MaxJsonBytes;
             var body = await BoundedBody.ReadStringAsync(response.Content, limit, "the ACME server's answer", timeout.Token).ConfigureAwait(false);
@@ -442,13 +442,13 @@ public sealed class AcmeClient : IDisposable
         {
             Report(action, request, AcmeActions.TransportErrorStatus, started);
             throw new AcmeException($"The ACME server {host} sent an answer CertFleet does not read while {Describe(step ?? action)}: {e.Message}",
-                null, 0, null, step ?? action, e);
+                null, 0, null, step ?? action, e) { UnreadableAnswer = true };
         }
         catch (InvalidDataException e)
         {
             Report(action, request, AcmeActions.TransportErrorStatus, started);
             throw new AcmeException($"The ACME server {host} sent a compressed answer that does not decompress while {Describe(step ?? action)}: {e.Message}",
-                null, 0, null, step ?? action, e);
+                null, 0, null, step ?? action, e) { UnreadableAnswer = true };
         }
         catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
         {
@@ -491,7 +491,7 @@ public sealed class AcmeClient : IDisposable
     }
 
     private static AcmeException Malformed(string action, string what) =>
-        new($"The ACME server sent {what} while {Describe(action)}", null, 0, null, action);
+        new($"The ACME server sent {what} while {Describe(action)}", null, 0, null, action) { UnreadableAnswer = true };
 
     private string RequireAccountUrl() =>
         _accountUrl ?? throw new InvalidOperationException("No ACME account URL: call RegisterAccountAsync or set AccountUrl from stored state first");

@@ -20,6 +20,12 @@ public sealed class AcmeException : Exception
     /// <summary>The request never left this client (it waited for a turn that did not come): nothing happened at the CA.</summary>
     public bool NotSent { get; init; }
 
+    /// <summary>
+    /// The server answered, but with something this client does not read (over a size limit, a redirect, an encoding
+    /// or JSON it cannot decode). Unlike an outage, retrying the same request is unlikely to help for long.
+    /// </summary>
+    public bool UnreadableAnswer { get; init; }
+
     /// <summary>The HTTP status, or 0 for transport errors and malformed server replies.</summary>
     public int StatusCode { get; }
 
