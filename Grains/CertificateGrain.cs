@@ -733,12 +733,13 @@ public sealed partial class CertificateGrain(
         async Task<string?> PasswordAsync(bool create, string? inline, SecretKeySelector? reference, string field)
         {
             if (!create) return null;
-            if (inline is not null) return inline;
-            if (reference is null)
+            if (inline is not null)
             {
+                // Stored state withholds inline passwords: until the watch delivers the live object it is unknown.
                 unknown |= live is null;
-                return null;
+                return live is null ? null : inline;
             }
+            if (reference is null) return null;
             var secret = await reader.GetSecretAsync(_key.WithName(reference.Name));
             var value = secret?.GetString(reference.Key ?? "");
             if (value is null)

@@ -51,6 +51,12 @@ public sealed record KeystorePasswords(string? Pkcs12, string? Jks)
         return $"{Scheme}:{iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{Convert.ToBase64String(salt)}:{Convert.ToBase64String(hash)}";
     }
 
+    /// <summary>
+    /// Stands in grain state for an inline password, so the stored spec still says one was given (spec validation
+    /// and change detection read it) without holding it.
+    /// </summary>
+    public const string Withheld = "(withheld from grain state)";
+
     /// <summary>kubectl apply's copy of the applied manifest, inline keystore passwords included.</summary>
     public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -60,10 +66,11 @@ public sealed record KeystorePasswords(string? Pkcs12, string? Jks)
 
     /// <summary>Whether <paramref name="certificate"/> holds nothing <see cref="ForState"/> leaves out.</summary>
     public static bool IsFitForState(Certificate certificate) =>
-        !HasInline(certificate) && certificate.Metadata.Annotations?.ContainsKey(LastAppliedAnnotation) != true;
+        certificate.Spec.Keystores?.Pkcs12?.Password is null or Withheld && certificate.Spec.Keystores?.Jks?.Password is null or Withheld
+        && certificate.Metadata.Annotations?.ContainsKey(LastAppliedAnnotation) != true;
 
     /// <summary>
-    /// <paramref name="certificate"/> as grain state may keep it: without inline keystore passwords and without
+    /// <paramref name="certificate"/> as grain state may keep it: inline keystore passwords <see cref="Withheld"/>, and without
     /// kubectl's last-applied-configuration annotation, which repeats them.
     /// </summary>
     public static Certificate ForState(Certificate certificate)
@@ -81,8 +88,8 @@ public sealed record KeystorePasswords(string? Pkcs12, string? Jks)
             {
                 Keystores = keystores with
                 {
-                    Pkcs12 = keystores.Pkcs12 is { } p12 ? p12 with { Password = null } : null,
-                    Jks = keystores.Jks is { } jks ? jks with { Password = null } : null,
+                    Pkcs12 = keystores.Pkcs12 is { } p12 ? p12 with { Password = p12.Password is null ? null : Withheld } : null,
+                    Jks = keystores.Jks is { } jks ? jks with { Password = jks.Password is null ? null : Withheld } : null,
                 },
             },
         };

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using CertFleet.Grains.Issuance;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 using static CertFleet.Grains.Tests.TestObjects;
@@ -67,7 +68,7 @@ public sealed class KeystorePasswordTests(ClusterFixture fixture)
         var stored = JsonSerializer.Serialize(state);
         Assert.DoesNotContain(inline, stored, StringComparison.Ordinal);
         Assert.DoesNotContain(referenced, stored, StringComparison.Ordinal);
-        Assert.Null(state.Object!.Spec.Keystores!.Pkcs12!.Password);
+        Assert.Equal(KeystorePasswords.Withheld, state.Object!.Spec.Keystores!.Pkcs12!.Password);
         Assert.StartsWith("pbkdf2-sha256:20000:", state.KeystoresWrittenWith, StringComparison.Ordinal);
 
         // A new inline password (a new generation of the spec): the keystores are written again, the certificate kept.
