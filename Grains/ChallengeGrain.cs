@@ -124,6 +124,7 @@ public sealed class ChallengeGrain(
             }
             if (reason != _reasonShown)
             {
+                logger.LogInformation("Challenge {Namespace}/{Name}: {Reason}; retrying every {Delay}", _key.Namespace, _key.Name, reason, ProviderRetryDelay);
                 await WriteStatusAsync(processing: !cleaningUp, presented: State.PresentedAt is not null);
                 RecordEvent(EventRecord.Warning, cleaningUp ? EventReasons.CleanUpError : EventReasons.PresentError, reason);
             }

@@ -182,7 +182,8 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
         // The places searched hold what they should: the Certificate's state, the run's log lines, its Events, its series.
         Assert.Contains("KeystoresWrittenWith\":\"pbkdf2-sha256:", redis, StringComparison.Ordinal);
         Assert.Contains($"{ns}/store", redis, StringComparison.Ordinal);
-        Assert.Contains(ns, log, StringComparison.Ordinal);
+        Assert.Contains($"Challenge {ns}/", log, StringComparison.Ordinal);
+        Assert.Contains("Error presenting challenge", log, StringComparison.Ordinal);
         Assert.Contains("KeystoresUpdated", events, StringComparison.Ordinal);
         Assert.Contains($"name=\"store\",namespace=\"{ns}\"", metrics, StringComparison.Ordinal);
 
