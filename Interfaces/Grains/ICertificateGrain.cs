@@ -28,7 +28,11 @@ public interface ICertificateGrain : IGrainWithStringKey
     Task RequestChangedAsync(string requestName, RequestOutcome outcome);
 
     /// <summary>Something this Certificate waits on changed: its issuer, or the owner of its Secret name.</summary>
-    [Alias("Wake")]
+    /// <remarks>
+    /// Interleaves (it only schedules a pass): an issuer wakes its waiters while one of them may be calling it for its
+    /// readiness, which would otherwise deadlock both until the call timeout.
+    /// </remarks>
+    [Alias("Wake"), Orleans.Concurrency.AlwaysInterleave]
     Task WakeAsync();
 
     /// <summary>The CA's renewal suggestion (ARI) for the certificate in the Secret changed, e.g. its window moved earlier.</summary>
