@@ -24,7 +24,12 @@ public interface ICertificateGrain : IGrainWithStringKey
     Task SecretChangedAsync(SecretMetadata? secret);
 
     /// <summary>A CertificateRequest this Certificate created reached an outcome later than its submission.</summary>
-    [Alias("RequestChanged")]
+    /// <remarks>
+    /// One-way: the request tells while this Certificate may be calling it (an order that ends at once, say), which
+    /// would otherwise deadlock both until the call timeout. A lost notice is no loss: the request keeps its outcome
+    /// and hands it out again on the next submit.
+    /// </remarks>
+    [Alias("RequestChanged"), Orleans.Concurrency.OneWay]
     Task RequestChangedAsync(string requestName, RequestOutcome outcome);
 
     /// <summary>Something this Certificate waits on changed: its issuer, or the owner of its Secret name.</summary>

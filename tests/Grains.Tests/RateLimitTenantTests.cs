@@ -70,10 +70,10 @@ public sealed class RateLimitTenantTests(ClusterFixture fixture) : FakeAcmeIssue
         foreach (var name in pending)
             await Grain(nsA, name).SyncAsync(CertificateOf(nsA, name, "hostile", "Issuer", names));
         // All ten orders placed at the CA and waiting there, holding no certificate token. An order that meets five
-        // others' reservations (held between newOrder and the CA's pending answer) asks again a fake minute later, which
-        // the fake clock's reminder pump may take a while of real time to reach.
+        // others' reservations (held between newOrder and the CA's pending answer) ends at once and asks again a fake
+        // minute later.
         await WhileTimePasses(() => Eventually(async () => $"{Acme.NewOrders} orders, {await RemainingAsync(RateLimitNames.CertificatesPerIdentifierSet, SetKey(names), 5)} left",
-            x => x == "11 orders, 4 left", "A's ten orders pending at the CA with the identifier set's budget untouched", seconds: 90));
+            x => x == "11 orders, 4 left", "A's ten orders pending at the CA with the identifier set's budget untouched", seconds: 30));
         Assert.All(pending, n => Assert.NotEqual(CertificateReasons.Ready, Reason(nsA, n, ConditionTypes.Ready)));
         Assert.Equal(300 - 10, await RemainingAsync(RateLimitNames.OrdersPerAccount, RateLimitKeys.Account(hostile.AccountUrl), 300));
 
