@@ -106,6 +106,13 @@ public class ControllerFixture : IAsyncLifetime
     public Task<(int ExitCode, string Output, string Error)> ApplyAsync(string yaml) =>
         Processes.RunAsync("kubectl", ["apply", "-f", "-"], KubectlEnvironment, yaml);
 
+    /// <summary>Applies <paramref name="yaml"/> and fails the test with kubectl's error if it is refused.</summary>
+    public async Task MustApplyAsync(string yaml)
+    {
+        var applied = await ApplyAsync(yaml);
+        Assert.True(applied.ExitCode == 0, applied.Error);
+    }
+
     public async Task<string> MustAsync(params string[] args)
     {
         var (code, output, error) = await KubectlAsync(args);

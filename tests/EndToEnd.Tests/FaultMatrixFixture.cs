@@ -157,12 +157,6 @@ public sealed class FaultMatrixFixture(IMessageSink diagnostics) : PebbleControl
             await Redis.DisposeAsync();
     }
 
-    private async Task MustApplyAsync(string yaml)
-    {
-        var applied = await ApplyAsync(yaml);
-        Assert.True(applied.ExitCode == 0, applied.Error);
-    }
-
     /// <summary>An HTTP client for the emulator's admin endpoints, from the kubeconfig it wrote.</summary>
     private static HttpClient EmulatorAdminClient(string kubeconfig)
     {

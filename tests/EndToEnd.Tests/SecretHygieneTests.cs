@@ -17,11 +17,6 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
 {
     private static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
-    private static string Yaml64(string text) => Base64(text);
-
-    private Task ApplyOrFailAsync(string yaml) =>
-        cluster.ApplyAsync(yaml).ContinueWith(t => Assert.True(t.Result.ExitCode == 0, t.Result.Error));
-
     private string AcmeIssuer(string name, string solver) => $$"""
         apiVersion: cert-manager.io/v1
         kind: ClusterIssuer
@@ -29,7 +24,7 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
         spec:
           acme:
             server: {{cluster.Pebble.DirectoryUrl}}
-            caBundle: {{Yaml64(cluster.Pebble.ListenerCaPem)}}
+            caBundle: {{Base64(cluster.Pebble.ListenerCaPem)}}
             privateKeySecretRef: {name: {{name}}-account-key}
             externalAccountBinding:
               keyID: {{SecretsFixture.EabKeyId}}
@@ -65,14 +60,14 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
         var (inline, referenced) = (SecretsFixture.RandomText(), SecretsFixture.RandomText());
         secrets["inline PKCS#12 password"] = inline;
         secrets["JKS password from a Secret"] = referenced;
-        await ApplyOrFailAsync($$"""
+        await cluster.MustApplyAsync($$"""
             apiVersion: v1
             kind: Secret
             metadata: {name: ca-keypair, namespace: {{ns}}}
             type: kubernetes.io/tls
             data:
-              tls.crt: {{Yaml64(ca.ExportCertificatePem())}}
-              tls.key: {{Yaml64(secrets["CA private key"])}}
+              tls.crt: {{Base64(ca.ExportCertificatePem())}}
+              tls.key: {{Base64(secrets["CA private key"])}}
             ---
             apiVersion: v1
             kind: Secret
@@ -102,20 +97,20 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
                   create: true
                   passwordSecretRef: {name: jks-password, key: password}
             """;
-        await ApplyOrFailAsync(storeCertificate(inline));
+        await cluster.MustApplyAsync(storeCertificate(inline));
 
         // ACME with EAB: HTTP-01, DNS-01 through Cloudflare, and DNS-01 with a token Cloudflare refuses.
         var wrongToken = SecretsFixture.RandomText();
         secrets["refused Cloudflare token"] = wrongToken;
         var (http, dns, refused) = ($"http-{ns}", $"dns-{ns}", $"refused-{ns}");
         foreach (var issuer in new[] { http, dns, refused })
-            await ApplyOrFailAsync($$"""
+            await cluster.MustApplyAsync($$"""
                 apiVersion: v1
                 kind: Secret
                 metadata: {name: {{issuer}}-eab, namespace: cert-manager}
                 stringData: {secret: {{cluster.EabHmacKey}}}
                 """);
-        await ApplyOrFailAsync($$"""
+        await cluster.MustApplyAsync($$"""
             apiVersion: v1
             kind: Secret
             metadata: {name: cloudflare-token, namespace: cert-manager}
@@ -126,9 +121,9 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
             metadata: {name: refused-token, namespace: cert-manager}
             stringData: {api-token: {{wrongToken}}}
             """);
-        await ApplyOrFailAsync(AcmeIssuer(http, "http01: {ingress: {class: nginx}}"));
-        await ApplyOrFailAsync(AcmeIssuer(dns, "dns01: {cloudflare: {apiTokenSecretRef: {name: cloudflare-token, key: api-token}}}"));
-        await ApplyOrFailAsync(AcmeIssuer(refused, "dns01: {cloudflare: {apiTokenSecretRef: {name: refused-token, key: api-token}}}"));
+        await cluster.MustApplyAsync(AcmeIssuer(http, "http01: {ingress: {class: nginx}}"));
+        await cluster.MustApplyAsync(AcmeIssuer(dns, "dns01: {cloudflare: {apiTokenSecretRef: {name: cloudflare-token, key: api-token}}}"));
+        await cluster.MustApplyAsync(AcmeIssuer(refused, "dns01: {cloudflare: {apiTokenSecretRef: {name: refused-token, key: api-token}}}"));
         foreach (var issuer in new[] { http, dns, refused })
             await WaitAsync("clusterissuer", "", issuer, "{.status.conditions[?(@.type==\"Ready\")].reason}", "ACMEAccountRegistered");
         await CertificateAsync(ns, "http", http, $"http.{ns}.example");
@@ -139,7 +134,7 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
         var tsigSecret = Convert.ToBase64String(cluster.Bind.Sha256Secret);
         secrets["TSIG secret"] = tsigSecret;
         var tsig = $"tsig-{ns}";
-        await ApplyOrFailAsync($$"""
+        await cluster.MustApplyAsync($$"""
             apiVersion: v1
             kind: Secret
             metadata: {name: {{tsig}}-eab, namespace: cert-manager}
@@ -150,7 +145,7 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
             metadata: {name: tsig-secret, namespace: cert-manager}
             stringData: {secret: {{tsigSecret}}}
             """);
-        await ApplyOrFailAsync(AcmeIssuer(tsig, $"dns01: {{rfc2136: {{nameserver: \"{cluster.Bind.Nameserver}\", tsigKeyName: {Rfc2136BindServer.Sha256KeyName}, "
+        await cluster.MustApplyAsync(AcmeIssuer(tsig, $"dns01: {{rfc2136: {{nameserver: \"{cluster.Bind.Nameserver}\", tsigKeyName: {Rfc2136BindServer.Sha256KeyName}, "
             + "tsigAlgorithm: HMACSHA256, tsigSecretSecretRef: {name: tsig-secret, key: secret}}}"));
         await WaitAsync("clusterissuer", "", tsig, "{.status.conditions[?(@.type==\"Ready\")].reason}", "ACMEAccountRegistered");
         var tsigName = $"tsig.{ns}.{Rfc2136BindServer.Sha256Zone}";
@@ -167,7 +162,7 @@ public sealed class SecretHygieneTests(SecretsFixture cluster) : AcmeSteps(clust
         var changed = SecretsFixture.RandomText();
         secrets["changed inline PKCS#12 password"] = changed;
         var keystoreBefore = await SecretFieldAsync(ns, "store-tls", "keystore.p12");
-        await ApplyOrFailAsync(storeCertificate(changed));
+        await cluster.MustApplyAsync(storeCertificate(changed));
         await Processes.Eventually(() => SecretFieldAsync(ns, "store-tls", "keystore.p12"), now => now != keystoreBefore, "the keystore under the new password");
 
         foreach (var name in new[] { "store", "http", "dns" })
