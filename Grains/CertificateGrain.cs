@@ -450,7 +450,7 @@ public sealed partial class CertificateGrain(
         if (issuance.Outcome is not { IsFinal: true })
         {
             var requestGrain = GrainFactory.GetGrain<ICertificateRequestGrain>(_key.WithName(issuance.RequestName!).ToGrainKey());
-            issuance.Outcome = await requestGrain.SubmitAsync(CertificateRequestFor(issuance), _key);
+            issuance.Outcome = await requestGrain.SubmitAsync(CertificateRequestFor(issuance), _key, null);
             if (!issuance.Outcome.IsFinal)
             {
                 await EnsureTemporaryCertificateAsync(issuance, key);

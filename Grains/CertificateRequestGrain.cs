@@ -43,13 +43,13 @@ public sealed class CertificateRequestGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<RequestOutcome> SubmitAsync(CertificateRequest request, ObjectKey? certificate)
+    public async Task<RequestOutcome> SubmitAsync(CertificateRequest request, ObjectKey? certificate, IssuerSnapshot? issuer)
     {
         State.Certificate = certificate;
         if (State.Outcome is { IsFinal: true } done)
             return done;
         State.Request ??= request;
-        return await ProcessAsync();
+        return await ProcessAsync(issuer);
     }
 
     public async Task ObserveAsync(CertificateRequest request)
@@ -157,10 +157,7 @@ public sealed class CertificateRequestGrain(
         DeactivateOnIdle();
     }
 
-    public Task<RequestOutcome> GetOutcomeAsync() =>
-        Task.FromResult(State.Outcome ?? RequestOutcome.Pending(CertificateRequestReasons.Pending, "Not submitted"));
-
-    private async Task<RequestOutcome> ProcessAsync()
+    private async Task<RequestOutcome> ProcessAsync(IssuerSnapshot? snapshot = null)
     {
         var request = State.Request!;
         var conditions = request.Status?.Conditions;
@@ -210,7 +207,7 @@ public sealed class CertificateRequestGrain(
         var issuer = GrainFactory.GetGrain<IIssuerGrain>(issuerKey.ToGrainKey());
         if (State.OrderName is { } orderName)
             return Pending(orderName); // the Order reports back through OrderFinishedAsync
-        if (await issuer.GetAcmeContextAsync() is { } acme)
+        if ((snapshot is null ? await issuer.GetAcmeContextAsync() : snapshot.Acme) is { } acme)
         {
             await StopRecheckingAsync();
             return await StartOrderAsync(request, csrPem, csr, acme, conditions);

@@ -73,6 +73,12 @@ public sealed class IssuerGrain(
         return readiness;
     }
 
+    public async Task<IssuerSnapshot> GetSnapshotAsync(ObjectKey? waiter)
+    {
+        var readiness = await GetReadinessAsync(waiter);
+        return new IssuerSnapshot(readiness, await GetAcmeContextAsync());
+    }
+
     public async Task<RequestOutcome> SignAsync(SignRequest request)
     {
         if (State.Issuer is not { } issuer)

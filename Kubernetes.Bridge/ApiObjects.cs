@@ -13,4 +13,12 @@ public static class ApiObjects
     public static T Read<T>(object? body) => body is JsonElement element
         ? Read<T>(element)
         : throw new JsonException($"expected a JSON object for a {typeof(T).Name}, got {body?.GetType().Name ?? "nothing"}");
+
+    /// <summary>metadata.resourceVersion of an object the client returned, or "" when it carries none.</summary>
+    public static string ResourceVersionOf(object? body) =>
+        body is JsonElement { ValueKind: JsonValueKind.Object } element
+        && element.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
+        && metadata.TryGetProperty("resourceVersion", out var version) && version.ValueKind == JsonValueKind.String
+            ? version.GetString()!
+            : "";
 }

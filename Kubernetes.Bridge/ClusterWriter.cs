@@ -20,18 +20,21 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
 {
     public const string FieldManager = "certfleet";
 
-    public Task WriteStatusAsync<TStatus>(ResourceKind kind, ObjectKey key, TStatus status, CancellationToken ct = default)
+    public Task<string> WriteStatusAsync<TStatus>(ResourceKind kind, ObjectKey key, TStatus status, CancellationToken ct = default)
         where TStatus : class
     {
         RequireCustomResource(kind);
         var connection = clusters[key.Cluster];
         var patch = new V1Patch(StatusPatch.For(status), V1Patch.PatchType.MergePatch);
-        return connection.RunAsync($"writing status of {kind.Kind} {key}", token =>
-            connection.SendAsync((client, t) => kind.Namespaced
+        return connection.RunAsync($"writing status of {kind.Kind} {key}", async token =>
+        {
+            var written = await connection.SendAsync((client, t) => kind.Namespaced
                 ? client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, kind.Group, kind.Version,
                     key.Namespace, kind.Plural, key.Name, fieldManager: FieldManager, cancellationToken: t)
                 : client.CustomObjects.PatchClusterCustomObjectStatusAsync(patch, kind.Group, kind.Version,
-                    kind.Plural, key.Name, fieldManager: FieldManager, cancellationToken: t), token), ct);
+                    kind.Plural, key.Name, fieldManager: FieldManager, cancellationToken: t), token);
+            return ApiObjects.ResourceVersionOf(written);
+        }, ct);
     }
 
     public Task<CertificateRequest> CreateCertificateRequestAsync(ObjectKey key, CertificateRequest request,

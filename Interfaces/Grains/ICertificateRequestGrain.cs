@@ -11,10 +11,11 @@ public interface ICertificateRequestGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Submitted by the Certificate that created it. Returns the outcome when the issuer answers at once (CA,
-    /// SelfSigned); otherwise Pending, and the outcome reaches <paramref name="certificate"/> later.
+    /// SelfSigned); otherwise Pending, and the outcome reaches <paramref name="certificate"/> later. The Certificate
+    /// passes the <paramref name="issuer"/> snapshot its pass already holds, so the request does not ask again.
     /// </summary>
     [Alias("Submit")]
-    Task<RequestOutcome> SubmitAsync(CertificateRequest request, ObjectKey? certificate);
+    Task<RequestOutcome> SubmitAsync(CertificateRequest request, ObjectKey? certificate, IssuerSnapshot? issuer);
 
     /// <summary>The object as the bridge saw it: CertificateRequests created by users, approvals or denials by others.</summary>
     [Alias("Observe")]
@@ -26,7 +27,4 @@ public interface ICertificateRequestGrain : IGrainWithStringKey
 
     [Alias("Deleted")]
     Task DeletedAsync();
-
-    [Alias("GetOutcome")]
-    Task<RequestOutcome> GetOutcomeAsync();
 }

@@ -19,6 +19,13 @@ public interface IIssuerGrain : IGrainWithStringKey
     [Alias("GetReadiness")]
     Task<IssuerReadiness> GetReadinessAsync(ObjectKey? waiter);
 
+    /// <summary>
+    /// Readiness and, for a Ready ACME issuer, its context: all a pass needs, in one call. When not ready,
+    /// <paramref name="waiter"/> is woken once that changes.
+    /// </summary>
+    [Alias("GetSnapshot")]
+    Task<IssuerSnapshot> GetSnapshotAsync(ObjectKey? waiter);
+
     [Alias("Sign")]
     Task<RequestOutcome> SignAsync(SignRequest request);
 

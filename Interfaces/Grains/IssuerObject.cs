@@ -23,6 +23,15 @@ public sealed record IssuerReadiness(
     [property: Id(3)] string Message,
     [property: Id(4)] string IssuerType);
 
+/// <summary>
+/// Everything one pass of a Certificate or CertificateRequest needs from its issuer, asked once per pass: readiness
+/// (with the issuer's type) and, for a Ready ACME issuer, what its Orders need.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("certfleet.IssuerSnapshot")]
+public sealed record IssuerSnapshot(
+    [property: Id(0)] IssuerReadiness Readiness,
+    [property: Id(1)] AcmeIssuerContext? Acme);
+
 /// <summary>What an issuer needs to sign: the CertificateRequest's spec and, for SelfSigned, where the key lives.</summary>
 [GenerateSerializer, Immutable, Alias("certfleet.SignRequest")]
 public sealed record SignRequest

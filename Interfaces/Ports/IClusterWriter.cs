@@ -10,8 +10,11 @@ namespace CertFleet.Interfaces.Ports;
 /// </summary>
 public interface IClusterWriter
 {
-    /// <summary>Replaces the status subresource of a cert-manager resource; absent fields are cleared.</summary>
-    Task WriteStatusAsync<TStatus>(ResourceKind kind, ObjectKey key, TStatus status, CancellationToken ct = default)
+    /// <summary>
+    /// Replaces the status subresource of a cert-manager resource; absent fields are cleared. Returns the
+    /// resourceVersion the write produced: the writer ignores watch events at or below it (<see cref="ResourceVersions"/>).
+    /// </summary>
+    Task<string> WriteStatusAsync<TStatus>(ResourceKind kind, ObjectKey key, TStatus status, CancellationToken ct = default)
         where TStatus : class;
 
     /// <summary>

@@ -31,12 +31,12 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
     public T? Status<T>(ResourceKind kind, ObjectKey key) where T : class =>
         Statuses.TryGetValue((kind.Plural, key), out var json) ? JsonSerializer.Deserialize<T>(json, ApiJson.Options) : null;
 
-    public Task WriteStatusAsync<TStatus>(ResourceKind kind, ObjectKey key, TStatus status, CancellationToken ct = default) where TStatus : class
+    public Task<string> WriteStatusAsync<TStatus>(ResourceKind kind, ObjectKey key, TStatus status, CancellationToken ct = default) where TStatus : class
     {
         if (FailingStatusNamespaces.ContainsKey(key.Namespace))
             throw new ClusterWriteException($"writing status of {kind.Kind} {key}: the API server answered 503 (test)") { StatusCode = 503 };
         Statuses[(kind.Plural, key)] = JsonSerializer.Serialize(status, ApiJson.Options);
-        return Task.CompletedTask;
+        return Task.FromResult(NextResourceVersion());
     }
 
     /// <summary>As the API server does, a created request gets a uid (ACME Orders are owned by it).</summary>
