@@ -1,6 +1,13 @@
+using CertFleet.Grains.Policies;
+using CertFleet.Providers.Http01;
+using Microsoft.Extensions.Configuration;
+
 namespace CertFleet.Grains;
 
-/// <summary>Settings the grains need; bound by the Silo from the CertFleet configuration section.</summary>
+/// <summary>
+/// Settings the grains need, bound by the Silo from the CertFleet configuration section: a member whose key is not its
+/// own name says which key it reads (<see cref="ConfigurationKeyNameAttribute"/>, relative to CertFleet).
+/// </summary>
 public sealed class IssuanceOptions
 {
     /// <summary>Namespace whose Secrets ClusterIssuers read (cert-manager's --cluster-resource-namespace).</summary>
@@ -13,42 +20,56 @@ public sealed class IssuanceOptions
     public TimeSpan CaKeyPairCacheTime { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The Service in front of every silo's HTTP-01 responder, which solver Ingresses and HTTPRoutes point at.</summary>
+    [ConfigurationKeyName("Http01:SolverServiceName")]
     public string Http01SolverServiceName { get; set; } = "certfleet-solver";
 
+    /// <summary>The solver Service exposes the responder on the same port number it listens on.</summary>
+    [ConfigurationKeyName("Http01:SolverPort")]
     public int Http01SolverPort { get; set; } = 8089;
 
     /// <summary>
     /// DNS-01 propagation is checked at these nameservers (cert-manager's --dns01-recursive-nameservers) when a solver
     /// names none; empty means every authoritative nameserver of the zone.
     /// </summary>
+    [ConfigurationKeyName("Dns01:RecursiveNameservers")]
     public List<string> Dns01RecursiveNameservers { get; set; } = [];
 
     /// <summary>Check CAA records (through the recursive nameservers) before ordering, and order nothing the CA would refuse.</summary>
+    [ConfigurationKeyName("Dns01:CaaPreflight")]
     public bool CaaPreflight { get; set; } = true;
 
     /// <summary>API endpoints of the DNS providers; unset means the vendors' own. Tests point them at local fakes.</summary>
+    [ConfigurationKeyName("Dns01:CloudflareApiUrl")]
     public string? CloudflareApiUrl { get; set; }
 
+    [ConfigurationKeyName("Dns01:Route53Endpoint")]
     public string? Route53Endpoint { get; set; }
 
+    [ConfigurationKeyName("Dns01:AzureArmEndpoint")]
     public string? AzureArmEndpoint { get; set; }
 
     /// <summary>AWS STS, for Route53's <c>role</c>; unset means https://sts.amazonaws.com.</summary>
+    [ConfigurationKeyName("Dns01:StsEndpoint")]
     public string? StsEndpoint { get; set; }
 
     /// <summary>Entra ID authority for Azure DNS credentials; unset means the one of the solver's <c>environment</c>.</summary>
+    [ConfigurationKeyName("Dns01:AzureAuthorityHost")]
     public string? AzureAuthorityHost { get; set; }
+
     /// <summary>
     /// Without ARI, renewals move earlier by up to this percentage of the certificate's lifetime (a fixed fraction per
     /// certificate), so a fleet issued together does not renew in the same second. 0 (the default) keeps
     /// cert-manager's renewalTime exactly.
     /// </summary>
+    [ConfigurationKeyName("Renewal:JitterPercent")]
     public double RenewalJitterPercent { get; set; }
 
     /// <summary>New orders one silo sends to one ACME account at once (<see cref="Providers.Acme.AcmeNewOrderTurns"/>).</summary>
+    [ConfigurationKeyName("Acme:NewOrdersInFlight")]
     public int AcmeNewOrdersInFlight { get; set; } = Providers.Acme.AcmeNewOrderTurns.DefaultInFlight;
 
     /// <summary>Lower bound of the ARI Retry-After this controller obeys (1 h, as cert-manager); tests shorten it.</summary>
+    [ConfigurationKeyName("Renewal:AriMinimumRecheck")]
     public TimeSpan AriMinimumRecheck { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
@@ -56,8 +77,33 @@ public sealed class IssuanceOptions
     /// Azure managed or workload identity); cert-manager's --issuer-ambient-credentials. Off: a tenant could otherwise
     /// act as the controller.
     /// </summary>
+    [ConfigurationKeyName("Dns01:IssuerAmbientCredentials")]
     public bool IssuerAmbientCredentials { get; set; }
 
     /// <summary>The same for ClusterIssuers, which only cluster admins create; cert-manager's --cluster-issuer-ambient-credentials.</summary>
+    [ConfigurationKeyName("Dns01:ClusterIssuerAmbientCredentials")]
     public bool ClusterIssuerAmbientCredentials { get; set; } = true;
+
+    /// <summary>What keeps these settings from working, each message naming its key under <paramref name="section"/>.</summary>
+    public IEnumerable<string> Problems(string section)
+    {
+        if (string.IsNullOrWhiteSpace(ClusterResourceNamespace))
+            yield return $"{section}:ClusterResourceNamespace must name a namespace, e.g. cert-manager";
+        if (!KubernetesNames.IsServiceName(Http01SolverServiceName))
+            yield return
+                $"{section}:Http01:SolverServiceName must be a Service name (lower-case letters, digits and '-', at most 63) (got \"{Http01SolverServiceName}\")";
+        foreach (var nameserver in Dns01RecursiveNameservers)
+            if (!NameserverEndpoint.TryParse(nameserver, out _))
+                yield return $"{section}:Dns01:RecursiveNameservers: \"{nameserver}\" is not an IP address with an optional port, e.g. 10.96.0.10:53";
+        foreach (var (key, url) in new[] { ("CloudflareApiUrl", CloudflareApiUrl), ("Route53Endpoint", Route53Endpoint), ("AzureArmEndpoint", AzureArmEndpoint),
+                     ("StsEndpoint", StsEndpoint), ("AzureAuthorityHost", AzureAuthorityHost) })
+            if (url is { Length: > 0 } && !Uri.TryCreate(url, UriKind.Absolute, out _))
+                yield return $"{section}:Dns01:{key}: \"{url}\" is not an absolute URL";
+        if (RenewalJitterPercent is < 0 or > 50 || double.IsNaN(RenewalJitterPercent))
+            yield return $"{section}:Renewal:JitterPercent must be between 0 and 50 (percent of the certificate's lifetime; got {RenewalJitterPercent})";
+        if (AriMinimumRecheck <= TimeSpan.Zero || AriMinimumRecheck > TimeSpan.FromDays(7))
+            yield return $"{section}:Renewal:AriMinimumRecheck must be a positive time span of at most 7 days, e.g. 01:00:00 (got {AriMinimumRecheck})";
+        if (AcmeNewOrdersInFlight is < 1 or > 1000)
+            yield return $"{section}:Acme:NewOrdersInFlight must be between 1 and 1000 (got {AcmeNewOrdersInFlight})";
+    }
 }

@@ -16,10 +16,16 @@ public static class BridgeServiceCollectionExtensions
     /// the hosted service that elects a leader per cluster and feeds watched objects to grains. Call after UseOrleans:
     /// the service resolves <see cref="IGrainFactory"/> and must start after the silo.
     /// </summary>
-    public static IServiceCollection AddKubernetesBridge(this IServiceCollection services, Action<BridgeOptions> configure)
+    public static IServiceCollection AddKubernetesBridge(this IServiceCollection services, Action<BridgeOptions> configure) =>
+        services.Configure(configure).AddKubernetesBridge();
+
+    /// <summary>
+    /// The same with <see cref="BridgeOptions"/> and <see cref="ShimOptions"/> configured elsewhere (the Silo binds them
+    /// from CertFleet); registers the checks they must pass at start.
+    /// </summary>
+    public static IServiceCollection AddKubernetesBridge(this IServiceCollection services)
     {
         services.AddOptions<BridgeOptions>()
-            .Configure(configure)
             .Validate(o => o.ClusterName.Length > 0 && !o.ClusterName.Contains('/'),
                 "CertFleet:ClusterName must be set and must not contain '/' (it starts every grain key)")
             .Validate(o => o.ClusterResourceNamespace.Length > 0, "CertFleet:ClusterResourceNamespace must be set")

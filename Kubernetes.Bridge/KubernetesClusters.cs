@@ -79,7 +79,7 @@ public sealed class KubernetesClusters : IDisposable
     /// </summary>
     public static KubernetesClientConfiguration LoadClientConfiguration(string? kubeconfig, string? context = null)
     {
-        if (!string.IsNullOrEmpty(kubeconfig))
+        if (!string.IsNullOrWhiteSpace(kubeconfig))
             return KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig, currentContext: context);
 
         if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } paths)

@@ -5,8 +5,9 @@ using CertFleet.Providers.Http01;
 namespace CertFleet.Silo;
 
 /// <summary>
-/// The "CertFleet" configuration section (appsettings.json, or environment variables such as
-/// <c>CertFleet__ClusterResourceNamespace</c>). Validated at start; errors name the key to fix.
+/// The silo's own part of the "CertFleet" configuration section (appsettings.json, or environment variables such as
+/// <c>CertFleet__Storage</c>): storage, endpoints, dashboard. Grains and the bridge bind theirs from the same section
+/// (<see cref="SiloSettings"/>). Validated at start; errors name the key to fix.
 /// </summary>
 public sealed class CertFleetOptions : IValidatableObject
 {
@@ -14,12 +15,6 @@ public sealed class CertFleetOptions : IValidatableObject
 
     /// <summary>Name of the Kubernetes cluster this silo serves; the first part of every grain key.</summary>
     public string ClusterName { get; set; } = "local";
-
-    /// <summary>Namespace holding ClusterIssuer Secrets and the leader-election Lease (cert-manager's --cluster-resource-namespace).</summary>
-    public string ClusterResourceNamespace { get; set; } = "cert-manager";
-
-    /// <summary>Path to a kubeconfig; empty means KUBECONFIG, then in-cluster configuration, then ~/.kube/config.</summary>
-    public string? Kubeconfig { get; set; }
 
     /// <summary>"memory" (demo, tests) or "redis" (production: grain state, reminders and clustering in Redis).</summary>
     public string Storage { get; set; } = "memory";
@@ -32,29 +27,14 @@ public sealed class CertFleetOptions : IValidatableObject
 
     public Http01Settings Http01 { get; set; } = new();
 
-    /// <summary>Approve CertificateRequests as cert-manager's built-in approver does. Turn off when another approver decides.</summary>
-    public bool AutoApprove { get; set; } = true;
-
-    public Dns01Settings Dns01 { get; set; } = new();
-
-    public RenewalSettings Renewal { get; set; } = new();
-
-    public AcmeSettings Acme { get; set; } = new();
-
     public MetricsSettings Metrics { get; set; } = new();
 
     public DashboardSettings Dashboard { get; set; } = new();
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        foreach (var problem in Dns01.Problems(Section).Concat(Renewal.Problems(Section)))
-            yield return new ValidationResult(problem);
-        if (Acme.NewOrdersInFlight is < 1 or > 1000)
-            yield return new ValidationResult($"{Section}:Acme:NewOrdersInFlight must be between 1 and 1000 (got {Acme.NewOrdersInFlight})");
         if (string.IsNullOrWhiteSpace(ClusterName) || ClusterName.Contains('/'))
             yield return new ValidationResult($"{Section}:ClusterName must be a non-empty name without '/' (got \"{ClusterName}\")");
-        if (string.IsNullOrWhiteSpace(ClusterResourceNamespace))
-            yield return new ValidationResult($"{Section}:ClusterResourceNamespace must name a namespace, e.g. cert-manager");
         if (Storage is not ("memory" or "redis"))
             yield return new ValidationResult($"{Section}:Storage must be \"memory\" or \"redis\" (got \"{Storage}\")");
         if (Storage == "redis")
@@ -81,14 +61,7 @@ public sealed class CertFleetOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:Dashboard:Path must be a path such as /dashboard (got \"{Dashboard.Path}\")");
         foreach (var nameserver in Http01.Nameservers.Where(nameserver => !NameserverEndpoint.TryParse(nameserver, out _)))
             yield return new ValidationResult($"{Section}:Http01:Nameservers entries must be ip:port, e.g. 10.96.0.10:53 (got \"{nameserver}\")");
-        if (!IsDnsLabel(Http01.SolverServiceName))
-            yield return new ValidationResult(
-                $"{Section}:Http01:SolverServiceName must be a Service name (lower-case letters, digits and '-', at most 63) (got \"{Http01.SolverServiceName}\")");
     }
-
-    private static bool IsDnsLabel(string? name) =>
-        name is { Length: > 0 and <= 63 } && char.IsAsciiLetterLower(name[0]) && char.IsAsciiLetterOrDigit(name[^1])
-        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
 }
 
 public sealed class RedisSettings
@@ -179,13 +152,6 @@ public sealed class RedisSettings
     private static readonly Regex UserInfoPassword = new("(?<user>(^|//)[^:/@]*):[^/]*@", RegexOptions.CultureInvariant);
 }
 
-/// <summary>How the silo talks to ACME servers.</summary>
-public sealed class AcmeSettings
-{
-    /// <summary>New orders this silo sends to one ACME account at once; an order that gets no turn within 5 s tries again shortly.</summary>
-    public int NewOrdersInFlight { get; set; } = CertFleet.Providers.Acme.AcmeNewOrderTurns.DefaultInFlight;
-}
-
 public sealed class OrleansSettings
 {
     public string ClusterId { get; set; } = "certfleet";
@@ -226,22 +192,15 @@ public sealed class Http01Settings
     /// <summary>Port of the challenge responder; the solver Service targets it.</summary>
     public int SolverPort { get; set; } = 8089;
 
-    /// <summary>Nameservers ("ip:port") the self-check resolves challenge names with; empty: the system resolver.</summary>
+    /// <summary>
+    /// Nameservers ("ip:port") the self-check resolves challenge names with (cert-manager's
+    /// --acme-http01-solver-nameservers); empty: the system resolver.
+    /// </summary>
     public List<string> Nameservers { get; set; } = [];
 
     /// <summary>Port the self-check connects to: 80 as the CA does; tests point it at the solver port.</summary>
     public int SelfCheckPort { get; set; } = 80;
 
-    /// <summary>The Service in front of the silos' solver ports, which solver Ingresses and HTTPRoutes route to.</summary>
-    public string SolverServiceName { get; set; } = "certfleet-solver";
-
-    /// <summary>
-    /// The list binds from Nameservers:0, Nameservers:1, …; a single value such as
-    /// CertFleet__Http01__Nameservers=10.96.0.10:53,10.96.0.11:53 does not, so it is split here.
-    /// </summary>
-    public void ReadCommaSeparatedNameservers(IConfiguration http01Section)
-    {
-        if (http01Section[nameof(Nameservers)] is { Length: > 0 } list)
-            Nameservers = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-    }
+    /// <summary>What the self-check is built with; a method, so that it is no setting of its own.</summary>
+    public Http01SelfCheckOptions SelfCheckOptions() => new() { Nameservers = Nameservers, Port = SelfCheckPort };
 }

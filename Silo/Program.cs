@@ -16,32 +16,16 @@ if (CertFleetCli.Handles(args))
 // appsettings.json sits beside the binary: the silo finds it whatever directory it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-var http01Section = builder.Configuration.GetSection($"{CertFleetOptions.Section}:Http01");
-builder.Services.AddOptions<CertFleetOptions>()
-    .Bind(builder.Configuration.GetSection(CertFleetOptions.Section))
-    .PostConfigure(o => o.Http01.ReadCommaSeparatedNameservers(http01Section))
-    .ValidateDataAnnotations()
-    .ValidateOnStart();
-var settings = builder.Configuration.GetSection(CertFleetOptions.Section).Get<CertFleetOptions>() ?? new CertFleetOptions();
-settings.Http01.ReadCommaSeparatedNameservers(http01Section);
-var problems = settings.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(settings)).ToList();
-var rateLimits = builder.Configuration.GetSection($"{CertFleetOptions.Section}:RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
-problems.AddRange(rateLimits.Problems($"{CertFleetOptions.Section}:RateLimits").Select(p => new System.ComponentModel.DataAnnotations.ValidationResult(p)));
-PublicSuffixList? suffixes = null;
-try
-{
-    suffixes = PublicSuffixList.Load(rateLimits.PublicSuffixListPath);
-}
-catch (IOException ex)
-{
-    problems.Add(new System.ComponentModel.DataAnnotations.ValidationResult($"{CertFleetOptions.Section}:RateLimits:PublicSuffixListPath: {ex.Message}"));
-}
+// Every setting is checked before anything is composed: a typo, a list in two forms or a refused value stops the silo here.
+var problems = SiloSettings.Prepare(builder.Configuration);
 if (problems.Count > 0)
 {
     foreach (var problem in problems)
-        Console.Error.WriteLine($"configuration error: {problem.ErrorMessage}");
+        Console.Error.WriteLine($"configuration error: {problem}");
     return 2;
 }
+builder.Services.AddSiloSettings(builder.Configuration);
+var settings = builder.Configuration.GetSection(CertFleetOptions.Section).Get<CertFleetOptions>() ?? new CertFleetOptions();
 
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
@@ -62,51 +46,20 @@ builder.UseOrleans(silo =>
     silo.AddIncomingGrainCallFilter<CertFleet.Grains.Logging.GrainLogScopeFilter>();
 });
 
-builder.Services.Configure<IssuanceOptions>(o =>
-{
-    o.ClusterResourceNamespace = settings.ClusterResourceNamespace;
-    o.AutoApprove = settings.AutoApprove;
-    o.Http01SolverServiceName = settings.Http01.SolverServiceName;
-    // The solver Service exposes the responder on the same port number it listens on.
-    o.Http01SolverPort = settings.Http01.SolverPort;
-    o.Dns01RecursiveNameservers = settings.Dns01.RecursiveNameservers;
-    o.CaaPreflight = settings.Dns01.CaaPreflight;
-    o.CloudflareApiUrl = settings.Dns01.CloudflareApiUrl;
-    o.Route53Endpoint = settings.Dns01.Route53Endpoint;
-    o.AzureArmEndpoint = settings.Dns01.AzureArmEndpoint;
-    o.StsEndpoint = settings.Dns01.StsEndpoint;
-    o.AzureAuthorityHost = settings.Dns01.AzureAuthorityHost;
-    o.RenewalJitterPercent = settings.Renewal.JitterPercent;
-    o.AriMinimumRecheck = settings.Renewal.AriMinimumRecheck;
-    o.AcmeNewOrdersInFlight = settings.Acme.NewOrdersInFlight;
-    o.IssuerAmbientCredentials = settings.Dns01.IssuerAmbientCredentials;
-    o.ClusterIssuerAmbientCredentials = settings.Dns01.ClusterIssuerAmbientCredentials;
-});
-builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions
-{
-    Nameservers = settings.Http01.Nameservers,
-    Port = settings.Http01.SelfCheckPort,
-}));
+builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(settings.Http01.SelfCheckOptions()));
 builder.Services.AddSingleton<CertFleet.Grains.Acme.Http01Tokens>();
 builder.Services.AddSingleton<Http01Responder>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CertFleet.Grains.Acme.AcmeClients>();
 builder.Services.AddSingleton<CertFleet.Grains.Acme.Dns01Providers>();
-builder.Services.AddSingleton(Options.Create(rateLimits));
-builder.Services.AddSingleton(suffixes!);
+builder.Services.AddSingleton(services => PublicSuffixList.Load(services.GetRequiredService<IOptions<RateLimitOptions>>().Value.PublicSuffixListPath));
 builder.Services.AddSingleton<RateLimitBudgets>();
 builder.Services.AddSingleton(new CertFleet.Providers.Dns01.Dns01PropagationCheck(TimeSpan.FromSeconds(5)));
-builder.Services.AddSingleton(new CertFleet.Providers.Caa.CaaLookup(settings.Dns01.RecursiveNameservers, TimeSpan.FromSeconds(5)));
+builder.Services.AddSingleton(services =>
+    new CertFleet.Providers.Caa.CaaLookup(services.GetRequiredService<IOptions<IssuanceOptions>>().Value.Dns01RecursiveNameservers, TimeSpan.FromSeconds(5)));
 builder.Services.AddSingleton<CertFleet.Providers.Acme.AccountOrderListings>();
-// Registered after UseOrleans so the bridge starts once the silo accepts grain calls.
-builder.Services.AddKubernetesBridge(o =>
-{
-    o.ClusterName = settings.ClusterName;
-    o.ClusterResourceNamespace = settings.ClusterResourceNamespace;
-    o.Kubeconfig = string.IsNullOrWhiteSpace(settings.Kubeconfig) ? null : settings.Kubeconfig;
-});
-// ingress-shim and gateway-shim: the issuer for kubernetes.io/tls-acme Ingresses and for Gateways naming none.
-builder.Services.Configure<CertFleet.Kubernetes.Bridge.Shims.ShimOptions>(builder.Configuration.GetSection($"{CertFleetOptions.Section}:Shims"));
+// Registered after UseOrleans so the bridge starts once the silo accepts grain calls; its options are bound above.
+builder.Services.AddKubernetesBridge();
 builder.Services.AddHealthChecks();
 builder.Services.AddCertManagerMetrics();
 

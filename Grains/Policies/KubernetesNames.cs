@@ -17,6 +17,11 @@ public static partial class KubernetesNames
     /// <summary>An RFC 1123 subdomain: what Secret (and most object) names must be.</summary>
     public static bool IsSubdomain(string name) => name.Length <= 253 && Subdomain().IsMatch(name);
 
+    /// <summary>An RFC 1035 label: what Service names must be.</summary>
+    public static bool IsServiceName(string? name) =>
+        name is { Length: > 0 and <= 63 } && char.IsAsciiLetterLower(name[0]) && char.IsAsciiLetterOrDigit(name[^1])
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+
     /// <summary>A label or annotation key.</summary>
     public static bool IsQualifiedName(string key)
     {

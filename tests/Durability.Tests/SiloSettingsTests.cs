@@ -57,6 +57,19 @@ public sealed class SiloSettingsTests
         Assert.DoesNotContain("s3cret-Value", silo.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheSilo_GivenAnUnknownKey_ExitsWithCode2NamingItAndTheNearestKnownOne()
+    {
+        await using var silo = ChildProcess.Start("dotnet", [RepositoryCheckout.Built("Silo", "certfleet-silo.dll")], new Dictionary<string, string>
+        {
+            ["CertFleet__Dns01__RecursiveNameserver"] = "10.0.0.10:53",
+        });
+        Assert.Equal(2, await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(
+            "configuration error: CertFleet:Dns01:RecursiveNameserver is not a known setting; did you mean CertFleet:Dns01:RecursiveNameservers?",
+            silo.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("redis-0:6379,user=certfleet,Password=s3cret,ssl=true,sslHost=redis.internal",
         "redis-0:6379,user=certfleet,Password=***,ssl=true,sslHost=redis.internal")]
@@ -102,13 +115,17 @@ public sealed class SiloSettingsTests
             "CertFleet:Dashboard:Port must differ from CertFleet:Http01:SolverPort and CertFleet:Metrics:Port (got 9402); leave it unset to use CertFleet:Http:Port" },
         { new CertFleetOptions { Dashboard = { Enabled = true, Path = "dashboard/" } },
             "CertFleet:Dashboard:Path must be a path such as /dashboard (got \"dashboard/\")" },
-        { new CertFleetOptions { Acme = { NewOrdersInFlight = 0 } }, "CertFleet:Acme:NewOrdersInFlight must be between 1 and 1000 (got 0)" },
     };
 
     [Theory]
     [MemberData(nameof(EndpointProblems))]
-    public void EndpointAndAcmeSettings_ThatCannotBeUsed_AreRefusedNamingTheKey(CertFleetOptions settings, string message) =>
+    public void EndpointSettings_ThatCannotBeUsed_AreRefusedNamingTheKey(CertFleetOptions settings, string message) =>
         Assert.Equal([message], Problems(settings));
+
+    [Fact]
+    public void AcmeSettings_ThatCannotBeUsed_AreRefusedNamingTheKey() =>
+        Assert.Equal(["CertFleet:Acme:NewOrdersInFlight must be between 1 and 1000 (got 0)"],
+            new CertFleet.Grains.IssuanceOptions { AcmeNewOrdersInFlight = 0 }.Problems("CertFleet"));
 
     [Fact]
     public void TheDashboard_OnTheHttpPortOrAPortOfItsOwn_IsAccepted()

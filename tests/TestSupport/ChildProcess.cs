@@ -15,6 +15,14 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Waits up to <paramref name="timeout"/> for the exit, with all output read, and returns the exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token).ConfigureAwait(false);
+        return _process.ExitCode;
+    }
+
     /// <summary>Sends SIGQUIT (a Go program prints every goroutine's stack and exits) and waits up to 5 s for the exit.</summary>
     public async Task QuitAsync()
     {
