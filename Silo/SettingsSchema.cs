@@ -36,7 +36,7 @@ public sealed class SettingsSchema
     }
 
     /// <summary>The known key closest to <paramref name="key"/> in edit distance, with the list indices and map names it uses.</summary>
-    public string Nearest(string key)
+    private string Nearest(string key)
     {
         var segments = key.Split(ConfigurationPath.KeyDelimiter);
         string Segment(string known, int i) => known switch

@@ -38,6 +38,7 @@ public static class SiloSettings
     /// </summary>
     public static IReadOnlyList<string> Prepare(ConfigurationManager configuration)
     {
+        // Registered, not started: the bridge adds the checks of the options it owns.
         var services = new ServiceCollection().AddSiloSettings(configuration).AddKubernetesBridge();
         var groups = services.Select(service => service.ImplementationInstance).OfType<SettingsGroup>().ToList();
         var schema = new SettingsSchema(CertFleetOptions.Section,

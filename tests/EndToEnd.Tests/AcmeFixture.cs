@@ -23,8 +23,8 @@ public abstract class PebbleControllerFixture : ControllerFixture
         ["CertFleet__Http01__SolverPort"] = SolverPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["CertFleet__Http01__SelfCheckPort"] = SolverPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["CertFleet__Http01__Nameservers__0"] = $"127.0.0.1:{Pebble.ChallengeServer.DnsPort}",
-        // CAA preflight and DNS-01 propagation see the same DNS as Pebble
-        ["CertFleet__Dns01__RecursiveNameservers__0"] = $"127.0.0.1:{Pebble.ChallengeServer.DnsPort}",
+        // CAA preflight and DNS-01 propagation see the same DNS as Pebble; a list given as one value, as cert-manager's flag takes it
+        ["CertFleet__Dns01__RecursiveNameservers"] = $"127.0.0.1:{Pebble.ChallengeServer.DnsPort}",
         // Debian's Pebble 2.4 deadlocks when a new order overlaps another store write under load
         ["CertFleet__Acme__NewOrdersInFlight"] = "1",
     };
