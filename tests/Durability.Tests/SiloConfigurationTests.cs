@@ -33,7 +33,7 @@ public sealed class SiloConfigurationTests
             "CertFleet:Acme:NewOrdersInFlight=1", "CertFleet:RateLimits:PublicSuffixListPath=/usr/share/publicsuffix/public_suffix_list.dat",
             "CertFleet:RateLimits:Servers:0:Server=pebble:14000", "CertFleet:RateLimits:Servers:0:OrdersPerAccount:Capacity=5",
             "CertFleet:RateLimits:Servers:0:OrdersPerAccount:Period=01:00:00", "CertFleet:Orleans:SiloPort=11112", "CertFleet:Orleans:GatewayPort=30001",
-            "CertFleet:Orleans:ClusterId=fleet", "CertFleet:Orleans:ServiceId=fleet");
+            "CertFleet:Orleans:ClusterId=fleet", "CertFleet:Orleans:ServiceId=fleet", "CertFleet:LeaseNamespace=leases");
         Assert.Empty(problems);
 
         var silo = services.GetRequiredService<IOptions<CertFleetOptions>>().Value;
@@ -51,7 +51,9 @@ public sealed class SiloConfigurationTests
         Assert.Equal((2.0, TimeSpan.FromSeconds(2), 1), (issuance.RenewalJitterPercent, issuance.AriMinimumRecheck, issuance.AcmeNewOrdersInFlight));
 
         var bridge = services.GetRequiredService<IOptions<BridgeOptions>>().Value;
-        Assert.Equal(("prod", "certs", "/etc/kube/config"), (bridge.ClusterName, bridge.ClusterResourceNamespace, bridge.Kubeconfig));
+        // LeaseNamespace is no README row, but the leader election's error message names it: it is read now.
+        Assert.Equal(("prod", "certs", "/etc/kube/config", "leases"),
+            (bridge.ClusterName, bridge.ClusterResourceNamespace, bridge.Kubeconfig, bridge.EffectiveLeaseNamespace));
 
         var shims = services.GetRequiredService<IOptions<ShimOptions>>().Value;
         Assert.Equal(("letsencrypt", "ClusterIssuer"), (shims.DefaultIssuerName, shims.DefaultIssuerKind));
