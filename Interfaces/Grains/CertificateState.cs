@@ -44,12 +44,60 @@ public sealed record CertificateState
     /// passwords): a different password, or keystores added or removed, re-writes them without a new certificate.
     /// </summary>
     [Id(18)] public string? KeystoresWrittenWith { get; set; }
+    /// <summary>resourceVersion of this grain's last status write: watch events at or below it are its own echo.</summary>
+    [Id(19)] public string? StatusResourceVersion { get; set; }
+    /// <summary>
+    /// How far the issuance in flight got; <see cref="IssuanceStep.None"/> without one. State written before the step
+    /// was recorded has None beside an issuance: <see cref="IssuanceSteps.Resume"/> derives it once on activation.
+    /// </summary>
+    [Id(20)] public IssuanceStep Step { get; set; }
     /// <summary>Set while a rate-limit budget or a CA's Retry-After holds the next order back.</summary>
     [Id(40)] public RateLimitWait? RateLimitWait { get; set; }
     /// <summary>The identifier-set grain (acme-host/identifier-set) this Certificate is recorded in, for duplicate detection.</summary>
     [Id(41)] public string? IdentifierSetKey { get; set; }
     /// <summary>Other Certificates asking the same ACME server for the same identifier set.</summary>
     [Id(42)] public List<ObjectKey> Duplicates { get; set; } = [];
+    /// <summary>The issuerRef and identifiers <see cref="IdentifierSetKey"/> was worked out for: unchanged, it needs no issuer call.</summary>
+    [Id(43)] public string? IdentifierSetFor { get; set; }
+}
+
+/// <summary>Where an issuance in flight stands, in the order of cert-manager's key manager, request manager and issuing.</summary>
+[GenerateSerializer, Alias("certfleet.IssuanceStep")]
+public enum IssuanceStep
+{
+    /// <summary>No issuance in flight.</summary>
+    None = 0,
+    /// <summary>The trigger fired: waiting for the issuer and the rate-limit budgets before a key is made.</summary>
+    Started = 1,
+    /// <summary>The next private key is in its Secret (<see cref="IssuanceProgress.NextPrivateKeySecretName"/>).</summary>
+    KeyStored = 2,
+    /// <summary>The CertificateRequest exists (<see cref="IssuanceProgress.RequestName"/>); its outcome is awaited.</summary>
+    RequestCreated = 3,
+    /// <summary>The request reached a final outcome: the issuing step stores or fails it.</summary>
+    OutcomeKnown = 4,
+}
+
+/// <summary>The step of an issuance, and how state written before steps were recorded resumes.</summary>
+public static class IssuanceSteps
+{
+    /// <summary>The step an issuance's recorded fields show (for state written before <see cref="CertificateState.Step"/> existed).</summary>
+    public static IssuanceStep Of(IssuanceProgress? issuance) => issuance switch
+    {
+        null => IssuanceStep.None,
+        { RequestName: not null, Outcome.IsFinal: true } => IssuanceStep.OutcomeKnown,
+        { RequestName: not null } => IssuanceStep.RequestCreated,
+        { NextPrivateKeySecretName: not null } => IssuanceStep.KeyStored,
+        _ => IssuanceStep.Started,
+    };
+
+    /// <summary>Sets the step of state that has an issuance but no step recorded; true when it changed.</summary>
+    public static bool Resume(CertificateState state)
+    {
+        if (state.Step != IssuanceStep.None || state.Issuance is null)
+            return false;
+        state.Step = Of(state.Issuance);
+        return true;
+    }
 }
 
 /// <summary>One issuance in flight: why it started and how far it got. Each step is idempotent.</summary>

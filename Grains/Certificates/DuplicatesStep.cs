@@ -1,0 +1,71 @@
+using CertFleet.Grains.RateLimits;
+using CertFleet.Interfaces;
+using CertFleet.Interfaces.Grains;
+using CertFleet.Interfaces.Ports;
+
+namespace CertFleet.Grains.Certificates;
+
+/// <summary>
+/// Duplicate detection: records this Certificate under its ACME server and identifier set, leaving the set it held
+/// before; the other holders are told in a Warning Event and in the Ready message.
+/// </summary>
+public static class DuplicatesStep
+{
+    /// <summary>
+    /// Asks the issuer and the identifier set only when the request-shaping fields changed since the set was worked
+    /// out, when the pass has asked the issuer anyway (its ACME server may have changed), or when this Certificate was
+    /// woken (the set wakes its holders when they change).
+    /// </summary>
+    public static async Task TrackAsync(CertificatePass pass, IssuedFor wanted)
+    {
+        var state = pass.State;
+        var trackedFor = TrackedFor(wanted);
+        var changed = state.IdentifierSetFor != trackedFor;
+        if (!changed && !pass.AskedIssuer && !pass.Memory.Woken)
+            return;
+        pass.Memory.Woken = false;
+        var acme = (await pass.IssuerAsync())?.Acme;
+        var key = acme is null
+            ? null
+            : RateLimitKeys.IdentifierSet(RateLimitKeys.Host(acme.Spec.Server), RateLimitKeys.Normalize(BudgetsStep.OrderIdentifiers(wanted)));
+        if (state.IdentifierSetKey is { } held && held != key)
+        {
+            await pass.Actions.DropIdentifierSetAsync(held);
+            state.IdentifierSetKey = null;
+        }
+        List<ObjectKey> others = key is null ? [] : [.. await pass.Actions.HoldIdentifierSetAsync(key)];
+        state.IdentifierSetFor = trackedFor;
+        if (key == state.IdentifierSetKey && others.SequenceEqual(state.Duplicates))
+        {
+            if (changed)
+                await pass.Actions.SaveStateAsync();
+            return;
+        }
+        var added = others.Except(state.Duplicates).ToList();
+        state.IdentifierSetKey = key;
+        state.Duplicates = others;
+        await pass.Actions.SaveStateAsync();
+        if (added.Count > 0)
+            pass.Actions.RecordEvent(EventRecord.Warning, CertFleetReasons.DuplicateCertificate,
+                $"{Note(pass)}; every issuance spends the CA's per-identifier-set limit once for each: keep one Certificate (Secrets can be copied or shared) or change spec.dnsNames");
+    }
+
+    /// <summary>What the identifier set depends on besides the issuer's ACME server: the issuerRef and the order's identifiers.</summary>
+    public static string TrackedFor(IssuedFor wanted) =>
+        $"{wanted.IssuerKind}.{wanted.IssuerGroup}/{wanted.IssuerName} {string.Join(",", RateLimitKeys.Normalize(BudgetsStep.OrderIdentifiers(wanted)))}";
+
+    /// <summary>
+    /// Names the other holders in this namespace only: whoever reads this Certificate's status or Events may see its
+    /// own namespace, not others, so Certificates of other namespaces (or clusters) are only counted.
+    /// </summary>
+    public static string Note(CertificatePass pass)
+    {
+        var duplicates = pass.State.Duplicates;
+        var parts = duplicates.Where(d => d.Cluster == pass.Key.Cluster && d.Namespace == pass.Key.Namespace)
+            .Select(d => $"Certificate \"{d.Name}\"").ToList();
+        var elsewhere = duplicates.Count - parts.Count;
+        if (elsewhere > 0)
+            parts.Add(elsewhere == 1 ? "1 Certificate in another namespace" : $"{elsewhere} Certificates in other namespaces");
+        return $"duplicate: {string.Join(" and ", parts)} {(duplicates.Count == 1 ? "asks" : "ask")} the same ACME server for the same identifiers";
+    }
+}

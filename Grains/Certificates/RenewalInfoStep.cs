@@ -1,0 +1,31 @@
+using CertFleet.Interfaces.Grains;
+using CertFleet.Providers.Pki;
+using Microsoft.Extensions.Logging;
+
+namespace CertFleet.Grains.Certificates;
+
+/// <summary>ACME Renewal Information (RFC 9773) for the certificate in the Secret.</summary>
+public static class RenewalInfoStep
+{
+    /// <summary>
+    /// The CA's renewal suggestion for a certificate when its issuer is ACME; otherwise (or when asking fails) a
+    /// note that none applies, so the local renewal rule is used.
+    /// </summary>
+    public static async Task<RenewalSuggestion> ForAsync(CertificatePass pass, CertificateInfo certificate)
+    {
+        var none = new RenewalSuggestion { SerialHex = certificate.SerialHex };
+        try
+        {
+            if ((await pass.IssuerAsync())?.Acme is { } acme)
+                return await pass.Actions.TrackRenewalInfoAsync(acme, certificate.ToPem());
+            if (pass.State.RenewalInfo?.CertId is not null)
+                await pass.Actions.StopRenewalInfoAsync(); // now issued elsewhere: stop asking about the old certificate
+            return none;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            pass.Logger.LogWarning(ex, "Certificate {Namespace}/{Name}: renewal information not available", pass.Key.Namespace, pass.Name);
+            return none with { LastError = ex.Message };
+        }
+    }
+}
