@@ -10,7 +10,7 @@ namespace CertFleet.Grains.Tests;
 
 /// <summary>The issuer as every Certificate of it sees it: a snapshot that never queues, and waiters woken once it is ready.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class IssuerGrainTests(ClusterFixture fixture)
+public sealed class IssuerGrainTests(ClusterFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     private FakeCluster Cluster => fixture.Cluster;
 
@@ -56,6 +56,29 @@ public sealed class IssuerGrainTests(ClusterFixture fixture)
             Cluster.SecretReadGates.TryRemove(secret, out _);
             gate.TrySetResult();
         }
+    }
+
+    [Fact]
+    public async Task Ten_thousand_certificates_waiting_on_one_issuer_are_all_stored_by_far_fewer_writes()
+    {
+        var ns = NewNamespace();
+        var key = Key(ns, "ca");
+        var issuer = fixture.Grains.GetGrain<IIssuerGrain>(key.ToGrainKey());
+        await issuer.SyncAsync(CaIssuer(ns, "ca", "ca-tls"));
+        var grainId = Orleans.Runtime.GrainId.Create("issuer", key.ToGrainKey());
+        var writesBefore = fixture.Storage.WritesOf(grainId);
+        var waiters = Enumerable.Range(0, 10_000).Select(i => Key(ns, $"cert-{i}")).ToList();
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var snapshots = await Task.WhenAll(waiters.Select(w => issuer.GetSnapshotAsync(w)));
+        var writes = fixture.Storage.WritesOf(grainId) - writesBefore;
+        output.WriteLine($"{waiters.Count} waiters registered in {started.ElapsedMilliseconds} ms with {writes} state writes");
+
+        Assert.All(snapshots, s => Assert.Equal(IssuerReasons.ErrGetKeyPair, s.Readiness.Reason));
+        Assert.True(writes < waiters.Count / 10, $"{writes} writes for {waiters.Count} waiters");
+        var stored = new Orleans.GrainState<Grains.State.IssuerState>();
+        await fixture.Storage.ReadStateAsync("issuer", grainId, stored);
+        Assert.Equal(waiters.Count, stored.State!.Waiters.Count(w => w.Namespace == ns));
     }
 
     [Fact]
