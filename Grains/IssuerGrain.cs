@@ -340,7 +340,6 @@ public sealed class IssuerGrain(
         await Task.WhenAll(waiters.Select(w => GrainFactory.GetGrain<ICertificateGrain>(w.ToGrainKey()).WakeAsync()));
 
     private string KindName => _key.IsClusterScoped ? "ClusterIssuer" : "Issuer";
-    private string Plural => _key.IsClusterScoped ? "clusterissuers" : "issuers";
 
     private IssuerReadiness NotFound() => new(false, false, EventReasons.IssuerNotFound, $"{KindName} \"{_key.Name}\" not found", "");
 
