@@ -54,6 +54,8 @@ public sealed class CertificateRequestGrain(
 
     public async Task ObserveAsync(CertificateRequest request)
     {
+        if (ResourceVersions.IsAtOrBelow(request.Metadata.ResourceVersion, State.WrittenVersion))
+            return; // our own status write coming back (or older): approvals and denials by others arrive above it
         var conditions = request.Status?.Conditions;
         var deniedByOthers = ConditionList.Find(conditions, ConditionTypes.Denied) is { Status: ConditionStatus.True } denied
             ? denied
@@ -79,7 +81,7 @@ public sealed class CertificateRequestGrain(
         }
         else if (!fresh)
         {
-            return; // nothing new: an echo of our own status write
+            return; // a change by others that decides nothing new (labels, say)
         }
         var outcome = await ProcessAsync();
         if (outcome.IsFinal && State.Certificate is { } certificate)
@@ -202,26 +204,35 @@ public sealed class CertificateRequestGrain(
         if ((UsagesMismatch(csr, spec) ?? CertificateSigner.IsCAMismatch(csr, spec.IsCA ?? false)) is { } mismatch)
             return await RecordOutcomeAsync(Failed(mismatch), conditions);
 
-        var issuerRef = spec.IssuerRef;
-        var issuerKey = issuerRef.Kind == "ClusterIssuer" ? new ObjectKey(_key.Cluster, "", issuerRef.Name) : _key.WithName(issuerRef.Name);
-        var issuer = GrainFactory.GetGrain<IIssuerGrain>(issuerKey.ToGrainKey());
         if (State.OrderName is { } orderName)
             return Pending(orderName); // the Order reports back through OrderFinishedAsync
-        if ((snapshot is null ? await issuer.GetAcmeContextAsync() : snapshot.Acme) is { } acme)
+        var issuerRef = spec.IssuerRef;
+        var issuerKey = issuerRef.Kind == "ClusterIssuer" ? new ObjectKey(_key.Cluster, "", issuerRef.Name) : _key.WithName(issuerRef.Name);
+        // The Certificate's pass hands its snapshot down; a request of its own asks the issuer once.
+        snapshot ??= await GrainFactory.GetGrain<IIssuerGrain>(issuerKey.ToGrainKey()).GetSnapshotAsync(null);
+        if (snapshot.Acme is { } acme)
         {
             await StopRecheckingAsync();
             return await StartOrderAsync(request, csrPem, csr, acme, conditions);
         }
         var privateKeySecret = request.Metadata.Annotations?.GetValueOrDefault(Annotations.PrivateKeySecretName);
-        var outcome = await issuer.SignAsync(new SignRequest
+        var kindName = issuerKey.IsClusterScoped ? "ClusterIssuer" : "Issuer";
+        var outcome = snapshot.Readiness switch
         {
-            Request = _key,
-            CsrPem = csrPem,
-            Duration = duration,
-            IsCA = spec.IsCA ?? false,
-            Usages = spec.Usages ?? [],
-            PrivateKeySecret = privateKeySecret is { Length: > 0 } ? _key.WithName(privateKeySecret) : null,
-        });
+            { Exists: false } => RequestOutcome.Pending(CertificateRequestReasons.Pending,
+                $"Referenced {kindName} not found: {(issuerKey.IsClusterScoped ? "clusterissuers" : "issuers")}.cert-manager.io \"{issuerKey.Name}\" not found"),
+            { Ready: false } readiness => RequestOutcome.Pending(CertificateRequestReasons.Pending,
+                $"Referenced {kindName} \"{issuerKey.Name}\" is not ready: {readiness.Message}"),
+            _ => await GrainFactory.GetGrain<IIssuerSignerGrain>(issuerKey.ToGrainKey()).SignAsync(new SignRequest
+            {
+                Request = _key,
+                CsrPem = csrPem,
+                Duration = duration,
+                IsCA = spec.IsCA ?? false,
+                Usages = spec.Usages ?? [],
+                PrivateKeySecret = privateKeySecret is { Length: > 0 } ? _key.WithName(privateKeySecret) : null,
+            }, snapshot),
+        };
         // A request of its own waiting on an issuer that is missing or not ready looks again each minute, as
         // cert-manager requeues it (a Certificate's request is submitted again by its Certificate).
         if (outcome.IsFinal)
@@ -291,7 +302,7 @@ public sealed class CertificateRequestGrain(
         if (outcome.State == RequestState.Denied)
             conditions = ConditionList.Set(conditions, Condition(ConditionTypes.Denied, ConditionStatus.True,
                 CertificateRequestReasons.Denied, State.DenialMessage ?? outcome.Message));
-        await writer.WriteStatusAsync(ResourceKind.CertificateRequest, _key, new CertificateRequestStatus
+        var written = await writer.WriteStatusAsync(ResourceKind.CertificateRequest, _key, new CertificateRequestStatus
         {
             Conditions = conditions,
             Certificate = outcome.ChainPem is { } chain ? System.Text.Encoding.UTF8.GetBytes(chain) : null,
@@ -310,6 +321,7 @@ public sealed class CertificateRequestGrain(
                 RecordEvent(EventRecord.Normal, outcome.Reason, outcome.Message);
                 break;
         }
+        State.WrittenVersion = ResourceVersions.Latest(State.WrittenVersion, written);
         State.Request = State.Request! with { Status = new CertificateRequestStatus { Conditions = conditions } };
         State.Outcome = outcome;
         await store.WriteStateAsync();

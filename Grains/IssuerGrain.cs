@@ -5,7 +5,6 @@ using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
-using CertFleet.Providers.Pki;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,9 +12,16 @@ namespace CertFleet.Grains;
 
 /// <summary>
 /// One Issuer or ClusterIssuer: checks its configuration (for CA issuers, the key pair in its Secret), reports the
-/// Ready condition cert-manager reports, wakes waiting Certificates once it is ready, and signs CertificateRequests.
-/// The CA key pair is held in memory only, reloaded when its Secret changes.
+/// Ready condition cert-manager reports, and wakes waiting Certificates once it is ready. It signs nothing: every
+/// Certificate of a ClusterIssuer reaches this one activation, so it only answers snapshots, which interleave and on
+/// the Ready path touch no storage. Signing runs in <see cref="IssuerSignerGrain"/> workers.
 /// </summary>
+/// <remarks>
+/// Snapshot calls interleave with the other turns, so two rules keep the state consistent: checks run one at a time
+/// (<see cref="CheckAsync"/>), and storage writes run one at a time, coalescing the changes made while one is in
+/// flight into the next (<see cref="WriteStateAsync"/>), so 10,000 Certificates waiting on one issuer cost a handful
+/// of writes, not 10,000.
+/// </remarks>
 [GrainType("issuer")]
 public sealed class IssuerGrain(
     [PersistentState("issuer", "certfleet")] IPersistentState<IssuerState> store,
@@ -31,9 +37,12 @@ public sealed class IssuerGrain(
     private static readonly TimeSpan MaxRecheck = TimeSpan.FromMinutes(10);
 
     private ObjectKey _key = null!;
-    private CaKeyPair? _caKeyPair;
-    private DateTimeOffset _caKeyPairLoadedAt;
     private TimeSpan _recheckDelay;
+    /// <summary>The last check started; the next one waits for it.</summary>
+    private Task<IssuerReadiness>? _checking;
+    /// <summary>The storage write in flight, and the one queued behind it that later changes join.</summary>
+    private Task _writing = Task.CompletedTask;
+    private Task? _queuedWrite;
 
     private IssuerState State => store.State;
 
@@ -46,84 +55,49 @@ public sealed class IssuerGrain(
     public async Task SyncAsync(IssuerObject issuer)
     {
         var previous = State.Issuer;
+        var specChanged = previous is null || previous.Metadata.Uid != issuer.Metadata.Uid
+                          || previous.Metadata.Generation != issuer.Metadata.Generation || State.Readiness is null
+                          // A CA Secret may have changed while this issuer was not active: look once per activation.
+                          || (issuer.Spec.CA is not null && _checking is null);
+        if (!specChanged && ResourceVersions.IsAtOrBelow(issuer.Metadata.ResourceVersion, State.WrittenVersion))
+            return; // our own status write coming back, or older
         State.Issuer = issuer;
-        var changed = previous is null || previous.Metadata.Uid != issuer.Metadata.Uid
-                      || previous.Metadata.Generation != issuer.Metadata.Generation || State.Readiness is null;
-        if (!changed)
-            return; // our own status write coming back
-        _caKeyPair = null;
-        _recheckDelay = TimeSpan.Zero;
-        await CheckAsync();
+        if (specChanged)
+        {
+            _recheckDelay = TimeSpan.Zero;
+            await CheckAsync();
+        }
+        else if (State.Readiness is { } readiness)
+        {
+            await WriteStatusAsync(readiness); // someone else changed it: put the Ready condition back if they changed that
+        }
     }
 
     public async Task DeletedAsync()
     {
         await this.UnregisterReminderIfAnyAsync(RecheckReminder);
         var waiters = State.Waiters;
-        await store.ClearStateAsync();
-        _caKeyPair = null;
+        await WritesDoneAsync();
+        await (_writing = store.ClearStateAsync());
         await WakeAsync(waiters);
     }
 
-    public async Task<IssuerReadiness> GetReadinessAsync(ObjectKey? waiter)
-    {
-        var readiness = State.Issuer is null ? NotFound() : State.Readiness ?? await CheckAsync();
-        if (!readiness.Ready && waiter is not null && State.Waiters.Add(waiter))
-            await store.WriteStateAsync();
-        return readiness;
-    }
+    public Task<IssuerReadiness> GetReadinessAsync(ObjectKey? waiter) => ReadinessAsync(waiter);
 
     public async Task<IssuerSnapshot> GetSnapshotAsync(ObjectKey? waiter)
     {
-        var readiness = await GetReadinessAsync(waiter);
-        return new IssuerSnapshot(readiness, await GetAcmeContextAsync());
+        var readiness = await ReadinessAsync(waiter);
+        return new IssuerSnapshot(readiness, AcmeContext())
+        {
+            CaSecret = State.Issuer?.Spec.CA is { } ca ? CaSecretKey(ca) : null,
+            CaSecretVersion = State.CaSecretVersion,
+        };
     }
 
-    public async Task<RequestOutcome> SignAsync(SignRequest request)
-    {
-        if (State.Issuer is not { } issuer)
-            return RequestOutcome.Pending(CertificateRequestReasons.Pending, $"Referenced {KindName} not found: {Plural}.cert-manager.io \"{_key.Name}\" not found");
-        var readiness = State.Readiness ?? await CheckAsync();
-        if (!readiness.Ready)
-            return RequestOutcome.Pending(CertificateRequestReasons.Pending, $"Referenced {KindName} \"{_key.Name}\" is not ready: {readiness.Message}");
-        try
-        {
-            var csr = CsrBuilder.Parse(request.CsrPem);
-            var signing = new SigningRequest(csr, request.Duration, request.IsCA, request.Usages);
-            var issued = issuer.Spec switch
-            {
-                { SelfSigned: not null } => await SignSelfAsync(signing, request),
-                { CA: not null } => CertificateSigner.SignWithCa(signing, await CaKeyPairAsync(), clock.GetUtcNow()),
-                _ => null,
-            };
-            if (issued is null)
-                return Failed($"{KindName} \"{_key.Name}\" has no signer for its configuration");
-            return new RequestOutcome { State = RequestState.Issued, ChainPem = issued.ChainPem, CaPem = issued.CaPem };
-        }
-        catch (PkiException ex)
-        {
-            return Failed(ex.Message);
-        }
-    }
-
-    public Task<AcmeIssuerContext?> GetAcmeContextAsync()
-    {
-        if (State.Issuer is not { Spec.Acme: { } acme } issuer || State.Readiness?.Ready != true || State.AcmeAccount?.AccountUrl is not { } accountUrl)
-            return Task.FromResult<AcmeIssuerContext?>(null);
-        var secretNamespace = issuer.IsClusterIssuer ? options.Value.ClusterResourceNamespace : _key.Namespace;
-        return Task.FromResult<AcmeIssuerContext?>(new AcmeIssuerContext
-        {
-            Issuer = _key,
-            IssuerKind = KindName,
-            Spec = acme,
-            AccountUrl = accountUrl,
-            AccountKeySecret = new ObjectKey(_key.Cluster, secretNamespace, acme.PrivateKeySecretRef.Name),
-        });
-    }
+    public Task<AcmeIssuerContext?> GetAcmeContextAsync() => Task.FromResult(AcmeContext());
 
     public async Task SecretChangedAsync()
     {
-        _caKeyPair = null;
         _recheckDelay = TimeSpan.Zero;
         if (State.Issuer is not null)
             await CheckAsync();
@@ -137,30 +111,56 @@ public sealed class IssuerGrain(
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => ReconcileAsync();
 
-    private async Task<IssuedCertificate> SignSelfAsync(SigningRequest signing, SignRequest request)
+    /// <summary>
+    /// Readiness from memory; checked once (shared by concurrent callers) when not known yet. A waiter of a not-ready
+    /// issuer is stored before the answer returns, so it is woken even if this activation is lost.
+    /// </summary>
+    private async Task<IssuerReadiness> ReadinessAsync(ObjectKey? waiter)
     {
-        if (request.PrivateKeySecret is not { } keySecret)
-            throw new PkiException($"CertificateRequest has no {Annotations.PrivateKeySecretName} annotation; a SelfSigned issuer needs the request's private key");
-        var secret = await reader.GetSecretAsync(keySecret)
-                     ?? throw new PkiException($"Secret \"{keySecret.Name}\" holding the request's private key was not found");
-        using var key = PrivateKey.FromPem(secret.GetString(SecretKeys.TlsPrivateKey)
-                                           ?? throw new PkiException($"Secret \"{keySecret.Name}\" has no {SecretKeys.TlsPrivateKey}"));
-        return CertificateSigner.SelfSign(signing, key, clock.GetUtcNow());
+        var readiness = State.Issuer is null
+            ? NotFound()
+            : State.Readiness ?? await (_checking is { IsCompleted: false } running ? running : CheckAsync());
+        if (!readiness.Ready && waiter is not null && State.Waiters.Add(waiter))
+            await WriteStateAsync();
+        return readiness;
     }
 
-    private async Task<CaKeyPair> CaKeyPairAsync()
+    private AcmeIssuerContext? AcmeContext()
     {
-        if (_caKeyPair is null || clock.GetUtcNow() - _caKeyPairLoadedAt > options.Value.CaKeyPairCacheTime)
+        if (State.Issuer is not { Spec.Acme: { } acme } issuer || State.Readiness?.Ready != true || State.AcmeAccount?.AccountUrl is not { } accountUrl)
+            return null;
+        var secretNamespace = issuer.IsClusterIssuer ? options.Value.ClusterResourceNamespace : _key.Namespace;
+        return new AcmeIssuerContext
         {
-            var (_, keyPair, error) = await LoadCaAsync(State.Issuer!.Spec.CA!);
-            _caKeyPair = keyPair ?? throw new PkiException(error!);
-            _caKeyPairLoadedAt = clock.GetUtcNow();
+            Issuer = _key,
+            IssuerKind = KindName,
+            Spec = acme,
+            AccountUrl = accountUrl,
+            AccountKeySecret = new ObjectKey(_key.Cluster, secretNamespace, acme.PrivateKeySecretRef.Name),
+        };
+    }
+
+    /// <summary>Runs a check after any check still running (snapshot calls may have started one).</summary>
+    private Task<IssuerReadiness> CheckAsync() => _checking = CheckAfterAsync(_checking);
+
+    private async Task<IssuerReadiness> CheckAfterAsync(Task? previous)
+    {
+        if (previous is { IsCompleted: false })
+        {
+            try
+            {
+                await previous;
+            }
+            catch (Exception)
+            {
+                // Its own caller saw the failure; this check starts afresh.
+            }
         }
-        return _caKeyPair;
+        return await CheckOnceAsync();
     }
 
     /// <summary>Decides readiness from the configuration, writes it to status, and wakes waiters once ready.</summary>
-    private async Task<IssuerReadiness> CheckAsync()
+    private async Task<IssuerReadiness> CheckOnceAsync()
     {
         var issuer = State.Issuer!;
         var spec = issuer.Spec;
@@ -178,17 +178,19 @@ public sealed class IssuerGrain(
         }
         else if (spec.CA is { } ca)
         {
-            var (secretKey, keyPair, error) = await LoadCaAsync(ca);
+            var secretKey = CaSecretKey(ca);
+            // Verified and let go: the signers load the key pair themselves.
+            var load = await CaKeyPairLoader.LoadAsync(reader, secretKey, clock.GetUtcNow());
+            load.KeyPair?.Dispose();
             await SubscribeAsync(secretKey);
-            if (keyPair is not null)
+            State.CaSecretVersion = load.SecretVersion;
+            if (load.Error is null)
             {
-                _caKeyPair = keyPair;
-                _caKeyPairLoadedAt = clock.GetUtcNow();
                 readiness = new IssuerReadiness(true, true, IssuerReasons.KeyPairVerified, "Signing CA verified", "CA");
             }
             else
             {
-                readiness = NotReady(error!.Contains("not found") ? IssuerReasons.ErrGetKeyPair : IssuerReasons.ErrInvalidKeyPair, error, "CA");
+                readiness = NotReady(load.Error.Contains("not found") ? IssuerReasons.ErrGetKeyPair : IssuerReasons.ErrInvalidKeyPair, load.Error, "CA");
                 retry = true; // the Secret may appear or be fixed without this grain hearing of it
             }
         }
@@ -210,18 +212,20 @@ public sealed class IssuerGrain(
 
         var previous = State.Readiness;
         var wasReady = previous?.Ready == true;
+        // No await between publishing readiness and taking the waiters: a snapshot call interleaving here either sees
+        // the old readiness and is among the waiters taken, or sees the new one.
         State.Readiness = readiness;
-        await store.WriteStateAsync();
+        var woken = readiness.Ready ? State.Waiters : [];
+        if (readiness.Ready)
+            State.Waiters = [];
         await WriteStatusAsync(readiness);
+        await WriteStateAsync();
         if (!readiness.Ready && (wasReady || issuer.Status is null))
             RecordEvent(EventRecord.Warning, readiness.Reason, readiness.Message);
         await UpdateRecheckAsync(retry);
-        if (readiness.Ready && State.Waiters.Count > 0)
+        if (woken.Count > 0)
         {
-            var waiters = State.Waiters;
-            State.Waiters = [];
-            await store.WriteStateAsync();
-            await WakeAsync(waiters);
+            await WakeAsync(woken);
         }
         else if (State.Waiters.Count > 0 && (previous is null || previous.Reason != readiness.Reason || previous.Message != readiness.Message))
         {
@@ -231,22 +235,48 @@ public sealed class IssuerGrain(
         return readiness;
     }
 
-    private async Task<(ObjectKey Secret, CaKeyPair? KeyPair, string? Error)> LoadCaAsync(CaIssuer ca)
+    private ObjectKey CaSecretKey(CaIssuer ca) =>
+        new(_key.Cluster, State.Issuer!.IsClusterIssuer ? options.Value.ClusterResourceNamespace : _key.Namespace, ca.SecretName);
+
+    /// <summary>
+    /// Storage writes one at a time (snapshot calls interleave and may add waiters): a write asked for while one is in
+    /// flight is queued, and every change made before the queued one starts rides on it.
+    /// </summary>
+    private Task WriteStateAsync()
     {
-        var secretNamespace = State.Issuer!.IsClusterIssuer ? options.Value.ClusterResourceNamespace : _key.Namespace;
-        var secretKey = new ObjectKey(_key.Cluster, secretNamespace, ca.SecretName);
-        var secret = await reader.GetSecretAsync(secretKey);
-        if (secret is null)
-            return (secretKey, null, $"Error getting keypair for CA issuer: secrets \"{ca.SecretName}\" not found in namespace \"{secretNamespace}\"");
+        if (_queuedWrite is not null)
+            return _queuedWrite;
+        if (_writing.IsCompleted)
+            return _writing = store.WriteStateAsync();
+        return _queuedWrite = WriteAfterAsync(_writing);
+    }
+
+    private async Task WriteAfterAsync(Task inFlight)
+    {
         try
         {
-            var keyPair = CaKeyPair.FromPem(secret.GetString(SecretKeys.TlsCertificate) ?? "", secret.GetString(SecretKeys.TlsPrivateKey) ?? "",
-                secret.GetString(SecretKeys.CaCertificate), clock.GetUtcNow());
-            return (secretKey, keyPair, null);
+            await inFlight;
         }
-        catch (PkiException ex)
+        catch (Exception)
         {
-            return (secretKey, null, $"Error getting keypair for CA issuer: {ex.Message}");
+            // Its own callers saw the failure; this write stores the state as it is now.
+        }
+        _queuedWrite = null;
+        await (_writing = store.WriteStateAsync());
+    }
+
+    private async Task WritesDoneAsync()
+    {
+        while (!_writing.IsCompleted || _queuedWrite is not null)
+        {
+            try
+            {
+                await (_queuedWrite ?? _writing);
+            }
+            catch (Exception)
+            {
+                // The writer's callers saw it; deleting goes ahead.
+            }
         }
     }
 
@@ -296,7 +326,8 @@ public sealed class IssuerGrain(
         };
         try
         {
-            await writer.WriteStatusAsync(issuer.IsClusterIssuer ? ResourceKind.ClusterIssuer : ResourceKind.Issuer, _key, newStatus);
+            var written = await writer.WriteStatusAsync(issuer.IsClusterIssuer ? ResourceKind.ClusterIssuer : ResourceKind.Issuer, _key, newStatus);
+            State.WrittenVersion = ResourceVersions.Latest(State.WrittenVersion, written);
             State.Issuer = issuer with { Status = newStatus };
         }
         catch (ClusterWriteException ex)
@@ -309,16 +340,10 @@ public sealed class IssuerGrain(
         await Task.WhenAll(waiters.Select(w => GrainFactory.GetGrain<ICertificateGrain>(w.ToGrainKey()).WakeAsync()));
 
     private string KindName => _key.IsClusterScoped ? "ClusterIssuer" : "Issuer";
-    private string Plural => _key.IsClusterScoped ? "clusterissuers" : "issuers";
 
     private IssuerReadiness NotFound() => new(false, false, EventReasons.IssuerNotFound, $"{KindName} \"{_key.Name}\" not found", "");
 
     private static IssuerReadiness NotReady(string reason, string message, string type) => new(true, false, reason, message, type);
-
-    private static RequestOutcome Failed(string message) => new()
-    {
-        State = RequestState.Failed, Reason = CertificateRequestReasons.Failed, Message = message,
-    };
 
     private void RecordEvent(string type, string reason, string message)
     {

@@ -163,7 +163,7 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
         }, ct);
     }
 
-    public Task RemoveFinalizerAsync(ResourceKind kind, ObjectKey key, string finalizer, CancellationToken ct = default)
+    public Task<string?> RemoveFinalizerAsync(ResourceKind kind, ObjectKey key, string finalizer, CancellationToken ct = default)
     {
         RequireCustomResource(kind);
         var connection = clusters[key.Cluster];
@@ -176,14 +176,14 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
             }
             catch (Exception exception) when (ApiError.From(exception) is { IsNotFound: true })
             {
-                return;
+                return null;
             }
             var metadata = current.GetProperty("metadata");
             var finalizers = metadata.TryGetProperty("finalizers", out var list) && list.ValueKind == JsonValueKind.Array
                 ? list.EnumerateArray().Select(item => item.GetString() ?? "").ToList()
                 : [];
             if (!finalizers.Remove(finalizer))
-                return;
+                return null;
 
             // The resourceVersion makes this a conditional write: if the list changed since the read, the server
             // answers 409 and the retry reads again, so nobody else's finalizer is dropped.
@@ -197,12 +197,12 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
             };
             try
             {
-                await connection.SendAsync((client, t) => Patch(client, kind, key,
-                    new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), t), token);
+                return ApiObjects.ResourceVersionOf(await connection.SendAsync((client, t) => Patch(client, kind, key,
+                    new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), t), token));
             }
             catch (Exception exception) when (ApiError.From(exception) is { IsNotFound: true })
             {
-                // Deleted in between: nothing left to hold.
+                return null; // deleted in between: nothing left to hold
             }
         }, ct);
     }

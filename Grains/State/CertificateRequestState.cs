@@ -17,4 +17,6 @@ public sealed record CertificateRequestState
     [Id(5)] public string? DenialMessage { get; set; }
     /// <summary>The ACME Order working on this request, once created.</summary>
     [Id(6)] public string? OrderName { get; set; }
+    /// <summary>The resourceVersion of this grain's own last status write: watch events at or below it are echoes.</summary>
+    [Id(7)] public string? WrittenVersion { get; set; }
 }

@@ -14,4 +14,8 @@ public sealed record IssuerState
     [Id(3)] public ObjectKey? SubscribedSecret { get; set; }
     /// <summary>For ACME issuers: the registered account (status.acme.uri) and its e-mail.</summary>
     [Id(4)] public AcmeRegistration? AcmeAccount { get; set; }
+    /// <summary>The resourceVersion of this issuer's own last status write: watch events at or below it are echoes.</summary>
+    [Id(5)] public string? WrittenVersion { get; set; }
+    /// <summary>For CA issuers: the resourceVersion of the CA Secret last verified, so signers know when to reload.</summary>
+    [Id(6)] public string? CaSecretVersion { get; set; }
 }

@@ -1,10 +1,13 @@
 using CertFleet.Interfaces.Api;
+using Orleans.Concurrency;
 
 namespace CertFleet.Interfaces.Grains;
 
 /// <summary>
 /// One Issuer (key <c>cluster/namespace/name</c>) or ClusterIssuer (key <c>cluster/-/name</c>): validates its
-/// configuration, reports readiness, and signs for the CertificateRequests that reference it.
+/// configuration and reports readiness. It signs nothing itself: CertificateRequests sign through
+/// <see cref="IIssuerSignerGrain"/>, so the one activation every Certificate of a ClusterIssuer reaches only answers
+/// snapshots, which interleave.
 /// </summary>
 [Alias("certfleet.IIssuerGrain")]
 public interface IIssuerGrain : IGrainWithStringKey
@@ -15,22 +18,23 @@ public interface IIssuerGrain : IGrainWithStringKey
     [Alias("Deleted")]
     Task DeletedAsync();
 
-    /// <summary>Readiness now; when not ready, <paramref name="waiter"/> is woken once that changes.</summary>
-    [Alias("GetReadiness")]
+    /// <summary>The readiness part of <see cref="GetSnapshotAsync"/>; interleaves as it does.</summary>
+    [Alias("GetReadiness"), AlwaysInterleave]
     Task<IssuerReadiness> GetReadinessAsync(ObjectKey? waiter);
 
     /// <summary>
     /// Readiness and, for a Ready ACME issuer, its context: all a pass needs, in one call. When not ready,
     /// <paramref name="waiter"/> is woken once that changes.
     /// </summary>
-    [Alias("GetSnapshot")]
+    /// <remarks>
+    /// Interleaves with every other call: a Ready issuer answers from memory, so thousands of Certificates of one
+    /// ClusterIssuer never queue behind each other or behind a slow check.
+    /// </remarks>
+    [Alias("GetSnapshot"), AlwaysInterleave]
     Task<IssuerSnapshot> GetSnapshotAsync(ObjectKey? waiter);
 
-    [Alias("Sign")]
-    Task<RequestOutcome> SignAsync(SignRequest request);
-
-    /// <summary>For a Ready ACME issuer: what its Orders and Challenges need; null otherwise.</summary>
-    [Alias("GetAcmeContext")]
+    /// <summary>For a Ready ACME issuer: what its Orders and Challenges need; null otherwise. Interleaves.</summary>
+    [Alias("GetAcmeContext"), AlwaysInterleave]
     Task<AcmeIssuerContext?> GetAcmeContextAsync();
 
     /// <summary>A Secret this issuer reads (its CA key pair) changed.</summary>

@@ -25,12 +25,23 @@ public sealed record IssuerReadiness(
 
 /// <summary>
 /// Everything one pass of a Certificate or CertificateRequest needs from its issuer, asked once per pass: readiness
-/// (with the issuer's type) and, for a Ready ACME issuer, what its Orders need.
+/// (with the issuer's type), for a Ready ACME issuer what its Orders need, and for a CA issuer where its signers
+/// load the key pair from. Never key material.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("certfleet.IssuerSnapshot")]
 public sealed record IssuerSnapshot(
     [property: Id(0)] IssuerReadiness Readiness,
-    [property: Id(1)] AcmeIssuerContext? Acme);
+    [property: Id(1)] AcmeIssuerContext? Acme)
+{
+    /// <summary>CA issuers: the Secret holding the CA key pair.</summary>
+    [Id(2)] public ObjectKey? CaSecret { get; init; }
+
+    /// <summary>
+    /// CA issuers: the resourceVersion of <see cref="CaSecret"/> the issuer last verified. A signer holding a key pair
+    /// loaded from an older version loads it again.
+    /// </summary>
+    [Id(3)] public string? CaSecretVersion { get; init; }
+}
 
 /// <summary>What an issuer needs to sign: the CertificateRequest's spec and, for SelfSigned, where the key lives.</summary>
 [GenerateSerializer, Immutable, Alias("certfleet.SignRequest")]

@@ -18,7 +18,8 @@ public interface IClusterWriter
         where TStatus : class;
 
     /// <summary>
-    /// Creates a CertificateRequest, or returns the existing one of that name unchanged (its spec is immutable).
+    /// Creates a CertificateRequest, or returns the existing one of that name unchanged (its spec is immutable). The
+    /// returned object carries its resourceVersion.
     /// </summary>
     Task<CertificateRequest> CreateCertificateRequestAsync(ObjectKey key, CertificateRequest request, CancellationToken ct = default);
 
@@ -32,7 +33,10 @@ public interface IClusterWriter
     /// </summary>
     Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys, CancellationToken ct = default);
 
-    /// <summary>Creates a Secret named from <paramref name="generateName"/> and returns the generated name.</summary>
+    /// <summary>
+    /// Creates a Secret named from <paramref name="generateName"/> and returns the generated name. Used for the
+    /// next-private-key Secrets, which the bridge does not watch, so no echo needs its resourceVersion.
+    /// </summary>
     Task<string> CreateSecretAsync(string generateName, SecretData secret, CancellationToken ct = default);
 
     /// <summary>
@@ -42,8 +46,11 @@ public interface IClusterWriter
     Task<TResource> CreateResourceAsync<TResource>(ResourceKind kind, ObjectKey key, TResource resource, CancellationToken ct = default)
         where TResource : class;
 
-    /// <summary>Removes one finalizer from a resource (no-op when absent or the object is gone).</summary>
-    Task RemoveFinalizerAsync(ResourceKind kind, ObjectKey key, string finalizer, CancellationToken ct = default);
+    /// <summary>
+    /// Removes one finalizer from a resource. Returns the resourceVersion the write produced, or null when nothing was
+    /// written (the finalizer was absent or the object is gone).
+    /// </summary>
+    Task<string?> RemoveFinalizerAsync(ResourceKind kind, ObjectKey key, string finalizer, CancellationToken ct = default);
 
     /// <summary>Creates (idempotently) the Ingress or HTTPRoute that routes one HTTP-01 challenge to the solver Service.</summary>
     Task ApplySolverRouteAsync(SolverRoute route, CancellationToken ct = default);

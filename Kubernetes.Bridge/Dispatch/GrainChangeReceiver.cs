@@ -8,7 +8,9 @@ public sealed class GrainChangeReceiver(IGrainFactory grains) : IObjectChangeRec
     private readonly Dictionary<string, WatchedResource> _resources =
         WatchedResources.All.ToDictionary(resource => resource.Resource);
 
+    private readonly GrainTargets _targets = new(grains, new IssuerSecretIndex());
+
     // Grain calls carry no token: Orleans' response timeout bounds them.
     public Task ReceiveAsync(ObjectChange change, CancellationToken ct) =>
-        _resources[change.Resource].DeliverAsync(grains, change);
+        _resources[change.Resource].DeliverAsync(_targets, change);
 }

@@ -1,3 +1,4 @@
+using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
@@ -13,30 +14,49 @@ public static class WatchedResources
     public static IReadOnlyList<WatchedResource> All { get; } =
     [
         WatchedResource.Custom<Certificate>(ResourceKind.Certificate,
-            (grains, key, certificate) => grains.GetGrain<ICertificateGrain>(key.ToGrainKey()).SyncAsync(certificate),
-            (grains, key, uid) => grains.GetGrain<ICertificateGrain>(key.ToGrainKey()).DeletedAsync(uid)),
+            (targets, key, certificate) => targets.Grains.GetGrain<ICertificateGrain>(key.ToGrainKey()).SyncAsync(certificate),
+            (targets, key, uid) => targets.Grains.GetGrain<ICertificateGrain>(key.ToGrainKey()).DeletedAsync(uid)),
         WatchedResource.Custom<CertificateRequest>(ResourceKind.CertificateRequest,
-            (grains, key, request) => grains.GetGrain<ICertificateRequestGrain>(key.ToGrainKey()).ObserveAsync(request),
-            (grains, key, _) => grains.GetGrain<ICertificateRequestGrain>(key.ToGrainKey()).DeletedAsync()),
-        WatchedResource.Custom<IssuerObject>(ResourceKind.Issuer,
-            (grains, key, issuer) => grains.GetGrain<IIssuerGrain>(key.ToGrainKey()).SyncAsync(issuer),
-            (grains, key, _) => grains.GetGrain<IIssuerGrain>(key.ToGrainKey()).DeletedAsync()),
-        WatchedResource.Custom<IssuerObject>(ResourceKind.ClusterIssuer,
-            (grains, key, issuer) => grains.GetGrain<IIssuerGrain>(key.ToGrainKey()).SyncAsync(issuer),
-            (grains, key, _) => grains.GetGrain<IIssuerGrain>(key.ToGrainKey()).DeletedAsync()),
+            (targets, key, request) => targets.Grains.GetGrain<ICertificateRequestGrain>(key.ToGrainKey()).ObserveAsync(request),
+            (targets, key, _) => targets.Grains.GetGrain<ICertificateRequestGrain>(key.ToGrainKey()).DeletedAsync()),
+        WatchedResource.Custom<IssuerObject>(ResourceKind.Issuer, IssuerChangedAsync, IssuerDeletedAsync),
+        WatchedResource.Custom<IssuerObject>(ResourceKind.ClusterIssuer, IssuerChangedAsync, IssuerDeletedAsync),
         // Orders and Challenges are driven by their grains; the watch only tells them when users (or garbage
         // collection) delete them, so challenges clean up and reminders go.
         WatchedResource.Custom<Order>(ResourceKind.Order,
-            (grains, key, order) => order.Metadata.DeletionTimestamp is null
+            (targets, key, order) => order.Metadata.DeletionTimestamp is null
                 ? Task.CompletedTask
-                : grains.GetGrain<IOrderGrain>(key.ToGrainKey()).DeletedAsync(),
-            (grains, key, _) => grains.GetGrain<IOrderGrain>(key.ToGrainKey()).DeletedAsync()),
+                : targets.Grains.GetGrain<IOrderGrain>(key.ToGrainKey()).DeletedAsync(),
+            (targets, key, _) => targets.Grains.GetGrain<IOrderGrain>(key.ToGrainKey()).DeletedAsync()),
         WatchedResource.Custom<Challenge>(ResourceKind.Challenge,
-            (grains, key, challenge) => challenge.Metadata.DeletionTimestamp is null
+            (targets, key, challenge) => challenge.Metadata.DeletionTimestamp is null
                 ? Task.CompletedTask
-                : grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync(),
-            (grains, key, _) => grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync()),
-        WatchedResource.Secrets(SecretSelector,
-            (grains, key, metadata) => grains.GetGrain<ISecretClaimGrain>(key.ToGrainKey()).ChangedAsync(metadata)),
+                : targets.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync(),
+            (targets, key, _) => targets.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync()),
+        WatchedResource.Secrets(SecretSelector, SecretChangedAsync),
     ];
+
+    private static Task IssuerChangedAsync(GrainTargets targets, ObjectKey key, IssuerObject issuer)
+    {
+        targets.IssuerSecrets.Observe(key, issuer);
+        return targets.Grains.GetGrain<IIssuerGrain>(key.ToGrainKey()).SyncAsync(issuer);
+    }
+
+    private static Task IssuerDeletedAsync(GrainTargets targets, ObjectKey key, string uid)
+    {
+        targets.IssuerSecrets.Observe(key, null);
+        return targets.Grains.GetGrain<IIssuerGrain>(key.ToGrainKey()).DeletedAsync();
+    }
+
+    /// <summary>
+    /// A change of a Certificate's Secret (most of them echoes of its own write) goes straight to the Certificate its
+    /// annotation names, which ignores versions at or below its own last write. Deletions (the owner and any waiters
+    /// must hear), unannotated Secrets, and Secrets a CA issuer reads go through the Secret's claim grain, which tells
+    /// the owner and the issuers.
+    /// </summary>
+    private static Task SecretChangedAsync(GrainTargets targets, ObjectKey key, SecretMetadata? secret) =>
+        secret?.Annotations.GetValueOrDefault(Annotations.CertificateName) is { Length: > 0 } certificate
+        && !targets.IssuerSecrets.IsReadByAnIssuer(key)
+            ? targets.Grains.GetGrain<ICertificateGrain>(key.WithName(certificate).ToGrainKey()).SecretChangedAsync(secret)
+            : targets.Grains.GetGrain<ISecretClaimGrain>(key.ToGrainKey()).ChangedAsync(secret);
 }

@@ -39,9 +39,12 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
         return Task.FromResult(NextResourceVersion());
     }
 
-    /// <summary>As the API server does, a created request gets a uid (ACME Orders are owned by it).</summary>
+    /// <summary>As the API server does, a created request gets a uid (ACME Orders are owned by it) and a resourceVersion.</summary>
     public Task<CertificateRequest> CreateCertificateRequestAsync(ObjectKey key, CertificateRequest request, CancellationToken ct = default) =>
-        Task.FromResult(Requests.GetOrAdd(key, _ => request with { Metadata = request.Metadata with { Uid = request.Metadata.Uid ?? Guid.NewGuid().ToString() } }));
+        Task.FromResult(Requests.GetOrAdd(key, _ => request with
+        {
+            Metadata = request.Metadata with { Uid = request.Metadata.Uid ?? Guid.NewGuid().ToString(), ResourceVersion = NextResourceVersion() },
+        }));
 
     public Task DeleteAsync(ResourceKind kind, ObjectKey key, CancellationToken ct = default)
     {
@@ -83,15 +86,16 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
         {
             var node = JsonSerializer.SerializeToNode(resource, ApiJson.Options)!.AsObject();
             node["metadata"]!["uid"] = Guid.NewGuid().ToString();
+            node["metadata"]!["resourceVersion"] = NextResourceVersion();
             return node.ToJsonString();
         });
         return Task.FromResult(JsonSerializer.Deserialize<TResource>(json, ApiJson.Options)!);
     }
 
-    public Task RemoveFinalizerAsync(ResourceKind kind, ObjectKey key, string finalizer, CancellationToken ct = default)
+    public Task<string?> RemoveFinalizerAsync(ResourceKind kind, ObjectKey key, string finalizer, CancellationToken ct = default)
     {
         RemovedFinalizers.Enqueue($"{kind.Plural}/{key}/{finalizer}");
-        return Task.CompletedTask;
+        return Task.FromResult<string?>(NextResourceVersion());
     }
 
     public Task ApplySolverRouteAsync(SolverRoute route, CancellationToken ct = default)
@@ -112,8 +116,15 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
         return Task.CompletedTask;
     }
 
-    public Task<SecretData?> GetSecretAsync(ObjectKey key, CancellationToken ct = default) =>
-        Task.FromResult(Secrets.TryGetValue(key, out var secret) ? secret : null);
+    /// <summary>Reads of these Secrets wait until the test completes the gate: a slow API server, for one object.</summary>
+    public ConcurrentDictionary<ObjectKey, TaskCompletionSource> SecretReadGates { get; } = new();
+
+    public async Task<SecretData?> GetSecretAsync(ObjectKey key, CancellationToken ct = default)
+    {
+        if (SecretReadGates.TryGetValue(key, out var gate))
+            await gate.Task;
+        return Secrets.TryGetValue(key, out var secret) ? secret : null;
+    }
 
     /// <summary>No grain test uses ServiceAccounts: every token request is answered as "not found".</summary>
     public Task<ServiceAccountToken?> RequestServiceAccountTokenAsync(
@@ -131,5 +142,6 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
             Uid = Guid.NewGuid().ToString(),
         };
 
-    private string NextResourceVersion() => Interlocked.Increment(ref _resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The next version this fake API server hands out, as it does for every write; tests use it for changes by others.</summary>
+    public string NextResourceVersion() => Interlocked.Increment(ref _resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -18,6 +18,11 @@ public sealed class LostAnswerStorage : IGrainStorage
     /// <summary>Writes whose answer was lost so far.</summary>
     public int AnswersLost { get; private set; }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<GrainId, int> _writes = new();
+
+    /// <summary>Writes of one grain's state so far.</summary>
+    public int WritesOf(GrainId grainId) => _writes.GetValueOrDefault(grainId);
+
     public LostAnswerStorage Over(IGrainStorage inner)
     {
         _inner = inner;
@@ -44,6 +49,7 @@ public sealed class LostAnswerStorage : IGrainStorage
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        _writes.AddOrUpdate(grainId, 1, (_, n) => n + 1);
         if (!LosesThisAnswer(stateName, grainId))
         {
             await _inner.WriteStateAsync(stateName, grainId, grainState);

@@ -83,6 +83,49 @@ public sealed class GrainDeliveryTests : EmulatorTest
         Assert.Null(_calls.Last(c => c.Interface == typeof(ISecretClaimGrain)).Arguments[0]);
     }
 
+    private Task CreateSecretAsync(string name, string? certificateName) =>
+        Api.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = name,
+                Labels = new Dictionary<string, string> { ["controller.cert-manager.io/fao"] = "true" },
+                Annotations = certificateName is null ? null : new Dictionary<string, string> { ["cert-manager.io/certificate-name"] = certificateName },
+            },
+            Data = new Dictionary<string, byte[]> { ["tls.key"] = "private"u8.ToArray() },
+        }, Api.Namespace);
+
+    [Fact]
+    public async Task A_certificates_secret_goes_straight_to_it_and_a_ca_issuers_secret_and_deletions_go_through_the_claim()
+    {
+        var ns = Api.Namespace;
+        await Api.Client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonDocument.Parse("""
+            {"apiVersion": "cert-manager.io/v1", "kind": "Issuer", "metadata": {"name": "ca"}, "spec": {"ca": {"secretName": "root-tls"}}}
+            """).RootElement, "cert-manager.io", "v1", ns, "issuers");
+        StartWatching();
+        await WaitForAsync<IIssuerGrain>($"local/{ns}/ca", "SyncAsync");
+
+        await CreateSecretAsync("web-tls", "web");
+        await CreateSecretAsync("root-tls", "root");
+        await WaitForAsync<ICertificateGrain>($"local/{ns}/web", "SecretChangedAsync");
+        await WaitForAsync<ISecretClaimGrain>($"local/{ns}/root-tls", "ChangedAsync");
+        var secret = Assert.IsType<SecretMetadata>(Single<ICertificateGrain>($"local/{ns}/web", "SecretChangedAsync").Arguments[0]);
+        Assert.Equal("web-tls", secret.Key.Name);
+        Assert.False(string.IsNullOrEmpty(secret.ResourceVersion));
+        Assert.DoesNotContain(_calls, c => c.Interface == typeof(ISecretClaimGrain) && c.Key == $"local/{ns}/web-tls");
+        Assert.DoesNotContain(_calls, c => c.Interface == typeof(ICertificateGrain) && c.Key == $"local/{ns}/root");
+
+        // Deleted, the owner and waiters must hear: through the claim. And an issuer gone, its Secret goes direct again.
+        await Api.Client.CoreV1.DeleteNamespacedSecretAsync("web-tls", ns);
+        await WaitForAsync<ISecretClaimGrain>($"local/{ns}/web-tls", "ChangedAsync");
+        Assert.Null(Single<ISecretClaimGrain>($"local/{ns}/web-tls", "ChangedAsync").Arguments[0]);
+        await Api.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("cert-manager.io", "v1", ns, "issuers", "ca");
+        await WaitForAsync<IIssuerGrain>($"local/{ns}/ca", "DeletedAsync");
+        await Api.Client.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"metadata": {"labels": {"changed": "yes"}}}""", V1Patch.PatchType.MergePatch),
+            "root-tls", ns);
+        await WaitForAsync<ICertificateGrain>($"local/{ns}/root", "SecretChangedAsync");
+    }
+
     [Fact]
     public async Task Orders_and_challenges_reach_their_grains_only_when_they_are_deleted()
     {

@@ -56,11 +56,14 @@ public sealed class AcmeResourceWriterTests : EmulatorTest
     {
         await Writer.CreateResourceAsync(ResourceKind.Order, Api.Key("web-1-1234"), NewOrder("csr", "1h"));
 
-        await Writer.RemoveFinalizerAsync(ResourceKind.Order, Api.Key("web-1-1234"), Finalizer);
-        await Writer.RemoveFinalizerAsync(ResourceKind.Order, Api.Key("web-1-1234"), Finalizer);
-        await Writer.RemoveFinalizerAsync(ResourceKind.Order, Api.Key("absent"), Finalizer);
+        var written = await Writer.RemoveFinalizerAsync(ResourceKind.Order, Api.Key("web-1-1234"), Finalizer);
+        Assert.Null(await Writer.RemoveFinalizerAsync(ResourceKind.Order, Api.Key("web-1-1234"), Finalizer));
+        Assert.Null(await Writer.RemoveFinalizerAsync(ResourceKind.Order, Api.Key("absent"), Finalizer));
 
         Assert.Equal(["example.com/keep"], await FinalizersAsync("web-1-1234"));
+        var order = (JsonElement)await Api.Client.CustomObjects.GetNamespacedCustomObjectAsync(
+            Order.Group, Order.Version, Api.Namespace, Order.Plural, "web-1-1234");
+        Assert.Equal(order.GetProperty("metadata").GetProperty("resourceVersion").GetString(), written);
     }
 
     [Fact]
