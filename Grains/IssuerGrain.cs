@@ -82,8 +82,6 @@ public sealed class IssuerGrain(
         await WakeAsync(waiters);
     }
 
-    public Task<IssuerReadiness> GetReadinessAsync(ObjectKey? waiter) => ReadinessAsync(waiter);
-
     public async Task<IssuerSnapshot> GetSnapshotAsync(ObjectKey? waiter)
     {
         var readiness = await ReadinessAsync(waiter);

@@ -18,10 +18,6 @@ public interface IIssuerGrain : IGrainWithStringKey
     [Alias("Deleted")]
     Task DeletedAsync();
 
-    /// <summary>The readiness part of <see cref="GetSnapshotAsync"/>; interleaves as it does.</summary>
-    [Alias("GetReadiness"), AlwaysInterleave]
-    Task<IssuerReadiness> GetReadinessAsync(ObjectKey? waiter);
-
     /// <summary>
     /// Readiness and, for a Ready ACME issuer, its context: all a pass needs, in one call. When not ready,
     /// <paramref name="waiter"/> is woken once that changes.

@@ -78,7 +78,7 @@ public sealed class CertificateGrainTests(ClusterFixture fixture)
 
         var issuer = fixture.Grains.GetGrain<IIssuerGrain>(Key(ns, "ca").ToGrainKey());
         await issuer.SyncAsync(CaIssuer(ns, "ca", "root-tls"));
-        Assert.True((await issuer.GetReadinessAsync(null)).Ready);
+        Assert.True(((await issuer.GetSnapshotAsync(null)).Readiness).Ready);
         var issuerStatus = Cluster.Status<IssuerStatus>(Interfaces.Ports.ResourceKind.Issuer, Key(ns, "ca"))!;
         Assert.Contains(issuerStatus.Conditions!, c => c is { Reason: IssuerReasons.KeyPairVerified, Message: "Signing CA verified" });
 
@@ -167,7 +167,7 @@ public sealed class CertificateGrainTests(ClusterFixture fixture)
         var ns = NewNamespace();
         var issuer = fixture.Grains.GetGrain<IIssuerGrain>(Key(ns, "ca").ToGrainKey());
         await issuer.SyncAsync(CaIssuer(ns, "ca", "missing-ca"));
-        var readiness = await issuer.GetReadinessAsync(null);
+        var readiness = (await issuer.GetSnapshotAsync(null)).Readiness;
         Assert.False(readiness.Ready);
         Assert.Equal(IssuerReasons.ErrGetKeyPair, readiness.Reason);
 

@@ -48,7 +48,7 @@ public abstract class FakeAcmeIssuerTests(ClusterFixture fixture) : IAsyncLifeti
                 },
             },
         });
-        await Eventually(() => issuer.GetReadinessAsync(null), r => r.Ready, "the ACME issuer to register its account");
+        await Eventually(async () => (await issuer.GetSnapshotAsync(null)).Readiness, r => r.Ready, "the ACME issuer to register its account");
         return (await issuer.GetAcmeContextAsync())!;
     }
 

@@ -100,7 +100,7 @@ public sealed class LimitsWithReasonsTests(ClusterFixture fixture) : FakeAcmeIss
 
         var issuer = Fixture.Grains.GetGrain<IIssuerGrain>(Key(ns, "ca").ToGrainKey());
         await issuer.SyncAsync(CaIssuer(ns, "ca", "ca-tls"));
-        var readiness = await issuer.GetReadinessAsync(null);
+        var readiness = (await issuer.GetSnapshotAsync(null)).Readiness;
         Assert.False(readiness.Ready);
         Assert.Equal(IssuerReasons.ErrInvalidKeyPair, readiness.Reason);
         Assert.True(readiness.Message.Contains(messageFragment, StringComparison.Ordinal), readiness.Message);
@@ -162,7 +162,7 @@ public sealed class LimitsWithReasonsTests(ClusterFixture fixture) : FakeAcmeIss
             },
         });
 
-        var readiness = await issuer.GetReadinessAsync(null);
+        var readiness = (await issuer.GetSnapshotAsync(null)).Readiness;
         Assert.False(readiness.Ready);
         Assert.Equal(reason, readiness.Reason);
         Assert.Contains(messageFragment, readiness.Message);
