@@ -34,8 +34,8 @@ public static class WatchedResources
         WatchedResource.Custom<Challenge>(ResourceKind.Challenge,
             (grains, key, challenge) => challenge.Metadata.DeletionTimestamp is null
                 ? Task.CompletedTask
-                : grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync(),
-            (grains, key, _) => grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync()),
+                : grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync(challenge.Metadata.Finalizers ?? []),
+            (grains, key, _) => grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync([])),
         WatchedResource.Secrets(SecretSelector,
             (grains, key, metadata) => grains.GetGrain<ISecretClaimGrain>(key.ToGrainKey()).ChangedAsync(metadata)),
     ];
