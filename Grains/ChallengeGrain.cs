@@ -82,8 +82,8 @@ public sealed class ChallengeGrain(
             await CleanUpAsync();
         else if (finalizers.Contains(Finalizers.Acme))
         {
-            // Nothing of it was presented by this grain (cert-manager made it before a switch, or its record is lost):
-            // the finalizer has nothing left to guard and would only hold the deletion for ever.
+            // Nothing is left to clean up here (done already, or cert-manager made it before a switch, or its record is
+            // lost): the finalizer has nothing to guard and would only hold the deletion for ever.
             await writer.RemoveFinalizerAsync(ResourceKind.Challenge, _key, Finalizers.Acme);
         }
         // cert-manager's older spelling, on Challenges an older cert-manager made: removed as cert-manager removes it.
