@@ -17,7 +17,8 @@ namespace CertFleet.Grains;
 /// <summary>
 /// Takes one ACME challenge through cert-manager's steps: present (the key authorization on every silo's responder and
 /// a route to it), self-check until the CA would see it, accept, wait for the authorization, clean up. No step waits
-/// inside a call: each tick of a timer takes one step from persisted state, and a reminder restarts it after a crash.
+/// inside a call: each tick of its <see cref="StepLoop"/> takes one step from persisted state, and the loop's reminder
+/// restarts it after a crash.
 /// </summary>
 [GrainType("challenge")]
 public sealed class ChallengeGrain(

@@ -19,8 +19,8 @@ namespace CertFleet.Grains;
 
 /// <summary>
 /// Drives one ACME order to a certificate: newOrder, a Challenge per pending authorization, finalize, download.
-/// Each tick of its timer takes one idempotent step from persisted state; a one-minute reminder restarts the timer
-/// after a crash. The Order resource mirrors the state so `kubectl describe order` tells the story.
+/// Each tick of its <see cref="StepLoop"/> takes one idempotent step from persisted state; the loop's one-minute
+/// reminder restarts it after a crash. The Order resource mirrors the state so `kubectl describe order` tells the story.
 /// </summary>
 [GrainType("order")]
 public sealed class OrderGrain(

@@ -13,7 +13,7 @@ public sealed class StepLoop(IGrainBase grain, Func<Task> step, ExponentialBacko
 {
     private const string ReminderName = "advance";
     /// <summary>How soon a lost activation's steps go on again at the latest.</summary>
-    public static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
     /// <summary>A server's hint (Retry-After) longer than the next poll is waited for, up to this many times the cap.</summary>
     private const int MaxHintInCaps = 6;
 
