@@ -4,6 +4,7 @@ using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
+using CertFleet.Providers;
 using CertFleet.Providers.Acme;
 using CertFleet.Providers.Dns01;
 using CertFleet.Providers.Http01;
@@ -16,7 +17,8 @@ namespace CertFleet.Grains;
 /// <summary>
 /// Takes one ACME challenge through cert-manager's steps: present (the key authorization on every silo's responder and
 /// a route to it), self-check until the CA would see it, accept, wait for the authorization, clean up. No step waits
-/// inside a call: each tick of a timer takes one step from persisted state, and a reminder restarts it after a crash.
+/// inside a call: each tick of its <see cref="StepLoop"/> takes one step from persisted state, and the loop's reminder
+/// restarts it after a crash.
 /// </summary>
 [GrainType("challenge")]
 public sealed class ChallengeGrain(
@@ -31,16 +33,17 @@ public sealed class ChallengeGrain(
     ILogger<ChallengeGrain> logger) : Grain, IChallengeGrain, IRemindable
 {
     private const string Component = "cert-manager-challenges";
-    private const string ReminderName = "advance";
     private static readonly TimeSpan MinDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan SelfCheckPeriod = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
-    /// <summary>First retry after a DNS provider error; later ones back off towards a minute.</summary>
+    /// <summary>Polls for the authorization and retries start at MinDelay and double up to MaxDelay.</summary>
+    private static readonly ExponentialBackoff Polling = new(MinDelay, MaxDelay);
+    /// <summary>First retry after a DNS provider error; later ones back off as polls do, to MaxDelay.</summary>
     private static readonly TimeSpan ProviderRetryDelay = TimeSpan.FromSeconds(5);
 
     private ObjectKey _key = null!;
-    private StepTimer? _steps;
-    private TimeSpan _delay = MinDelay;
+    private StepLoop _steps = null!;
+    private ObjectEvents _events = null!;
     // The reason this activation last wrote to the status. A reason can be stored without being shown (a crash, or a
     // store whose answer was lost, between the two writes): a fresh activation shows it again.
     private string? _reasonShown;
@@ -54,6 +57,8 @@ public sealed class ChallengeGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = ObjectKey.FromGrainKey(this.GetPrimaryKeyString());
+        _steps = new StepLoop(this, AdvanceAsync, Polling);
+        _events = new ObjectEvents(writer, ResourceKind.Challenge, _key, Component, () => State.Work?.ChallengeUid);
         return Task.CompletedTask;
     }
 
@@ -64,29 +69,34 @@ public sealed class ChallengeGrain(
             State.Work = work;
             await store.WriteStateAsync();
         }
-        // Also when started again: the first start may have crashed between the state write and the reminder.
+        // Also when started again: the first start may have crashed between the state write and the reminder. Once
+        // cleaned up, the step only drops a reminder left behind.
         if (State.Phase != ChallengePhase.CleanedUp)
-            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        Schedule(TimeSpan.Zero);
+            await _steps.StartAsync();
+        else
+            _steps.Schedule(TimeSpan.Zero);
     }
 
-    public async Task DeletedAsync()
+    public async Task DeletedAsync(List<string> finalizers)
     {
         if (State.Work is not null && State.Phase != ChallengePhase.CleanedUp)
             await CleanUpAsync();
+        else if (finalizers.Contains(Finalizers.Acme))
+        {
+            // Nothing is left to clean up here (done already, or cert-manager made it before a switch, or its record is
+            // lost): the finalizer has nothing to guard and would only hold the deletion for ever.
+            await writer.RemoveFinalizerAsync(ResourceKind.Challenge, _key, Finalizers.Acme);
+        }
+        // cert-manager's older spelling, on Challenges an older cert-manager made: removed as cert-manager removes it.
+        if (finalizers.Contains(Finalizers.AcmeLegacy))
+            await writer.RemoveFinalizerAsync(ResourceKind.Challenge, _key, Finalizers.AcmeLegacy);
         // A reminder left behind would wake this grain every minute for an object that is gone.
-        await this.UnregisterReminderIfAnyAsync(ReminderName);
+        await _steps.StopAsync();
         await store.ClearStateAsync();
         DeactivateOnIdle();
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (_steps?.IsScheduled != true) Schedule(TimeSpan.Zero);
-        return Task.CompletedTask;
-    }
-
-    private void Schedule(TimeSpan delay) => (_steps ??= new StepTimer(this, AdvanceAsync)).Schedule(delay);
+    public Task ReceiveReminder(string reminderName, TickStatus status) => _steps.ReminderFired();
 
     private async Task AdvanceAsync()
     {
@@ -95,7 +105,7 @@ public sealed class ChallengeGrain(
         if (State.Phase == ChallengePhase.CleanedUp)
         {
             // Woken by a reminder registered again by a start racing a restart: it has nothing left to wake.
-            await this.UnregisterReminderIfAnyAsync(ReminderName);
+            await _steps.StopAsync();
             return;
         }
         try
@@ -110,7 +120,7 @@ public sealed class ChallengeGrain(
         }
         catch (AcmeException ex) when (ex.SuggestedAction is not (AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff))
         {
-            await EndAsync("errored", $"Failed to accept challenge: {ex.Message}", EventReasons.Failed);
+            await EndAsync(OrderStates.Errored, $"Failed to accept challenge: {ex.Message}", EventReasons.Failed);
         }
         catch (Dns01ProviderException ex)
         {
@@ -126,21 +136,21 @@ public sealed class ChallengeGrain(
             {
                 logger.LogInformation("Challenge {Namespace}/{Name}: {Reason}; retrying every {Delay}", _key.Namespace, _key.Name, reason, ProviderRetryDelay);
                 await WriteStatusAsync(processing: !cleaningUp, presented: State.PresentedAt is not null);
-                RecordEvent(EventRecord.Warning, cleaningUp ? EventReasons.CleanUpError : EventReasons.PresentError, reason);
+                _events.Record(EventRecord.Warning, cleaningUp ? EventReasons.CleanUpError : EventReasons.PresentError, reason);
             }
-            Later(ProviderRetryDelay);
+            _steps.ScheduleBackoff(ProviderRetryDelay);
         }
         catch (Exception ex) when (ex is AcmeException or HttpRequestException or TaskCanceledException or ClusterWriteException or AcmeAccountKeyException)
         {
             logger.LogInformation("Challenge {Namespace}/{Name}: retrying after {Error}", _key.Namespace, _key.Name, ex.Message);
-            Later(MaxDelay);
+            _steps.ScheduleBackoff(MaxDelay);
         }
     }
 
     private async Task PresentAsync()
     {
         if (State.Reason is null)
-            RecordEvent(EventRecord.Normal, EventReasons.Started, "Challenge scheduled for processing");
+            _events.Record(EventRecord.Normal, EventReasons.Started, "Challenge scheduled for processing");
         if (Spec.Type == ChallengeTypes.Dns01)
         {
             var solver = Spec.Solver.Dns01!;
@@ -159,12 +169,12 @@ public sealed class ChallengeGrain(
         }
         State.Phase = ChallengePhase.Presented;
         State.PresentedAt = clock.GetUtcNow();
-        State.State = "pending";
+        State.State = OrderStates.Pending;
         State.Reason = $"Waiting for {Spec.Type} challenge propagation";
         await store.WriteStateAsync();
         await WriteStatusAsync(processing: true, presented: true);
-        RecordEvent(EventRecord.Normal, EventReasons.Presented, $"Presented challenge using {Spec.Type} challenge mechanism");
-        Schedule(TimeSpan.Zero);
+        _events.Record(EventRecord.Normal, EventReasons.Presented, $"Presented challenge using {Spec.Type} challenge mechanism");
+        _steps.Schedule(TimeSpan.Zero);
     }
 
     /// <summary>The solver's nameservers, else the controller's recursive nameservers, else none (authoritative).</summary>
@@ -184,7 +194,7 @@ public sealed class ChallengeGrain(
             var served = _tokenPresentedAt!.Value + Http01Tokens.PropagationDelay;
             if (clock.GetUtcNow() < served)
             {
-                Schedule(served - clock.GetUtcNow());
+                _steps.Schedule(served - clock.GetUtcNow());
                 return;
             }
         }
@@ -198,7 +208,7 @@ public sealed class ChallengeGrain(
             }
             if (reason != _reasonShown)
                 await WriteStatusAsync(processing: true, presented: true);
-            Schedule(SelfCheckPeriod);
+            _steps.Schedule(SelfCheckPeriod);
             return;
         }
         var client = await ClientAsync();
@@ -212,15 +222,15 @@ public sealed class ChallengeGrain(
             // first, go on waiting for the authorization; otherwise the refusal stands.
             var authorization = await client.GetAuthorizationAsync(Spec.AuthorizationUrl);
             var challenge = authorization.Challenges.FirstOrDefault(c => c.Url == Spec.Url);
-            if (authorization.Status == "pending" && challenge?.Status is null or "pending")
+            if (authorization.Status == OrderStates.Pending && challenge?.Status is null or OrderStates.Pending)
                 throw;
         }
         State.Phase = ChallengePhase.Accepted;
-        State.State = "processing";
+        State.State = OrderStates.Processing;
         State.Reason = "Waiting for the ACME server to validate the challenge";
         await store.WriteStateAsync();
         await WriteStatusAsync(processing: true, presented: true);
-        Schedule(MinDelay);
+        _steps.Schedule(MinDelay);
     }
 
     private async Task WaitForAuthorizationAsync()
@@ -231,18 +241,18 @@ public sealed class ChallengeGrain(
         var authorization = await client.GetAuthorizationAsync(Spec.AuthorizationUrl);
         switch (authorization.Status)
         {
-            case "valid":
-                await EndAsync("valid", "Successfully authorized domain", EventReasons.DomainVerified,
+            case OrderStates.Valid:
+                await EndAsync(OrderStates.Valid, "Successfully authorized domain", EventReasons.DomainVerified,
                     $"Domain \"{Spec.DnsName}\" verified with \"{Spec.Type}\" validation", askedTheCa: true);
                 return;
-            case "pending":
-                Later(authorization.RetryAfter);
+            case OrderStates.Pending:
+                _steps.ScheduleBackoff(authorization.RetryAfter);
                 return;
             default:
                 var error = authorization.Challenges.FirstOrDefault(c => c.Url == Spec.Url)?.Error
                             ?? authorization.Challenges.Select(c => c.Error).FirstOrDefault(e => e is not null);
                 var detail = error is null ? $"authorization is {authorization.Status}" : $"{error.Type}: {error.Detail}";
-                await EndAsync("invalid", $"Error accepting authorization: acme: authorization error for {Spec.DnsName}: {detail}", EventReasons.Failed,
+                await EndAsync(OrderStates.Invalid, $"Error accepting authorization: acme: authorization error for {Spec.DnsName}: {detail}", EventReasons.Failed,
                     askedTheCa: true);
                 return;
         }
@@ -260,8 +270,8 @@ public sealed class ChallengeGrain(
         State.Phase = ChallengePhase.Finished;
         if (!askedTheCa)
             await store.WriteStateAsync();
-        RecordEvent(state == "valid" ? EventRecord.Normal : EventRecord.Warning, eventReason, eventMessage ?? reason);
-        Schedule(TimeSpan.Zero);
+        _events.Record(state == OrderStates.Valid ? EventRecord.Normal : EventRecord.Warning, eventReason, eventMessage ?? reason);
+        _steps.Schedule(TimeSpan.Zero);
     }
 
     private async Task FinishAsync()
@@ -279,7 +289,7 @@ public sealed class ChallengeGrain(
             // show, and the finish must not retry forever on a reminder.
         }
         await GrainFactory.GetGrain<IOrderGrain>(State.Work!.Order.ToGrainKey()).ChallengeFinishedAsync(_key.Name);
-        await this.UnregisterReminderIfAnyAsync(ReminderName);
+        await _steps.StopAsync();
     }
 
     private async Task CleanUpAsync()
@@ -362,18 +372,5 @@ public sealed class ChallengeGrain(
             State = State.State,
         });
         _reasonShown = State.Reason;
-    }
-
-    private void Later(TimeSpan? hint = null)
-    {
-        var delay = hint is { } h && h > _delay ? (h < MaxDelay * 6 ? h : MaxDelay * 6) : _delay;
-        _delay = _delay * 2 > MaxDelay ? MaxDelay : _delay * 2;
-        Schedule(delay);
-    }
-
-    private void RecordEvent(string type, string reason, string message)
-    {
-        var record = new EventRecord(ResourceKind.Challenge, _key, State.Work?.ChallengeUid, type, reason, message, Component);
-        writer.RecordInBackground(record);
     }
 }

@@ -6,6 +6,7 @@ using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
+using CertFleet.Providers;
 using CertFleet.Providers.Acme;
 using CertFleet.Providers.Caa;
 using CertFleet.Providers.Pki;
@@ -18,8 +19,8 @@ namespace CertFleet.Grains;
 
 /// <summary>
 /// Drives one ACME order to a certificate: newOrder, a Challenge per pending authorization, finalize, download.
-/// Each tick of its timer takes one idempotent step from persisted state; a one-minute reminder restarts the timer
-/// after a crash. The Order resource mirrors the state so `kubectl describe order` tells the story.
+/// Each tick of its <see cref="StepLoop"/> takes one idempotent step from persisted state; the loop's one-minute
+/// reminder restarts it after a crash. The Order resource mirrors the state so `kubectl describe order` tells the story.
 /// </summary>
 [GrainType("order")]
 public sealed class OrderGrain(
@@ -34,7 +35,6 @@ public sealed class OrderGrain(
     AccountOrderListings listings) : Grain, IOrderGrain, IRemindable
 {
     private const string Component = "cert-manager-orders";
-    private const string ReminderName = "advance";
     /// <summary>Event reason once transient trouble has lasted <see cref="TransientGiveUp"/> for an order kept going.</summary>
     private const string RetryingEventReason = "Retrying";
     /// <summary>Event reason for a CAA preflight refusal (cert-manager has none: it leaves CAA to the CA).</summary>
@@ -42,6 +42,7 @@ public sealed class OrderGrain(
     /// <summary>Polling starts fast (CAs often finish in well under a second) and doubles up to MaxPoll.</summary>
     private static readonly TimeSpan MinPoll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(10);
+    private static readonly ExponentialBackoff Polling = new(MinPoll, MaxPoll);
     /// <summary>
     /// Transient trouble (5xx, timeouts, resets, a failing API server) ends an order that nothing was ordered for once it
     /// has lasted this long; the Certificate's backoff takes over. An order the CA may hold is never given up for it.
@@ -62,8 +63,8 @@ public sealed class OrderGrain(
     private const int MaxOrdersExamined = 200;
 
     private ObjectKey _key = null!;
-    private StepTimer? _steps;
-    private TimeSpan _poll = MinPoll;
+    private StepLoop _steps = null!;
+    private ObjectEvents _events = null!;
     private int _transientFailures;
     private int _unreadableAnswers;
     private DateTimeOffset? _failingSince;
@@ -76,6 +77,8 @@ public sealed class OrderGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = ObjectKey.FromGrainKey(this.GetPrimaryKeyString());
+        _steps = new StepLoop(this, AdvanceAsync, Polling);
+        _events = new ObjectEvents(writer, ResourceKind.Order, _key, Component, () => State.ResourceUid);
         return Task.CompletedTask;
     }
 
@@ -83,10 +86,12 @@ public sealed class OrderGrain(
     {
         if (State.Work is not null)
         {
-            // Already under way: make sure it keeps moving, and survives a crash that came before its reminder.
+            // Already under way: make sure it keeps moving, and survives a crash that came before its reminder. Once
+            // reported, the step only drops a reminder left behind.
             if (!State.Reported)
-                await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            Schedule(TimeSpan.Zero);
+                await _steps.StartAsync();
+            else
+                _steps.Schedule(TimeSpan.Zero);
             return;
         }
         // The Order object first: nothing is recorded (or asked of the CA) for an Order the API server refused.
@@ -95,32 +100,24 @@ public sealed class OrderGrain(
         State.State = OrderStates.Pending;
         State.ResourceUid = created.Metadata.Uid;
         await store.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        Schedule(TimeSpan.Zero);
+        await _steps.StartAsync();
     }
 
     public Task ChallengeFinishedAsync(string challengeName)
     {
-        _poll = MinPoll;
-        Schedule(TimeSpan.Zero);
+        _steps.ResetBackoff();
+        _steps.Schedule(TimeSpan.Zero);
         return Task.CompletedTask;
     }
 
     public async Task DeletedAsync()
     {
-        _steps?.Cancel();
-        await this.UnregisterReminderIfAnyAsync(ReminderName);
+        await _steps.StopAsync();
         await store.ClearStateAsync();
         DeactivateOnIdle();
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (_steps?.IsScheduled != true) Schedule(TimeSpan.Zero);
-        return Task.CompletedTask;
-    }
-
-    private void Schedule(TimeSpan delay) => (_steps ??= new StepTimer(this, AdvanceAsync)).Schedule(delay);
+    public Task ReceiveReminder(string reminderName, TickStatus status) => _steps.ReminderFired();
 
     private async Task AdvanceAsync()
     {
@@ -146,7 +143,7 @@ public sealed class OrderGrain(
         {
             // Other orders of the account hold every turn: waiting is not a failure. A little jitter spreads the queue.
             logger.LogInformation("Order {Namespace}/{Name}: {Reason}; trying again shortly", _key.Namespace, _key.Name, ex.Message);
-            Schedule(NewOrderTurnRetry + TimeSpan.FromMilliseconds(Random.Shared.Next(1000)));
+            _steps.Schedule(NewOrderTurnRetry + TimeSpan.FromMilliseconds(Random.Shared.Next(1000)));
         }
         catch (AcmeException ex) when (ex.SuggestedAction is AcmeProblemAction.RetryNow or AcmeProblemAction.BackOff && KeepsTrying(ex))
         {
@@ -160,7 +157,7 @@ public sealed class OrderGrain(
         {
             // Load-shedding while polling an order that exists: wait as asked, then poll again.
             logger.LogInformation("Order {Namespace}/{Name}: waiting {Delay} as the ACME server asked", _key.Namespace, _key.Name, ex.RetryAfter);
-            Schedule(ex.RetryAfter ?? MaxPoll);
+            _steps.Schedule(ex.RetryAfter ?? MaxPoll);
         }
         catch (AcmeException ex) when (ex.SuggestedAction == AcmeProblemAction.ReRegister && !_reRegistered)
         {
@@ -174,7 +171,7 @@ public sealed class OrderGrain(
             {
                 State.Work = work with { Issuer = context };
                 await store.WriteStateAsync();
-                Schedule(TimeSpan.Zero);
+                _steps.Schedule(TimeSpan.Zero);
                 return;
             }
             await FinishAsync(OrderStates.Errored, $"{ex.Message}; registering the account again failed, see the {work.Issuer.IssuerKind}'s status");
@@ -220,16 +217,16 @@ public sealed class OrderGrain(
     {
         _transientFailures++;
         var slow = clock.GetUtcNow() - _failingSince >= TransientGiveUp;
-        var delay = slow ? SlowTransientRetry : TimeSpan.FromTicks(Math.Min(MaxPoll.Ticks, MinPoll.Ticks << Math.Min(_transientFailures - 1, 20)));
+        var delay = slow ? SlowTransientRetry : Polling.Delay(_transientFailures);
         if (slow && !_slowRetryShown)
         {
             // Said once per outage: the order is kept (the CA may hold it) and a person should know why nothing moves.
             _slowRetryShown = true;
-            RecordEvent(EventRecord.Warning, RetryingEventReason,
+            _events.Record(EventRecord.Warning, RetryingEventReason,
                 $"{ex.Message}; failing for {TransientGiveUp.TotalMinutes:0} minutes now, so retried every {SlowTransientRetry.TotalMinutes:0} minute until it answers");
         }
         logger.LogInformation("Order {Namespace}/{Name}: retrying in {Delay} after {Error}", _key.Namespace, _key.Name, delay, ex.Message);
-        Schedule(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(250)));
+        _steps.Schedule(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(250)));
     }
 
     private async Task<AcmeOrder?> PlaceAsync(AcmeClient client, OrderWork work)
@@ -247,13 +244,13 @@ public sealed class OrderGrain(
                           (work.DnsPolicy is { } policy ? $" with spec.dnsPolicy {policy}" : "") +
                           (unsolvable.Any(n => n.StartsWith("*.", StringComparison.Ordinal)) ? "; wildcard names need a dns01 solver" : "") +
                           "; nothing was ordered";
-            RecordEvent(EventRecord.Warning, EventReasons.Solver, message);
+            _events.Record(EventRecord.Warning, EventReasons.Solver, message);
             await FinishAsync(OrderStates.Errored, message);
             return null;
         }
         if (options.Value.CaaPreflight && await CaaRefusalAsync(client, work, identifiers) is { } refusal)
         {
-            RecordEvent(EventRecord.Warning, CaaEventReason, refusal);
+            _events.Record(EventRecord.Warning, CaaEventReason, refusal);
             await FinishAsync(OrderStates.Errored, $"{refusal}; nothing was ordered");
             return null;
         }
@@ -261,12 +258,12 @@ public sealed class OrderGrain(
         var profile = AcmeProfileChoice.For(work.Issuer.Spec.Profile, directory.Meta.Profiles);
         if (profile.Error is { } profileError)
         {
-            RecordEvent(EventRecord.Warning, CertFleetReasons.InvalidProfile, profileError);
+            _events.Record(EventRecord.Warning, CertFleetReasons.InvalidProfile, profileError);
             await FinishAsync(OrderStates.Errored, $"{profileError}; nothing was ordered");
             return null;
         }
         if (profile.Ignored)
-            RecordEvent(EventRecord.Warning, CertFleetReasons.InvalidProfile,
+            _events.Record(EventRecord.Warning, CertFleetReasons.InvalidProfile,
                 $"spec.acme.profile \"{work.Issuer.Spec.Profile}\" was not sent: the ACME server advertises no profiles");
         // Tokens are reserved now, when nothing but newOrder is left: an order refused above (or never placed) holds
         // none, and a spent budget orders nothing.
@@ -287,7 +284,7 @@ public sealed class OrderGrain(
                 (order, var replaceRefusal) = await ReplacingOrder.PlaceAsync(
                     client, identifiers, profile.Profile, directory.RenewalInfo is null ? null : work.Replaces);
                 if (replaceRefusal is not null)
-                    RecordEvent(EventRecord.Normal, ReplacingOrder.EventReason,
+                    _events.Record(EventRecord.Normal, ReplacingOrder.EventReason,
                         $"The ACME server refused to let this order replace certificate {work.Replaces} ({replaceRefusal.Message}); ordered again without \"replaces\"");
             }
             catch (AcmeException ex) when (ex.Problem is not null || ex.NotSent)
@@ -301,7 +298,7 @@ public sealed class OrderGrain(
             }
         }
         await budgets.NewOrderAnsweredAsync(GrainFactory, BudgetOrder(work), BudgetHolder, created: true);
-        if (order.Status == "pending")
+        if (order.Status == OrderStates.Pending)
         {
             // Its names still have to be validated, which may never happen (another tenant's names, a broken solver):
             // the certificate tokens go back until the order is ready.
@@ -326,7 +323,7 @@ public sealed class OrderGrain(
         // Orders recovering from one crash share one listing (state from before NewOrderSentAt existed: list afresh).
         var sentAt = State.NewOrderSentAt ?? clock.GetUtcNow();
         var orders = await listings.OrdersAsync(client, work.Issuer.AccountUrl, sentAt, clock.GetUtcNow(), MaxOrdersExamined);
-        var found = orders.FirstOrDefault(o => o.Status is AcmeOrder.Pending or AcmeOrder.Ready && o.HasIdentifiers(identifiers));
+        var found = orders.FirstOrDefault(o => o.Status is OrderStates.Pending or OrderStates.Ready && o.HasIdentifiers(identifiers));
         if (found is not null)
             logger.LogInformation("Order {Namespace}/{Name}: resuming ACME order {Url}, created before a restart", _key.Namespace, _key.Name, found.Url);
         return found;
@@ -391,21 +388,21 @@ public sealed class OrderGrain(
 
     private async Task StepAsync(AcmeClient client, OrderWork work, AcmeOrder order)
     {
-        if (order.Status is "pending" or "ready" && IdentifierMismatch(work, order) is { } mismatch)
+        if (order.Status is OrderStates.Pending or OrderStates.Ready && IdentifierMismatch(work, order) is { } mismatch)
         {
-            RecordEvent(EventRecord.Warning, EventReasons.Failed, mismatch);
+            _events.Record(EventRecord.Warning, EventReasons.Failed, mismatch);
             await FinishAsync(OrderStates.Errored, mismatch);
             return;
         }
         switch (order.Status)
         {
-            case "pending":
+            case OrderStates.Pending:
                 await SetStateAsync(OrderStates.Pending, null);
                 if (!await EnsureChallengesAsync(client, work))
                     return;
-                Backoff(); // the challenges wake this order as they finish; poll meanwhile
+                _steps.ScheduleBackoff(); // the challenges wake this order as they finish; poll meanwhile
                 return;
-            case "ready":
+            case OrderStates.Ready:
                 if (await budgets.TakeCertificateTokensAsync(GrainFactory, BudgetOrder(work), BudgetHolder) is { } wait)
                 {
                     // Others' certificates took the budget while this order was validated: finalizing now would
@@ -414,7 +411,7 @@ public sealed class OrderGrain(
                     var delay = wait.ReopensAt - clock.GetUtcNow();
                     if (delay <= ReadyOrderHold)
                     {
-                        Schedule(delay > TimeSpan.Zero ? delay : MinPoll);
+                        _steps.Schedule(delay > TimeSpan.Zero ? delay : MinPoll);
                         return;
                     }
                     await FinishWaitingAsync(wait.ReopensAt, $"{RateLimitBudgets.Describe(wait)}; the order was not finalized");
@@ -426,25 +423,25 @@ public sealed class OrderGrain(
                 // Processing even when the CA answers "valid" at once: Valid is final here, so it is recorded only once
                 // the next step has downloaded the chain.
                 await SetStateAsync(OrderStates.Processing, null);
-                Schedule(MinPoll);
+                _steps.Schedule(MinPoll);
                 return;
-            case "processing":
+            case OrderStates.Processing:
                 await SetStateAsync(OrderStates.Processing, null);
-                Backoff(order.RetryAfter);
+                _steps.ScheduleBackoff(order.RetryAfter);
                 return;
-            case "valid":
+            case OrderStates.Valid:
                 var chain = await client.DownloadCertificateAsync(order.CertificateUrl!, work.Issuer.Spec.PreferredChain);
                 State.CertificateUrl = order.CertificateUrl;
                 State.ChainPem = chain.Pem;
                 // Counted as the CA counts it: a certificate issued, not an order that might have been.
                 await budgets.RecordIssuedAsync(GrainFactory, BudgetOrder(work), BudgetHolder);
-                RecordEvent(EventRecord.Normal, EventReasons.Complete, "Order completed successfully");
+                _events.Record(EventRecord.Normal, EventReasons.Complete, "Order completed successfully");
                 await FinishAsync(OrderStates.Valid, null);
                 return;
             default:
                 var (reason, failedIdentifiers) = await FailureReasonAsync(client, order);
                 await budgets.RecordAuthorizationFailuresAsync(GrainFactory, work.Issuer.Spec.Server, work.Issuer.AccountUrl, failedIdentifiers);
-                await FinishAsync(order.Status == "invalid" ? OrderStates.Invalid : OrderStates.Errored, reason);
+                await FinishAsync(order.Status == OrderStates.Invalid ? OrderStates.Invalid : OrderStates.Errored, reason);
                 return;
         }
     }
@@ -453,14 +450,14 @@ public sealed class OrderGrain(
     private async Task<bool> EnsureChallengesAsync(AcmeClient client, OrderWork work)
     {
         var changed = false;
-        foreach (var progress in State.Authorizations.Where(a => a.ChallengeName is null && a.InitialState != "valid"))
+        foreach (var progress in State.Authorizations.Where(a => a.ChallengeName is null && a.InitialState != OrderStates.Valid))
         {
             changed = true;
             var authorization = await client.GetAuthorizationAsync(progress.Url);
             progress.Identifier = authorization.Identifier.Value;
             progress.Wildcard = authorization.Wildcard;
             progress.InitialState ??= authorization.Status;
-            if (authorization.Status != "pending")
+            if (authorization.Status != OrderStates.Pending)
                 continue; // valid (reused) authorizations need nothing; invalid ones fail the order on the next poll
 
             var solver = SolverSelection.Select(work.Issuer.Spec.Solvers ?? [], authorization.Identifier.Value, authorization.Wildcard,
@@ -471,7 +468,7 @@ public sealed class OrderGrain(
                 if (overridden is null)
                 {
                     var message = $"Failed to apply the HTTP-01 overrides for \"{authorization.Identifier.Value}\": {error}";
-                    RecordEvent(EventRecord.Warning, EventReasons.Solver, message);
+                    _events.Record(EventRecord.Warning, EventReasons.Solver, message);
                     await FinishAsync(OrderStates.Errored, message);
                     return false;
                 }
@@ -483,7 +480,7 @@ public sealed class OrderGrain(
             {
                 var message = $"Failed to determine a valid solver configuration for the set of domains on the Order: no configured challenge solvers can be used for \"{(authorization.Wildcard ? "*." : "")}{authorization.Identifier.Value}\"" +
                               (work.DnsPolicy is { } policy ? $" with spec.dnsPolicy {policy}" : "");
-                RecordEvent(EventRecord.Warning, EventReasons.Solver, message);
+                _events.Record(EventRecord.Warning, EventReasons.Solver, message);
                 await FinishAsync(OrderStates.Errored, message);
                 return false;
             }
@@ -528,7 +525,7 @@ public sealed class OrderGrain(
             progress.ChallengeToken = offered.Token;
             progress.ChallengeType = type;
             await store.WriteStateAsync();
-            RecordEvent(EventRecord.Normal, EventReasons.Created, $"Created Challenge resource \"{name}\" for domain \"{spec.DnsName}\"");
+            _events.Record(EventRecord.Normal, EventReasons.Created, $"Created Challenge resource \"{name}\" for domain \"{spec.DnsName}\"");
         }
         if (changed)
             await WriteStatusAsync(); // polls that find nothing new write nothing
@@ -635,7 +632,7 @@ public sealed class OrderGrain(
         if (State.Reported)
         {
             // A reminder registered again by a start racing a restart: nothing is left to do, so it goes.
-            await this.UnregisterReminderIfAnyAsync(ReminderName);
+            await _steps.StopAsync();
             return;
         }
         var outcome = State.State == OrderStates.Valid
@@ -651,7 +648,7 @@ public sealed class OrderGrain(
         await GrainFactory.GetGrain<ICertificateRequestGrain>(work.Request.ToGrainKey()).OrderFinishedAsync(outcome);
         State.Reported = true;
         await store.WriteStateAsync();
-        await this.UnregisterReminderIfAnyAsync(ReminderName);
+        await _steps.StopAsync();
     }
 
     /// <summary>ca.crt for an ACME certificate: the top certificate of the chain the CA sent, as cert-manager writes it.</summary>
@@ -686,13 +683,6 @@ public sealed class OrderGrain(
         });
     }
 
-    private void Backoff(TimeSpan? retryAfter = null)
-    {
-        var delay = retryAfter is { } hinted && hinted > _poll ? (hinted < MaxPoll * 6 ? hinted : MaxPoll * 6) : _poll;
-        _poll = _poll * 2 > MaxPoll ? MaxPoll : _poll * 2;
-        Schedule(delay);
-    }
-
     private ApiOrder Resource(OrderWork work) => new()
     {
         Metadata = new ObjectMeta
@@ -723,10 +713,4 @@ public sealed class OrderGrain(
     {
         ApiVersion = apiVersion, Kind = kind, Name = name, Uid = uid, Controller = true, BlockOwnerDeletion = true,
     };
-
-    private void RecordEvent(string type, string reason, string message)
-    {
-        var record = new EventRecord(ResourceKind.Order, _key, State.ResourceUid, type, reason, message, Component);
-        writer.RecordInBackground(record);
-    }
 }

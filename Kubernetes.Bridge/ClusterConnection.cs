@@ -94,7 +94,7 @@ public sealed class ClusterConnection : IDisposable
             _logger.LogDebug("{Operation}: {Error}; retrying (attempt {Attempt})", description, error.Describe(), attempt + 1);
             try
             {
-                await Task.Delay(ExponentialBackoff.Write.Delay(attempt), deadline.Token);
+                await Task.Delay(RetryBackoffs.Write.Delay(attempt), deadline.Token);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {

@@ -1,3 +1,4 @@
+using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 
 namespace CertFleet.Grains.State;
@@ -9,7 +10,7 @@ public sealed record ChallengeState
     [Id(0)] public ChallengeWork? Work { get; set; }
     [Id(1)] public ChallengePhase Phase { get; set; }
     /// <summary>cert-manager's Challenge state string (pending, processing, valid, invalid, errored).</summary>
-    [Id(2)] public string State { get; set; } = "pending";
+    [Id(2)] public string State { get; set; } = OrderStates.Pending;
     [Id(3)] public string? Reason { get; set; }
     [Id(4)] public DateTimeOffset? PresentedAt { get; set; }
     /// <summary>DNS-01: where the TXT value was published (after following CNAMEs), so clean-up removes exactly it.</summary>

@@ -25,6 +25,10 @@ public interface IChallengeGrain : IGrainWithStringKey
     [Alias("Start")]
     Task StartAsync(ChallengeWork work);
 
+    /// <summary>
+    /// The Challenge is being deleted, still held by <paramref name="finalizers"/>, or is gone (no finalizers): its
+    /// solver is cleaned up and cert-manager's finalizers on it are removed.
+    /// </summary>
     [Alias("Deleted")]
-    Task DeletedAsync();
+    Task DeletedAsync(List<string> finalizers);
 }

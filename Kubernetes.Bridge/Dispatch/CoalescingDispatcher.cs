@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using CertFleet.Providers;
 using Microsoft.Extensions.Logging;
 
 namespace CertFleet.Kubernetes.Bridge.Dispatch;
@@ -28,7 +29,7 @@ public sealed class CoalescingDispatcher<TKey, TItem> where TKey : notnull
         _isDeletion = isDeletion;
         _maxConcurrency = maxConcurrency;
         _logger = logger;
-        _retryBackoff = retryBackoff ?? ExponentialBackoff.Watch;
+        _retryBackoff = retryBackoff ?? RetryBackoffs.Watch;
     }
 
     /// <summary>Keys with an item waiting, in flight, or waiting for a retry.</summary>

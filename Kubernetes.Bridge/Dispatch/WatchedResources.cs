@@ -31,8 +31,8 @@ public static class WatchedResources
         WatchedResource.Custom<Challenge>(ResourceKind.Challenge,
             (targets, key, challenge) => challenge.Metadata.DeletionTimestamp is null
                 ? Task.CompletedTask
-                : targets.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync(),
-            (targets, key, _) => targets.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync()),
+                : targets.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync(challenge.Metadata.Finalizers ?? []),
+            (targets, key, _) => targets.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync([])),
         WatchedResource.Secrets(SecretSelector, SecretChangedAsync),
     ];
 

@@ -32,7 +32,7 @@ public sealed class ClusterLeaderElection(
                 await ReleaseAsync();
             try
             {
-                await Task.Delay(failures == 0 ? _options.RetryPeriod : ExponentialBackoff.Watch.Delay(failures), ct);
+                await Task.Delay(failures == 0 ? _options.RetryPeriod : RetryBackoffs.Watch.Delay(failures), ct);
             }
             catch (OperationCanceledException)
             {
@@ -117,7 +117,7 @@ public sealed class ClusterLeaderElection(
 
             try
             {
-                await Task.Delay(ExponentialBackoff.Watch.Delay(restarts), ct);
+                await Task.Delay(RetryBackoffs.Watch.Delay(restarts), ct);
             }
             catch (OperationCanceledException)
             {

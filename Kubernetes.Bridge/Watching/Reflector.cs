@@ -55,7 +55,7 @@ public sealed class Reflector(IResourceSource source, string cluster, Action<Obj
 
             try
             {
-                await Task.Delay(ExponentialBackoff.Watch.Delay(failures), ct);
+                await Task.Delay(RetryBackoffs.Watch.Delay(failures), ct);
             }
             catch (OperationCanceledException)
             {

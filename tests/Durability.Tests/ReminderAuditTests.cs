@@ -59,7 +59,7 @@ public sealed class ReminderAuditTests
 
             await silo.Grains.GetGrain<ICertificateGrain>(certificate.ToGrainKey()).DeletedAsync(TestObjects.CertificateOfMissingIssuer(certificate).Metadata.Uid!);
             await silo.Grains.GetGrain<IOrderGrain>(order.ToGrainKey()).DeletedAsync();
-            await silo.Grains.GetGrain<IChallengeGrain>(challenge.ToGrainKey()).DeletedAsync();
+            await silo.Grains.GetGrain<IChallengeGrain>(challenge.ToGrainKey()).DeletedAsync([]);
             await silo.Grains.GetGrain<IIssuerGrain>(issuer.ToGrainKey()).DeletedAsync();
 
             Assert.Empty(await ReminderGrainsAsync(redis));

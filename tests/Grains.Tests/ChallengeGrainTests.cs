@@ -68,6 +68,44 @@ public sealed class ChallengeGrainTests(ClusterFixture fixture)
         Assert.Equal(status.Reason, warning!.Message);
     }
 
+    /// <summary>
+    /// A Challenge no grain of this controller started (cert-manager made it before the switch; an older cert-manager
+    /// spelled its finalizer finalizer.acme.cert-manager.io) is deleted: cert-manager's finalizers go, so the deletion
+    /// does not hang; other controllers' finalizers stay theirs.
+    /// </summary>
+    [Fact]
+    public async Task AChallengeCertManagerMadeLosesItsFinalizersWhenDeleted()
+    {
+        var ns = NewNamespace();
+        var challenge = fixture.Grains.GetGrain<IChallengeGrain>(Key(ns, "legacy-1-2-3").ToGrainKey());
+
+        await challenge.DeletedAsync(["example.com/keep", Finalizers.AcmeLegacy, Finalizers.Acme]);
+
+        Assert.Equal(
+            [$"challenges/{Key(ns, "legacy-1-2-3")}/{Finalizers.Acme}", $"challenges/{Key(ns, "legacy-1-2-3")}/{Finalizers.AcmeLegacy}"],
+            Cluster.RemovedFinalizers.Where(f => f.Contains(ns, StringComparison.Ordinal)));
+
+        // Gone (no finalizers left): nothing to remove.
+        await challenge.DeletedAsync([]);
+        Assert.Equal(2, Cluster.RemovedFinalizers.Count(f => f.Contains(ns, StringComparison.Ordinal)));
+    }
+
+    /// <summary>A Challenge this controller started is cleaned up on deletion, and a legacy finalizer on it goes too.</summary>
+    [Fact]
+    public async Task AStartedChallengeIsCleanedUpAndLosesALegacyFinalizerWhenDeleted()
+    {
+        var ns = NewNamespace();
+        var key = Key(ns, "web-1-2-7");
+        var challenge = fixture.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey());
+        await challenge.StartAsync(Work(ns, key, Route53WithServiceAccount("none")));
+        await Eventually(() => Task.FromResult(Cluster.Status<ChallengeStatus>(ResourceKind.Challenge, key)), s => s is not null, "the first step");
+
+        await challenge.DeletedAsync([Finalizers.Acme, Finalizers.AcmeLegacy]);
+
+        Assert.Equal([$"challenges/{key}/{Finalizers.Acme}", $"challenges/{key}/{Finalizers.AcmeLegacy}"],
+            Cluster.RemovedFinalizers.Where(f => f.Contains(ns, StringComparison.Ordinal)));
+    }
+
     private static ChallengeWork Work(string ns, ObjectKey key, AcmeChallengeSolver solver) => new()
     {
             Issuer = new AcmeIssuerContext

@@ -28,6 +28,9 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
     /// <summary>Namespaces whose status writes fail as an unavailable API server would.</summary>
     public ConcurrentDictionary<string, bool> FailingStatusNamespaces { get; } = new();
 
+    /// <summary>Namespaces whose next status write throws what no grain expects (a bug, say): taken by that write.</summary>
+    public ConcurrentDictionary<string, bool> UnexpectedStatusFailures { get; } = new();
+
     public T? Status<T>(ResourceKind kind, ObjectKey key) where T : class =>
         Statuses.TryGetValue((kind.Plural, key), out var json) ? JsonSerializer.Deserialize<T>(json, ApiJson.Options) : null;
 
@@ -35,6 +38,8 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
     {
         if (FailingStatusNamespaces.ContainsKey(key.Namespace))
             throw new ClusterWriteException($"writing status of {kind.Kind} {key}: the API server answered 503 (test)") { StatusCode = 503 };
+        if (UnexpectedStatusFailures.TryRemove(key.Namespace, out _))
+            throw new InvalidOperationException($"writing status of {kind.Kind} {key}: an unexpected failure (test)");
         Statuses[(kind.Plural, key)] = JsonSerializer.Serialize(status, ApiJson.Options);
         return Task.FromResult(NextResourceVersion());
     }

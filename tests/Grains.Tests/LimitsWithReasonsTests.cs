@@ -11,7 +11,7 @@ namespace CertFleet.Grains.Tests;
 /// <summary>
 /// Oversized and broken input ends as a named reason on the object at fault, without an order, a crash or a retry
 /// loop: 1,000 SANs on an ACME issuer, 200 KB of annotations, CA Secrets that cannot sign, unusable ACME account keys
-/// and caBundles, and an ACME order whose identifiers are not the CSR's.
+/// and caBundles. (An ACME order whose identifiers are not the CSR's: OrderGrainTests.)
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class LimitsWithReasonsTests(ClusterFixture fixture) : FakeAcmeIssuerTests(fixture)
@@ -174,33 +174,6 @@ public sealed class LimitsWithReasonsTests(ClusterFixture fixture) : FakeAcmeIss
             n => n == 1, "one Warning Event on the Issuer");
         // the account key Secret is the user's: never replaced by a generated key
         Assert.Equal(keyPem, Cluster.Secrets[Key(ns, "account")].GetString("tls.key"));
-    }
-
-    [Fact]
-    public async Task AnOrderWhoseIdentifiersDifferFromTheCsrFailsWithAReasonAndTheCertificateBacksOff()
-    {
-        var ns = NewNamespace();
-        Acme.AddIdentifierToOrders("stranger.example.test");
-
-        await Grain(ns, "odd").SyncAsync(AcmeCertificate(ns, "odd", "odd.example.test"));
-
-        var issuing = await WhileTimePasses(() => Eventually(() => Task.FromResult(ConditionOf(Cluster, ns, "odd", ConditionTypes.Issuing)),
-            c => c?.Status == ConditionStatus.False, "the issuance failed"));
-        Assert.Contains("does not name the identifiers of the CSR", issuing!.Message);
-        Assert.Contains("dns:stranger.example.test", issuing.Message);
-        var status = StatusOf(Cluster, ns, "odd")!;
-        Assert.Equal(1, status.FailedIssuanceAttempts);
-        Assert.NotNull(status.LastFailureTime);
-
-        var requestStatus = Cluster.Status<CertificateRequestStatus>(ResourceKind.CertificateRequest, Key(ns, "odd-1"))!;
-        var ready = Assert.Single(requestStatus.Conditions!, c => c.Type == ConditionTypes.Ready);
-        Assert.Equal(CertificateRequestReasons.Failed, ready.Reason);
-        Assert.Contains("does not name the identifiers of the CSR", ready.Message);
-        var order = Assert.Single(Cluster.Statuses, s => s.Key.Plural == ResourceKind.Order.Plural && s.Key.Key.Namespace == ns);
-        var orderStatus = System.Text.Json.JsonSerializer.Deserialize<OrderStatus>(order.Value, ApiJson.Options)!;
-        Assert.Equal(OrderStates.Errored, orderStatus.State);
-        Assert.Contains("nothing was finalized", orderStatus.Reason);
-        Assert.Equal(1, Acme.NewOrders); // the Certificate backs off (an hour) instead of ordering again
     }
 
     [Fact]

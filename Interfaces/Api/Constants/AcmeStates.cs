@@ -27,6 +27,6 @@ public static class Finalizers
     /// <summary>Held on a Challenge until its solver is cleaned up.</summary>
     public const string Acme = "acme.cert-manager.io/finalizer";
 
-    /// <summary>Older spelling of <see cref="Acme"/>, still removed when found.</summary>
+    /// <summary>Older cert-manager's spelling of <see cref="Acme"/>: never added, removed from a Challenge being deleted.</summary>
     public const string AcmeLegacy = "finalizer.acme.cert-manager.io";
 }

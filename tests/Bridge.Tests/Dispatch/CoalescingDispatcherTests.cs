@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
-using CertFleet.Kubernetes.Bridge;
 using CertFleet.Bridge.Tests.Infrastructure;
 using CertFleet.Kubernetes.Bridge.Dispatch;
+using CertFleet.Providers;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CertFleet.Bridge.Tests.Dispatch;
 
 public sealed class CoalescingDispatcherTests : IAsyncDisposable
 {
-    private static readonly ExponentialBackoff FastRetry = new(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(20));
+    private static readonly ExponentialBackoff FastRetry = new(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(20), jitter: 0.5);
 
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<(string Key, Item Item)> _delivered = new();

@@ -136,7 +136,7 @@ public sealed class GrainDeliveryTests : EmulatorTest
             """).RootElement, "acme.cert-manager.io", "v1", ns, "orders");
         await Api.Client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonDocument.Parse("""
             {"apiVersion": "acme.cert-manager.io/v1", "kind": "Challenge",
-             "metadata": {"name": "web-1-42-7", "finalizers": ["acme.cert-manager.io/finalizer"]},
+             "metadata": {"name": "web-1-42-7", "finalizers": ["acme.cert-manager.io/finalizer", "finalizer.acme.cert-manager.io"]},
              "spec": {"url": "u", "authorizationURL": "a", "dnsName": "web.example.com", "type": "HTTP-01", "token": "t", "key": "k",
                       "solver": {"http01": {"ingress": {"class": "nginx"}}}, "issuerRef": {"name": "le"}}}
             """).RootElement, "acme.cert-manager.io", "v1", ns, "challenges");
@@ -146,9 +146,11 @@ public sealed class GrainDeliveryTests : EmulatorTest
         await WaitForAsync<ICertificateGrain>($"local/{ns}/marker", "SyncAsync");
         Assert.DoesNotContain(_calls, c => c.Interface == typeof(IOrderGrain) || c.Interface == typeof(IChallengeGrain));
 
-        // the finalizer holds the Challenge: its grain hears of the deletion at once, to clean up
+        // the finalizers hold the Challenge: its grain hears of the deletion at once, with them, to clean up and remove them
         await Api.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("acme.cert-manager.io", "v1", ns, "challenges", "web-1-42-7");
         await WaitForAsync<IChallengeGrain>($"local/{ns}/web-1-42-7", "DeletedAsync");
+        var deleted = _calls.First(c => c.Interface == typeof(IChallengeGrain) && c.Method == "DeletedAsync");
+        Assert.Equal(["acme.cert-manager.io/finalizer", "finalizer.acme.cert-manager.io"], Assert.IsType<List<string>>(deleted.Arguments[0]));
         await Api.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("acme.cert-manager.io", "v1", ns, "orders", "web-1-42");
         await WaitForAsync<IOrderGrain>($"local/{ns}/web-1-42", "DeletedAsync");
     }
