@@ -6,6 +6,7 @@ using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
+using CertFleet.Providers;
 using CertFleet.Providers.Pki;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,7 +33,8 @@ public sealed class CertificateGrain(
     private const string ReminderName = "reconcile";
     /// <summary>While idle the reminder also re-checks daily, as cert-manager's periodic resync does.</summary>
     private static readonly TimeSpan IdlePeriod = TimeSpan.FromHours(24);
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(5);
+    /// <summary>After a transient failure: 1, 2, 4 … 256 s, then every 5 minutes.</summary>
+    private static readonly ExponentialBackoff RetryBackoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
 
     private ObjectKey _key = null!;
     private StepTimer? _reconcile;
@@ -178,7 +180,7 @@ public sealed class CertificateGrain(
         {
             // Transient: the API server or another grain did not answer. Retry soon from a timer; the durable
             // reminder still covers a silo crash.
-            var delay = TimeSpan.FromSeconds(Math.Min(MaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(_retryAttempt++, 9))));
+            var delay = RetryBackoff.Delay(++_retryAttempt);
             logger.LogWarning(ex, "Certificate {Namespace}/{Name}: reconcile failed, retrying in {Delay}", _key.Namespace, Name, delay);
             if (IsVersionConflict(ex))
                 await ReloadStateAsync();

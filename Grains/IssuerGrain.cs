@@ -5,6 +5,7 @@ using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
+using CertFleet.Providers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -33,11 +34,11 @@ public sealed class IssuerGrain(
 {
     private const string RecheckReminder = "recheck";
     /// <summary>A not-ready issuer looks again after 1 minute, then 2, 4, 8 and every 10 (memory only: a restart begins again).</summary>
-    private static readonly TimeSpan FirstRecheck = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan MaxRecheck = TimeSpan.FromMinutes(10);
+    private static readonly ExponentialBackoff Recheck = new(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10));
 
     private ObjectKey _key = null!;
     private TimeSpan _recheckDelay;
+    private int _rechecks;
     /// <summary>The last check started; the next one waits for it.</summary>
     private Task<IssuerReadiness>? _checking;
     /// <summary>The storage write in flight, and the one queued behind it that later changes join.</summary>
@@ -64,7 +65,7 @@ public sealed class IssuerGrain(
         State.Issuer = issuer;
         if (specChanged)
         {
-            _recheckDelay = TimeSpan.Zero;
+            (_recheckDelay, _rechecks) = (TimeSpan.Zero, 0);
             await CheckAsync();
         }
         else if (State.Readiness is { } readiness)
@@ -96,7 +97,7 @@ public sealed class IssuerGrain(
 
     public async Task SecretChangedAsync()
     {
-        _recheckDelay = TimeSpan.Zero;
+        (_recheckDelay, _rechecks) = (TimeSpan.Zero, 0);
         if (State.Issuer is not null)
             await CheckAsync();
     }
@@ -289,12 +290,12 @@ public sealed class IssuerGrain(
     {
         if (!retry)
         {
-            _recheckDelay = TimeSpan.Zero;
+            (_recheckDelay, _rechecks) = (TimeSpan.Zero, 0);
             await this.UnregisterReminderIfAnyAsync(RecheckReminder);
             return;
         }
         // Backing off: a Secret that stays broken or a CA that stays down is not asked every minute for ever.
-        var next = _recheckDelay == TimeSpan.Zero ? FirstRecheck : TimeSpan.FromTicks(Math.Min(_recheckDelay.Ticks * 2, MaxRecheck.Ticks));
+        var next = Recheck.Delay(++_rechecks);
         if (next == _recheckDelay)
             return;
         await this.RegisterOrUpdateReminder(RecheckReminder, next, next);
