@@ -89,6 +89,8 @@ public sealed class IssuanceOptions
     {
         if (string.IsNullOrWhiteSpace(ClusterResourceNamespace))
             yield return $"{section}:ClusterResourceNamespace must name a namespace, e.g. cert-manager";
+        if (CaKeyPairCacheTime < TimeSpan.Zero || CaKeyPairCacheTime > TimeSpan.FromHours(1))
+            yield return $"{section}:CaKeyPairCacheTime must be a time span from 00:00:00 to 01:00:00, e.g. 00:00:30 (got {CaKeyPairCacheTime})";
         if (!KubernetesNames.IsServiceName(Http01SolverServiceName))
             yield return
                 $"{section}:Http01:SolverServiceName must be a Service name (lower-case letters, digits and '-', at most 63) (got \"{Http01SolverServiceName}\")";
