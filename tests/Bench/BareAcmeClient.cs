@@ -18,7 +18,8 @@ internal static class BareAcmeClient
     public const string Mode = "bare-acme";
     private const string ResultPrefix = "result ";
 
-    public sealed record Measurement(double PerSecond, double ClientCpuMs, double PebbleCpuMs, int Retried);
+    /// <param name="Requests">ACME requests per certificate by "action METHOD", as the silo's metric counts them.</param>
+    public sealed record Measurement(double PerSecond, double ClientCpuMs, double PebbleCpuMs, int Retried, Dictionary<string, double> Requests);
 
     /// <summary>Runs the child and returns what it measured; its other output lines are printed, indented.</summary>
     public static async Task<Measurement> MeasureAsync(int warmup, int count, int concurrency)
@@ -76,7 +77,11 @@ internal static class BareAcmeClient
     {
         await using var pebble = await PebbleServer.StartAsync(new PebbleOptions { AuthorizationReusePercent = 0 });
         using var accountKey = AcmeAccountKey.Generate(AcmeAccountKey.RS256); // the kind of key the controller generates
-        using var acme = new AcmeClient(new AcmeClientOptions { DirectoryUrl = pebble.DirectoryUrl, CaBundlePem = pebble.ListenerCaPem, NewOrderTurns = new AcmeNewOrderTurns(1) }, accountKey);
+        var requests = new RequestCounts();
+        using var acme = new AcmeClient(new AcmeClientOptions
+        {
+            DirectoryUrl = pebble.DirectoryUrl, CaBundlePem = pebble.ListenerCaPem, NewOrderTurns = new AcmeNewOrderTurns(1), Observer = requests,
+        }, accountKey);
         await acme.RegisterAccountAsync(new AcmeAccountRequest { TermsOfServiceAgreed = true });
         var retried = 0;
         // As the controller would, an issuance that fails starts again.
@@ -88,6 +93,7 @@ internal static class BareAcmeClient
             await Parallel.ForEachAsync(Enumerable.Range(0, warmup), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
                 await IssueWithRetriesAsync($"acme-warmup-{i}.bench.example", ct));
             retried = 0;
+            requests.Clear();
             var self = Process.GetCurrentProcess();
             var (clientBefore, pebbleBefore) = (self.TotalProcessorTime, pebble.CpuTime);
             var clock = Stopwatch.StartNew();
@@ -96,7 +102,7 @@ internal static class BareAcmeClient
             var elapsed = clock.Elapsed;
             self.Refresh();
             return new Measurement(count / elapsed.TotalSeconds, (self.TotalProcessorTime - clientBefore).TotalMilliseconds / count,
-                (pebble.CpuTime - pebbleBefore).TotalMilliseconds / count, retried);
+                (pebble.CpuTime - pebbleBefore).TotalMilliseconds / count, retried, requests.PerCertificate(count));
         }
         catch
         {
@@ -105,6 +111,17 @@ internal static class BareAcmeClient
             Console.Error.WriteLine($"The bare client's Pebble's log with its goroutines: {log}");
             throw;
         }
+    }
+
+    private sealed class RequestCounts : IAcmeRequestObserver
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _counts = new();
+
+        public void Completed(Providers.Acme.AcmeExchange exchange) => _counts.AddOrUpdate($"{exchange.Action} {exchange.Method}", 1, (_, n) => n + 1);
+
+        public void Clear() => _counts.Clear();
+
+        public Dictionary<string, double> PerCertificate(int count) => _counts.ToDictionary(c => c.Key, c => c.Value / (double)count);
     }
 
     // newOrder → HTTP-01 per authorization → finalize → download. Pebble 2.4 sends no Retry-After, so polls are

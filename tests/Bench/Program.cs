@@ -92,6 +92,7 @@ try
         var acme = await Run(client, api, silo, pebble, "acme", acmeCount, "ECDSA", 256, "pebble", "ClusterIssuer");
         Report($"{acmeCount} ACME HTTP-01 from Pebble, ECDSA P-256", acme, silo);
         var siloMs = acme.Cpu.Silo.TotalMilliseconds / acmeCount;
+        Console.WriteLine($"  ACME requests per certificate: {AcmeRequests.Describe(acme.AcmeRequests)}");
         // "The same names with the same concurrency": the controller has every Certificate in flight at once.
         foreach (var concurrency in new[] { acmeCount, BareAcmeConcurrency })
         {
@@ -99,6 +100,7 @@ try
             Console.WriteLine($"  bare AcmeClient in a process of its own, {concurrency} concurrent issuances of the same names on a second Pebble: " +
                               $"{bare.PerSecond:F1} certificates/s" + (bare.Retried > 0 ? $" ({bare.Retried} issuances retried after an error)" : ""));
             Console.WriteLine($"    CPU per certificate: client {bare.ClientCpuMs:F1} ms (its process alone), Pebble + challtestsrv {bare.PebbleCpuMs:F1} ms");
+            Console.WriteLine($"    ACME requests per certificate: {AcmeRequests.Describe(bare.Requests)}");
             Console.WriteLine($"    silo CPU per ACME certificate {siloMs:F1} ms / bare client's {bare.ClientCpuMs:F1} ms = " +
                               $"{siloMs / bare.ClientCpuMs:F1}× (target ≤2×)");
             Console.WriteLine($"    controller / bare client rate: {acme.PerSecond / bare.PerSecond:P0} (target ≥80 %)");
@@ -128,6 +130,7 @@ static async Task<Result> Run(Kubernetes client, KubeEmulatorServer api, SiloUnd
     var targetsBefore = api.Stats.WritesByTarget;
     var stateWritesBefore = await silo.GrainStateWritesAsync();
     var callsBefore = await silo.GrainCallsAsync();
+    var acmeBefore = await silo.AcmeRequestsAsync();
     var log = silo.MarkLog();
     var cpuBefore = CpuSnapshot.Take(silo, pebble);
     using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
@@ -150,6 +153,7 @@ static async Task<Result> Run(Kubernetes client, KubeEmulatorServer api, SiloUnd
             api.Stats.WritesByTarget.ToDictionary(w => w.Key, w => (double)w.Value), count),
         PerCertificate(stateWritesBefore, await silo.GrainStateWritesAsync(), count),
         GrainCalls.Between(callsBefore, await silo.GrainCallsAsync(), count),
+        AcmeRequests.Between(acmeBefore, await silo.AcmeRequestsAsync(), count),
         silo.WarningsSince(log), CpuSnapshot.Take(silo, pebble) - cpuBefore);
 }
 
@@ -297,7 +301,8 @@ static int EnvInt(string name, int fallback) =>
     int.TryParse(Environment.GetEnvironmentVariable(name), out var value) ? value : fallback;
 
 internal sealed record Result(int Count, TimeSpan Elapsed, TimeSpan Applied, double WritesPerSecond, double WritesPerCertificate,
-    double ReadsPerCertificate, string WritesByTarget, string StateWrites, GrainCalls GrainCalls, LogWarnings Warnings, CpuSnapshot Cpu)
+    double ReadsPerCertificate, string WritesByTarget, string StateWrites, GrainCalls GrainCalls, Dictionary<string, double> AcmeRequests,
+    LogWarnings Warnings, CpuSnapshot Cpu)
 {
     public double PerSecond => Count / Elapsed.TotalSeconds;
 }
@@ -317,6 +322,17 @@ internal sealed record GrainCalls(double PerCertificate, IReadOnlyList<(string M
     public override string ToString() =>
         $"{PerCertificate:0.##}" + (Methods.Count == 0 ? "" : $" ({string.Join(", ", Methods.Take(Shown).Select(m => $"{m.Method} {m.PerCertificate:0.##}"))}" +
                                     (Methods.Count > Shown ? $", {Methods.Count - Shown} more" : "") + ")");
+}
+
+/// <summary>ACME requests per certificate by "action METHOD".</summary>
+internal static class AcmeRequests
+{
+    public static Dictionary<string, double> Between(IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after, int count) =>
+        after.Select(r => (r.Key, PerCertificate: (r.Value - before.GetValueOrDefault(r.Key)) / count)).Where(r => r.PerCertificate > 0)
+            .ToDictionary(r => r.Key, r => r.PerCertificate);
+
+    public static string Describe(IReadOnlyDictionary<string, double> requests) =>
+        $"{requests.Values.Sum():0.#} ({string.Join(", ", requests.OrderByDescending(r => r.Value).Select(r => $"{r.Key} {r.Value:0.##}"))})";
 }
 
 /// <summary>CPU time by process: the silo, this process (the API emulator and the bench client), Pebble with challtestsrv.</summary>

@@ -64,6 +64,10 @@ internal sealed partial class SiloUnderTest : IDisposable
     public Task<Dictionary<string, double>> GrainCallsAsync() =>
         ScrapeAsync("certfleet_grain_calls_total", labels => $"{labels["interface"]}.{labels["method"]}");
 
+    /// <summary>ACME requests so far as "action METHOD" (cert-manager's certmanager_http_acme_client_request_count).</summary>
+    public Task<Dictionary<string, double>> AcmeRequestsAsync() =>
+        ScrapeAsync("certmanager_http_acme_client_request_count", labels => $"{labels["action"]} {labels["method"]}");
+
     /// <summary>Grain state writes so far by state name (Orleans' storage meter).</summary>
     public Task<Dictionary<string, double>> GrainStateWritesAsync() =>
         ScrapeAsync("microsoft_orleans_orleans_storage_write_latency_count", labels => labels["state_name"]);
