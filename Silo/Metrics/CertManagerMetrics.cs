@@ -128,8 +128,12 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
         _acmeRequestDuration.WithLabels(labels).Observe(exchange.Duration.TotalSeconds);
     }
 
-    /// <summary>Counts one call a grain made to another grain (see <see cref="GrainCallCounter"/>).</summary>
-    public void GrainCalled(string grainInterface, string method) => _grainCalls.WithLabels(grainInterface, method).Inc();
+    /// <summary>Counts calls grains make to <paramref name="method"/> of other grains (see <see cref="Metrics.GrainCallCounter"/>).</summary>
+    public Action GrainCallCounter(string grainInterface, string method)
+    {
+        var series = _grainCalls.WithLabels(grainInterface, method);
+        return () => series.Inc();
+    }
 
     private async Task RefreshAsync(CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Orleans.Runtime;
 
 namespace CertFleet.Silo.Metrics;
@@ -11,14 +12,21 @@ namespace CertFleet.Silo.Metrics;
 /// </summary>
 public sealed class GrainCallCounter(CertManagerMetrics metrics) : IOutgoingGrainCallFilter
 {
+    // Orleans generates one request type per interface method: its series is looked up once, not per call.
+    private readonly ConcurrentDictionary<Type, Action?> _countersByRequest = new();
+
     public Task Invoke(IOutgoingGrainCallContext context)
     {
         if (context.SourceId is { } source && !SystemTargetGrainId.IsSystemTargetGrainId(source)
-            && !SystemTargetGrainId.IsSystemTargetGrainId(context.TargetId)
-            && !context.InterfaceName.StartsWith("Orleans.", StringComparison.Ordinal))
-            metrics.GrainCalled(ShortName(context.InterfaceName), context.MethodName);
+            && !SystemTargetGrainId.IsSystemTargetGrainId(context.TargetId))
+            _countersByRequest.GetOrAdd(context.Request.GetType(), _ => CounterFor(context))?.Invoke();
         return context.Invoke();
     }
+
+    private Action? CounterFor(IOutgoingGrainCallContext context) =>
+        context.InterfaceName.StartsWith("Orleans.", StringComparison.Ordinal)
+            ? null
+            : metrics.GrainCallCounter(ShortName(context.InterfaceName), context.MethodName);
 
     // "CertFleet.Interfaces.Grains.ICertificateGrain" → "ICertificateGrain"
     private static string ShortName(string interfaceName) => interfaceName[(interfaceName.LastIndexOf('.') + 1)..];

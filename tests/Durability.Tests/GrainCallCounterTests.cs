@@ -39,8 +39,9 @@ public sealed class GrainCallCounterTests
     {
         using var metrics = new CertManagerMetrics(new WatchedStatuses(), new ControllerSyncs(), new NoBudgets(), TimeProvider.System,
             NullLogger<CertManagerMetrics>.Instance);
-        metrics.GrainCalled("ICertificateGrain", "SyncAsync");
-        metrics.GrainCalled("ICertificateGrain", "SyncAsync");
+        var sync = metrics.GrainCallCounter("ICertificateGrain", "SyncAsync");
+        sync();
+        sync();
 
         var lines = await ScrapeAsync(metrics);
         Assert.Contains("# TYPE certfleet_grain_calls_total counter", lines);
