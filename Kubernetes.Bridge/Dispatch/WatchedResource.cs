@@ -9,10 +9,10 @@ namespace CertFleet.Kubernetes.Bridge.Dispatch;
 public sealed class WatchedResource
 {
     private readonly Func<ClusterConnection, ILogger, IResourceSource> _createSource;
-    private readonly Func<IGrainFactory, ObjectChange, Task> _deliver;
+    private readonly Func<GrainReferences, ObjectChange, Task> _deliver;
 
     private WatchedResource(string resource, Func<ClusterConnection, ILogger, IResourceSource> createSource,
-        Func<IGrainFactory, ObjectChange, Task> deliver)
+        Func<GrainReferences, ObjectChange, Task> deliver)
     {
         Resource = resource;
         _createSource = createSource;
@@ -24,11 +24,11 @@ public sealed class WatchedResource
 
     public IResourceSource CreateSource(ClusterConnection connection, ILogger logger) => _createSource(connection, logger);
 
-    public Task DeliverAsync(IGrainFactory grains, ObjectChange change) => _deliver(grains, change);
+    public Task DeliverAsync(GrainReferences grains, ObjectChange change) => _deliver(grains, change);
 
     /// <summary>A custom resource, read into <typeparamref name="T"/>; <paramref name="deleted"/> gets the uid.</summary>
-    public static WatchedResource Custom<T>(ResourceKind kind, Func<IGrainFactory, ObjectKey, T, Task> changed,
-        Func<IGrainFactory, ObjectKey, string, Task> deleted, string? labelSelector = null) where T : class =>
+    public static WatchedResource Custom<T>(ResourceKind kind, Func<GrainReferences, ObjectKey, T, Task> changed,
+        Func<GrainReferences, ObjectKey, string, Task> deleted, string? labelSelector = null) where T : class =>
         new(CustomResourceSource.NameOf(kind),
             (connection, logger) => new CustomResourceSource(connection, kind,
                 json => ApiObjects.Read<T>(json), logger, labelSelector),
@@ -37,7 +37,7 @@ public sealed class WatchedResource
                 : deleted(grains, change.Key, change.Uid));
 
     /// <summary>Secrets matching <paramref name="labelSelector"/>, as metadata only.</summary>
-    public static WatchedResource Secrets(string labelSelector, Func<IGrainFactory, ObjectKey, SecretMetadata?, Task> changed) =>
+    public static WatchedResource Secrets(string labelSelector, Func<GrainReferences, ObjectKey, SecretMetadata?, Task> changed) =>
         new(SecretSource.Name,
             (connection, _) => new SecretSource(connection, labelSelector),
             (grains, change) => changed(grains, change.Key, change.Object as SecretMetadata));
