@@ -1,4 +1,5 @@
 using System.Formats.Asn1;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 
 namespace CertFleet.Providers.Pki;
@@ -59,6 +60,15 @@ public static class CsrBuilder
         return ParseDer(block.Der);
     }
 
+    // What ParseDer returned, by identity: a copy made with `with` (whose fields may differ from its DER) is not in it.
+    private static readonly ConditionalWeakTable<CsrInfo, CsrInfo> Verified = new();
+
+    /// <summary>
+    /// <paramref name="csr"/> when <see cref="ParseDer"/> made it (its fields are its verified DER's), else its DER parsed
+    /// and verified again: a signer pays for the parse once per request, not twice.
+    /// </summary>
+    internal static CsrInfo AsVerified(CsrInfo csr) => Verified.TryGetValue(csr, out _) ? csr : ParseDer(csr.Der);
+
     internal static CsrInfo ParseDer(byte[] der)
     {
         const string what = "CSR";
@@ -84,7 +94,7 @@ public static class CsrBuilder
 
         var extensionSet = new X509ExtensionSet(extensions, what);
         var alternativeNames = extensionSet.SubjectAlternativeNames;
-        return new CsrInfo
+        var parsed = new CsrInfo
         {
             SubjectDN = subject.ToString(),
             CommonName = subject.CommonName,
@@ -105,6 +115,8 @@ public static class CsrBuilder
             SubjectAltNameExtension = extensionSet.Find(Oids.SubjectAltName),
             NameConstraintsExtension = extensionSet.Find(Oids.NameConstraints),
         };
+        Verified.AddOrUpdate(parsed, parsed);
+        return parsed;
     }
 
     /// <summary>
