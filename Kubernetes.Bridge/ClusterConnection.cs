@@ -13,7 +13,7 @@ public sealed class ClusterConnection : IDisposable
     private const int TransientAttempts = 3;
     private const int ConflictAttempts = 5;
 
-    private readonly SemaphoreSlim _requestSlots;
+    private readonly RequestSlots _requestSlots;
     private readonly ILogger _logger;
 
     public ClusterConnection(string name, IKubernetes client, BridgeOptions options, ILogger<ClusterConnection> logger)
@@ -22,7 +22,7 @@ public sealed class ClusterConnection : IDisposable
         Client = client;
         Options = options;
         _logger = logger;
-        _requestSlots = new SemaphoreSlim(options.MaxConcurrentRequests);
+        _requestSlots = new RequestSlots(options.MaxConcurrentRequests);
     }
 
     public string Name { get; }
@@ -111,9 +111,5 @@ public sealed class ClusterConnection : IDisposable
             return true;
         }, ct);
 
-    public void Dispose()
-    {
-        Client.Dispose();
-        _requestSlots.Dispose();
-    }
+    public void Dispose() => Client.Dispose();
 }

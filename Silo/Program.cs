@@ -44,6 +44,7 @@ builder.UseOrleans(silo =>
         silo.AddDashboard();
     // Every log line of a grain turn (call, reminder or timer tick) carries the object's kind, cluster, namespace and name.
     silo.AddIncomingGrainCallFilter<CertFleet.Grains.Logging.GrainLogScopeFilter>();
+    silo.AddOutgoingGrainCallFilter<GrainCallCounter>();
 });
 
 builder.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(settings.Http01.SelfCheckOptions()));

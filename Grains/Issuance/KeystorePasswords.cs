@@ -15,6 +15,9 @@ public sealed record KeystorePasswords(string? Pkcs12, string? Jks)
     private const int Iterations = 20_000;
     private const string Scheme = "pbkdf2-sha256";
 
+    // No keystores: nothing secret to hide, so no slow hash (20,000 rounds cost milliseconds of every issuance).
+    private const string NoPasswords = "none";
+
     public static readonly KeystorePasswords None = new(null, null);
 
     /// <summary>
@@ -23,12 +26,16 @@ public sealed record KeystorePasswords(string? Pkcs12, string? Jks)
     /// </summary>
     public bool Unknown { get; init; }
 
-    /// <summary>"pbkdf2-sha256:iterations:salt:hash" of both passwords, with a fresh random salt.</summary>
-    public string Fingerprint() => Fingerprint(RandomNumberGenerator.GetBytes(16), Iterations);
+    /// <summary>"pbkdf2-sha256:iterations:salt:hash" of both passwords, with a fresh random salt; "none" without passwords.</summary>
+    public string Fingerprint() => IsNone ? NoPasswords : Fingerprint(RandomNumberGenerator.GetBytes(16), Iterations);
+
+    private bool IsNone => Pkcs12 is null && Jks is null;
 
     /// <summary>Whether <paramref name="fingerprint"/> was made from these passwords; never true while <see cref="Unknown"/>.</summary>
     public bool Matches(string? fingerprint)
     {
+        if (fingerprint == NoPasswords)
+            return !Unknown && IsNone;
         if (Unknown || fingerprint?.Split(':') is not [Scheme, var iterations, var salt, _]
             || !int.TryParse(iterations, System.Globalization.CultureInfo.InvariantCulture, out var count) || count is < 1 or > 1_000_000)
             return false;

@@ -14,11 +14,11 @@ public static class WatchedResources
     public static IReadOnlyList<WatchedResource> All { get; } =
     [
         WatchedResource.Custom<Certificate>(ResourceKind.Certificate,
-            (targets, key, certificate) => targets.Grains.GetGrain<ICertificateGrain>(key.ToGrainKey()).SyncAsync(certificate),
-            (targets, key, uid) => targets.Grains.GetGrain<ICertificateGrain>(key.ToGrainKey()).DeletedAsync(uid)),
+            (targets, key, certificate) => targets.Grains.ByKey<ICertificateGrain>(key.ToGrainKey()).SyncAsync(certificate),
+            (targets, key, uid) => targets.Grains.ByKey<ICertificateGrain>(key.ToGrainKey()).DeletedAsync(uid)),
         WatchedResource.Custom<CertificateRequest>(ResourceKind.CertificateRequest,
-            (targets, key, request) => targets.Grains.GetGrain<ICertificateRequestGrain>(key.ToGrainKey()).ObserveAsync(request),
-            (targets, key, _) => targets.Grains.GetGrain<ICertificateRequestGrain>(key.ToGrainKey()).DeletedAsync()),
+            (targets, key, request) => targets.Grains.ByKey<ICertificateRequestGrain>(key.ToGrainKey()).ObserveAsync(request),
+            (targets, key, _) => targets.Grains.ByKey<ICertificateRequestGrain>(key.ToGrainKey()).DeletedAsync()),
         WatchedResource.Custom<IssuerObject>(ResourceKind.Issuer, IssuerChangedAsync, IssuerDeletedAsync),
         WatchedResource.Custom<IssuerObject>(ResourceKind.ClusterIssuer, IssuerChangedAsync, IssuerDeletedAsync),
         // Orders and Challenges are driven by their grains; the watch only tells them when users (or garbage
@@ -26,26 +26,26 @@ public static class WatchedResources
         WatchedResource.Custom<Order>(ResourceKind.Order,
             (targets, key, order) => order.Metadata.DeletionTimestamp is null
                 ? Task.CompletedTask
-                : targets.Grains.GetGrain<IOrderGrain>(key.ToGrainKey()).DeletedAsync(),
-            (targets, key, _) => targets.Grains.GetGrain<IOrderGrain>(key.ToGrainKey()).DeletedAsync()),
+                : targets.Grains.ByKey<IOrderGrain>(key.ToGrainKey()).DeletedAsync(),
+            (targets, key, _) => targets.Grains.ByKey<IOrderGrain>(key.ToGrainKey()).DeletedAsync()),
         WatchedResource.Custom<Challenge>(ResourceKind.Challenge,
             (targets, key, challenge) => challenge.Metadata.DeletionTimestamp is null
                 ? Task.CompletedTask
-                : targets.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync(challenge.Metadata.Finalizers ?? []),
-            (targets, key, _) => targets.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey()).DeletedAsync([])),
+                : targets.Grains.ByKey<IChallengeGrain>(key.ToGrainKey()).DeletedAsync(challenge.Metadata.Finalizers ?? []),
+            (targets, key, _) => targets.Grains.ByKey<IChallengeGrain>(key.ToGrainKey()).DeletedAsync([])),
         WatchedResource.Secrets(SecretSelector, SecretChangedAsync),
     ];
 
     private static Task IssuerChangedAsync(GrainTargets targets, ObjectKey key, IssuerObject issuer)
     {
         targets.IssuerSecrets.Observe(key, issuer);
-        return targets.Grains.GetGrain<IIssuerGrain>(key.ToGrainKey()).SyncAsync(issuer);
+        return targets.Grains.ByKey<IIssuerGrain>(key.ToGrainKey()).SyncAsync(issuer);
     }
 
     private static Task IssuerDeletedAsync(GrainTargets targets, ObjectKey key, string uid)
     {
         targets.IssuerSecrets.Observe(key, null);
-        return targets.Grains.GetGrain<IIssuerGrain>(key.ToGrainKey()).DeletedAsync();
+        return targets.Grains.ByKey<IIssuerGrain>(key.ToGrainKey()).DeletedAsync();
     }
 
     /// <summary>
@@ -57,6 +57,6 @@ public static class WatchedResources
     private static Task SecretChangedAsync(GrainTargets targets, ObjectKey key, SecretMetadata? secret) =>
         secret?.Annotations.GetValueOrDefault(Annotations.CertificateName) is { Length: > 0 } certificate
         && !targets.IssuerSecrets.IsReadByAnIssuer(key)
-            ? targets.Grains.GetGrain<ICertificateGrain>(key.WithName(certificate).ToGrainKey()).SecretChangedAsync(secret)
-            : targets.Grains.GetGrain<ISecretClaimGrain>(key.ToGrainKey()).ChangedAsync(secret);
+            ? targets.Grains.ByKey<ICertificateGrain>(key.WithName(certificate).ToGrainKey()).SecretChangedAsync(secret)
+            : targets.Grains.ByKey<ISecretClaimGrain>(key.ToGrainKey()).ChangedAsync(secret);
 }

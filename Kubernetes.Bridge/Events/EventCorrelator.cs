@@ -20,7 +20,12 @@ public sealed class EventCorrelator(TimeProvider time)
     /// <summary>Cluster-scoped objects have their Events in "default", as in Kubernetes.</summary>
     public const string ClusterScopedEventNamespace = "default";
 
+    // A full table of buckets all in use is swept again only after this: sweeping it for every event of every new
+    // object (thousands of Certificates issued at once) scanned all of it under the lock each time.
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+
     private readonly Dictionary<SpamKey, TokenBucket> _buckets = new();
+    private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
     private readonly Dictionary<OccurrenceKey, Occurrence> _occurrences = new();
     private readonly Lock _lock = new();
 
@@ -54,11 +59,12 @@ public sealed class EventCorrelator(TimeProvider time)
     {
         if (!_buckets.TryGetValue(key, out var bucket))
         {
-            if (_buckets.Count >= MaxTracked)
+            if (_buckets.Count >= MaxTracked && now >= _nextSweep)
             {
                 // Full buckets behave exactly like new ones; dropping them loses nothing.
                 foreach (var idle in _buckets.Where(entry => entry.Value.IsFull(now)).Select(entry => entry.Key).ToList())
                     _buckets.Remove(idle);
+                _nextSweep = now + SweepInterval;
             }
             bucket = new TokenBucket(SpamBurst, SpamRefillInterval, now);
             if (_buckets.Count < MaxTracked)

@@ -263,7 +263,7 @@ public sealed class AcmeClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(order);
         ArgumentNullException.ThrowIfNull(csrDer);
-        RequireCsrMatchesOrder(order, CsrBuilder.ParseDer(csrDer));
+        RequireCsrMatchesOrder(order, CsrBuilder.RequestedNames(csrDer));
         var payload = new JsonObject { ["csr"] = Base64Url.EncodeToString(csrDer) }.ToJsonString();
         var response = await PostAsync(AcmeActions.CreateOrderCert, order.FinalizeUrl, payload, ct).ConfigureAwait(false);
         return Parse(AcmeActions.CreateOrderCert, response, json => AcmeOrder.FromJson(json, order.Url, PollingHint(response)));
@@ -499,7 +499,7 @@ public sealed class AcmeClient : IDisposable
     private static JsonArray ContactArray(IEnumerable<string> contact) =>
         new(contact.Select(c => (JsonNode)(c.Contains(':', StringComparison.Ordinal) ? c : "mailto:" + c)).ToArray());
 
-    private static void RequireCsrMatchesOrder(AcmeOrder order, CsrInfo csr)
+    private static void RequireCsrMatchesOrder(AcmeOrder order, SubjectAlternativeNames csr)
     {
         var requested = csr.DnsNames.Select(AcmeIdentifier.Dns)
             .Concat(csr.IpAddresses.Select(ip => AcmeIdentifier.Ip(NormalizeIp(ip))));

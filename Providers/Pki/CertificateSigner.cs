@@ -18,7 +18,7 @@ public static class CertificateSigner
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(key);
-        var csr = CsrBuilder.ParseDer(request.Csr.Der);
+        var csr = CsrBuilder.AsVerified(request.Csr);
         if (!SubjectPublicKey.Parse(csr.SubjectPublicKeyInfo, "CSR").SameKeyAs(SubjectPublicKey.Parse(key.SubjectPublicKeyInfo, "private key")))
         {
             throw new PkiException(
@@ -39,7 +39,7 @@ public static class CertificateSigner
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(ca);
-        var csr = CsrBuilder.ParseDer(request.Csr.Der);
+        var csr = CsrBuilder.AsVerified(request.Csr);
         if (now > ca.Certificate.NotAfter)
         {
             throw new PkiException(

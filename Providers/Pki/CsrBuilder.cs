@@ -1,4 +1,5 @@
 using System.Formats.Asn1;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 
 namespace CertFleet.Providers.Pki;
@@ -59,28 +60,22 @@ public static class CsrBuilder
         return ParseDer(block.Der);
     }
 
+    // What ParseDer returned, by identity: a copy made with `with` (whose fields may differ from its DER) is not in it.
+    private static readonly ConditionalWeakTable<CsrInfo, CsrInfo> Verified = new();
+
+    /// <summary>
+    /// <paramref name="csr"/> when <see cref="ParseDer"/> made it (its fields are its verified DER's), else its DER parsed
+    /// and verified again: a signer pays for the parse once per request, not twice.
+    /// </summary>
+    internal static CsrInfo AsVerified(CsrInfo csr) => Verified.TryGetValue(csr, out _) ? csr : ParseDer(csr.Der);
+
     internal static CsrInfo ParseDer(byte[] der)
     {
         const string what = "CSR";
-        SignedStructure signed;
-        ReadOnlyMemory<byte> subjectDer, publicKeyDer;
-        var extensions = new List<X509Extension>();
+        var (signed, subjectDer, publicKeyDer, extensions) = ReadRequestInfo(der);
         DistinguishedName subject;
         try
         {
-            signed = SignedStructure.Split(der);
-            var info = new AsnReader(signed.ToBeSigned, AsnEncodingRules.DER).ReadSequence();
-            if (!info.TryReadInt32(out var version) || version != 0)
-            {
-                throw new PkiException("CSR: only PKCS#10 version 1 (encoded 0) requests are supported");
-            }
-            subjectDer = info.ReadEncodedValue();
-            publicKeyDer = info.ReadEncodedValue();
-            if (info.HasData)
-            {
-                ReadExtensionRequest(info.ReadSetOf(skipSortOrderValidation: true, new Asn1Tag(TagClass.ContextSpecific, 0)), extensions);
-            }
-            info.ThrowIfNotEmpty();
             subject = DistinguishedName.Decode(subjectDer);
         }
         catch (AsnContentException e)
@@ -99,7 +94,7 @@ public static class CsrBuilder
 
         var extensionSet = new X509ExtensionSet(extensions, what);
         var alternativeNames = extensionSet.SubjectAlternativeNames;
-        return new CsrInfo
+        var parsed = new CsrInfo
         {
             SubjectDN = subject.ToString(),
             CommonName = subject.CommonName,
@@ -120,6 +115,41 @@ public static class CsrBuilder
             SubjectAltNameExtension = extensionSet.Find(Oids.SubjectAltName),
             NameConstraintsExtension = extensionSet.Find(Oids.NameConstraints),
         };
+        Verified.AddOrUpdate(parsed, parsed);
+        return parsed;
+    }
+
+    /// <summary>
+    /// The names a CSR asks for, read without importing its key or checking its signature: for a caller that made the
+    /// CSR itself (or parsed it with <see cref="ParseDer"/>) and only compares names, such as an ACME finalize.
+    /// </summary>
+    internal static SubjectAlternativeNames RequestedNames(byte[] der) =>
+        new X509ExtensionSet(ReadRequestInfo(der).Extensions, "CSR").SubjectAlternativeNames;
+
+    private static (SignedStructure Signed, ReadOnlyMemory<byte> Subject, ReadOnlyMemory<byte> PublicKey, List<X509Extension> Extensions) ReadRequestInfo(byte[] der)
+    {
+        try
+        {
+            var signed = SignedStructure.Split(der);
+            var info = new AsnReader(signed.ToBeSigned, AsnEncodingRules.DER).ReadSequence();
+            if (!info.TryReadInt32(out var version) || version != 0)
+            {
+                throw new PkiException("CSR: only PKCS#10 version 1 (encoded 0) requests are supported");
+            }
+            var subjectDer = info.ReadEncodedValue();
+            var publicKeyDer = info.ReadEncodedValue();
+            var extensions = new List<X509Extension>();
+            if (info.HasData)
+            {
+                ReadExtensionRequest(info.ReadSetOf(skipSortOrderValidation: true, new Asn1Tag(TagClass.ContextSpecific, 0)), extensions);
+            }
+            info.ThrowIfNotEmpty();
+            return (signed, subjectDer, publicKeyDer, extensions);
+        }
+        catch (AsnContentException e)
+        {
+            throw new PkiException("CSR: not a valid PKCS#10 request (its DER is corrupt); regenerate it", e);
+        }
     }
 
     /// <summary>Collects the extensions of the PKCS#9 extensionRequest attribute; other attributes are ignored.</summary>

@@ -56,6 +56,7 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
     private readonly Gauge _budgetRemaining;
     private readonly Gauge _budgetReopens;
     private readonly Gauge _renewalsDue;
+    private readonly Counter _grainCalls;
 
     public CertManagerMetrics(WatchedStatuses statuses, ControllerSyncs syncs, IRateLimitBudgetSnapshots budgets, TimeProvider clock,
         ILogger<CertManagerMetrics> logger)
@@ -102,6 +103,8 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
 
         _renewalsDue = metrics.CreateGauge("certfleet_certificate_renewals_due",
             "Certificates whose status.renewalTime has passed: their renewal reminder is due or overdue.");
+        _grainCalls = metrics.CreateCounter("certfleet_grain_calls_total",
+            "Calls grains made to other grains on this silo, by the called interface and method.", ["interface", "method"]);
 
         DotNetStats.Register(Registry);
         // A few of Orleans' own instruments, as microsoft_orleans_orleans_*: activations per grain type, reminders
@@ -123,6 +126,13 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
         var labels = new[] { exchange.Scheme, exchange.Host, exchange.Action, exchange.Method, exchange.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         _acmeRequests.WithLabels(labels).Inc();
         _acmeRequestDuration.WithLabels(labels).Observe(exchange.Duration.TotalSeconds);
+    }
+
+    /// <summary>Counts calls grains make to <paramref name="method"/> of other grains (see <see cref="Metrics.GrainCallCounter"/>).</summary>
+    public Action GrainCallCounter(string grainInterface, string method)
+    {
+        var series = _grainCalls.WithLabels(grainInterface, method);
+        return () => series.Inc();
     }
 
     private async Task RefreshAsync(CancellationToken ct)

@@ -3,19 +3,23 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CertFleet.Bench;
 using CertFleet.KubeEmulator;
-using CertFleet.Providers.Acme;
-using CertFleet.Providers.Pki;
 using CertFleet.TestSupport;
 using k8s;
 
 // make bench: Certificates applied at once through the Kubernetes API, timed until all are Ready.
-//   1. 2,000 CA-issued with ECDSA P-256 keys: certificates/s, silo peak RSS, emulator writes/s (target ≥100 certificates/s).
-//   2. 200 CA-issued with RSA-2048 keys beside the bare RSA-2048 generation rate of this machine (target ≥80 % of it).
-//   3. 300 ACME HTTP-01 from Debian's Pebble with ECDSA P-256 keys beside the bare AcmeClient issuing as many from a
-//      second Pebble, all at once and 32 at a time (target ≥80 % of it); each side first issues 30 untimed. Also printed:
-//      the ceiling the API server's CPU alone puts on that share when everything shares this machine's cores.
-// Figures are printed; nothing here asserts a time.
+//   1. BENCH_ECDSA (2,000) CA-issued with ECDSA P-256 keys: certificates/s (target ≥200), silo peak RSS.
+//   2. BENCH_RSA (200) CA-issued with RSA-2048 keys beside the bare RSA-2048 generation rate of this machine (target ≥80 % of it).
+//   3. BENCH_ACME (300) ACME HTTP-01 from Debian's Pebble with ECDSA P-256 keys beside the bare AcmeClient issuing as
+//      many from a second Pebble in a child process, all at once and 32 at a time (target ≥80 % of its rate); each side
+//      first issues BENCH_ACME_WARMUP (30) untimed. Silo CPU per certificate against the bare client's own (target ≤2×).
+// Every phase prints, per certificate: CPU by process, Kubernetes writes, grain-to-grain calls (the silo's
+// certfleet_grain_calls_total) and grain state writes; and the silo log's expired messages and grain turns over 1 s.
+// A phase whose count is 0 is skipped. Figures are printed; nothing here asserts a time.
+if (args is [BareAcmeClient.Mode, .. var bareArguments])
+    return await BareAcmeClient.RunAsChildAsync(bareArguments);
+
 var root = RepositoryCheckout.Root;
 var configuration = args.Length > 0 ? args[0] : "Release";
 var ecdsaCount = EnvInt("BENCH_ECDSA", 2000);
@@ -23,7 +27,6 @@ var rsaCount = EnvInt("BENCH_RSA", 200);
 var acmeCount = EnvInt("BENCH_ACME", 300);
 const int BareAcmeConcurrency = 32;
 var acmeWarmup = EnvInt("BENCH_ACME_WARMUP", 30);
-const int SiloMetricsPort = 19492;
 const string PhaseLabel = "bench.certfleet.io/phase";
 var work = Directory.CreateTempSubdirectory("certfleet-bench-").FullName;
 
@@ -39,7 +42,7 @@ Kubectl(environment, "create", "namespace", "bench");
 // which the silo's self-check must use too: so Pebble starts before the silo and idles through the CA phases.
 var solverPort = LoopbackPorts.Allocate(1)[0];
 await using var pebble = await PebbleServer.StartAsync(new PebbleOptions { HttpChallengePort = solverPort, AuthorizationReusePercent = 0 });
-var http01Settings = new Dictionary<string, string>
+var siloSettings = new Dictionary<string, string>(environment)
 {
     ["CertFleet__Http01__SolverPort"] = solverPort.ToString(CultureInfo.InvariantCulture),
     ["CertFleet__Http01__SelfCheckPort"] = solverPort.ToString(CultureInfo.InvariantCulture),
@@ -49,7 +52,7 @@ var http01Settings = new Dictionary<string, string>
     // Debian's Pebble 2.4 deadlocks when a new order overlaps another store write under load; the bare client does the same
     ["CertFleet__Acme__NewOrdersInFlight"] = "1",
 };
-using var silo = StartSilo(root, configuration, environment, http01Settings, Path.Combine(work, "silo.log"));
+using var silo = SiloUnderTest.Start(root, configuration, siloSettings, Path.Combine(work, "silo.log"));
 var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(api.KubeconfigPath));
 try
 {
@@ -59,39 +62,55 @@ try
     using (var caReady = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
         await WaitReady(client, "bench-ca", 1, caReady.Token);
 
-    Console.WriteLine($"CertFleet bench on {Environment.ProcessorCount} cores (silo log: {work}/silo.log)");
-    var ecdsa = await Run(client, api, silo, pebble, "ecdsa", ecdsaCount, "ECDSA", 256, "bench-ca", "Issuer");
-    Report($"{ecdsaCount} ECDSA P-256", ecdsa, silo);
-    Console.WriteLine($"  target ≥100 certificates/s: {(ecdsa.PerSecond >= 100 ? "met" : "NOT met")}");
-
-    var keygen = RsaKeyGenerationRate(TimeSpan.FromSeconds(10));
-    var rsa = await Run(client, api, silo, pebble, "rsa", rsaCount, "RSA", 2048, "bench-ca", "Issuer");
-    Report($"{rsaCount} RSA-2048", rsa, silo);
-    Console.WriteLine($"  bare RSA-2048 generation on {Environment.ProcessorCount} threads: {keygen:F1} keys/s");
-    Console.WriteLine($"  controller / bare generation: {rsa.PerSecond / keygen:P0} (target ≥80 %)");
-    Console.WriteLine($"silo peak RSS: {PeakRssMiB(silo):F0} MiB");
-
-    await Create(client, "", "clusterissuers", Issuer("pebble", null, AcmeIssuerSpec(pebble)));
-    await WaitIssuerReady(client, "pebble", TimeSpan.FromMinutes(1));
-    // Both sides first issue untimed certificates (BENCH_ACME_WARMUP, 30), so neither pays for compiling the ACME path
-    // during the timing.
-    await Run(client, api, silo, pebble, "acme-warmup", acmeWarmup, "ECDSA", 256, "pebble", "ClusterIssuer");
-    var acme = await Run(client, api, silo, pebble, "acme", acmeCount, "ECDSA", 256, "pebble", "ClusterIssuer");
-    Report($"{acmeCount} ACME HTTP-01 from Pebble, ECDSA P-256", acme, silo);
-    // "The same names with the same concurrency": the controller has every Certificate in flight at once.
-    foreach (var concurrency in new[] { acmeCount, BareAcmeConcurrency })
+    Console.WriteLine($"CertFleet bench on {Environment.ProcessorCount} cores (silo log: {work}/silo.log). Rates are wall-clock " +
+                      "and move with whatever else runs on this machine; CPU per certificate does much less.");
+    if (ecdsaCount > 0)
     {
-        var (bare, cpu, retried) = await BareAcmeRateOnAWorkingPebble(acmeWarmup, acmeCount, concurrency);
-        Console.WriteLine($"  bare AcmeClient, {concurrency} concurrent issuances of the same names on a second Pebble: {bare:F1} certificates/s" +
-                          (retried > 0 ? $" ({retried} issuances retried after an error)" : ""));
-        Console.WriteLine($"    CPU per certificate: {cpu.PerCertificate(acmeCount)}");
-        Console.WriteLine($"    controller / bare client: {acme.PerSecond / bare:P0} (target ≥80 %)");
-        // Both sides are CPU-bound on the shared cores, so rates go as the inverse of the CPU per certificate. The
-        // controller's side also feeds the API server every write and watch; even a silo costing no more than the
-        // bare client would be held to this share by that alone.
-        var bareMs = (cpu.ApiAndBench + cpu.Pebble).TotalMilliseconds;
-        var apiServerMs = acme.Cpu.ApiAndBench.TotalMilliseconds; // both over acmeCount certificates
-        Console.WriteLine($"    ceiling on these {Environment.ProcessorCount} cores with the API emulator's (and bench client's) {apiServerMs / acmeCount:F1} ms per certificate: {bareMs / (bareMs + apiServerMs):P0}");
+        var ecdsa = await Run(client, api, silo, pebble, "ecdsa", ecdsaCount, "ECDSA", 256, "bench-ca", "Issuer");
+        Report($"{ecdsaCount} CA-issued, ECDSA P-256", ecdsa, silo);
+        Console.WriteLine($"  target ≥200 certificates/s: {(ecdsa.PerSecond >= 200 ? "met" : "NOT met")}");
+    }
+
+    if (rsaCount > 0)
+    {
+        var keygen = RsaKeyGenerationRate(TimeSpan.FromSeconds(10));
+        var rsa = await Run(client, api, silo, pebble, "rsa", rsaCount, "RSA", 2048, "bench-ca", "Issuer");
+        Report($"{rsaCount} CA-issued, RSA-2048", rsa, silo);
+        Console.WriteLine($"  bare RSA-2048 generation on {Environment.ProcessorCount} threads: {keygen:F1} keys/s");
+        Console.WriteLine($"  controller / bare generation: {rsa.PerSecond / keygen:P0} (target ≥80 %)");
+    }
+    Console.WriteLine($"silo peak RSS: {silo.PeakRssMiB:F0} MiB");
+
+    if (acmeCount > 0)
+    {
+        await Create(client, "", "clusterissuers", Issuer("pebble", null, AcmeIssuerSpec(pebble)));
+        await WaitIssuerReady(client, "pebble", TimeSpan.FromMinutes(1));
+        // Both sides first issue untimed certificates (BENCH_ACME_WARMUP, 30), so neither pays for compiling the ACME
+        // path during the timing.
+        if (acmeWarmup > 0)
+            await Run(client, api, silo, pebble, "acme-warmup", acmeWarmup, "ECDSA", 256, "pebble", "ClusterIssuer");
+        var acme = await Run(client, api, silo, pebble, "acme", acmeCount, "ECDSA", 256, "pebble", "ClusterIssuer");
+        Report($"{acmeCount} ACME HTTP-01 from Pebble, ECDSA P-256", acme, silo);
+        var siloMs = acme.Cpu.Silo.TotalMilliseconds / acmeCount;
+        Console.WriteLine($"  ACME requests per certificate: {AcmeRequests.Describe(acme.AcmeRequests)}");
+        // "The same names with the same concurrency": the controller has every Certificate in flight at once.
+        foreach (var concurrency in new[] { acmeCount, BareAcmeConcurrency })
+        {
+            var bare = await BareAcmeClient.MeasureAsync(acmeWarmup, acmeCount, concurrency);
+            Console.WriteLine($"  bare AcmeClient in a process of its own, {concurrency} concurrent issuances of the same names on a second Pebble: " +
+                              $"{bare.PerSecond:F1} certificates/s" + (bare.Retried > 0 ? $" ({bare.Retried} issuances retried after an error)" : ""));
+            Console.WriteLine($"    CPU per certificate: client {bare.ClientCpuMs:F1} ms (its process alone), Pebble + challtestsrv {bare.PebbleCpuMs:F1} ms");
+            Console.WriteLine($"    ACME requests per certificate: {AcmeRequests.Describe(bare.Requests)}");
+            Console.WriteLine($"    silo CPU per ACME certificate {siloMs:F1} ms / bare client's {bare.ClientCpuMs:F1} ms = " +
+                              $"{siloMs / bare.ClientCpuMs:F1}× (target ≤2×)");
+            Console.WriteLine($"    controller / bare client rate: {acme.PerSecond / bare.PerSecond:P0} (target ≥80 %)");
+            // Both sides are CPU-bound on the shared cores, so rates go as the inverse of the CPU per certificate. The
+            // controller's side also feeds the API server every write and watch; even a silo costing no more than the
+            // bare client would be held to this share by that alone.
+            var bareMs = bare.ClientCpuMs + bare.PebbleCpuMs;
+            var apiServerMs = acme.Cpu.ApiAndBench.TotalMilliseconds / acmeCount;
+            Console.WriteLine($"    ceiling on these {Environment.ProcessorCount} cores with the API emulator's (and bench client's) {apiServerMs:F1} ms per certificate: {bareMs / (bareMs + apiServerMs):P0}");
+        }
     }
 }
 catch
@@ -101,18 +120,18 @@ catch
     Console.Error.WriteLine($"Pebble's log: {work}/pebble.log");
     throw;
 }
-finally
-{
-    if (!silo.HasExited) silo.Kill(entireProcessTree: true);
-}
+return 0;
 
-static async Task<Result> Run(Kubernetes client, KubeEmulatorServer api, Process silo, PebbleServer pebble, string prefix, int count,
+static async Task<Result> Run(Kubernetes client, KubeEmulatorServer api, SiloUnderTest silo, PebbleServer pebble, string prefix, int count,
     string algorithm, int size, string issuer, string issuerKind)
 {
     var writesBefore = api.Stats.Writes;
     var readsBefore = api.Stats.Reads;
     var targetsBefore = api.Stats.WritesByTarget;
-    var stateWritesBefore = await GrainStateWrites();
+    var stateWritesBefore = await silo.GrainStateWritesAsync();
+    var callsBefore = await silo.GrainCallsAsync();
+    var acmeBefore = await silo.AcmeRequestsAsync();
+    var log = silo.MarkLog();
     var cpuBefore = CpuSnapshot.Take(silo, pebble);
     using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
     // A watch on this phase's label, started before the first create: polling lists would load the API server the
@@ -124,44 +143,52 @@ static async Task<Result> Run(Kubernetes client, KubeEmulatorServer api, Process
     var applied = clock.Elapsed;
     await allReady;
     var elapsed = clock.Elapsed;
-    var writesPerCertificate = PerCertificate(targetsBefore.ToDictionary(w => w.Key, w => (double)w.Value),
-        api.Stats.WritesByTarget.ToDictionary(w => w.Key, w => (double)w.Value), count);
-    var stateWritesPerCertificate = PerCertificate(stateWritesBefore, await GrainStateWrites(), count);
-    return new Result(count, elapsed, applied, (api.Stats.Writes - writesBefore) / elapsed.TotalSeconds,
-        (api.Stats.Writes - writesBefore) / (double)Math.Max(count, 1), (api.Stats.Reads - readsBefore) / (double)Math.Max(count, 1),
-        writesPerCertificate, stateWritesPerCertificate, CpuSnapshot.Take(silo, pebble) - cpuBefore);
+    var writes = api.Stats.Writes - writesBefore;
+    // What the certificates cost goes on a little after the last one is Ready (old requests deleted, Orders and
+    // Challenges cleaned up): it is counted here, not in the next phase.
+    await Settled(api, silo);
+    return new Result(count, elapsed, applied, writes / elapsed.TotalSeconds,
+        (api.Stats.Writes - writesBefore) / (double)count, (api.Stats.Reads - readsBefore) / (double)count,
+        PerCertificate(targetsBefore.ToDictionary(w => w.Key, w => (double)w.Value),
+            api.Stats.WritesByTarget.ToDictionary(w => w.Key, w => (double)w.Value), count),
+        PerCertificate(stateWritesBefore, await silo.GrainStateWritesAsync(), count),
+        GrainCalls.Between(callsBefore, await silo.GrainCallsAsync(), count),
+        AcmeRequests.Between(acmeBefore, await silo.AcmeRequestsAsync(), count),
+        silo.WarningsSince(log), CpuSnapshot.Take(silo, pebble) - cpuBefore);
+}
+
+// Quiet: neither Kubernetes writes nor grain calls moved for a second (at most 30 s).
+static async Task Settled(KubeEmulatorServer api, SiloUnderTest silo)
+{
+    var deadline = Stopwatch.StartNew();
+    (long, double) Activity(Dictionary<string, double> calls) => (api.Stats.Writes, calls.Values.Sum());
+    var last = Activity(await silo.GrainCallsAsync());
+    while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var now = Activity(await silo.GrainCallsAsync());
+        if (now == last) return;
+        last = now;
+    }
 }
 
 // "name n" per certificate for every counter that moved, largest first.
 static string PerCertificate(IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after, int count) =>
     string.Join(", ", after
-        .Select(w => (w.Key, PerCertificate: (w.Value - before.GetValueOrDefault(w.Key)) / Math.Max(count, 1)))
+        .Select(w => (w.Key, PerCertificate: (w.Value - before.GetValueOrDefault(w.Key)) / count))
         .Where(w => w.PerCertificate > 0).OrderByDescending(w => w.PerCertificate)
-        .Select(w => $"{w.Key} {w.PerCertificate:0.#}"));
+        .Select(w => $"{w.Key} {w.PerCertificate:0.##}"));
 
-// Orleans' storage meter, from the silo's metrics endpoint: writes so far by state name.
-static async Task<Dictionary<string, double>> GrainStateWrites()
-{
-    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-    var text = await http.GetStringAsync($"http://127.0.0.1:{SiloMetricsPort}/metrics");
-    var writes = new Dictionary<string, double>();
-    foreach (var line in text.Split('\n').Where(l => l.StartsWith("microsoft_orleans_orleans_storage_write_latency_count{", StringComparison.Ordinal)))
-    {
-        var name = line.Split("state_name=\"")[1].Split('"')[0];
-        writes[name] = writes.GetValueOrDefault(name) + double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-    }
-    return writes;
-}
-
-static void Report(string what, Result r, Process silo)
+static void Report(string what, Result r, SiloUnderTest silo)
 {
     Console.WriteLine($"{what}: all Ready in {r.Elapsed.TotalSeconds:F1} s (applied in {r.Applied.TotalSeconds:F1} s) → " +
-                      $"{r.PerSecond:F1} certificates/s; emulator {r.WritesPerSecond:F0} writes/s ({r.WritesPerCertificate:F1} per certificate, " +
-                      $"and {r.ReadsPerCertificate:F1} gets and lists); " +
-                      $"silo RSS now {CurrentRssMiB(silo):F0} MiB");
+                      $"{r.PerSecond:F1} certificates/s; emulator {r.WritesPerSecond:F0} writes/s (and {r.ReadsPerCertificate:F1} gets and lists per certificate); " +
+                      $"silo RSS now {silo.CurrentRssMiB:F0} MiB");
     Console.WriteLine($"  CPU per certificate: {r.Cpu.PerCertificate(r.Count)}");
-    Console.WriteLine($"  writes per certificate: {r.WritesByTarget}");
+    Console.WriteLine($"  Kubernetes writes per certificate: {r.WritesPerCertificate:F1} ({r.WritesByTarget})");
+    Console.WriteLine($"  grain-to-grain calls per certificate: {r.GrainCalls}");
     Console.WriteLine($"  grain state writes per certificate: {r.StateWrites}");
+    Console.WriteLine($"  silo log: {r.Warnings}");
 }
 
 static async Task WaitReady(Kubernetes client, string phase, int count, CancellationToken ct)
@@ -200,97 +227,6 @@ static async Task WaitIssuerReady(Kubernetes client, string name, TimeSpan timeo
 static bool IsReady(JsonElement item) =>
     item.TryGetProperty("status", out var status) && status.TryGetProperty("conditions", out var conditions)
     && conditions.EnumerateArray().Any(c => c.GetProperty("type").GetString() == "Ready" && c.GetProperty("status").GetString() == "True");
-
-// Debian's Pebble 2.4 can deadlock under this load even with one new order in flight (a new order against a
-// finalization's store write; /dir still answers). A bare run that meets it is measured again on a fresh Pebble.
-static Task<(double PerSecond, CpuSnapshot Cpu, int Retried)> BareAcmeRateOnAWorkingPebble(int warmup, int count, int concurrency) =>
-    WithRetriesAsync(() => BareAcmeRate(warmup, count, concurrency),
-        e => Console.WriteLine($"  bare AcmeClient: Pebble stopped answering ({e.Message}); measuring again on a fresh Pebble"));
-
-// Three attempts at most, again after an ACME or transport failure (a timeout under load, a third badNonce).
-static async Task<T> WithRetriesAsync<T>(Func<Task<T>> attempt, Action<Exception> retrying)
-{
-    for (var tries = 1; ; tries++)
-    {
-        try
-        {
-            return await attempt();
-        }
-        catch (Exception e) when (tries < 3 && e is AcmeException or TimeoutException or HttpRequestException)
-        {
-            retrying(e);
-        }
-    }
-}
-
-// The protocol alone: AcmeClient against its own Pebble, whose challtestsrv answers HTTP-01, with a fresh P-256 key
-// and CSR per certificate as the controller makes. The account is registered before the clock starts, as the
-// controller's is (the ClusterIssuer is Ready first).
-static async Task<(double PerSecond, CpuSnapshot Cpu, int Retried)> BareAcmeRate(int warmup, int count, int concurrency)
-{
-    await using var pebble = await PebbleServer.StartAsync(new PebbleOptions { AuthorizationReusePercent = 0 });
-    using var accountKey = AcmeAccountKey.Generate(AcmeAccountKey.RS256); // the kind of key the controller generates
-    using var acme = new AcmeClient(new AcmeClientOptions { DirectoryUrl = pebble.DirectoryUrl, CaBundlePem = pebble.ListenerCaPem, NewOrderTurns = new AcmeNewOrderTurns(1) }, accountKey);
-    await acme.RegisterAccountAsync(new AcmeAccountRequest { TermsOfServiceAgreed = true });
-    var retried = 0;
-    // As the controller would, an issuance that fails starts again.
-    Task IssueWithRetriesAsync(string name, CancellationToken ct) =>
-        WithRetriesAsync(async () => { await IssueAsync(acme, pebble.ChallengeServer, name, ct); return true; },
-            _ => Interlocked.Increment(ref retried));
-    try
-    {
-        await Parallel.ForEachAsync(Enumerable.Range(0, warmup), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
-            await IssueWithRetriesAsync($"acme-warmup-{i}.bench.example", ct));
-        retried = 0;
-        var cpuBefore = CpuSnapshot.Take(null, pebble);
-        var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
-            await IssueWithRetriesAsync($"acme-{i}.bench.example", ct));
-        return (count / clock.Elapsed.TotalSeconds, CpuSnapshot.Take(null, pebble) - cpuBefore, retried);
-    }
-    catch
-    {
-        var log = Path.Combine(Path.GetTempPath(), $"certfleet-bench-bare-pebble-{Environment.ProcessId}-{Environment.TickCount64}.log");
-        await File.WriteAllTextAsync(log, await pebble.QuitWithGoroutineDumpAsync());
-        Console.Error.WriteLine($"The bare client's Pebble's log with its goroutines: {log}");
-        throw;
-    }
-}
-
-// newOrder → HTTP-01 per authorization → finalize → download. Pebble 2.4 sends no Retry-After, so polls are
-// spaced by a fixed interval.
-static async Task IssueAsync(AcmeClient acme, ChallengeTestServer responder, string name, CancellationToken ct)
-{
-    var poll = TimeSpan.FromMilliseconds(100);
-    var order = await acme.NewOrderAsync([AcmeIdentifier.Dns(name)], ct: ct);
-    foreach (var url in order.AuthorizationUrls)
-    {
-        var authorization = await acme.GetAuthorizationAsync(url, ct);
-        var challenge = authorization.Challenges.Single(c => c.Type == AcmeChallenge.Http01);
-        await responder.AddHttp01Async(challenge.Token, acme.KeyAuthorization(challenge.Token), ct);
-        await acme.AcceptChallengeAsync(challenge.Url, ct);
-        while (authorization.Status == "pending")
-        {
-            await Task.Delay(poll, ct);
-            authorization = await acme.GetAuthorizationAsync(url, ct);
-        }
-        await responder.RemoveHttp01Async(challenge.Token, ct);
-        if (authorization.Status != "valid")
-            throw new InvalidOperationException($"{name}: authorization {authorization.Status}: {authorization.Error?.Detail}");
-    }
-
-    using var key = PrivateKey.Generate(KeySpec.FromCertificateSpec(KeyAlgorithms.Ecdsa, 256, null));
-    var csr = CsrBuilder.Parse(CsrBuilder.BuildPem(new CertificateTemplate { DnsNames = [name] }, key));
-    order = await acme.FinalizeAsync(await acme.GetOrderAsync(order.Url, ct), csr.Der, ct);
-    while (order.Status == AcmeOrder.Processing)
-    {
-        await Task.Delay(poll, ct);
-        order = await acme.GetOrderAsync(order.Url, ct);
-    }
-    if (order.Status != AcmeOrder.Valid)
-        throw new InvalidOperationException($"{name}: order {order.Status}: {order.Error?.Detail}");
-    await acme.DownloadCertificateAsync(order.CertificateUrl!, ct: ct);
-}
 
 static double RsaKeyGenerationRate(TimeSpan duration)
 {
@@ -349,24 +285,6 @@ static Task Create(Kubernetes client, string ns, string plural, JsonObject body)
     ? client.CustomObjects.CreateClusterCustomObjectAsync(body, "cert-manager.io", "v1", plural)
     : client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "cert-manager.io", "v1", ns, plural);
 
-static Process StartSilo(string root, string configuration, Dictionary<string, string> environment, Dictionary<string, string> settings, string log)
-{
-    var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-    info.ArgumentList.Add(Path.Combine(root, "Silo", "bin", configuration, "net10.0", "certfleet-silo.dll"));
-    foreach (var (k, v) in environment.Concat(settings)) info.Environment[k] = v;
-    info.Environment["CertFleet__Http__Port"] = "18090";
-    info.Environment["CertFleet__Metrics__Port"] = SiloMetricsPort.ToString(CultureInfo.InvariantCulture);
-    info.Environment["CertFleet__Orleans__SiloPort"] = "21191";
-    info.Environment["CertFleet__Orleans__GatewayPort"] = "40091";
-    var process = Process.Start(info)!;
-    var writer = new StreamWriter(log) { AutoFlush = true };
-    process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (writer) writer.WriteLine(e.Data); };
-    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (writer) writer.WriteLine(e.Data); };
-    process.BeginOutputReadLine();
-    process.BeginErrorReadLine();
-    return process;
-}
-
 static void Kubectl(Dictionary<string, string> environment, params string[] args)
 {
     var info = new ProcessStartInfo("kubectl") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -379,38 +297,55 @@ static void Kubectl(Dictionary<string, string> environment, params string[] args
     if (process.ExitCode != 0) throw new InvalidOperationException($"kubectl {string.Join(' ', args)}: {error}");
 }
 
-static double PeakRssMiB(Process process) => StatusKiB(process, "VmHWM:") / 1024.0;
-static double CurrentRssMiB(Process process) => StatusKiB(process, "VmRSS:") / 1024.0;
-
-static long StatusKiB(Process process, string field)
-{
-    var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
-    return line is null ? 0 : long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-}
-
 static int EnvInt(string name, int fallback) =>
     int.TryParse(Environment.GetEnvironmentVariable(name), out var value) ? value : fallback;
 
 internal sealed record Result(int Count, TimeSpan Elapsed, TimeSpan Applied, double WritesPerSecond, double WritesPerCertificate,
-    double ReadsPerCertificate, string WritesByTarget, string StateWrites, CpuSnapshot Cpu)
+    double ReadsPerCertificate, string WritesByTarget, string StateWrites, GrainCalls GrainCalls, Dictionary<string, double> AcmeRequests,
+    LogWarnings Warnings, CpuSnapshot Cpu)
 {
     public double PerSecond => Count / Elapsed.TotalSeconds;
+}
+
+/// <summary>Grain-to-grain calls per certificate in one phase: the total and the methods called most.</summary>
+internal sealed record GrainCalls(double PerCertificate, IReadOnlyList<(string Method, double PerCertificate)> Methods)
+{
+    private const int Shown = 8;
+
+    public static GrainCalls Between(IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after, int count)
+    {
+        var methods = after.Select(c => (Method: c.Key, PerCertificate: (c.Value - before.GetValueOrDefault(c.Key)) / count))
+            .Where(c => c.PerCertificate > 0).OrderByDescending(c => c.PerCertificate).ToList();
+        return new GrainCalls(methods.Sum(c => c.PerCertificate), methods);
+    }
+
+    public override string ToString() =>
+        $"{PerCertificate:0.##}" + (Methods.Count == 0 ? "" : $" ({string.Join(", ", Methods.Take(Shown).Select(m => $"{m.Method} {m.PerCertificate:0.##}"))}" +
+                                    (Methods.Count > Shown ? $", {Methods.Count - Shown} more" : "") + ")");
+}
+
+/// <summary>ACME requests per certificate by "action METHOD".</summary>
+internal static class AcmeRequests
+{
+    public static Dictionary<string, double> Between(IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after, int count) =>
+        after.Select(r => (r.Key, PerCertificate: (r.Value - before.GetValueOrDefault(r.Key)) / count)).Where(r => r.PerCertificate > 0)
+            .ToDictionary(r => r.Key, r => r.PerCertificate);
+
+    public static string Describe(IReadOnlyDictionary<string, double> requests) =>
+        $"{requests.Values.Sum():0.#} ({string.Join(", ", requests.OrderByDescending(r => r.Value).Select(r => $"{r.Key} {r.Value:0.##}"))})";
 }
 
 /// <summary>CPU time by process: the silo, this process (the API emulator and the bench client), Pebble with challtestsrv.</summary>
 internal sealed record CpuSnapshot(TimeSpan Silo, TimeSpan ApiAndBench, TimeSpan Pebble)
 {
-    public static CpuSnapshot Take(Process? silo, PebbleServer pebble)
-    {
-        silo?.Refresh();
-        return new CpuSnapshot(silo?.TotalProcessorTime ?? TimeSpan.Zero, Process.GetCurrentProcess().TotalProcessorTime, pebble.CpuTime);
-    }
+    public static CpuSnapshot Take(SiloUnderTest silo, PebbleServer pebble) =>
+        new(silo.CpuTime, Process.GetCurrentProcess().TotalProcessorTime, pebble.CpuTime);
 
     public static CpuSnapshot operator -(CpuSnapshot a, CpuSnapshot b) => new(a.Silo - b.Silo, a.ApiAndBench - b.ApiAndBench, a.Pebble - b.Pebble);
 
     public string PerCertificate(int count)
     {
-        double Ms(TimeSpan t) => t.TotalMilliseconds / Math.Max(count, 1);
+        double Ms(TimeSpan t) => t.TotalMilliseconds / count;
         return $"silo {Ms(Silo):F1} ms, API emulator + bench client {Ms(ApiAndBench):F1} ms, Pebble + challtestsrv {Ms(Pebble):F1} ms " +
                $"(total {Ms(Silo + ApiAndBench + Pebble):F1} ms)";
     }

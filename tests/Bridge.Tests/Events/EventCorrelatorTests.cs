@@ -74,6 +74,23 @@ public sealed class EventCorrelatorTests
     }
 
     [Fact]
+    public void With_every_tracked_object_busy_a_new_one_is_not_limited_until_their_buckets_fill_up_again()
+    {
+        var correlator = new EventCorrelator(_time);
+        // Every tracked object spent a token: no bucket is full, so none can be forgotten to make room.
+        for (var i = 0; i < EventCorrelator.MaxTracked; i++)
+            correlator.Decide(Record(name: $"busy-{i}"));
+        var untracked = Enumerable.Range(0, 30).Select(i => correlator.Decide(Record(name: "new", message: $"attempt {i}"))).ToList();
+
+        // Once the busy buckets have refilled they are forgotten, and a new object is limited like any other.
+        _time.Advance(EventCorrelator.SpamRefillInterval);
+        var tracked = Enumerable.Range(0, 30).Select(i => correlator.Decide(Record(name: "newer", message: $"attempt {i}"))).ToList();
+
+        Assert.DoesNotContain(untracked, d => d.Action == EventAction.Drop);
+        Assert.Equal(25, tracked.Count(d => d.Action != EventAction.Drop));
+    }
+
+    [Fact]
     public void Events_of_cluster_scoped_objects_go_to_the_default_namespace()
     {
         var correlator = new EventCorrelator(_time);

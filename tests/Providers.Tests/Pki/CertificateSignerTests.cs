@@ -260,6 +260,26 @@ public class CertificateSignerTests
     }
 
     [Fact]
+    public void SignWithCa_reads_a_CSR_changed_after_parsing_from_its_verified_DER_again()
+    {
+        using var rootKey = TestKeys.Ecdsa();
+        using var leafKey = TestKeys.Ecdsa();
+        using var otherKey = TestKeys.Rsa();
+        var (rootPem, rootKeyPem) = TestCertificates.Root(rootKey);
+        using var ca = CaKeyPair.FromPem(rootPem, rootKeyPem, null, TestCertificates.Now);
+        var request = TestCertificates.Request(TestCertificates.Leaf(), leafKey);
+        var changed = request with { Csr = request.Csr with { SubjectPublicKeyInfo = otherKey.SubjectPublicKeyInfo, DnsNames = ["other.example"] } };
+
+        var asParsed = CertificateSigner.SignWithCa(request, ca, TestCertificates.Now).Leaf;
+        var afterChange = CertificateSigner.SignWithCa(changed, ca, TestCertificates.Now).Leaf;
+
+        Assert.True(asParsed.MatchesKey(leafKey));
+        Assert.True(afterChange.MatchesKey(leafKey));
+        Assert.False(afterChange.MatchesKey(otherKey));
+        Assert.Equal(asParsed.DnsNames, afterChange.DnsNames);
+    }
+
+    [Fact]
     public void SignWithCa_refuses_once_the_CA_has_expired()
     {
         using var rootKey = TestKeys.Ecdsa();
