@@ -28,12 +28,15 @@ public sealed class CertificateGrain(
     IClusterReader reader,
     IOptions<IssuanceOptions> options,
     ILogger<CertificateGrain> logger,
-    RateLimitBudgets budgets) : Grain, ICertificateGrain, IRemindable, ICertificateActions
+    RateLimitBudgets budgets,
+    CertificatePassSlots slots) : Grain, ICertificateGrain, IRemindable, ICertificateActions
 {
     private const string ReminderName = "reconcile";
     /// <summary>While idle the reminder also re-checks daily, as cert-manager's periodic resync does.</summary>
     private static readonly TimeSpan IdlePeriod = TimeSpan.FromHours(24);
     /// <summary>After a transient failure: 1, 2, 4 … 256 s, then every 5 minutes.</summary>
+    /// <summary>A Certificate waiting for a pass slot runs its pass after this even if its wake is lost.</summary>
+    private static readonly TimeSpan SlotWaitFallback = TimeSpan.FromMinutes(1);
     private static readonly ExponentialBackoff RetryBackoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
 
     private ObjectKey _key = null!;
@@ -170,6 +173,24 @@ public sealed class CertificateGrain(
     {
         if (State.Object is null || State.Deleted)
             return;
+        if (!slots.TryEnter(_key))
+        {
+            // Queued: woken when a slot is held for this Certificate; the timer only covers a wake that is lost.
+            ScheduleReconcile(SlotWaitFallback);
+            return;
+        }
+        try
+        {
+            await RunPassAsync();
+        }
+        finally
+        {
+            slots.Exit();
+        }
+    }
+
+    private async Task RunPassAsync()
+    {
         var pass = NewPass();
         try
         {

@@ -16,6 +16,13 @@ public sealed class IssuanceOptions
     /// <summary>Approve CertificateRequests as cert-manager's built-in approver does; off means another approver decides.</summary>
     public bool AutoApprove { get; set; } = true;
 
+    /// <summary>
+    /// Certificate passes one silo runs at once (<see cref="Certificates.CertificatePassSlots"/>); more wait their turn
+    /// without holding their grain, so a burst of thousands never makes the bridge's calls to them expire.
+    /// </summary>
+    [ConfigurationKeyName("Certificates:PassesInFlight")]
+    public int CertificatePassesInFlight { get; set; } = 64;
+
     /// <summary>How long a CA key pair read from its Secret is reused before it is read again.</summary>
     public TimeSpan CaKeyPairCacheTime { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -89,6 +96,8 @@ public sealed class IssuanceOptions
     {
         if (string.IsNullOrWhiteSpace(ClusterResourceNamespace))
             yield return $"{section}:ClusterResourceNamespace must name a namespace, e.g. cert-manager";
+        if (CertificatePassesInFlight is < 1 or > 10000)
+            yield return $"{section}:Certificates:PassesInFlight must be between 1 and 10000 (got {CertificatePassesInFlight})";
         if (CaKeyPairCacheTime < TimeSpan.Zero || CaKeyPairCacheTime > TimeSpan.FromHours(1))
             yield return $"{section}:CaKeyPairCacheTime must be a time span from 00:00:00 to 01:00:00, e.g. 00:00:30 (got {CaKeyPairCacheTime})";
         if (!KubernetesNames.IsServiceName(Http01SolverServiceName))

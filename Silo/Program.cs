@@ -55,6 +55,7 @@ builder.Services.AddSingleton<CertFleet.Grains.Acme.AcmeClients>();
 builder.Services.AddSingleton<CertFleet.Grains.Acme.Dns01Providers>();
 builder.Services.AddSingleton(services => PublicSuffixList.Load(services.GetRequiredService<IOptions<RateLimitOptions>>().Value.PublicSuffixListPath));
 builder.Services.AddSingleton<RateLimitBudgets>();
+builder.Services.AddSingleton<CertFleet.Grains.Certificates.CertificatePassSlots>();
 builder.Services.AddSingleton(new CertFleet.Providers.Dns01.Dns01PropagationCheck(TimeSpan.FromSeconds(5)));
 builder.Services.AddSingleton(services =>
     new CertFleet.Providers.Caa.CaaLookup(services.GetRequiredService<IOptions<IssuanceOptions>>().Value.Dns01RecursiveNameservers, TimeSpan.FromSeconds(5)));

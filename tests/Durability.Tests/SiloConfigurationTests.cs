@@ -129,6 +129,7 @@ public sealed class SiloConfigurationTests
         { ["CertFleet:Http01:SolverServiceName=Solver"],
             "CertFleet:Http01:SolverServiceName must be a Service name (lower-case letters, digits and '-', at most 63) (got \"Solver\")" },
         { ["CertFleet:ClusterResourceNamespace= "], "CertFleet:ClusterResourceNamespace must name a namespace, e.g. cert-manager" },
+        { ["CertFleet:Certificates:PassesInFlight=0"], "CertFleet:Certificates:PassesInFlight must be between 1 and 10000 (got 0)" },
         { ["CertFleet:CaKeyPairCacheTime=02:00:00"], "CertFleet:CaKeyPairCacheTime must be a time span from 00:00:00 to 01:00:00, e.g. 00:00:30 (got 02:00:00)" },
         // Rate limits.
         { ["CertFleet:RateLimits:Servers:0:Server="],

@@ -60,6 +60,7 @@ public sealed class TestSilo : IAsyncDisposable
             silo.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new RateLimitOptions()));
             silo.Services.AddSingleton(PublicSuffixList.Load(PublicSuffixList.DebianPath));
             silo.Services.AddSingleton<RateLimitBudgets>();
+            silo.Services.AddSingleton<CertFleet.Grains.Certificates.CertificatePassSlots>();
             configure?.Invoke(silo);
         });
         return builder.Build();

@@ -66,6 +66,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(RateLimits);
             silo.Services.AddSingleton(Providers.RateLimits.PublicSuffixList.Load(Providers.RateLimits.PublicSuffixList.DebianPath));
             silo.Services.AddSingleton<RateLimits.RateLimitBudgets>();
+            silo.Services.AddSingleton<CertFleet.Grains.Certificates.CertificatePassSlots>();
         });
         TestCluster = builder.Build();
         await TestCluster.DeployAsync();
