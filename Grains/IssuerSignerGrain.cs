@@ -33,11 +33,12 @@ public sealed class IssuerSignerGrain(
         {
             var csr = CsrBuilder.Parse(request.CsrPem);
             var signing = new SigningRequest(csr, request.Duration, request.IsCA, request.Usages);
+            // The signature itself runs on the thread pool: a worker with a queue of requests would otherwise sign
+            // them all in one scheduler turn, holding a core for seconds in a burst.
             var issued = issuer switch
             {
                 { Readiness.IssuerType: "SelfSigned" } => await SignSelfAsync(signing, request),
-                { Readiness.IssuerType: "CA", CaSecret: { } caSecret } =>
-                    CertificateSigner.SignWithCa(signing, await CaKeyPairAsync(caSecret, issuer.CaSecretVersion), clock.GetUtcNow()),
+                { Readiness.IssuerType: "CA", CaSecret: { } caSecret } => await SignWithCaAsync(signing, await CaKeyPairAsync(caSecret, issuer.CaSecretVersion)),
                 _ => null,
             };
             if (issued is null)
@@ -64,8 +65,11 @@ public sealed class IssuerSignerGrain(
                      ?? throw new PkiException($"Secret \"{keySecret.Name}\" holding the request's private key was not found");
         using var key = PrivateKey.FromPem(secret.GetString(SecretKeys.TlsPrivateKey)
                                            ?? throw new PkiException($"Secret \"{keySecret.Name}\" has no {SecretKeys.TlsPrivateKey}"));
-        return CertificateSigner.SelfSign(signing, key, clock.GetUtcNow());
+        return await Task.Run(() => CertificateSigner.SelfSign(signing, key, clock.GetUtcNow()));
     }
+
+    private Task<IssuedCertificate> SignWithCaAsync(SigningRequest signing, CaKeyPair caKeyPair) =>
+        Task.Run(() => CertificateSigner.SignWithCa(signing, caKeyPair, clock.GetUtcNow()));
 
     /// <summary>
     /// The cached key pair while it is younger than the cache time, comes from the same Secret, and is at least as
