@@ -426,8 +426,8 @@ public sealed class OrderGrain(
                     return;
                 }
                 // No separate write for "ready": finalize follows at once and its state is written instead.
-                var csr = CsrBuilder.Parse(work.CsrPem);
-                await client.FinalizeAsync(order, csr.Der);
+                // The CertificateRequest parsed and verified the CSR before it ordered: only its DER goes to the CA.
+                await client.FinalizeAsync(order, CsrBuilder.DerOf(work.CsrPem));
                 // Processing even when the CA answers "valid" at once: Valid is final here, so it is recorded only once
                 // the next step has downloaded the chain.
                 await SetStateAsync(OrderStates.Processing, null);
