@@ -43,6 +43,8 @@ public sealed class OrderGrain(
     private static readonly TimeSpan MinPoll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(10);
     private static readonly ExponentialBackoff Polling = new(MinPoll, MaxPoll);
+    /// <summary>How long a pending order whose Challenges all run waits for their wake-up before it polls anyway.</summary>
+    private static readonly TimeSpan ChallengeWait = MaxPoll;
     /// <summary>
     /// Transient trouble (5xx, timeouts, resets, a failing API server) ends an order that nothing was ordered for once it
     /// has lasted this long; the Certificate's backoff takes over. An order the CA may hold is never given up for it.
@@ -400,7 +402,13 @@ public sealed class OrderGrain(
                 await SetStateAsync(OrderStates.Pending, null);
                 if (!await EnsureChallengesAsync(client, work))
                     return;
-                _steps.ScheduleBackoff(); // the challenges wake this order as they finish; poll meanwhile
+                // Each Challenge wakes this order as it finishes (ChallengeFinishedAsync), so polls meanwhile would only
+                // spend signed requests. A slow poll stays in case a wake-up is lost; an authorization no Challenge was
+                // made for (invalid already) fails the order on the next poll, which comes soon.
+                if (State.Authorizations.All(a => a.ChallengeName is not null || a.InitialState == OrderStates.Valid))
+                    _steps.Schedule(ChallengeWait);
+                else
+                    _steps.ScheduleBackoff();
                 return;
             case OrderStates.Ready:
                 if (await budgets.TakeCertificateTokensAsync(GrainFactory, BudgetOrder(work), BudgetHolder) is { } wait)
@@ -418,8 +426,8 @@ public sealed class OrderGrain(
                     return;
                 }
                 // No separate write for "ready": finalize follows at once and its state is written instead.
-                var csr = CsrBuilder.Parse(work.CsrPem);
-                await client.FinalizeAsync(order, csr.Der);
+                // The CertificateRequest parsed and verified the CSR before it ordered: only its DER goes to the CA.
+                await client.FinalizeAsync(order, CsrBuilder.DerOf(work.CsrPem));
                 // Processing even when the CA answers "valid" at once: Valid is final here, so it is recorded only once
                 // the next step has downloaded the chain.
                 await SetStateAsync(OrderStates.Processing, null);

@@ -328,17 +328,15 @@ public sealed class AcmeClient : IDisposable
             .Where(link => link.Rel == "alternate")
             .Select(link => link.Url)
             .ToArray();
-        IReadOnlyList<byte[]> certificates;
         try
         {
-            certificates = PemBundle.Certificates(response.Body, "ACME certificate chain");
+            PemBundle.Certificates(response.Body, "ACME certificate chain");
         }
         catch (PkiException e)
         {
             throw Malformed(AcmeActions.FetchCert, "a certificate download that is not a PEM chain (" + e.Message + ")");
         }
-        using var top = X509CertificateLoader.LoadCertificate(certificates[^1]);
-        return new AcmeCertificateChain(response.Body, top.GetNameInfo(X509NameType.SimpleName, forIssuer: true), alternates);
+        return new AcmeCertificateChain(response.Body, alternates);
     }
 
     /// <summary>A signed POST with nonce handling: a badNonce error is retried at once, up to <see cref="AcmeClientOptions.BadNonceRetries"/> times.</summary>

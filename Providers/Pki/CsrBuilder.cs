@@ -52,12 +52,18 @@ public static class CsrBuilder
     }
 
     /// <summary>Parses the first CSR in <paramref name="pem"/> and verifies its self-signature.</summary>
-    public static CsrInfo Parse(string pem)
+    public static CsrInfo Parse(string pem) => ParseDer(DerOf(pem));
+
+    /// <summary>
+    /// The DER of the first CSR in <paramref name="pem"/>, neither parsed nor verified: for a CSR <see cref="Parse"/>
+    /// has checked before (an ACME order's, sent to the CA as it is).
+    /// </summary>
+    public static byte[] DerOf(string pem)
     {
         ArgumentNullException.ThrowIfNull(pem);
         var block = PemBundle.Split(pem).FirstOrDefault(b => b.Label is PemBundle.CertificateRequestLabel or "NEW CERTIFICATE REQUEST")
             ?? throw new PkiException($"CSR: no \"-----BEGIN {PemBundle.CertificateRequestLabel}-----\" block found");
-        return ParseDer(block.Der);
+        return block.Der;
     }
 
     // What ParseDer returned, by identity: a copy made with `with` (whose fields may differ from its DER) is not in it.

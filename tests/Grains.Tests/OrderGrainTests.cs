@@ -162,6 +162,39 @@ public sealed class OrderGrainTests(ClusterFixture fixture) : FakeAcmeIssuerTest
     }
 
     /// <summary>
+    /// A pending order whose Challenge runs (here one that can never present: its DNS provider's service account is
+    /// missing) is not polled while it does: the Challenge wakes it when it finishes, and the order polls only every 10 s
+    /// in case that wake-up is lost. It once polled from 200 ms, doubling: seven polls in the same 30 s.
+    /// </summary>
+    [Fact]
+    public async Task APendingOrderWaitsForItsChallengeInsteadOfPollingFromTheStart()
+    {
+        var ns = NewNamespace();
+        var stalled = await AddIssuerAsync(ns, "stalled", new AcmeChallengeSolver
+        {
+            Dns01 = new AcmeDns01Solver
+            {
+                Route53 = new AcmeDns01Route53
+                {
+                    Role = "arn:aws:iam::123456789012:role/dns01",
+                    Auth = new AcmeDns01Route53Auth { Kubernetes = new AcmeDns01Route53KubernetesAuth { ServiceAccountRef = new ServiceAccountRef { Name = "missing" } } },
+                },
+            },
+        });
+        Acme.StallOrdersOf(stalled.AccountUrl);
+
+        await Grain(ns, "waits").SyncAsync(Certificate(ns, "waits", s => { s.IssuerName = "stalled"; s.IssuerKind = "Issuer"; s.DnsNames = ["waits.example.org"]; }));
+        await WhileTimePasses(() => Eventually(() => Task.FromResult(Cluster.Resources.Keys.Count(k => k.Plural == ResourceKind.Challenge.Plural && k.Key.Namespace == ns)),
+            n => n == 1, "the order pending with its Challenge created"));
+        var (readsBefore, from) = (Acme.OrderReads, Fixture.Clock.GetUtcNow());
+        await WhileTimePasses(() => Eventually(() => Task.FromResult(Fixture.Clock.GetUtcNow() - from), t => t >= TimeSpan.FromSeconds(30),
+            "30 s of fake time"));
+
+        Assert.InRange(Acme.OrderReads - readsBefore, 1, 4);
+        Assert.Equal(1, Acme.NewOrders);
+    }
+
+    /// <summary>
     /// Steps run on the grain's timer, never inside a call: StartAsync returns while the CA holds the newOrder its first
     /// step sent. The reminder is registered while the order runs and gone once it has reported.
     /// </summary>
