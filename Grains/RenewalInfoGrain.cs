@@ -72,7 +72,7 @@ public sealed class RenewalInfoGrain(
         if (!SameAdvice(before, after))
         {
             var certificate = ObjectKey.FromGrainKey(this.GetPrimaryKeyString());
-            await GrainFactory.GetGrain<ICertificateGrain>(certificate.ToGrainKey()).RenewalInfoChangedAsync(after);
+            await GrainFactory.ByKey<ICertificateGrain>(certificate.ToGrainKey()).RenewalInfoChangedAsync(after);
         }
     }
 
