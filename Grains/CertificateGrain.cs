@@ -304,8 +304,8 @@ public sealed class CertificateGrain(
             ? new ObjectKey(_key.Cluster, "", issuerRef.Name)
             : _key.WithName(issuerRef.Name)).ToGrainKey()).GetSnapshotAsync(_key);
 
-    public Task<RenewalSuggestion> TrackRenewalInfoAsync(AcmeIssuerContext acme, string certificatePem) =>
-        GrainFactory.ByKey<IRenewalInfoGrain>(this.GetPrimaryKeyString()).TrackAsync(acme, certificatePem);
+    public Task<RenewalSuggestion> TrackRenewalInfoAsync(AcmeIssuerContext acme, TrackedCertificate certificate) =>
+        GrainFactory.ByKey<IRenewalInfoGrain>(this.GetPrimaryKeyString()).TrackAsync(acme, certificate);
 
     public Task StopRenewalInfoAsync() => GrainFactory.ByKey<IRenewalInfoGrain>(this.GetPrimaryKeyString()).StopAsync();
 

@@ -64,7 +64,7 @@ public static class IssuingStep
         var state = pass.State;
         var outcome = issuance.Outcome!;
         var passwords = await KeystorePasswordSource.ReadAsync(pass);
-        var contents = Issuance.SecretContents.Build(pass.Key.WithName(pass.Object.Spec.SecretName), pass.Object, key, outcome.ChainPem!, outcome.CaPem, passwords);
+        var contents = Issuance.SecretContents.Build(pass.Key.WithName(pass.Object.Spec.SecretName), pass.Object, key, outcome.ChainPem!, outcome.CaPem, passwords, leaf);
         state.SecretResourceVersion = await pass.Actions.ApplySecretAsync(contents.Secret, contents.RemoveKeys);
         state.KeystoresWrittenWith = passwords.Unknown ? null : passwords.Fingerprint();
 
