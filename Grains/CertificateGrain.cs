@@ -106,7 +106,7 @@ public sealed class CertificateGrain(
         if (State.Object is null || (uid.Length > 0 && State.Object.Metadata.Uid != uid))
             return;
         var secretName = Object.Spec.SecretName;
-        await GrainFactory.GetGrain<ISecretClaimGrain>(_key.WithName(secretName).ToGrainKey()).ReleaseAsync(Name);
+        await GrainFactory.ByKey<ISecretClaimGrain>(_key.WithName(secretName).ToGrainKey()).ReleaseAsync(Name);
         _memory.ClaimedSecretName = null;
         if (State.Issuance?.NextPrivateKeySecretName is { } nextKeySecret)
             await TryDeleteAsync(ResourceKind.Secret, nextKeySecret);
@@ -318,22 +318,22 @@ public sealed class CertificateGrain(
         TemporaryCertificate.EnsureAsync(reader, writer, _key, Object, key, clock.GetUtcNow());
 
     public Task<string> ClaimSecretAsync(string secretName) =>
-        GrainFactory.GetGrain<ISecretClaimGrain>(_key.WithName(secretName).ToGrainKey()).ClaimAsync(Name);
+        GrainFactory.ByKey<ISecretClaimGrain>(_key.WithName(secretName).ToGrainKey()).ClaimAsync(Name);
 
     public Task<IssuerSnapshot> GetIssuerSnapshotAsync(IssuerRef issuerRef) =>
-        GrainFactory.GetGrain<IIssuerGrain>((issuerRef.Kind == "ClusterIssuer"
+        GrainFactory.ByKey<IIssuerGrain>((issuerRef.Kind == "ClusterIssuer"
             ? new ObjectKey(_key.Cluster, "", issuerRef.Name)
             : _key.WithName(issuerRef.Name)).ToGrainKey()).GetSnapshotAsync(_key);
 
-    public Task<RenewalSuggestion> TrackRenewalInfoAsync(AcmeIssuerContext acme, string certificatePem) =>
-        GrainFactory.GetGrain<IRenewalInfoGrain>(this.GetPrimaryKeyString()).TrackAsync(acme, certificatePem);
+    public Task<RenewalSuggestion> TrackRenewalInfoAsync(AcmeIssuerContext acme, TrackedCertificate certificate) =>
+        GrainFactory.ByKey<IRenewalInfoGrain>(this.GetPrimaryKeyString()).TrackAsync(acme, certificate);
 
-    public Task StopRenewalInfoAsync() => GrainFactory.GetGrain<IRenewalInfoGrain>(this.GetPrimaryKeyString()).StopAsync();
+    public Task StopRenewalInfoAsync() => GrainFactory.ByKey<IRenewalInfoGrain>(this.GetPrimaryKeyString()).StopAsync();
 
     public Task<IReadOnlyList<ObjectKey>> HoldIdentifierSetAsync(string identifierSetKey) =>
-        GrainFactory.GetGrain<IIdentifierSetGrain>(identifierSetKey).HoldAsync(_key);
+        GrainFactory.ByKey<IIdentifierSetGrain>(identifierSetKey).HoldAsync(_key);
 
-    public Task DropIdentifierSetAsync(string identifierSetKey) => GrainFactory.GetGrain<IIdentifierSetGrain>(identifierSetKey).DropAsync(_key);
+    public Task DropIdentifierSetAsync(string identifierSetKey) => GrainFactory.ByKey<IIdentifierSetGrain>(identifierSetKey).DropAsync(_key);
 
     public Task<RateLimitWait?> CheckBudgetsAsync(RateLimitBudgets.Order order) => budgets.CheckAsync(GrainFactory, order);
 
@@ -366,7 +366,7 @@ public sealed class CertificateGrain(
     public void ReconcileSoon() => ScheduleReconcile();
 
     private ICertificateRequestGrain RequestGrain(string name) =>
-        GrainFactory.GetGrain<ICertificateRequestGrain>(_key.WithName(name).ToGrainKey());
+        GrainFactory.ByKey<ICertificateRequestGrain>(_key.WithName(name).ToGrainKey());
 
     private static bool SameAnnotations(ObjectMeta a, ObjectMeta b) =>
         (a.Annotations ?? []).Count == (b.Annotations ?? []).Count

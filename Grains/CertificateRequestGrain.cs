@@ -85,7 +85,7 @@ public sealed class CertificateRequestGrain(
         }
         var outcome = await ProcessAsync();
         if (outcome.IsFinal && State.Certificate is { } certificate)
-            await GrainFactory.GetGrain<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
+            await GrainFactory.ByKey<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
     }
 
     public async Task OrderFinishedAsync(RequestOutcome outcome)
@@ -94,7 +94,7 @@ public sealed class CertificateRequestGrain(
             return;
         await RecordOutcomeAsync(outcome, State.Request.Status?.Conditions);
         if (State.Certificate is { } certificate)
-            await GrainFactory.GetGrain<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
+            await GrainFactory.ByKey<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
     }
 
     /// <summary>ACME: the request becomes an Order named like cert-manager's; its outcome arrives later.</summary>
@@ -123,7 +123,7 @@ public sealed class CertificateRequestGrain(
             Renewal = request.Metadata.Annotations?.GetValueOrDefault(RenewalAnnotation) == "true",
         };
         var orderName = AcmeNames.OrderName(_key.Name, OrderGrain.OrderSpecOf(work));
-        await GrainFactory.GetGrain<IOrderGrain>(_key.WithName(orderName).ToGrainKey()).StartAsync(work);
+        await GrainFactory.ByKey<IOrderGrain>(_key.WithName(orderName).ToGrainKey()).StartAsync(work);
         State.OrderName = orderName;
         await store.WriteStateAsync();
         return await RecordOutcomeAsync(Pending(orderName), conditions);
@@ -209,7 +209,7 @@ public sealed class CertificateRequestGrain(
         var issuerRef = spec.IssuerRef;
         var issuerKey = issuerRef.Kind == "ClusterIssuer" ? new ObjectKey(_key.Cluster, "", issuerRef.Name) : _key.WithName(issuerRef.Name);
         // The Certificate's pass hands its snapshot down; a request of its own asks the issuer once.
-        snapshot ??= await GrainFactory.GetGrain<IIssuerGrain>(issuerKey.ToGrainKey()).GetSnapshotAsync(null);
+        snapshot ??= await GrainFactory.ByKey<IIssuerGrain>(issuerKey.ToGrainKey()).GetSnapshotAsync(null);
         if (snapshot.Acme is { } acme)
         {
             await StopRecheckingAsync();
@@ -223,7 +223,7 @@ public sealed class CertificateRequestGrain(
                 $"Referenced {kindName} not found: {(issuerKey.IsClusterScoped ? "clusterissuers" : "issuers")}.cert-manager.io \"{issuerKey.Name}\" not found"),
             { Ready: false } readiness => RequestOutcome.Pending(CertificateRequestReasons.Pending,
                 $"Referenced {kindName} \"{issuerKey.Name}\" is not ready: {readiness.Message}"),
-            _ => await GrainFactory.GetGrain<IIssuerSignerGrain>(issuerKey.ToGrainKey()).SignAsync(new SignRequest
+            _ => await GrainFactory.ByKey<IIssuerSignerGrain>(issuerKey.ToGrainKey()).SignAsync(new SignRequest
             {
                 Request = _key,
                 CsrPem = csrPem,
@@ -258,7 +258,7 @@ public sealed class CertificateRequestGrain(
         _rechecking = true;
         var outcome = await ProcessAsync();
         if (outcome.IsFinal && State.Certificate is { } certificate)
-            await GrainFactory.GetGrain<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
+            await GrainFactory.ByKey<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
     }
 
     private async Task StopRecheckingAsync()

@@ -196,7 +196,7 @@ public sealed class IssuerGrain(
         else if (spec.Acme is { } acme)
         {
             var secretNamespace = issuer.IsClusterIssuer ? options.Value.ClusterResourceNamespace : _key.Namespace;
-            var registration = await GrainFactory.GetGrain<IAcmeAccountGrain>(_key.ToGrainKey()).RegisterAsync(acme, secretNamespace);
+            var registration = await GrainFactory.ByKey<IAcmeAccountGrain>(_key.ToGrainKey()).RegisterAsync(acme, secretNamespace);
             State.AcmeAccount = registration.Registered ? registration : null;
             readiness = registration.Registered
                 ? new IssuerReadiness(true, true, registration.Reason, registration.Message, "ACME")
@@ -282,7 +282,7 @@ public sealed class IssuerGrain(
     private async Task SubscribeAsync(ObjectKey secretKey)
     {
         if (State.SubscribedSecret == secretKey) return;
-        await GrainFactory.GetGrain<ISecretClaimGrain>(secretKey.ToGrainKey()).SubscribeAsync(_key);
+        await GrainFactory.ByKey<ISecretClaimGrain>(secretKey.ToGrainKey()).SubscribeAsync(_key);
         State.SubscribedSecret = secretKey;
     }
 
@@ -336,7 +336,7 @@ public sealed class IssuerGrain(
     }
 
     private async Task WakeAsync(IEnumerable<ObjectKey> waiters) =>
-        await Task.WhenAll(waiters.Select(w => GrainFactory.GetGrain<ICertificateGrain>(w.ToGrainKey()).WakeAsync()));
+        await Task.WhenAll(waiters.Select(w => GrainFactory.ByKey<ICertificateGrain>(w.ToGrainKey()).WakeAsync()));
 
     private string KindName => _key.IsClusterScoped ? "ClusterIssuer" : "Issuer";
 

@@ -6,7 +6,6 @@ using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Providers.Acme;
-using CertFleet.Providers.Pki;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,24 +31,17 @@ public sealed class RenewalInfoGrain(
 
     private RenewalInfoState State => store.State;
 
-    public async Task<RenewalSuggestion> TrackAsync(AcmeIssuerContext issuer, string certificatePem)
+    public async Task<RenewalSuggestion> TrackAsync(AcmeIssuerContext issuer, TrackedCertificate certificate)
     {
-        var leaf = CertificateInfo.ParseFirst(certificatePem);
-        if (State.SerialHex == leaf.SerialHex && State.Suggestion is { NextCheck: { } next } cached && clock.GetUtcNow() < next)
+        if (State.SerialHex == certificate.SerialHex && State.Suggestion is { NextCheck: { } next } cached && clock.GetUtcNow() < next)
             return cached;
         State.Issuer = issuer;
-        State.SerialHex = leaf.SerialHex;
-        State.NotAfter = leaf.NotAfter;
-        State.Suggestion = null;
-        try
-        {
-            State.CertId = AcmeCertId.From(leaf.Der);
-        }
-        catch (ArgumentException ex)
-        {
-            State.CertId = null;
-            State.Suggestion = new RenewalSuggestion { SerialHex = leaf.SerialHex, LastError = $"ARI does not apply: {ex.Message}" };
-        }
+        State.SerialHex = certificate.SerialHex;
+        State.NotAfter = certificate.NotAfter;
+        State.CertId = certificate.CertId;
+        State.Suggestion = certificate.CertId is null
+            ? new RenewalSuggestion { SerialHex = certificate.SerialHex, LastError = $"ARI does not apply: {certificate.CertIdError}" }
+            : null;
         return await RefreshAsync();
     }
 
@@ -72,7 +64,7 @@ public sealed class RenewalInfoGrain(
         if (!SameAdvice(before, after))
         {
             var certificate = ObjectKey.FromGrainKey(this.GetPrimaryKeyString());
-            await GrainFactory.GetGrain<ICertificateGrain>(certificate.ToGrainKey()).RenewalInfoChangedAsync(after);
+            await GrainFactory.ByKey<ICertificateGrain>(certificate.ToGrainKey()).RenewalInfoChangedAsync(after);
         }
     }
 

@@ -127,7 +127,8 @@ public static class CertificateReconcile
         state.Step = IssuanceStep.Started;
         if (NextKeyStep.ReusableKey(pass, inspection) is { } reused)
             pass.Memory.KeepNextKey(Providers.Pki.PrivateKey.FromPem(reused));
-        await pass.Actions.SaveStateAsync();
+        // Not saved here: the next key's record (or a wait's) follows in this pass and saves the issuance with it. A
+        // crash before it finds no issuance and starts the same one again (same revision, same request name).
         pass.Actions.RecordEvent(EventRecord.Normal, EventReasons.Issuing, issue.Trigger.Message);
         await ReadinessStep.WriteAsync(pass, ReadinessStep.Ready(pass, issue.NotReady), ReadinessStep.Issuing(pass, issue.Trigger.Reason, issue.Trigger.Message));
         await pass.Actions.WakeAtAsync(pass.Now + CertificatePass.ActivePeriod, CertificatePass.ActivePeriod);
@@ -139,7 +140,11 @@ public static class CertificateReconcile
     {
         var issuance = pass.State.Issuance!;
         if (!await IssuerGate.PassAsync(pass, issuance))
+        {
+            if (pass.State.Step == IssuanceStep.Started)
+                await pass.Actions.SaveStateAsync(); // an issuance started in this pass waits on record
             return; // the issuer wakes this Certificate when it changes
+        }
 
         await BudgetsStep.ReleaseRecordedReservationAsync(pass, issuance);
         if (pass.State.Step < IssuanceStep.RequestCreated && !await BudgetsStep.AllowOrderAsync(pass, issuance))

@@ -35,12 +35,10 @@ public static class DuplicatesStep
         }
         List<ObjectKey> others = key is null ? [] : [.. await pass.Actions.HoldIdentifierSetAsync(key)];
         state.IdentifierSetFor = trackedFor;
+        // Only what the set was worked out for changed: saved with the pass's next state write, which every pass that
+        // goes on to issue or record makes; lost in a crash before it, the set is only worked out once more.
         if (key == state.IdentifierSetKey && others.SequenceEqual(state.Duplicates))
-        {
-            if (changed)
-                await pass.Actions.SaveStateAsync();
             return;
-        }
         var added = others.Except(state.Duplicates).ToList();
         state.IdentifierSetKey = key;
         state.Duplicates = others;

@@ -50,7 +50,7 @@ public interface ICertificateActions
     /// <summary>The issuer's readiness and ACME context in one call; this Certificate is woken when it changes.</summary>
     Task<IssuerSnapshot> GetIssuerSnapshotAsync(IssuerRef issuerRef);
 
-    Task<RenewalSuggestion> TrackRenewalInfoAsync(AcmeIssuerContext acme, string certificatePem);
+    Task<RenewalSuggestion> TrackRenewalInfoAsync(AcmeIssuerContext acme, TrackedCertificate certificate);
 
     Task StopRenewalInfoAsync();
 

@@ -24,7 +24,8 @@ public static class IssuingStep
         {
             return $"The issuer returned a certificate that cannot be parsed: {ex.Message}";
         }
-        if (!leaf.MatchesKey(key))
+        // The signer copies the CSR's key bytes, so equal bytes are the usual answer; otherwise the keys are compared.
+        if (!leaf.SubjectPublicKeyInfo.AsSpan().SequenceEqual(key.SubjectPublicKeyInfo) && !leaf.MatchesKey(key))
             return "The issued certificate does not match the private key that requested it";
         if (now >= leaf.NotAfter)
             return $"The issuer returned a certificate that expired on {CertificatePolicies.FormatTime(leaf.NotAfter)}";
@@ -64,7 +65,7 @@ public static class IssuingStep
         var state = pass.State;
         var outcome = issuance.Outcome!;
         var passwords = await KeystorePasswordSource.ReadAsync(pass);
-        var contents = Issuance.SecretContents.Build(pass.Key.WithName(pass.Object.Spec.SecretName), pass.Object, key, outcome.ChainPem!, outcome.CaPem, passwords);
+        var contents = Issuance.SecretContents.Build(pass.Key.WithName(pass.Object.Spec.SecretName), pass.Object, key, outcome.ChainPem!, outcome.CaPem, passwords, leaf);
         state.SecretResourceVersion = await pass.Actions.ApplySecretAsync(contents.Secret, contents.RemoveKeys);
         state.KeystoresWrittenWith = passwords.Unknown ? null : passwords.Fingerprint();
 

@@ -62,7 +62,8 @@ public static class PostIssuancePolicies
             return null;
         if (passwords == KeystorePasswords.None && !SecretContents.KeystoreKeys.Any(secret.Data.ContainsKey))
             return null;
-        var contents = SecretContents.Build(secret.Key, input.Certificate, key, chainPem, secret.GetString(SecretKeys.CaCertificate), passwords);
+        var contents = SecretContents.Build(secret.Key, input.Certificate, key, chainPem, secret.GetString(SecretKeys.CaCertificate), passwords,
+            input.Inspection.Certificate);
         return new SecretRepair(contents.Secret, contents.RemoveKeys)
         {
             Keystores = passwords,

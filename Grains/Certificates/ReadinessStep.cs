@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CertFleet.Grains.Issuance;
 using CertFleet.Grains.Policies;
 using CertFleet.Interfaces.Api;
@@ -75,12 +74,20 @@ public static class ReadinessStep
                 }
                 : null,
         };
-        if (current is not null && JsonSerializer.Serialize(current, ApiJson.Options) == JsonSerializer.Serialize(status, ApiJson.Options))
+        if (current is not null && Same(current, status))
             return;
         var version = await pass.Actions.WriteStatusAsync(status);
         state.WrittenStatus = status;
         state.StatusResourceVersion = ResourceVersions.Latest(state.StatusResourceVersion, version);
     }
+
+    /// <summary>
+    /// Field by field, as their JSON would compare (an absent list differs from an empty one) without serializing both
+    /// on every pass; the records compare their scalars, the conditions are compared one by one.
+    /// </summary>
+    private static bool Same(CertificateStatus a, CertificateStatus b) =>
+        a with { Conditions = null } == b with { Conditions = null }
+        && (a.Conditions is null ? b.Conditions is null : b.Conditions is not null && a.Conditions.SequenceEqual(b.Conditions));
 
     private static Condition Condition(CertificatePass pass, string type, string status, string reason, string message) => new()
     {

@@ -1,4 +1,5 @@
 using CertFleet.Interfaces.Grains;
+using CertFleet.Providers.Acme;
 using CertFleet.Providers.Pki;
 using Microsoft.Extensions.Logging;
 
@@ -17,7 +18,7 @@ public static class RenewalInfoStep
         try
         {
             if ((await pass.IssuerAsync())?.Acme is { } acme)
-                return await pass.Actions.TrackRenewalInfoAsync(acme, certificate.ToPem());
+                return await pass.Actions.TrackRenewalInfoAsync(acme, Tracked(certificate));
             if (pass.State.RenewalInfo?.CertId is not null)
                 await pass.Actions.StopRenewalInfoAsync(); // now issued elsewhere: stop asking about the old certificate
             return none;
@@ -26,6 +27,19 @@ public static class RenewalInfoStep
         {
             pass.Logger.LogWarning(ex, "Certificate {Namespace}/{Name}: renewal information not available", pass.Key.Namespace, pass.Name);
             return none with { LastError = ex.Message };
+        }
+    }
+
+    /// <summary>The certificate as renewal information follows it, named by its ARI CertID when it can be.</summary>
+    public static TrackedCertificate Tracked(CertificateInfo certificate)
+    {
+        try
+        {
+            return new(certificate.SerialHex, certificate.NotAfter, AcmeCertId.From(certificate.Der), null);
+        }
+        catch (ArgumentException ex)
+        {
+            return new(certificate.SerialHex, certificate.NotAfter, null, ex.Message);
         }
     }
 }

@@ -27,11 +27,13 @@ public static class SecretContents
     public sealed record Result(SecretData Secret, IReadOnlyCollection<string> RemoveKeys);
 
     /// <param name="keystorePasswords">Passwords for the keystores the spec asks for, already read from their Secrets.</param>
+    /// <param name="leaf">The first certificate of <paramref name="chainPem"/> when the caller parsed it already (parsing is
+    /// a good part of an issuance's CPU).</param>
     public static Result Build(ObjectKey secretKey, Certificate certificate, PrivateKey key, string chainPem, string? caPem,
-        KeystorePasswords keystorePasswords)
+        KeystorePasswords keystorePasswords, CertificateInfo? leaf = null)
     {
         var spec = certificate.Spec;
-        var leaf = CertificateInfo.ParseFirst(chainPem);
+        leaf ??= CertificateInfo.ParseFirst(chainPem);
         var encoding = spec.PrivateKey?.Encoding ?? PrivateKeyEncodings.Pkcs1;
         var keyPem = key.ToPem(encoding);
         var data = new Dictionary<string, byte[]>

@@ -9,16 +9,28 @@ namespace CertFleet.Interfaces.Grains;
 public interface IRenewalInfoGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Follows <paramref name="certificatePem"/> (the leaf) from now on and returns the current suggestion, fetching
-    /// it unless one for this certificate is still fresh. A suggestion without CertId means ARI does not apply.
+    /// Follows <paramref name="certificate"/> from now on and returns the current suggestion, fetching it unless one
+    /// for this certificate is still fresh. A suggestion without CertId means ARI does not apply.
     /// </summary>
     [Alias("Track")]
-    Task<RenewalSuggestion> TrackAsync(AcmeIssuerContext issuer, string certificatePem);
+    Task<RenewalSuggestion> TrackAsync(AcmeIssuerContext issuer, TrackedCertificate certificate);
 
     /// <summary>The Certificate is gone: drop the reminder and the state.</summary>
     [Alias("Stop")]
     Task StopAsync();
 }
+
+/// <summary>
+/// What renewal information needs of the certificate in the Secret, taken from the leaf the Certificate parsed already
+/// (not its PEM, to be parsed again).
+/// </summary>
+/// <param name="CertId">The ARI CertID; null when the certificate cannot be named, with the reason in <paramref name="CertIdError"/>.</param>
+[GenerateSerializer, Immutable, Alias("certfleet.TrackedCertificate")]
+public sealed record TrackedCertificate(
+    [property: Id(0)] string SerialHex,
+    [property: Id(1)] DateTimeOffset NotAfter,
+    [property: Id(2)] string? CertId,
+    [property: Id(3)] string? CertIdError);
 
 /// <summary>What the CA suggests for one certificate, and the renewal time chosen from it.</summary>
 [GenerateSerializer, Immutable, Alias("certfleet.RenewalSuggestion")]

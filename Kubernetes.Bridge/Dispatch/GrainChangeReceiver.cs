@@ -8,7 +8,7 @@ public sealed class GrainChangeReceiver(IGrainFactory grains) : IObjectChangeRec
     private readonly Dictionary<string, WatchedResource> _resources =
         WatchedResources.All.ToDictionary(resource => resource.Resource);
 
-    private readonly GrainTargets _targets = new(new GrainReferences(grains), new IssuerSecretIndex());
+    private readonly GrainTargets _targets = new(grains, new IssuerSecretIndex());
 
     // Grain calls carry no token: Orleans' response timeout bounds them.
     public Task ReceiveAsync(ObjectChange change, CancellationToken ct) =>

@@ -1,18 +1,17 @@
 using CertFleet.Grains.Tests;
 using CertFleet.Interfaces.Grains;
-using CertFleet.Kubernetes.Bridge.Dispatch;
 using CertFleet.Silo;
 
 namespace CertFleet.Durability.Tests;
 
-/// <summary>The bridge's references by key reach the same grains as the factory's own, in a real silo.</summary>
+/// <summary>References by key reach the same grains as the factory's own, in a real silo.</summary>
 public sealed class GrainReferencesTests
 {
     [Fact]
     public async Task References_made_after_the_first_one_reach_the_grain_the_factory_names()
     {
         await using var silo = await TestSilo.StartAsync(new CertFleetOptions { Storage = "memory" }, new FakeCluster());
-        var references = new GrainReferences(silo.Grains);
+        var references = silo.Grains;
         const string key = $"{RateLimitNames.CertificatesPerIdentifierSet}/acme.test/web.example.com";
 
         // The first reference is the factory's; the second is made from the types it carried.

@@ -31,10 +31,26 @@ public sealed class CertificateReconcileTests
         Assert.Equal(IssuanceStep.None, world.State.Step);
         Assert.Same(world.Issuer, Assert.Single(world.Submitted).Issuer);
         Assert.Single(world.CreatedRequests);
-        // the identifier set worked out, then the issuance step by step
-        Assert.Equal(["save None", "save Started", "save KeyStored", "save RequestCreated", "save None"], world.Actions.Where(a => a.StartsWith("save", StringComparison.Ordinal)));
+        // the issuance step by step; the identifier set worked out and the start are saved with the next key's record
+        Assert.Equal(["save KeyStored", "save RequestCreated", "save None"], world.Actions.Where(a => a.StartsWith("save", StringComparison.Ordinal)));
         Assert.Equal("status Ready=True/Ready", world.Actions.Last(a => a.StartsWith("status", StringComparison.Ordinal)));
         Console.WriteLine($"grain-to-grain calls of one CA issuance pass (Certificate side): {world.GrainCalls}");
+    }
+
+    [Fact]
+    public async Task AnIssuanceStartedWhileTheIssuerIsNotReadyIsSavedBeforeThePassWaits()
+    {
+        using var world = new StepWorld
+        {
+            Issuer = new IssuerSnapshot(new IssuerReadiness(true, false, "ErrInitIssuer", "no CA Secret", "CA"), null),
+        };
+
+        await CertificateReconcile.RunAsync(world.Pass());
+
+        Assert.Equal(IssuanceStep.Started, world.State.Step);
+        Assert.Equal(1, world.State.Issuance!.Revision);
+        Assert.Equal("save Started", world.Actions.Last(a => a.StartsWith("save", StringComparison.Ordinal)));
+        Assert.Contains("wake 00:10:00 every 00:10:00", world.Actions);
     }
 
     [Fact]

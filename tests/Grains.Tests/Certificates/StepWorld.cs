@@ -176,11 +176,10 @@ public sealed class StepWorld : ICertificateActions, IDisposable
         return Task.FromResult(Issuer);
     }
 
-    public Task<RenewalSuggestion> TrackRenewalInfoAsync(AcmeIssuerContext acme, string certificatePem)
+    public Task<RenewalSuggestion> TrackRenewalInfoAsync(AcmeIssuerContext acme, TrackedCertificate certificate)
     {
         Actions.Add("grain: track-renewal-info");
-        var leaf = CertificateInfo.ParseFirst(certificatePem);
-        return Task.FromResult(RenewalAnswer ?? new RenewalSuggestion { SerialHex = leaf.SerialHex, CertId = "cert-id" });
+        return Task.FromResult(RenewalAnswer ?? new RenewalSuggestion { SerialHex = certificate.SerialHex, CertId = "cert-id" });
     }
 
     public Task StopRenewalInfoAsync()
