@@ -28,20 +28,16 @@ public sealed class IssuerSignerGrain(
 
     public async Task<RequestOutcome> SignAsync(SignRequest request, IssuerSnapshot issuer)
     {
-        // With the key pair cached a signing completes synchronously, and Orleans then runs the next queued request in
-        // the same turn: under a burst one turn drained hundreds (8-16 s in make bench). Yielding ends the turn per request.
-        await Task.Yield();
         var issuerKey = ObjectKey.FromGrainKey(this.GetPrimaryKeyString());
         try
         {
-            var csr = CsrBuilder.Parse(request.CsrPem);
-            var signing = new SigningRequest(csr, request.Duration, request.IsCA, request.Usages);
-            // The signature itself runs on the thread pool: a worker with a queue of requests would otherwise sign
-            // them all in one scheduler turn, holding a core for seconds in a burst.
+            // The CSR check and the signature run on the thread pool: signing completes without awaiting anything, and a
+            // worker with a burst of requests queued would otherwise sign them all in one scheduler turn, holding a core
+            // for seconds.
             var issued = issuer switch
             {
-                { Readiness.IssuerType: "SelfSigned" } => await SignSelfAsync(signing, request),
-                { Readiness.IssuerType: "CA", CaSecret: { } caSecret } => await SignWithCaAsync(signing, await CaKeyPairAsync(caSecret, issuer.CaSecretVersion)),
+                { Readiness.IssuerType: "SelfSigned" } => await SignSelfAsync(request),
+                { Readiness.IssuerType: "CA", CaSecret: { } caSecret } => await SignWithCaAsync(request, await CaKeyPairAsync(caSecret, issuer.CaSecretVersion)),
                 _ => null,
             };
             if (issued is null)
@@ -60,7 +56,10 @@ public sealed class IssuerSignerGrain(
         return Task.CompletedTask;
     }
 
-    private async Task<IssuedCertificate> SignSelfAsync(SigningRequest signing, SignRequest request)
+    private static SigningRequest Signing(SignRequest request) =>
+        new(CsrBuilder.Parse(request.CsrPem), request.Duration, request.IsCA, request.Usages);
+
+    private async Task<IssuedCertificate> SignSelfAsync(SignRequest request)
     {
         if (request.PrivateKeySecret is not { } keySecret)
             throw new PkiException($"CertificateRequest has no {Annotations.PrivateKeySecretName} annotation; a SelfSigned issuer needs the request's private key");
@@ -68,11 +67,11 @@ public sealed class IssuerSignerGrain(
                      ?? throw new PkiException($"Secret \"{keySecret.Name}\" holding the request's private key was not found");
         using var key = PrivateKey.FromPem(secret.GetString(SecretKeys.TlsPrivateKey)
                                            ?? throw new PkiException($"Secret \"{keySecret.Name}\" has no {SecretKeys.TlsPrivateKey}"));
-        return await Task.Run(() => CertificateSigner.SelfSign(signing, key, clock.GetUtcNow()));
+        return await Task.Run(() => CertificateSigner.SelfSign(Signing(request), key, clock.GetUtcNow()));
     }
 
-    private Task<IssuedCertificate> SignWithCaAsync(SigningRequest signing, CaKeyPair caKeyPair) =>
-        Task.Run(() => CertificateSigner.SignWithCa(signing, caKeyPair, clock.GetUtcNow()));
+    private Task<IssuedCertificate> SignWithCaAsync(SignRequest request, CaKeyPair caKeyPair) =>
+        Task.Run(() => CertificateSigner.SignWithCa(Signing(request), caKeyPair, clock.GetUtcNow()));
 
     /// <summary>
     /// The cached key pair while it is younger than the cache time, comes from the same Secret, and is at least as
