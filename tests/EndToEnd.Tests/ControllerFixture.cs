@@ -16,7 +16,7 @@ public class ControllerFixture : IAsyncLifetime
     private int _siloHttpPort;
 
     /// <summary>The silo's metrics port (cert-manager's 9402 in production); kept across restarts.</summary>
-    public int MetricsPort { get; } = Processes.FreePort();
+    public int MetricsPort { get; private set; } = Processes.FreePort();
 
     public int SiloHttpPort => _siloHttpPort;
 
@@ -65,6 +65,25 @@ public class ControllerFixture : IAsyncLifetime
 
     public async Task StartSiloAsync()
     {
+        // A free port can be taken by another process (an outgoing connection's ephemeral port) before the silo binds
+        // it; the silo then exits at start, and is started again on other ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await TryStartSiloAsync() || attempt == 3)
+                break;
+            MetricsPort = Processes.FreePort();
+        }
+        await Processes.Eventually(async () =>
+        {
+            try { return (await _http.GetAsync($"http://127.0.0.1:{_siloHttpPort}/health/ready")).IsSuccessStatusCode; }
+            catch (HttpRequestException) { return false; }
+            catch (TaskCanceledException) { return false; }
+        }, ok => ok, $"the silo to be ready (log: {SiloLog})", 60);
+    }
+
+    /// <summary>Starts the silo on fresh ports; false when it exited because one of them was taken meanwhile.</summary>
+    private async Task<bool> TryStartSiloAsync()
+    {
         _siloHttpPort = Processes.FreePort();
         var environment = new Dictionary<string, string>
         {
@@ -81,10 +100,17 @@ public class ControllerFixture : IAsyncLifetime
         _silo = Processes.StartDotnet(RepositoryCheckout.Built("Silo", "certfleet-silo.dll"), [], environment, SiloLog);
         await Processes.Eventually(async () =>
         {
+            if (_silo.HasExited)
+                return true;
             try { return (await _http.GetAsync($"http://127.0.0.1:{_siloHttpPort}/health/ready")).IsSuccessStatusCode; }
             catch (HttpRequestException) { return false; }
             catch (TaskCanceledException) { return false; }
-        }, ok => ok, $"the silo to be ready (log: {SiloLog})", 60);
+        }, done => done, $"the silo to be ready or exit (log: {SiloLog})", 60);
+        if (!_silo.HasExited)
+            return true;
+        await _silo.WaitForExitAsync(); // the rest of its output reaches the log
+        using var log = new StreamReader(new FileStream(SiloLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        return !(await log.ReadToEndAsync()).Contains("address already in use", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The running silo's process id; a different one means the silo was restarted.</summary>
