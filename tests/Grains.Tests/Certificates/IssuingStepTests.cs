@@ -86,6 +86,9 @@ public sealed class IssuingStepTests
                 Assert.Equal(0, world.State.FailedIssuanceAttempts);
                 Assert.Equal(["delete CertificateRequest web-2", "delete Secret web-key", "save None", "grain: forget-request web-2", "reconcile-soon"], world.Actions);
                 break;
+            default:
+                Assert.Fail($"case \"{c.Name}\" names no known result: {c.Result}");
+                break;
         }
     }
 
