@@ -93,8 +93,6 @@ public sealed class IssuerGrain(
         };
     }
 
-    public Task<AcmeIssuerContext?> GetAcmeContextAsync() => Task.FromResult(AcmeContext());
-
     public async Task SecretChangedAsync()
     {
         (_recheckDelay, _rechecks) = (TimeSpan.Zero, 0);

@@ -169,7 +169,7 @@ public sealed class OrderGrain(
             logger.LogInformation("Order {Namespace}/{Name}: the ACME server does not know the account; registering it again", _key.Namespace, _key.Name);
             var issuer = GrainFactory.GetGrain<IIssuerGrain>(work.Issuer.Issuer.ToGrainKey());
             await issuer.ReconcileAsync();
-            if (await issuer.GetAcmeContextAsync() is { } context)
+            if ((await issuer.GetSnapshotAsync(null)).Acme is { } context)
             {
                 State.Work = work with { Issuer = context };
                 await store.WriteStateAsync();

@@ -29,10 +29,6 @@ public interface IIssuerGrain : IGrainWithStringKey
     [Alias("GetSnapshot"), AlwaysInterleave]
     Task<IssuerSnapshot> GetSnapshotAsync(ObjectKey? waiter);
 
-    /// <summary>For a Ready ACME issuer: what its Orders and Challenges need; null otherwise. Interleaves.</summary>
-    [Alias("GetAcmeContext"), AlwaysInterleave]
-    Task<AcmeIssuerContext?> GetAcmeContextAsync();
-
     /// <summary>A Secret this issuer reads (its CA key pair) changed.</summary>
     [Alias("SecretChanged")]
     Task SecretChangedAsync();

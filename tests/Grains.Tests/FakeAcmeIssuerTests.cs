@@ -49,7 +49,7 @@ public abstract class FakeAcmeIssuerTests(ClusterFixture fixture) : IAsyncLifeti
             },
         });
         await Eventually(async () => (await issuer.GetSnapshotAsync(null)).Readiness, r => r.Ready, "the ACME issuer to register its account");
-        return (await issuer.GetAcmeContextAsync())!;
+        return (await issuer.GetSnapshotAsync(null)).Acme!;
     }
 
     public async Task DisposeAsync() => await Acme.DisposeAsync();

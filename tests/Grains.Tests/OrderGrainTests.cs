@@ -298,7 +298,7 @@ public sealed class OrderGrainTests(ClusterFixture fixture) : FakeAcmeIssuerTest
         using var key = PrivateKey.Generate(KeySpec.FromCertificateSpec("ECDSA", null, null));
         return new OrderWork
         {
-            Issuer = (await issuer.GetAcmeContextAsync())!,
+            Issuer = (await issuer.GetSnapshotAsync(null)).Acme!,
             Request = Key(ns, "direct-1"),
             RequestUid = Guid.NewGuid().ToString(),
             CsrPem = CsrBuilder.BuildPem(new CertificateTemplate { DnsNames = [dnsName] }, key),

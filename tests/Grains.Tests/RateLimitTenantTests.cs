@@ -110,7 +110,7 @@ public sealed class RateLimitTenantTests(ClusterFixture fixture) : FakeAcmeIssue
             s.OrdersPerAccount = new LimitSetting { Capacity = 5, Period = Week };
         });
         var account = RateLimitKeys.Account((await Fixture.Grains.GetGrain<IIssuerGrain>(new ObjectKey(TestObjects.Cluster, "", IssuerName).ToGrainKey())
-            .GetAcmeContextAsync())!.AccountUrl);
+            .GetSnapshotAsync(null)).Acme!.AccountUrl);
         string[] names = ["api.giveback.example"];
         var (nsA, nsB) = (NewNamespace(), NewNamespace());
         Acme.FailNextOrders(1);
@@ -135,7 +135,7 @@ public sealed class RateLimitTenantTests(ClusterFixture fixture) : FakeAcmeIssue
     public async Task TwoAccountsOnOneServerHaveANewOrderBudgetEach()
     {
         Limit(s => s.OrdersPerAccount = new LimitSetting { Capacity = 1, Period = Week });
-        var first = (await Fixture.Grains.GetGrain<IIssuerGrain>(new ObjectKey(TestObjects.Cluster, "", IssuerName).ToGrainKey()).GetAcmeContextAsync())!;
+        var first = (await Fixture.Grains.GetGrain<IIssuerGrain>(new ObjectKey(TestObjects.Cluster, "", IssuerName).ToGrainKey()).GetSnapshotAsync(null)).Acme!;
         var secondName = $"acme-{Guid.NewGuid():N}"[..16];
         var second = await AddIssuerAsync("", secondName, new AcmeChallengeSolver { Http01 = new AcmeHttp01Solver { Ingress = new AcmeHttp01Ingress() } });
         Assert.NotEqual(first.AccountUrl, second.AccountUrl);
