@@ -96,11 +96,12 @@ public static class SiloSettings
 
     private static string KeyOf(string message) => message.Split(' ', 2)[0].TrimEnd(':');
 
+    /// <summary>The file must be readable; it is parsed once, by the silo's singleton, not here as well.</summary>
     private static IEnumerable<string> PublicSuffixListProblems(RateLimitOptions options, string section)
     {
         try
         {
-            PublicSuffixList.Load(options.PublicSuffixListPath);
+            PublicSuffixList.RequireFile(options.PublicSuffixListPath);
             return [];
         }
         catch (IOException exception)

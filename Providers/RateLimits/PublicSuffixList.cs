@@ -31,10 +31,16 @@ public sealed class PublicSuffixList
     /// <summary>Reads the list from a file; the message names the path and the Debian package when it is missing.</summary>
     public static PublicSuffixList Load(string path)
     {
+        RequireFile(path);
+        return Parse(File.ReadAllText(path));
+    }
+
+    /// <summary>Throws, saying how to fix it, when <paramref name="path"/> holds no file to load (checked at start without parsing it).</summary>
+    public static void RequireFile(string path)
+    {
         if (!File.Exists(path))
             throw new FileNotFoundException(
                 $"Public Suffix List not found at \"{path}\": install Debian's publicsuffix package (apt-get install publicsuffix) or point CertFleet:RateLimits:PublicSuffixListPath at a copy of public_suffix_list.dat", path);
-        return Parse(File.ReadAllText(path));
     }
 
     /// <summary>Parses the list's text format: one rule per line, "//" comments, "*." wildcards, "!" exceptions.</summary>
