@@ -1,4 +1,5 @@
 using CertFleet.Grains.Acme;
+using CertFleet.Grains.Issuance;
 using CertFleet.Grains.State;
 using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
@@ -19,9 +20,10 @@ public sealed class AcmeAccountGrain(
     [PersistentState("acmeaccount", "certfleet")] IPersistentState<AcmeAccountState> store,
     IClusterWriter writer,
     IClusterReader reader,
-    AcmeClients clients) : Grain, IAcmeAccountGrain
+    AcmeClients clients,
+    Microsoft.Extensions.Options.IOptions<IssuanceOptions> options) : Grain, IAcmeAccountGrain
 {
-    public async Task<AcmeRegistration> RegisterAsync(AcmeIssuer spec, string secretNamespace)
+    public async Task<AcmeRegistration> RegisterAsync(AcmeIssuer spec)
     {
         var issuer = ObjectKey.FromGrainKey(this.GetPrimaryKeyString());
         if (!Uri.TryCreate(spec.Server, UriKind.Absolute, out var server) || server.Scheme != Uri.UriSchemeHttps && server.Scheme != Uri.UriSchemeHttp)
@@ -32,7 +34,7 @@ public sealed class AcmeAccountGrain(
         if (CaBundleError(spec) is { } caBundleError)
             return Failed(IssuerReasons.InvalidConfig, caBundleError);
 
-        var secretKey = new ObjectKey(issuer.Cluster, secretNamespace, spec.PrivateKeySecretRef.Name);
+        var secretKey = IssuerScope.Secret(issuer, options.Value.ClusterResourceNamespace, spec.PrivateKeySecretRef.Name);
         var keyName = spec.PrivateKeySecretRef.Key ?? SecretKeys.TlsPrivateKey;
         AcmeClient client;
         try
@@ -77,7 +79,7 @@ public sealed class AcmeAccountGrain(
             {
                 Contact = spec.Email is { Length: > 0 } email ? [$"mailto:{email}"] : [],
                 TermsOfServiceAgreed = true,
-                ExternalAccountBinding = await ExternalAccountBindingAsync(spec, issuer, secretNamespace),
+                ExternalAccountBinding = await ExternalAccountBindingAsync(spec, issuer),
             });
             store.State.Server = spec.Server;
             store.State.AccountUrl = account.Url;
@@ -99,10 +101,10 @@ public sealed class AcmeAccountGrain(
         }
     }
 
-    private async Task<ExternalAccountBinding?> ExternalAccountBindingAsync(AcmeIssuer spec, ObjectKey issuer, string secretNamespace)
+    private async Task<ExternalAccountBinding?> ExternalAccountBindingAsync(AcmeIssuer spec, ObjectKey issuer)
     {
         if (spec.ExternalAccountBinding is not { } eab) return null;
-        var secretKey = new ObjectKey(issuer.Cluster, secretNamespace, eab.KeySecretRef.Name);
+        var secretKey = IssuerScope.Secret(issuer, options.Value.ClusterResourceNamespace, eab.KeySecretRef.Name);
         var secret = await reader.GetSecretAsync(secretKey);
         var hmac = secret?.GetString(eab.KeySecretRef.Key ?? "secret")?.Trim()
                    ?? throw new AcmeAccountKeyException($"spec.acme.externalAccountBinding.keySecretRef: Secret \"{secretKey}\" key \"{eab.KeySecretRef.Key ?? "secret"}\" not found");

@@ -63,6 +63,7 @@ public sealed class CertificateGrain(
 
     public async Task SyncAsync(Certificate certificate)
     {
+        GrainScopeException.ThrowIf(IssuerScope.ObjectRefusal(_key, "Certificate", certificate.Metadata));
         // Only the annotations passed on to CertificateRequests are kept: a Certificate's other annotations (kubectl's
         // last-applied copy of the whole object, tools' data) would only bloat the state.
         var (copied, notCopied) = CopiedAnnotations.Select(certificate.Metadata.Annotations);

@@ -45,6 +45,9 @@ public sealed class CertificateRequestGrain(
 
     public async Task<RequestOutcome> SubmitAsync(CertificateRequest request, ObjectKey? certificate, IssuerSnapshot? issuer)
     {
+        GrainScopeException.ThrowIf(IssuerScope.ObjectRefusal(_key, "CertificateRequest", request.Metadata)
+                                    ?? (certificate is null || certificate == _key.WithName(certificate.Name) ? null
+                                        : $"CertificateRequest grain \"{_key.ToGrainKey()}\" refused Certificate \"{certificate.ToGrainKey()}\": not of its cluster and namespace"));
         State.Certificate = certificate;
         if (State.Outcome is { IsFinal: true } done)
             return done;
@@ -54,6 +57,7 @@ public sealed class CertificateRequestGrain(
 
     public async Task ObserveAsync(CertificateRequest request)
     {
+        GrainScopeException.ThrowIf(IssuerScope.ObjectRefusal(_key, "CertificateRequest", request.Metadata));
         if (ResourceVersions.IsAtOrBelow(request.Metadata.ResourceVersion, State.WrittenVersion))
             return; // our own status write coming back (or older): approvals and denials by others arrive above it
         var conditions = request.Status?.Conditions;

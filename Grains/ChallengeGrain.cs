@@ -1,3 +1,4 @@
+using CertFleet.Grains.Issuance;
 using CertFleet.Grains.Acme;
 using CertFleet.Grains.State;
 using CertFleet.Interfaces;
@@ -64,6 +65,10 @@ public sealed class ChallengeGrain(
 
     public async Task StartAsync(ChallengeWork work)
     {
+        GrainScopeException.ThrowIf(IssuerScope.ObjectRefusal(_key, "Challenge", work.Resource.Metadata)
+                                    ?? IssuerScope.AcmeContextRefusal(_key, work.Issuer, options.Value.ClusterResourceNamespace)
+                                    ?? (work.Order == _key.WithName(work.Order.Name) ? null
+                                        : $"Challenge grain \"{_key.ToGrainKey()}\" refused Order \"{work.Order.ToGrainKey()}\": not of its cluster and namespace"));
         if (State.Work is null)
         {
             State.Work = work;

@@ -55,6 +55,8 @@ public sealed class IssuerGrain(
 
     public async Task SyncAsync(IssuerObject issuer)
     {
+        GrainScopeException.ThrowIf(IssuerScope.ObjectRefusal(_key, issuer.Kind, issuer.Metadata)
+                                    ?? (issuer.IsClusterIssuer == _key.IsClusterScoped ? null : $"{issuer.Kind} \"{issuer.Metadata.Name}\" refused by issuer grain \"{_key.ToGrainKey()}\": the key's scope does not match the kind"));
         var previous = State.Issuer;
         var specChanged = previous is null || previous.Metadata.Uid != issuer.Metadata.Uid
                           || previous.Metadata.Generation != issuer.Metadata.Generation || State.Readiness is null
@@ -126,7 +128,7 @@ public sealed class IssuerGrain(
     {
         if (State.Issuer is not { Spec.Acme: { } acme } issuer || State.Readiness?.Ready != true || State.AcmeAccount?.AccountUrl is not { } accountUrl)
             return null;
-        var secretNamespace = issuer.IsClusterIssuer ? options.Value.ClusterResourceNamespace : _key.Namespace;
+        var secretNamespace = IssuerScope.SecretNamespace(_key, options.Value.ClusterResourceNamespace);
         return new AcmeIssuerContext
         {
             Issuer = _key,
@@ -193,8 +195,7 @@ public sealed class IssuerGrain(
         }
         else if (spec.Acme is { } acme)
         {
-            var secretNamespace = issuer.IsClusterIssuer ? options.Value.ClusterResourceNamespace : _key.Namespace;
-            var registration = await GrainFactory.ByKey<IAcmeAccountGrain>(_key.ToGrainKey()).RegisterAsync(acme, secretNamespace);
+            var registration = await GrainFactory.ByKey<IAcmeAccountGrain>(_key.ToGrainKey()).RegisterAsync(acme);
             State.AcmeAccount = registration.Registered ? registration : null;
             readiness = registration.Registered
                 ? new IssuerReadiness(true, true, registration.Reason, registration.Message, "ACME")
@@ -232,8 +233,7 @@ public sealed class IssuerGrain(
         return readiness;
     }
 
-    private ObjectKey CaSecretKey(CaIssuer ca) =>
-        new(_key.Cluster, State.Issuer!.IsClusterIssuer ? options.Value.ClusterResourceNamespace : _key.Namespace, ca.SecretName);
+    private ObjectKey CaSecretKey(CaIssuer ca) => IssuerScope.Secret(_key, options.Value.ClusterResourceNamespace, ca.SecretName);
 
     /// <summary>
     /// Storage writes one at a time (snapshot calls interleave and may add waiters): a write asked for while one is in

@@ -29,6 +29,14 @@ public sealed class IssuerSignerGrain(
     public async Task<RequestOutcome> SignAsync(SignRequest request, IssuerSnapshot issuer)
     {
         var issuerKey = ObjectKey.FromGrainKey(this.GetPrimaryKeyString());
+        // The snapshot and request come from the caller: only Secrets and requests this issuer's key allows are used.
+        var refusal = IssuerScope.ServedRefusal(issuerKey, request.Request)
+                      ?? (issuer.CaSecret is { } named ? IssuerScope.SecretRefusal(issuerKey, options.Value.ClusterResourceNamespace, named) : null)
+                      ?? (request.PrivateKeySecret is { } keySecret && keySecret != request.Request.WithName(keySecret.Name)
+                          ? $"the private key Secret \"{keySecret}\" of cluster \"{keySecret.Cluster}\" is not in the namespace of CertificateRequest \"{request.Request}\""
+                          : null);
+        if (refusal is not null)
+            return Failed(refusal);
         try
         {
             // The CSR check and the signature run on the thread pool: signing completes without awaiting anything, and a

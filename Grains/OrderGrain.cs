@@ -86,6 +86,9 @@ public sealed class OrderGrain(
 
     public async Task StartAsync(OrderWork work)
     {
+        GrainScopeException.ThrowIf(IssuerScope.AcmeContextRefusal(_key, work.Issuer, options.Value.ClusterResourceNamespace)
+                                    ?? (work.Request == _key.WithName(work.Request.Name) ? null
+                                        : $"Order grain \"{_key.ToGrainKey()}\" refused CertificateRequest \"{work.Request.ToGrainKey()}\": not of its cluster and namespace"));
         if (State.Work is not null)
         {
             // Already under way: make sure it keeps moving, and survives a crash that came before its reminder. Once

@@ -42,7 +42,7 @@ public sealed class CertFleetOptions : IValidatableObject
                 yield return new ValidationResult(problem);
         foreach (var (key, port) in new[]
                  {
-                     ("Orleans:SiloPort", Orleans.SiloPort), ("Orleans:GatewayPort", Orleans.GatewayPort), ("Http:Port", Http.Port),
+                     ("Orleans:SiloPort", Orleans.SiloPort), ("Orleans:GatewayPort", Orleans.GatewayPort ?? Orleans.SiloPort), ("Http:Port", Http.Port),
                      ("Http01:SolverPort", Http01.SolverPort), ("Http01:SelfCheckPort", Http01.SelfCheckPort),
                      ("Metrics:Port", Metrics.Port), ("Dashboard:Port", Dashboard.EffectivePort(Http.Port)),
                  })
@@ -59,6 +59,10 @@ public sealed class CertFleetOptions : IValidatableObject
                 $"{Section}:Dashboard:Port must differ from {Section}:Http01:SolverPort and {Section}:Metrics:Port (got {Dashboard.EffectivePort(Http.Port)}); leave it unset to use {Section}:Http:Port");
         if (Dashboard.Enabled && !(Dashboard.Path.StartsWith('/') && Dashboard.Path.Length > 1 && !Dashboard.Path.EndsWith('/')))
             yield return new ValidationResult($"{Section}:Dashboard:Path must be a path such as /dashboard (got \"{Dashboard.Path}\")");
+        if (Orleans.GatewayPort == Orleans.SiloPort)
+            yield return new ValidationResult($"{Section}:Orleans:GatewayPort must differ from {Section}:Orleans:SiloPort (both are {Orleans.SiloPort}); leave it unset for no gateway");
+        foreach (var problem in Orleans.Tls.Problems($"{Section}:Orleans:Tls"))
+            yield return new ValidationResult(problem);
         foreach (var nameserver in Http01.Nameservers.Where(nameserver => !NameserverEndpoint.TryParse(nameserver, out _)))
             yield return new ValidationResult($"{Section}:Http01:Nameservers entries must be ip:port, e.g. 10.96.0.10:53 (got \"{nameserver}\")");
     }
@@ -157,7 +161,14 @@ public sealed class OrleansSettings
     public string ClusterId { get; set; } = "certfleet";
     public string ServiceId { get; set; } = "certfleet";
     public int SiloPort { get; set; } = 11111;
-    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>
+    /// Port of the Orleans client gateway; unset: no gateway. Silos talk to each other on <see cref="SiloPort"/> only;
+    /// nothing in CertFleet is an Orleans client, so the gateway is opened only for a tool that asks for one.
+    /// </summary>
+    public int? GatewayPort { get; set; }
+
+    public OrleansTlsSettings Tls { get; set; } = new();
 }
 
 public sealed class HttpSettings

@@ -66,6 +66,10 @@ builder.Services.AddHealthChecks();
 builder.Services.AddCertManagerMetrics();
 
 var app = builder.Build();
+if (settings.Storage == "redis" && !settings.Orleans.Tls.Enabled)
+    app.Logger.LogWarning(
+        "Orleans transport security is off: with redis storage any process that reaches a silo port (or Redis) can join the cluster and call grains; " +
+        "set {Setting}=true with a certificate from the silos' own CA (helm: siloTls.enabled)", $"{CertFleetOptions.Section}:Orleans:Tls:Enabled");
 Http01Responder.Map(app, settings.Http01.SolverPort);
 app.MapCertManagerMetrics(settings.Metrics.Port);
 if (settings.Dashboard.Enabled)

@@ -12,14 +12,18 @@ public static class SiloStorage
     /// <summary>The pod's IP from the downward API; silos advertise it to each other in production.</summary>
     public const string PodIpVariable = "POD_IP";
 
+    /// <summary>Orleans opens no client gateway for gateway port 0.</summary>
+    private const int NoGateway = 0;
+
     public static void Configure(ISiloBuilder silo, CertFleetOptions settings)
     {
+        SiloTls.Configure(silo, settings.Orleans.Tls);
         // Plain JSON without CLR type names: renaming or moving a state type never makes stored state unreadable.
         silo.UseSystemTextJsonGrainStorageSerializer();
         switch (settings.Storage)
         {
             case "memory":
-                silo.UseLocalhostClustering(settings.Orleans.SiloPort, settings.Orleans.GatewayPort,
+                silo.UseLocalhostClustering(settings.Orleans.SiloPort, settings.Orleans.GatewayPort ?? NoGateway,
                         serviceId: settings.Orleans.ServiceId, clusterId: settings.Orleans.ClusterId)
                     .AddMemoryGrainStorage(GrainStorage)
                     .UseInMemoryReminderService();
@@ -32,7 +36,7 @@ public static class SiloStorage
                         o.ServiceId = settings.Orleans.ServiceId;
                     })
                     // Without POD_IP (a developer machine, tests) silos find each other on loopback only.
-                    .ConfigureEndpoints(AdvertisedAddress(podIp), settings.Orleans.SiloPort, settings.Orleans.GatewayPort,
+                    .ConfigureEndpoints(AdvertisedAddress(podIp), settings.Orleans.SiloPort, settings.Orleans.GatewayPort ?? NoGateway,
                         listenOnAnyHostAddress: !string.IsNullOrWhiteSpace(podIp))
                     // Each provider owns its multiplexer, so each gets its own parsed options.
                     .UseRedisClustering(o => o.ConfigurationOptions = settings.Redis.ClientOptions())

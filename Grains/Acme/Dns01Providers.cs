@@ -45,7 +45,7 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
 
     private async Task<IDns01Provider> BuildAsync(AcmeIssuerContext issuer, AcmeDns01Solver solver, CancellationToken ct)
     {
-        var secretNamespace = issuer.IssuerKind == "ClusterIssuer" ? options.Value.ClusterResourceNamespace : issuer.Issuer.Namespace;
+        var secretNamespace = Issuance.IssuerScope.SecretNamespace(issuer.Issuer, options.Value.ClusterResourceNamespace);
         async Task<string> SecretValueAsync(SecretKeySelector? selector, string field, string defaultKey)
         {
             if (selector is null || string.IsNullOrEmpty(selector.Name))

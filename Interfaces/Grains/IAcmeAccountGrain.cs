@@ -9,7 +9,10 @@ namespace CertFleet.Interfaces.Grains;
 [Alias("certfleet.IAcmeAccountGrain")]
 public interface IAcmeAccountGrain : IGrainWithStringKey
 {
-    /// <summary>Registers (or finds) the account for this spec; the key Secret lives in <paramref name="secretNamespace"/>.</summary>
+    /// <summary>
+    /// Registers (or finds) the account for this spec; the key Secret lives in the issuer's Secret namespace (its own, or
+    /// the cluster-resource namespace for a ClusterIssuer), which the grain takes from its key, not from the caller.
+    /// </summary>
     [Alias("Register")]
-    Task<AcmeRegistration> RegisterAsync(AcmeIssuer spec, string secretNamespace);
+    Task<AcmeRegistration> RegisterAsync(AcmeIssuer spec);
 }

@@ -27,3 +27,17 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- default "default" .Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
+
+{{/* "true" when the silos use TLS among themselves: siloTls.enabled, or when unset, redis storage or several replicas. */}}
+{{- define "certfleet.siloTls.enabled" -}}
+{{- if kindIs "bool" .Values.siloTls.enabled -}}
+{{- if .Values.siloTls.enabled }}true{{ end -}}
+{{- else if or (eq .Values.storage.type "redis") (gt (int .Values.replicaCount) 1) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* The kubernetes.io/tls Secret the silos' certificate comes from. */}}
+{{- define "certfleet.siloTls.secretName" -}}
+{{- .Values.siloTls.existingSecret | default (printf "%s-silo-tls" (include "certfleet.fullname" .)) -}}
+{{- end -}}
