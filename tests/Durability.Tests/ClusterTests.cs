@@ -31,6 +31,10 @@ public sealed class ClusterTests
             members.Select(m => (SiloAddress.FromParsableString(m.Address).Endpoint.Port, m.ProxyPort)).Order());
         Assert.All(members, m => Assert.StartsWith("127.0.0.1:", m.Address));
         Assert.All(members, m => Assert.Equal(0, m.SuspectCount));
+        // Redis storage without CertFleet:Orleans:Tls: each silo says what that leaves open.
+        Assert.All(new[] { first, second }, silo => Assert.Contains(
+            "Orleans transport security is off: with redis storage any process that reaches a silo port (or Redis) can join the cluster and call grains",
+            silo.Output, StringComparison.Ordinal));
 
         // A client that finds the gateways through Redis asks each silo for its statistics: both answer.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
