@@ -85,5 +85,12 @@ internal sealed class DeploymentStrategy : ObjectStrategy
         podSpec["dnsPolicy"] ??= "ClusterFirst";
         podSpec["schedulerName"] ??= "default-scheduler";
         podSpec["securityContext"] ??= new JsonObject();
+        foreach (var container in (podSpec["containers"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            foreach (var port in (container["ports"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                port["protocol"] ??= "TCP";
+            }
+        }
     }
 }
