@@ -31,8 +31,7 @@ COPY --from=build /app ./
 # 11111 silo-to-silo, 30000 gateway.
 ENV DOTNET_EnableDiagnostics=0 \
     TMPDIR=/tmp \
-    HOME=/tmp \
-    DOTNET_CLI_TELEMETRY_OPTOUT=1
+    HOME=/tmp
 EXPOSE 8080 8089 9402 11111 30000
 USER 65532:65532
 ENTRYPOINT ["dotnet", "/app/certfleet-silo.dll"]

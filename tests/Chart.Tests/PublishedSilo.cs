@@ -5,7 +5,8 @@ namespace CertFleet.Chart.Tests;
 
 /// <summary>
 /// `dotnet publish` of the silo into a fresh folder, as the Dockerfile's build stage runs it, done once for the test
-/// class. The folder is then made read-only, as the image's /app is under readOnlyRootFilesystem.
+/// class. The folder is then made read-only, as the image's /app is under readOnlyRootFilesystem, and only
+/// <see cref="Tmp"/> is writable by anyone (the image's /tmp).
 /// </summary>
 public sealed class PublishedSilo : IAsyncLifetime
 {
@@ -22,7 +23,11 @@ public sealed class PublishedSilo : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(Tmp);
+        // The silo may run as another user (the image's UID, see PublishedSiloTests): it must reach the folder and
+        // write in Tmp, as in /tmp (mode 1777).
+        _root.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                             UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        Directory.CreateDirectory(Tmp).UnixFileMode = (UnixFileMode)0b1_111_111_111;
         var project = Path.Combine(RepositoryCheckout.Root, "Silo", "CertFleet.Silo.csproj");
         var watch = Stopwatch.StartNew();
         await using var publish = ChildProcess.Start("dotnet",

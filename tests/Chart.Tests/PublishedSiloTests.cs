@@ -10,8 +10,8 @@ namespace CertFleet.Chart.Tests;
 
 /// <summary>
 /// The published silo started as the image starts it (`dotnet certfleet-silo.dll` from a read-only folder, the
-/// Dockerfile's environment, only TMPDIR writable) against the API emulator with the chart's CRDs: it serves
-/// /health/live and watches the API.
+/// Dockerfile's environment, only TMPDIR writable; as the image's UID 65532 when the tests run as root, who could
+/// write anywhere) against the API emulator with the chart's CRDs: it serves /health/live and watches the API.
 /// </summary>
 public sealed class PublishedSiloTests(PublishedSilo published, ITestOutputHelper output) : IClassFixture<PublishedSilo>
 {
@@ -21,7 +21,8 @@ public sealed class PublishedSiloTests(PublishedSilo published, ITestOutputHelpe
         output.WriteLine($"dotnet publish of Silo: {published.PublishTime.TotalSeconds:F1} s");
         Assert.True(File.Exists(Path.Combine(published.Folder, "certfleet-silo.dll")));
         Assert.True(File.Exists(Path.Combine(published.Folder, "appsettings.json")));
-        Assert.Throws<UnauthorizedAccessException>(() => File.WriteAllText(Path.Combine(published.Folder, "probe"), "x"));
+        Assert.Equal(default, new DirectoryInfo(published.Folder).UnixFileMode & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite));
+        var before = Snapshot(published.Folder);
 
         await using var api = await KubeEmulatorServer.StartAsync(new KubeEmulatorOptions());
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(api.KubeconfigPath));
@@ -30,6 +31,11 @@ public sealed class PublishedSiloTests(PublishedSilo published, ITestOutputHelpe
                          new Dictionary<string, string> { ["KUBECONFIG"] = api.KubeconfigPath }))
             Assert.True(await kubectl.WaitForExitAsync(TimeSpan.FromMinutes(1)) == 0, kubectl.Output);
 
+        // A copy the silo's user can read (the emulator's own is private to this process' user).
+        var kubeconfig = Path.Combine(published.Tmp, "kubeconfig");
+        File.Copy(api.KubeconfigPath, kubeconfig, overwrite: true);
+        File.SetUnixFileMode(kubeconfig, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
         var ports = LoopbackPorts.Allocate(5);
         var environment = new Dictionary<string, string>
         {
@@ -37,7 +43,7 @@ public sealed class PublishedSiloTests(PublishedSilo published, ITestOutputHelpe
             ["DOTNET_EnableDiagnostics"] = "0",
             ["TMPDIR"] = published.Tmp,
             ["HOME"] = published.Tmp,
-            ["KUBECONFIG"] = api.KubeconfigPath,
+            ["KUBECONFIG"] = kubeconfig,
             ["CertFleet__Storage"] = "memory",
             ["CertFleet__Http__Port"] = Text(ports[0]),
             ["CertFleet__Http01__SolverPort"] = Text(ports[1]),
@@ -46,7 +52,10 @@ public sealed class PublishedSiloTests(PublishedSilo published, ITestOutputHelpe
             ["CertFleet__Orleans__GatewayPort"] = Text(ports[4]),
         };
         var watch = Stopwatch.StartNew();
-        await using var silo = ChildProcess.Start("dotnet", [Path.Combine(published.Folder, "certfleet-silo.dll")], environment);
+        string[] command = ["dotnet", Path.Combine(published.Folder, "certfleet-silo.dll")];
+        await using var silo = geteuid() == 0
+            ? ChildProcess.Start("setpriv", ["--reuid=65532", "--regid=65532", "--clear-groups", .. command], environment)
+            : ChildProcess.Start(command[0], command[1..], environment);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var live = false;
         while (!live && !silo.HasExited && watch.Elapsed < TimeSpan.FromSeconds(90))
@@ -73,9 +82,20 @@ public sealed class PublishedSiloTests(PublishedSilo published, ITestOutputHelpe
         await Eventually(async () => (await client.CoordinationV1.ListNamespacedLeaseAsync("cert-manager")).Items.Count > 0,
             $"the silo to take the controller Lease:\n{silo.Output}");
         Assert.False(silo.HasExited, silo.Output);
-        Assert.DoesNotContain("Read-only file system", silo.Output);
         Assert.DoesNotContain("UnauthorizedAccessException", silo.Output);
+        Assert.Equal(before, Snapshot(published.Folder));
     }
+
+    /// <summary>Every file under <paramref name="folder"/> with its size and last write, to show nothing was written there.</summary>
+    private static List<string> Snapshot(string folder) =>
+        Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories)
+            .Select(path => new FileInfo(path))
+            .Select(file => $"{file.FullName} {(file.Exists ? file.Length : -1)} {file.LastWriteTimeUtc:O}")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern uint geteuid();
 
     private static string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
 
