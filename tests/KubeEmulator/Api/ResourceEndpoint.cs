@@ -203,7 +203,7 @@ internal sealed class ResourceEndpoint(
     private static async Task<DeleteOptions> ReadDeleteOptionsAsync(HttpContext context, RequestQuery query)
     {
         var body = await RequestBody.ReadAsync(context);
-        var json = body.Length == 0 ? null : RequestBody.ReadObject(body, "application/json");
+        var json = body.Length == 0 ? null : RequestBody.ReadObject(body, context.Request.ContentType);
         return new DeleteOptions(
             PropagationPolicy: json?["propagationPolicy"].AsString() ?? query.Text("propagationPolicy"),
             Uid: json.StringAt("preconditions", "uid"),

@@ -35,6 +35,15 @@ internal static class KubernetesProtobuf
         new ProtoField(13, "ownerReferences", ProtoFieldType.Message, Repeated: true, Message: OwnerReference),
         new ProtoField(14, "finalizers", ProtoFieldType.String, Repeated: true));
 
+    private static readonly ProtoMessage DeleteOptions = new(
+        new ProtoField(1, "gracePeriodSeconds", ProtoFieldType.Integer),
+        new ProtoField(2, "preconditions", ProtoFieldType.Message, Message: new ProtoMessage(
+            new ProtoField(1, "uid", ProtoFieldType.String),
+            new ProtoField(2, "resourceVersion", ProtoFieldType.String))),
+        new ProtoField(3, "orphanDependents", ProtoFieldType.Bool),
+        new ProtoField(4, "propagationPolicy", ProtoFieldType.String),
+        new ProtoField(5, "dryRun", ProtoFieldType.String, Repeated: true));
+
     private static readonly Dictionary<string, ProtoMessage> Kinds = new(StringComparer.Ordinal)
     {
         ["v1/Namespace"] = new ProtoMessage(
@@ -52,6 +61,9 @@ internal static class KubernetesProtobuf
             new ProtoField(2, "data", ProtoFieldType.StringMap),
             new ProtoField(3, "binaryData", ProtoFieldType.BytesMap),
             new ProtoField(4, "immutable", ProtoFieldType.Bool)),
+        // The body of a DELETE from client-go's typed clients (helm uninstall deleting its release Secrets).
+        ["v1/DeleteOptions"] = DeleteOptions,
+        ["meta.k8s.io/v1/DeleteOptions"] = DeleteOptions,
         // kubectl create token
         ["authentication.k8s.io/v1/TokenRequest"] = new ProtoMessage(
             new ProtoField(1, "metadata", ProtoFieldType.Message, Message: ObjectMeta),

@@ -96,6 +96,35 @@ internal static class BuiltInResources
         yield return Define("networking.k8s.io", "v1", "ingressclasses", "IngressClass", false,
             new ObjectStrategy { Generation = GenerationPolicy.Spec }, BuiltInTables.IngressClass);
 
+        yield return Define("apps", "v1", "deployments", "Deployment", true, new DeploymentStrategy(), BuiltInTables.Default,
+            hasStatus: true, shortNames: ["deploy"], categories: ["all"],
+            lists: new()
+            {
+                ["spec.template.spec.containers"] = ListShape.KeyedBy("name"),
+                ["spec.template.spec.initContainers"] = ListShape.KeyedBy("name"),
+                ["spec.template.spec.containers.env"] = ListShape.KeyedBy("name"),
+                ["spec.template.spec.containers.ports"] = new ListShape(ListKind.Map, ["containerPort", "protocol"], "containerPort", true),
+                ["spec.template.spec.containers.volumeMounts"] = ListShape.KeyedBy("mountPath"),
+                ["spec.template.spec.volumes"] = ListShape.KeyedBy("name"),
+                ["spec.template.spec.imagePullSecrets"] = ListShape.KeyedBy("name"),
+                ["status.conditions"] = ListShape.KeyedBy("type"),
+            });
+
+        yield return Define("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, new PodDisruptionBudgetStrategy(),
+            BuiltInTables.Default, hasStatus: true, shortNames: ["pdb"],
+            lists: new() { ["status.conditions"] = ListShape.KeyedBy("type") });
+
+        yield return Define("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, new NetworkPolicyStrategy(),
+            BuiltInTables.Default, shortNames: ["netpol"]);
+
+        yield return Define("rbac.authorization.k8s.io", "v1", "roles", "Role", true, new RoleStrategy(namespaced: true), BuiltInTables.Default);
+        yield return Define("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, new RoleStrategy(namespaced: false),
+            BuiltInTables.Default);
+        yield return Define("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, new RoleBindingStrategy(namespaced: true),
+            BuiltInTables.Default);
+        yield return Define("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false,
+            new RoleBindingStrategy(namespaced: false), BuiltInTables.Default);
+
         yield return Define("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false,
             new CustomResourceDefinitionStrategy(), BuiltInTables.Default, hasStatus: true, shortNames: ["crd", "crds"],
             lists: new() { ["spec.versions"] = ListShape.KeyedBy("name"), ["status.conditions"] = ListShape.KeyedBy("type") });

@@ -76,15 +76,7 @@ internal static partial class ObjectMetaValidation
         }
         foreach (var (key, value) in ObjectMeta.Labels(obj))
         {
-            ValidateQualifiedName(key, "metadata.labels", errors);
-            if (value.Length > 63)
-            {
-                errors.Add(FieldError.Invalid("metadata.labels", JsonValue.Create(value), "must be no more than 63 characters"));
-            }
-            else if (!LabelValuePattern().IsMatch(value))
-            {
-                errors.Add(FieldError.Invalid("metadata.labels", JsonValue.Create(value), LabelValueMessage));
-            }
+            ValidateLabel(key, value, "metadata.labels", errors);
         }
         var annotations = ObjectMeta.StringMap(obj.ObjectAt("metadata", "annotations"));
         foreach (var key in annotations.Keys)
@@ -113,6 +105,33 @@ internal static partial class ObjectMetaValidation
         if (references.Count(r => r.At("controller").AsBool() == true) > 1)
         {
             errors.Add(FieldError.Invalid("metadata.ownerReferences", references, "Only one reference can have Controller set to true"));
+        }
+    }
+
+    /// <summary>A label's key (a qualified name) and value, as metadata.labels and selectors' matchLabels check them.</summary>
+    public static void ValidateLabel(string key, string value, string field, List<FieldError> errors)
+    {
+        ValidateQualifiedName(key, field, errors);
+        if (value.Length > 63)
+        {
+            errors.Add(FieldError.Invalid(field, JsonValue.Create(value), "must be no more than 63 characters"));
+        }
+        else if (!LabelValuePattern().IsMatch(value))
+        {
+            errors.Add(FieldError.Invalid(field, JsonValue.Create(value), LabelValueMessage));
+        }
+    }
+
+    /// <summary>An RFC 1123 label (container names), worded as apimachinery words it.</summary>
+    public static void ValidateLabelName(string name, string field, List<FieldError> errors)
+    {
+        if (name.Length > 63)
+        {
+            errors.Add(FieldError.Invalid(field, JsonValue.Create(name), "must be no more than 63 characters"));
+        }
+        if (!LabelPattern().IsMatch(name))
+        {
+            errors.Add(FieldError.Invalid(field, JsonValue.Create(name), LabelMessage));
         }
     }
 
