@@ -50,7 +50,7 @@ public sealed class ChartRenderTests
 
         var rules = policy["ingress"]!.AsArray();
         var siloRule = Assert.Single(rules, r => PortNames(r).Contains("silo"));
-        Assert.Equal(["silo", "gateway"], PortNames(siloRule));
+        Assert.Equal(["silo"], PortNames(siloRule));
         var peer = Assert.Single(siloRule!["from"]!.AsArray());
         Assert.Null(peer!["namespaceSelector"]);
         AssertSelectsReleasePods(peer["podSelector"]!, podLabels);
