@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using CertFleet.KubeEmulator.Api;
+using CertFleet.KubeEmulator.Audit;
 using CertFleet.KubeEmulator.Controllers;
 using CertFleet.KubeEmulator.Hosting;
 using CertFleet.KubeEmulator.Registry;
@@ -37,7 +38,7 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
     private KubeEmulatorServer(
         WebApplication app, ServingCertificate certificate, ObjectStore store, CancellationTokenSource stopping,
         List<Task> controllers, string url, string token, string kubeconfigPath, bool ownsKubeconfig,
-        FaultInjector faults, EmulatorStats stats)
+        FaultInjector faults, EmulatorStats stats, AccessLog? audit)
     {
         _app = app;
         _certificate = certificate;
@@ -50,6 +51,7 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
         KubeconfigPath = kubeconfigPath;
         Faults = faults;
         Stats = stats;
+        Audit = audit;
     }
 
     /// <summary>The server URL, e.g. https://127.0.0.1:41234.</summary>
@@ -69,6 +71,9 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
 
     /// <summary>Request, write and watch counters.</summary>
     public EmulatorStats Stats { get; }
+
+    /// <summary>What the audited client (<see cref="KubeEmulatorOptions.AuditedClient"/>) asked; null when none is configured.</summary>
+    public AccessLog? Audit { get; }
 
     /// <summary>Forgets all watch history: a watch resuming from any earlier resourceVersion gets 410 Expired.</summary>
     public void TruncateWatchHistory() => _store.TruncateHistory();
@@ -96,9 +101,14 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
 
         var faults = new FaultInjector(store, clock);
         var stats = new EmulatorStats(store);
+        var auditToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        var audited = options.AuditedClient is { } auditing
+            ? new AuditedClient(auditing.User, new AccessLog(auditing.LogPath))
+            : null;
         var handler = new ApiRequestHandler(
             Encoding.UTF8.GetBytes(token),
-            new ResourceEndpoint(operations, faults, stats, new WatchStream(store, stats, options)),
+            audited is null ? null : (Encoding.UTF8.GetBytes(auditToken), audited),
+            new ResourceEndpoint(operations, faults, stats, new WatchStream(store, stats, options), audited),
             new DiscoveryDocuments(catalog),
             new OpenApiDocuments(catalog),
             new AdminEndpoints(faults, stats, store),
@@ -116,6 +126,10 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
         var ownsKubeconfig = options.KubeconfigPath is null;
         var kubeconfigPath = options.KubeconfigPath ?? Path.Combine(Directory.CreateTempSubdirectory("kube-emulator-").FullName, "kubeconfig");
         KubeconfigFile.Write(kubeconfigPath, url, certificate.CaPem, token);
+        if (options.AuditedClient is { } client)
+        {
+            KubeconfigFile.Write(client.KubeconfigPath, url, certificate.CaPem, auditToken);
+        }
 
         var controllers = new List<Task>
         {
@@ -123,7 +137,7 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
             Task.Run(() => collector.RunAsync(stopping.Token)),
             Task.Run(() => namespaces.RunAsync(stopping.Token)),
         };
-        return new KubeEmulatorServer(app, certificate, store, stopping, controllers, url, token, kubeconfigPath, ownsKubeconfig, faults, stats);
+        return new KubeEmulatorServer(app, certificate, store, stopping, controllers, url, token, kubeconfigPath, ownsKubeconfig, faults, stats, audited?.Log);
     }
 
     /// <summary>Stops serving; open watches end.</summary>
