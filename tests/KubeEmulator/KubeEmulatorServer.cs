@@ -38,7 +38,7 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
     private KubeEmulatorServer(
         WebApplication app, ServingCertificate certificate, ObjectStore store, CancellationTokenSource stopping,
         List<Task> controllers, string url, string token, string kubeconfigPath, bool ownsKubeconfig,
-        FaultInjector faults, EmulatorStats stats, AccessLog? audit)
+        FaultInjector faults, EmulatorStats stats, AccessLog? audit, string? auditedKubeconfigPath)
     {
         _app = app;
         _certificate = certificate;
@@ -52,6 +52,7 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
         Faults = faults;
         Stats = stats;
         Audit = audit;
+        AuditedKubeconfigPath = auditedKubeconfigPath;
     }
 
     /// <summary>The server URL, e.g. https://127.0.0.1:41234.</summary>
@@ -74,6 +75,9 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
 
     /// <summary>What the audited client (<see cref="KubeEmulatorOptions.AuditedClient"/>) asked; null when none is configured.</summary>
     public AccessLog? Audit { get; }
+
+    /// <summary>The audited client's kubeconfig; null when none is configured.</summary>
+    public string? AuditedKubeconfigPath { get; }
 
     /// <summary>Forgets all watch history: a watch resuming from any earlier resourceVersion gets 410 Expired.</summary>
     public void TruncateWatchHistory() => _store.TruncateHistory();
@@ -126,9 +130,12 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
         var ownsKubeconfig = options.KubeconfigPath is null;
         var kubeconfigPath = options.KubeconfigPath ?? Path.Combine(Directory.CreateTempSubdirectory("kube-emulator-").FullName, "kubeconfig");
         KubeconfigFile.Write(kubeconfigPath, url, certificate.CaPem, token);
-        if (options.AuditedClient is { } client)
+        var auditedKubeconfigPath = options.AuditedClient is { } client
+            ? client.KubeconfigPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(kubeconfigPath))!, "audited-kubeconfig")
+            : null;
+        if (auditedKubeconfigPath is not null)
         {
-            KubeconfigFile.Write(client.KubeconfigPath, url, certificate.CaPem, auditToken);
+            KubeconfigFile.Write(auditedKubeconfigPath, url, certificate.CaPem, auditToken);
         }
 
         var controllers = new List<Task>
@@ -137,7 +144,7 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
             Task.Run(() => collector.RunAsync(stopping.Token)),
             Task.Run(() => namespaces.RunAsync(stopping.Token)),
         };
-        return new KubeEmulatorServer(app, certificate, store, stopping, controllers, url, token, kubeconfigPath, ownsKubeconfig, faults, stats, audited?.Log);
+        return new KubeEmulatorServer(app, certificate, store, stopping, controllers, url, token, kubeconfigPath, ownsKubeconfig, faults, stats, audited?.Log, auditedKubeconfigPath);
     }
 
     /// <summary>Stops serving; open watches end.</summary>

@@ -57,7 +57,7 @@ await using var server = await KubeEmulatorServer.StartAsync(new KubeEmulatorOpt
     LogRequests = logRequests,
     AuditedClient = auditKubeconfig is null
         ? null
-        : new AuditedClientOptions(Path.GetFullPath(auditKubeconfig), auditLog is null ? null : Path.GetFullPath(auditLog), auditUser),
+        : new AuditedClientOptions(auditLog is null ? null : Path.GetFullPath(auditLog), auditUser) { KubeconfigPath = Path.GetFullPath(auditKubeconfig) },
 });
 Console.WriteLine(server.Url);
 Console.Error.WriteLine($"kube-emulator listening on {server.Url}; kubeconfig {server.KubeconfigPath}");
