@@ -27,3 +27,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- default "default" .Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The leader-election Lease: the silo's default name (certfleet-controller) for a release named certfleet. */}}
+{{- define "certfleet.leaseName" -}}
+{{- printf "%s-controller" (include "certfleet.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
