@@ -129,14 +129,15 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
 
         var ownsKubeconfig = options.KubeconfigPath is null;
         var kubeconfigPath = options.KubeconfigPath ?? Path.Combine(Directory.CreateTempSubdirectory("kube-emulator-").FullName, "kubeconfig");
-        KubeconfigFile.Write(kubeconfigPath, url, certificate.CaPem, token);
         var auditedKubeconfigPath = options.AuditedClient is { } client
             ? client.KubeconfigPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(kubeconfigPath))!, "audited-kubeconfig")
             : null;
+        // The audited client's first: whoever waits for the main kubeconfig to appear then finds both.
         if (auditedKubeconfigPath is not null)
         {
             KubeconfigFile.Write(auditedKubeconfigPath, url, certificate.CaPem, auditToken);
         }
+        KubeconfigFile.Write(kubeconfigPath, url, certificate.CaPem, token);
 
         var controllers = new List<Task>
         {
