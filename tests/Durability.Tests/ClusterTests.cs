@@ -17,9 +17,13 @@ public sealed class ClusterTests
     {
         await using var redis = await RedisServer.StartAsync();
         // The silos need a Kubernetes API to start; this test gives them nothing to reconcile.
-        await using var api = await KubeEmulatorServer.StartAsync(new KubeEmulatorOptions());
-        await using var first = SiloProcess.Start(api.KubeconfigPath, redis, ServiceId);
-        await using var second = SiloProcess.Start(api.KubeconfigPath, redis, ServiceId);
+        // They use the audited identity, so what they ask counts in tests/Rbac.Tests.
+        await using var api = await KubeEmulatorServer.StartAsync(new KubeEmulatorOptions
+        {
+            AuditedClient = new AuditedClientOptions(RbacAudit.NewLogPath(nameof(ClusterTests))),
+        });
+        await using var first = SiloProcess.Start(api.AuditedKubeconfigPath!, redis, ServiceId);
+        await using var second = SiloProcess.Start(api.AuditedKubeconfigPath!, redis, ServiceId);
 
         await Poll.UntilAsync(async () => await first.IsReadyAsync() && await second.IsReadyAsync(), "both silos to be ready", TimeSpan.FromSeconds(90));
         // A silo only turns Active after connecting to every silo already Active, so two Active rows are one cluster.

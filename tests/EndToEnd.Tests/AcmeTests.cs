@@ -56,6 +56,25 @@ public sealed class AcmeTests(AcmeFixture cluster) : AcmeSteps(cluster)
     }
 
     [Fact]
+    public async Task Http01ThroughAGatewayHttpRouteSolverIssues_AndTheSolverRoutesAreRemoved()
+    {
+        var ns = await cluster.NamespaceAsync();
+        var issuer = $"pebble-routes-{ns}";
+        var routed = cluster.ClusterIssuer(issuer).Replace("ingress:\n            class: nginx",
+            "gatewayHTTPRoute:\n            parentRefs: [{name: shared-gateway, namespace: gateways, kind: Gateway}]", StringComparison.Ordinal);
+        Assert.Contains("gatewayHTTPRoute", routed);
+        await cluster.MustApplyAsync(routed);
+        await WaitAsync("clusterissuer", "", issuer, "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+
+        await CertificateAsync(ns, "routed", issuer, $"routed.{ns}.example");
+        await WaitAsync("certificate", ns, "routed", "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+        await AssertChainsToPebbleRootAsync(ns, "routed-tls", 0, $"routed.{ns}.example");
+        // the challenge's HTTPRoute went with it
+        await Processes.Eventually(() => cluster.MustAsync("-n", ns, "get", "httproutes.gateway.networking.k8s.io", "-o", "name"),
+            routes => routes.Trim().Length == 0, $"the solver HTTPRoutes in {ns} to be removed");
+    }
+
+    [Fact]
     public async Task TheGuidesLetsEncryptClusterIssuerIssuesWhenPointedAtPebble()
     {
         await ApplySeedPointedAtPebbleAsync("01-clusterissuer-letsencrypt-prod.yaml");

@@ -26,7 +26,11 @@ public class ControllerFixture : IAsyncLifetime
 
     public Task<HttpResponseMessage> GetAsync(string url) => _http.GetAsync(url);
 
+    /// <summary>The tests' own identity (kubectl, clients).</summary>
     public string Kubeconfig => Path.Combine(_dir, "kubeconfig");
+
+    /// <summary>The silo's identity: every request made with it is recorded for tests/Rbac.Tests (see RbacAudit).</summary>
+    public string SiloKubeconfig => Path.Combine(_dir, "silo-kubeconfig");
     public string SiloLog => Path.Combine(_dir, "silo.log");
     public Dictionary<string, string> KubectlEnvironment => new()
     {
@@ -37,7 +41,8 @@ public class ControllerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _emulator = Processes.StartDotnet(RepositoryCheckout.Built("tests/KubeEmulator", "kube-emulator.dll"),
-            ["--port", "0", "--kubeconfig", Kubeconfig], new Dictionary<string, string>(), Path.Combine(_dir, "emulator.log"));
+            ["--port", "0", "--kubeconfig", Kubeconfig, "--audit-kubeconfig", SiloKubeconfig, "--audit-log", RbacAudit.NewLogPath(GetType().Name)],
+            new Dictionary<string, string>(), Path.Combine(_dir, "emulator.log"));
         await Processes.Eventually(() => Task.FromResult(File.Exists(Kubeconfig) && new FileInfo(Kubeconfig).Length > 0),
             ok => ok, $"the emulator's kubeconfig (log: {_dir}/emulator.log)", 30);
         await Processes.Eventually(async () => (await KubectlAsync("get", "namespaces")).ExitCode, code => code == 0, "kubectl to reach the emulator", 30);
@@ -87,7 +92,7 @@ public class ControllerFixture : IAsyncLifetime
         _siloHttpPort = Processes.FreePort();
         var environment = new Dictionary<string, string>
         {
-            ["KUBECONFIG"] = Kubeconfig,
+            ["KUBECONFIG"] = SiloKubeconfig,
             ["CertFleet__Http__Port"] = _siloHttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CertFleet__Orleans__SiloPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CertFleet__Orleans__GatewayPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -23,4 +23,22 @@ public sealed class KubeEmulatorOptions
 
     /// <summary>Write one line per request to standard error (off by default: it costs throughput).</summary>
     public bool LogRequests { get; init; }
+
+    /// <summary>
+    /// A second client identity whose requests are recorded as the authorization questions kube-apiserver would ask
+    /// RBAC (see <see cref="Audit.AccessRecord"/>); null: none.
+    /// </summary>
+    public AuditedClientOptions? AuditedClient { get; init; }
+}
+
+/// <summary>The audited client: its own bearer token, in a kubeconfig of its own.</summary>
+/// <param name="LogPath">JSON-lines file the distinct records are appended to; null keeps them in memory only.</param>
+/// <param name="User">The user name the records carry.</param>
+public sealed record AuditedClientOptions(string? LogPath = null, string User = AuditedClientOptions.DefaultUser)
+{
+    /// <summary>Where to write the kubeconfig carrying the audited client's token; null: beside the main kubeconfig.</summary>
+    public string? KubeconfigPath { get; init; }
+
+    /// <summary>What the chart's ServiceAccount authenticates as when released as "certfleet" in cert-manager.</summary>
+    public const string DefaultUser = "system:serviceaccount:cert-manager:certfleet";
 }

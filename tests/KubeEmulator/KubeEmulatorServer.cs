@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using CertFleet.KubeEmulator.Api;
+using CertFleet.KubeEmulator.Audit;
 using CertFleet.KubeEmulator.Controllers;
 using CertFleet.KubeEmulator.Hosting;
 using CertFleet.KubeEmulator.Registry;
@@ -37,7 +38,7 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
     private KubeEmulatorServer(
         WebApplication app, ServingCertificate certificate, ObjectStore store, CancellationTokenSource stopping,
         List<Task> controllers, string url, string token, string kubeconfigPath, bool ownsKubeconfig,
-        FaultInjector faults, EmulatorStats stats)
+        FaultInjector faults, EmulatorStats stats, AccessLog? audit, string? auditedKubeconfigPath)
     {
         _app = app;
         _certificate = certificate;
@@ -50,6 +51,8 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
         KubeconfigPath = kubeconfigPath;
         Faults = faults;
         Stats = stats;
+        Audit = audit;
+        AuditedKubeconfigPath = auditedKubeconfigPath;
     }
 
     /// <summary>The server URL, e.g. https://127.0.0.1:41234.</summary>
@@ -69,6 +72,12 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
 
     /// <summary>Request, write and watch counters.</summary>
     public EmulatorStats Stats { get; }
+
+    /// <summary>What the audited client (<see cref="KubeEmulatorOptions.AuditedClient"/>) asked; null when none is configured.</summary>
+    public AccessLog? Audit { get; }
+
+    /// <summary>The audited client's kubeconfig; null when none is configured.</summary>
+    public string? AuditedKubeconfigPath { get; }
 
     /// <summary>Forgets all watch history: a watch resuming from any earlier resourceVersion gets 410 Expired.</summary>
     public void TruncateWatchHistory() => _store.TruncateHistory();
@@ -96,9 +105,14 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
 
         var faults = new FaultInjector(store, clock);
         var stats = new EmulatorStats(store);
+        var auditToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        var audited = options.AuditedClient is { } auditing
+            ? new AuditedClient(auditing.User, new AccessLog(auditing.LogPath))
+            : null;
         var handler = new ApiRequestHandler(
             Encoding.UTF8.GetBytes(token),
-            new ResourceEndpoint(operations, faults, stats, new WatchStream(store, stats, options)),
+            audited is null ? null : (Encoding.UTF8.GetBytes(auditToken), audited),
+            new ResourceEndpoint(operations, faults, stats, new WatchStream(store, stats, options), audited),
             new DiscoveryDocuments(catalog),
             new OpenApiDocuments(catalog),
             new AdminEndpoints(faults, stats, store),
@@ -115,6 +129,14 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
 
         var ownsKubeconfig = options.KubeconfigPath is null;
         var kubeconfigPath = options.KubeconfigPath ?? Path.Combine(Directory.CreateTempSubdirectory("kube-emulator-").FullName, "kubeconfig");
+        var auditedKubeconfigPath = options.AuditedClient is { } client
+            ? client.KubeconfigPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(kubeconfigPath))!, "audited-kubeconfig")
+            : null;
+        // The audited client's first: whoever waits for the main kubeconfig to appear then finds both.
+        if (auditedKubeconfigPath is not null)
+        {
+            KubeconfigFile.Write(auditedKubeconfigPath, url, certificate.CaPem, auditToken);
+        }
         KubeconfigFile.Write(kubeconfigPath, url, certificate.CaPem, token);
 
         var controllers = new List<Task>
@@ -123,7 +145,7 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
             Task.Run(() => collector.RunAsync(stopping.Token)),
             Task.Run(() => namespaces.RunAsync(stopping.Token)),
         };
-        return new KubeEmulatorServer(app, certificate, store, stopping, controllers, url, token, kubeconfigPath, ownsKubeconfig, faults, stats);
+        return new KubeEmulatorServer(app, certificate, store, stopping, controllers, url, token, kubeconfigPath, ownsKubeconfig, faults, stats, audited?.Log, auditedKubeconfigPath);
     }
 
     /// <summary>Stops serving; open watches end.</summary>

@@ -4,10 +4,16 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 CONFIG=${CONFIG:-Release}
-log=$(mktemp -d)/test.log
+run=$(mktemp -d)
+log=$run/test.log
 passed=0; failed=0; status=0
+# Every silo the suites start against the emulator records what it asks of the API here (one file per emulator);
+# tests/Rbac.Tests, run last, checks the chart's RBAC against all of it.
+export CERTFLEET_RBAC_AUDIT_DIR=$run/rbac-audit
+echo "RBAC recordings: $CERTFLEET_RBAC_AUDIT_DIR"
 
-for project in $(dotnet sln Orleans.sln list | grep -E '^tests/.*\.Tests\.csproj$'); do
+projects=$(dotnet sln Orleans.sln list | grep -E '^tests/.*\.Tests\.csproj$')
+for project in $(grep -v '^tests/Rbac\.Tests/' <<<"$projects") $(grep '^tests/Rbac\.Tests/' <<<"$projects"); do
   echo "== $(basename "$project" .csproj)"
   if ! dotnet test "$project" -c "$CONFIG" --no-build -nologo --logger "console;verbosity=minimal" 2>&1 | tee -a "$log"; then
     status=1

@@ -41,3 +41,8 @@ true
 {{- define "certfleet.siloTls.secretName" -}}
 {{- .Values.siloTls.existingSecret | default (printf "%s-silo-tls" (include "certfleet.fullname" .)) -}}
 {{- end -}}
+
+{{/* The leader-election Lease: the silo's default name (certfleet-controller) for a release named certfleet. */}}
+{{- define "certfleet.leaseName" -}}
+{{- printf "%s-controller" (include "certfleet.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using CertFleet.KubeEmulator.Audit;
 using Microsoft.AspNetCore.Http;
 
 namespace CertFleet.KubeEmulator.Api;
@@ -9,9 +10,11 @@ namespace CertFleet.KubeEmulator.Api;
 /// <summary>
 /// The one request delegate: bearer-token authentication, injected latency, then discovery, OpenAPI, the admin
 /// endpoints or a resource. Every failure becomes a Status body; nothing a client sends can crash the server.
+/// A second token, when configured, is the audited client's: its requests are served alike and recorded.
 /// </summary>
 internal sealed class ApiRequestHandler(
     byte[] token,
+    (byte[] Token, AuditedClient Client)? audited,
     ResourceEndpoint resources,
     DiscoveryDocuments discovery,
     OpenApiDocuments openApi,
@@ -25,12 +28,15 @@ internal sealed class ApiRequestHandler(
     {
         stats.CountRequest();
         var started = Stopwatch.GetTimestamp();
+        var auditedClient = audited is { } a && Presents(context.Request, a.Token) ? a.Client : null;
         try
         {
-            if (!IsAuthenticated(context.Request))
+            if (auditedClient is null && !Presents(context.Request, token))
             {
                 throw ApiError.Unauthorized();
             }
+            // RBAC decides before anything else happens, so even a request that fails later counts.
+            auditedClient?.Begin(context);
             if (faults.Latency > TimeSpan.Zero)
             {
                 await Task.Delay(faults.Latency, context.RequestAborted);
@@ -56,6 +62,7 @@ internal sealed class ApiRequestHandler(
         }
         finally
         {
+            auditedClient?.End(context);
             if (logRequests)
             {
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -96,7 +103,7 @@ internal sealed class ApiRequestHandler(
         return resources.HandleAsync(context, resource, serverStopping);
     }
 
-    private bool IsAuthenticated(HttpRequest request)
+    private static bool Presents(HttpRequest request, byte[] token)
     {
         var header = request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";

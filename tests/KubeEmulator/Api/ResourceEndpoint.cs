@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CertFleet.KubeEmulator.Audit;
 using CertFleet.KubeEmulator.Json;
 using CertFleet.KubeEmulator.Registry;
 using CertFleet.KubeEmulator.Resources;
@@ -11,7 +12,7 @@ namespace CertFleet.KubeEmulator.Api;
 
 /// <summary>The verbs on resource URLs: get, list, watch, create, update, patch, delete and deletecollection.</summary>
 internal sealed class ResourceEndpoint(
-    ResourceOperations operations, FaultInjector faults, EmulatorStats stats, WatchStream watches)
+    ResourceOperations operations, FaultInjector faults, EmulatorStats stats, WatchStream watches, AuditedClient? audited)
 {
     private readonly ServiceAccountTokens _tokens = new(operations);
 
@@ -136,6 +137,7 @@ internal sealed class ResourceEndpoint(
         ThrowIfFaulted(target, "create");
         var decode = new DecodeContext(query.Validation);
         var result = operations.Create(target, body, query.WriteOptions, decode);
+        audited?.Admitted(context, operations.Catalog, null, result.Object.Object);
         ResponseWriter.AddWarnings(context, decode.Warnings);
         await WriteObjectAsync(context, 201, result.Object, version, format, query.IncludeObject);
     }
@@ -146,7 +148,9 @@ internal sealed class ResourceEndpoint(
         var body = RequestBody.ReadObject(await RequestBody.ReadAsync(context), context.Request.ContentType);
         ThrowIfFaulted(target, "update");
         var decode = new DecodeContext(query.Validation);
+        var before = Current(target);
         var result = operations.Update(target, body, query.WriteOptions, decode);
+        audited?.Admitted(context, operations.Catalog, before, result.Object.Object);
         ResponseWriter.AddWarnings(context, decode.Warnings);
         await WriteObjectAsync(context, result.Created ? 201 : 200, result.Object, target.Version, format, query.IncludeObject);
     }
@@ -158,7 +162,9 @@ internal sealed class ResourceEndpoint(
         var patch = RequestBody.ReadPatch(await RequestBody.ReadAsync(context), kind);
         ThrowIfFaulted(target, "patch");
         var decode = new DecodeContext(query.Validation);
+        var before = Current(target);
         var result = operations.Patch(target, kind, patch, query.WriteOptions, decode);
+        audited?.Admitted(context, operations.Catalog, before, result.Object.Object);
         ResponseWriter.AddWarnings(context, decode.Warnings);
         await WriteObjectAsync(context, result.Created ? 201 : 200, result.Object, target.Version, format, query.IncludeObject);
     }
@@ -211,6 +217,10 @@ internal sealed class ResourceEndpoint(
             DryRun: query.DryRun || json?["dryRun"].Strings().Contains("All") == true,
             OrphanDependents: json?["orphanDependents"].AsBool());
     }
+
+    /// <summary>The object before an audited write, for the owner-references checks (null when nobody is audited).</summary>
+    private JsonObject? Current(ResourceTarget target) =>
+        audited is null ? null : operations.Store.Bucket(target.Type.GroupResource).Get(target.Key)?.Object;
 
     private void ThrowIfFaulted(ResourceTarget target, string verb)
     {
