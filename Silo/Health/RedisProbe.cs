@@ -51,8 +51,11 @@ public sealed class RedisProbe(RedisSettings settings, TimeProvider clock) : IAs
         }
         catch (Exception exception) when (exception is RedisException or System.Net.Sockets.SocketException or IOException)
         {
-            // StackExchange.Redis' messages name endpoints and states, never the password; cut its long diagnostics.
+            // StackExchange.Redis' messages name endpoints and states, never the password; its diagnostics after the
+            // first ", " (counters, timers) say nothing an operator acts on.
             var message = exception.Message;
+            if (message.IndexOf(", ", StringComparison.Ordinal) is > 0 and var end)
+                message = message[..end];
             return RedisSettings.Redacted(message.Length > 300 ? message[..300] + "…" : message);
         }
     }
