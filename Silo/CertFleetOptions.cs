@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using CertFleet.Providers.Http01;
+using CertFleet.Silo.Dashboard;
 
 namespace CertFleet.Silo;
 
@@ -44,7 +45,7 @@ public sealed class CertFleetOptions : IValidatableObject
                  {
                      ("Orleans:SiloPort", Orleans.SiloPort), ("Orleans:GatewayPort", Orleans.GatewayPort ?? Orleans.SiloPort), ("Http:Port", Http.Port),
                      ("Http01:SolverPort", Http01.SolverPort), ("Http01:SelfCheckPort", Http01.SelfCheckPort),
-                     ("Metrics:Port", Metrics.Port), ("Dashboard:Port", Dashboard.EffectivePort(Http.Port)),
+                     ("Metrics:Port", Metrics.Port),
                  })
             if (port is < 1 or > 65535)
                 yield return new ValidationResult($"{Section}:{key} must be a TCP port between 1 and 65535 (got {port})");
@@ -54,11 +55,9 @@ public sealed class CertFleetOptions : IValidatableObject
         if (Metrics.Port == Http01.SolverPort || Metrics.Port == Http.Port)
             yield return new ValidationResult(
                 $"{Section}:Metrics:Port must differ from {Section}:Http:Port and {Section}:Http01:SolverPort (got {Metrics.Port})");
-        if (Dashboard.Enabled && (Dashboard.EffectivePort(Http.Port) == Http01.SolverPort || Dashboard.EffectivePort(Http.Port) == Metrics.Port))
-            yield return new ValidationResult(
-                $"{Section}:Dashboard:Port must differ from {Section}:Http01:SolverPort and {Section}:Metrics:Port (got {Dashboard.EffectivePort(Http.Port)}); leave it unset to use {Section}:Http:Port");
-        if (Dashboard.Enabled && !(Dashboard.Path.StartsWith('/') && Dashboard.Path.Length > 1 && !Dashboard.Path.EndsWith('/')))
-            yield return new ValidationResult($"{Section}:Dashboard:Path must be a path such as /dashboard (got \"{Dashboard.Path}\")");
+        if (Dashboard.Enabled)
+            foreach (var problem in Dashboard.Problems($"{Section}:Dashboard", [Http.Port, Http01.SolverPort, Metrics.Port]))
+                yield return new ValidationResult(problem);
         if (Orleans.GatewayPort == Orleans.SiloPort)
             yield return new ValidationResult($"{Section}:Orleans:GatewayPort must differ from {Section}:Orleans:SiloPort (both are {Orleans.SiloPort}); leave it unset for no gateway");
         foreach (var problem in Orleans.Tls.Problems($"{Section}:Orleans:Tls"))
@@ -173,7 +172,7 @@ public sealed class OrleansSettings
 
 public sealed class HttpSettings
 {
-    /// <summary>Port for /health/* and, unless Dashboard:Port says otherwise, the Orleans dashboard.</summary>
+    /// <summary>Port for /health/* (the probes) and nothing behind credentials.</summary>
     public int Port { get; set; } = 8080;
 }
 
@@ -184,17 +183,45 @@ public sealed class MetricsSettings
     public int Port { get; set; } = 9402;
 }
 
-/// <summary>The Orleans dashboard (silos, grain activations, call rates, reminders). Unauthenticated: off by default.</summary>
+/// <summary>
+/// The Orleans dashboard (silos, grain activations, call rates, reminders). Off by default; when on, it is served on a
+/// port of its own and only to requests with the credentials read from <see cref="CredentialsFile"/> or
+/// <see cref="BearerTokenFile"/> (files mounted from a Secret).
+/// </summary>
 public sealed class DashboardSettings
 {
     public bool Enabled { get; set; }
 
-    /// <summary>Port to serve it on; unset: <see cref="HttpSettings.Port"/>.</summary>
+    /// <summary>Port to serve it on, which nothing else uses; required when enabled.</summary>
     public int? Port { get; set; }
 
     public string Path { get; set; } = "/dashboard";
 
-    public int EffectivePort(int httpPort) => Port ?? httpPort;
+    /// <summary>File holding <c>user:password</c> for HTTP basic authentication.</summary>
+    public string? CredentialsFile { get; set; }
+
+    /// <summary>File holding a token accepted as <c>Authorization: Bearer ...</c>.</summary>
+    public string? BearerTokenFile { get; set; }
+
+    /// <summary>What keeps an enabled dashboard from being served, each naming its key under <paramref name="section"/>.</summary>
+    /// <param name="otherPorts">The silo's other HTTP ports (http, solver, metrics), which the dashboard must not share.</param>
+    public IEnumerable<string> Problems(string section, IReadOnlyCollection<int> otherPorts)
+    {
+        if (Port is not { } port)
+            yield return $"{section}:Port is required when {section}:Enabled is true: the dashboard is served on a port of its own (e.g. 8081)";
+        else if (port is < 1 or > 65535)
+            yield return $"{section}:Port must be a TCP port between 1 and 65535 (got {port})";
+        else if (otherPorts.Contains(port))
+            yield return $"{section}:Port must differ from CertFleet:Http:Port, CertFleet:Http01:SolverPort and CertFleet:Metrics:Port (got {port})";
+        if (!(Path.StartsWith('/') && Path.Length > 1 && !Path.EndsWith('/')))
+            yield return $"{section}:Path must be a path such as /dashboard (got \"{Path}\")";
+        if (string.IsNullOrWhiteSpace(CredentialsFile) && string.IsNullOrWhiteSpace(BearerTokenFile))
+            yield return $"{section}:Enabled is true but neither {section}:CredentialsFile nor {section}:BearerTokenFile is set: " +
+                         "the dashboard is only served with credentials; mount a Secret holding user:password or a token and name the file";
+        foreach (var (key, file, credentials) in new[] { ("CredentialsFile", CredentialsFile, true), ("BearerTokenFile", BearerTokenFile, false) })
+            if (!string.IsNullOrWhiteSpace(file) && DashboardCredentials.FileProblem(file, credentials) is { } problem)
+                yield return $"{section}:{key} {problem}";
+    }
 }
 
 /// <summary>The HTTP-01 responder every silo runs, and the self-check that tests the route to it.</summary>

@@ -5,6 +5,8 @@ using CertFleet.Kubernetes.Bridge.Cli;
 using CertFleet.Providers.Http01;
 using CertFleet.Providers.RateLimits;
 using CertFleet.Silo;
+using CertFleet.Silo.Dashboard;
+using CertFleet.Silo.Health;
 using CertFleet.Silo.Metrics;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
@@ -32,8 +34,8 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.ListenAnyIP(settings.Http.Port);
     kestrel.ListenAnyIP(settings.Http01.SolverPort);
     kestrel.ListenAnyIP(settings.Metrics.Port);
-    if (settings.Dashboard.Enabled && settings.Dashboard.EffectivePort(settings.Http.Port) != settings.Http.Port)
-        kestrel.ListenAnyIP(settings.Dashboard.EffectivePort(settings.Http.Port));
+    if (settings.Dashboard.Enabled)
+        kestrel.ListenAnyIP(settings.Dashboard.Port!.Value);
 });
 
 builder.UseOrleans(silo =>
@@ -62,8 +64,10 @@ builder.Services.AddSingleton(services =>
 builder.Services.AddSingleton<CertFleet.Providers.Acme.AccountOrderListings>();
 // Registered after UseOrleans so the bridge starts once the silo accepts grain calls; its options are bound above.
 builder.Services.AddKubernetesBridge();
-builder.Services.AddHealthChecks();
+builder.Services.AddSiloHealthChecks();
 builder.Services.AddCertManagerMetrics();
+// Last: the silo and the bridge start in the background, so /health/* is served while Redis is awaited.
+builder.Services.StartSiloInBackground(settings);
 
 var app = builder.Build();
 if (settings.Storage == "redis" && !settings.Orleans.Tls.Enabled)
@@ -73,10 +77,9 @@ if (settings.Storage == "redis" && !settings.Orleans.Tls.Enabled)
 Http01Responder.Map(app, settings.Http01.SolverPort);
 app.MapCertManagerMetrics(settings.Metrics.Port);
 if (settings.Dashboard.Enabled)
-    app.MapOrleansDashboard(settings.Dashboard.Path).RequireHost($"*:{settings.Dashboard.EffectivePort(settings.Http.Port)}");
-app.MapHealthChecks("/health/live");
-app.MapHealthChecks("/health/ready");
-app.MapHealthChecks("/health/startup");
+    app.MapDashboard(settings.Dashboard);
+app.MapSiloHealth();
 app.MapGet("/", (IOptions<CertFleetOptions> o) => Results.Text($"CertFleet silo for cluster \"{o.Value.ClusterName}\"\n"));
 await app.RunAsync();
-return 0;
+// A silo that failed to start stops the host with a non-zero exit code (SiloStartup).
+return Environment.ExitCode;

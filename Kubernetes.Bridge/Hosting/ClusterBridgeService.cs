@@ -33,6 +33,19 @@ public sealed class ClusterBridgeService(
         }
     }
 
+    /// <summary>
+    /// When the API server of each connected cluster last answered this silo's leader election (null: not yet, or the
+    /// bridge has not started).
+    /// </summary>
+    public IReadOnlyList<(string Cluster, DateTimeOffset? LastAnswer)> ApiServerAnswers()
+    {
+        lock (_elections)
+        {
+            return [.. clusters.All.Select(connection =>
+                (connection.Name, _elections.TryGetValue(connection.Name, out var election) ? election.LastAnswer : null))];
+        }
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(clusters.All.Select(connection =>
         {

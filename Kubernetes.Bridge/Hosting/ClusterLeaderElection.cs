@@ -8,7 +8,9 @@ namespace CertFleet.Kubernetes.Bridge.Hosting;
 /// <summary>
 /// Campaigns for the cluster's Lease for as long as the silo runs and, while it holds the Lease, runs
 /// <paramref name="lead"/> (the reflectors). Only one silo per cluster leads; losing the Lease cancels the work.
-/// On shutdown a leader gives the Lease up, so another silo takes over without waiting for it to expire.
+/// On shutdown a leader gives the Lease up, so another silo takes over without waiting for it to expire. Every answer
+/// the API server gives the election (each candidate reads the Lease every RetryPeriod) is timed in
+/// <see cref="LastAnswer"/>, which readiness reads instead of asking the API server itself.
 /// </summary>
 public sealed class ClusterLeaderElection(
     ClusterConnection connection,
@@ -18,8 +20,13 @@ public sealed class ClusterLeaderElection(
     private readonly BridgeOptions _options = connection.Options;
     private volatile bool _leading;
     private bool _reportedMissingNamespace;
+    private long _lastAnswerTicks;
 
     public bool IsLeading => _leading;
+
+    /// <summary>When the API server last answered a Lease read or write (null: not yet).</summary>
+    public DateTimeOffset? LastAnswer =>
+        Interlocked.Read(ref _lastAnswerTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -46,7 +53,7 @@ public sealed class ClusterLeaderElection(
     {
         var leaseLock = new LeaseLock(connection.Client, _options.EffectiveLeaseNamespace, _options.LeaseName, _options.Identity);
         leaseLock.OnHttpError += OnLockError;
-        using var elector = new LeaderElector(new LeaderElectionConfig(leaseLock)
+        using var elector = new LeaderElector(new LeaderElectionConfig(new AnswerTimingLock(leaseLock, RecordAnswer))
         {
             LeaseDuration = _options.LeaseDuration,
             RenewDeadline = _options.RenewDeadline,
@@ -126,6 +133,8 @@ public sealed class ClusterLeaderElection(
         }
     }
 
+    private void RecordAnswer() => Interlocked.Exchange(ref _lastAnswerTicks, DateTimeOffset.UtcNow.UtcTicks);
+
     private void OnLockError(k8s.Autorest.HttpOperationException exception)
     {
         var error = ApiError.From(exception);
@@ -165,6 +174,41 @@ public sealed class ClusterLeaderElection(
         {
             logger.LogDebug("Could not release the Lease of cluster {Cluster}: {Error}", connection.Name,
                 ApiError.From(exception)?.Describe() ?? exception.Message);
+        }
+    }
+
+    /// <summary>
+    /// The Lease lock, timing each answer: a result, or the 404 and 409 that the election's read-create-update cycle
+    /// expects. No answer, a 5xx, or a refusal (401, 403) leaves the time alone.
+    /// </summary>
+    private sealed class AnswerTimingLock(ILock inner, Action answered) : ILock
+    {
+        public string Identity => inner.Identity;
+
+        public string Describe() => inner.Describe();
+
+        public Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default) => TimedAsync(inner.GetAsync(cancellationToken));
+
+        public Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) =>
+            TimedAsync(inner.CreateAsync(record, cancellationToken));
+
+        public Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) =>
+            TimedAsync(inner.UpdateAsync(record, cancellationToken));
+
+        private async Task<T> TimedAsync<T>(Task<T> call)
+        {
+            try
+            {
+                var result = await call;
+                answered();
+                return result;
+            }
+            catch (k8s.Autorest.HttpOperationException exception)
+                when (exception.Response?.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Conflict)
+            {
+                answered();
+                throw;
+            }
         }
     }
 }

@@ -24,6 +24,7 @@ public sealed class SiloConfigurationTests
             "CertFleet:AutoApprove=false", "CertFleet:Shims:DefaultIssuerName=letsencrypt", "CertFleet:Shims:DefaultIssuerKind=ClusterIssuer",
             "CertFleet:Shims:DefaultIssuerGroup=cert-manager.io", "CertFleet:Http:Port=8081", "CertFleet:Metrics:Port=9403",
             "CertFleet:Dashboard:Enabled=true", "CertFleet:Dashboard:Port=8082", "CertFleet:Dashboard:Path=/orleans",
+            $"CertFleet:Dashboard:CredentialsFile={DashboardFile("credentials", "platform:password")}", $"CertFleet:Dashboard:BearerTokenFile={DashboardFile("token", "t0ken")}",
             "CertFleet:Http01:SolverPort=8090", "CertFleet:Http01:SolverServiceName=solver", "CertFleet:Http01:Nameservers:0=10.0.0.53:53",
             "CertFleet:Http01:SelfCheckPort=8090", "CertFleet:Dns01:RecursiveNameservers:0=10.0.0.10:53", "CertFleet:Dns01:CaaPreflight=false",
             "CertFleet:Dns01:IssuerAmbientCredentials=true", "CertFleet:Dns01:ClusterIssuerAmbientCredentials=false",
@@ -40,6 +41,7 @@ public sealed class SiloConfigurationTests
         Assert.Equal(("prod", 8081, 9403, 8090, 8090, "/orleans", 11112), (silo.ClusterName, silo.Http.Port, silo.Metrics.Port, silo.Http01.SolverPort,
             silo.Http01.SelfCheckPort, silo.Dashboard.Path, silo.Orleans.SiloPort));
         Assert.Equal(["10.0.0.53:53"], silo.Http01.Nameservers);
+        Assert.Equal((8082, "credentials", "token"), (silo.Dashboard.Port, Path.GetFileName(silo.Dashboard.CredentialsFile), Path.GetFileName(silo.Dashboard.BearerTokenFile)));
 
         var issuance = services.GetRequiredService<IOptions<IssuanceOptions>>().Value;
         Assert.Equal(("certs", false, "solver", 8090, false, true, false), (issuance.ClusterResourceNamespace, issuance.AutoApprove,
@@ -60,6 +62,13 @@ public sealed class SiloConfigurationTests
 
         var server = Assert.Single(services.GetRequiredService<IOptions<RateLimitOptions>>().Value.Servers);
         Assert.Equal(("pebble:14000", 5, TimeSpan.FromHours(1)), (server.Server, server.OrdersPerAccount!.Capacity, server.OrdersPerAccount.Period));
+    }
+
+    private static string DashboardFile(string name, string content)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("certfleet-dashboard-").FullName, name);
+        File.WriteAllText(path, content);
+        return path;
     }
 
     [Fact]

@@ -23,6 +23,8 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public string Output => _process.Output;
 
+    public bool HasExited => _process.HasExited;
+
     public static SiloProcess Start(string kubeconfig, RedisServer redis, string serviceId)
     {
         var ports = LoopbackPorts.Allocate(5);
@@ -45,18 +47,22 @@ public sealed class SiloProcess : IAsyncDisposable
         return new SiloProcess(process, ports[0], ports[1], ports[2]);
     }
 
-    public async Task<bool> IsReadyAsync()
+    public async Task<bool> IsReadyAsync() => (await HealthAsync("ready")).Status == 200;
+
+    /// <summary>The answer of /health/<paramref name="probe"/> (live, ready or startup); status 0 when none came.</summary>
+    public async Task<(int Status, string Body)> HealthAsync(string probe)
     {
         if (_process.HasExited)
             throw new InvalidOperationException($"the silo on port {SiloPort} exited:\n{Output}");
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         try
         {
-            return (await http.GetAsync($"http://127.0.0.1:{_httpPort}/health/ready")).IsSuccessStatusCode;
+            using var response = await http.GetAsync($"http://127.0.0.1:{_httpPort}/health/{probe}");
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            return false;
+            return (0, ex.Message);
         }
     }
 

@@ -49,10 +49,8 @@ public sealed class SiloSettingsTests
             ["CertFleet__Storage"] = "redis",
             ["CertFleet__Redis__ConnectionString"] = "password=s3cret-Value,ssl=true",
         });
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!silo.HasExited && DateTime.UtcNow < deadline)
-            await Task.Delay(100);
-        Assert.True(silo.HasExited, silo.Output);
+        // Waits for the exit with all output read (HasExited alone can come before the last line is).
+        Assert.Equal(2, await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("configuration error: CertFleet:Redis:ConnectionString names no host:port (got \"password=***,ssl=true\")", silo.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret-Value", silo.Output, StringComparison.Ordinal);
     }
@@ -111,11 +109,34 @@ public sealed class SiloSettingsTests
         { new CertFleetOptions { Metrics = { Port = 70000 } }, "CertFleet:Metrics:Port must be a TCP port between 1 and 65535 (got 70000)" },
         { new CertFleetOptions { Metrics = { Port = 8080 } },
             "CertFleet:Metrics:Port must differ from CertFleet:Http:Port and CertFleet:Http01:SolverPort (got 8080)" },
-        { new CertFleetOptions { Dashboard = { Enabled = true, Port = 9402 } },
-            "CertFleet:Dashboard:Port must differ from CertFleet:Http01:SolverPort and CertFleet:Metrics:Port (got 9402); leave it unset to use CertFleet:Http:Port" },
-        { new CertFleetOptions { Dashboard = { Enabled = true, Path = "dashboard/" } },
+        { new CertFleetOptions { Dashboard = { Enabled = true, Port = 9402, BearerTokenFile = DashboardToken } },
+            "CertFleet:Dashboard:Port must differ from CertFleet:Http:Port, CertFleet:Http01:SolverPort and CertFleet:Metrics:Port (got 9402)" },
+        { new CertFleetOptions { Dashboard = { Enabled = true, Port = 8080, BearerTokenFile = DashboardToken } },
+            "CertFleet:Dashboard:Port must differ from CertFleet:Http:Port, CertFleet:Http01:SolverPort and CertFleet:Metrics:Port (got 8080)" },
+        { new CertFleetOptions { Dashboard = { Enabled = true, BearerTokenFile = DashboardToken } },
+            "CertFleet:Dashboard:Port is required when CertFleet:Dashboard:Enabled is true: the dashboard is served on a port of its own (e.g. 8081)" },
+        { new CertFleetOptions { Dashboard = { Enabled = true, Port = 8081, Path = "dashboard/", BearerTokenFile = DashboardToken } },
             "CertFleet:Dashboard:Path must be a path such as /dashboard (got \"dashboard/\")" },
+        { new CertFleetOptions { Dashboard = { Enabled = true, Port = 8081 } },
+            "CertFleet:Dashboard:Enabled is true but neither CertFleet:Dashboard:CredentialsFile nor CertFleet:Dashboard:BearerTokenFile is set: " +
+            "the dashboard is only served with credentials; mount a Secret holding user:password or a token and name the file" },
+        { new CertFleetOptions { Dashboard = { Enabled = true, Port = 8081, CredentialsFile = "/nonexistent/credentials" } },
+            "CertFleet:Dashboard:CredentialsFile cannot be read (\"/nonexistent/credentials\"): Could not find a part of the path '/nonexistent/credentials'." },
+        { new CertFleetOptions { Dashboard = { Enabled = true, Port = 8081, CredentialsFile = DashboardToken } },
+            $"CertFleet:Dashboard:CredentialsFile must hold user:password on one line (\"{DashboardToken}\")" },
+        { new CertFleetOptions { Dashboard = { Enabled = true, Port = 8081, BearerTokenFile = EmptyFile } },
+            $"CertFleet:Dashboard:BearerTokenFile is empty (\"{EmptyFile}\")" },
     };
+
+    /// <summary>A token file and an empty one, as a Secret would mount them.</summary>
+    private static readonly string DashboardToken = SecretFile("token", "s3cret-token\n"), EmptyFile = SecretFile("empty", "");
+
+    private static string SecretFile(string name, string content)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("certfleet-settings-").FullName, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
 
     [Theory]
     [MemberData(nameof(EndpointProblems))]
@@ -128,10 +149,13 @@ public sealed class SiloSettingsTests
             new CertFleet.Grains.IssuanceOptions { AcmeNewOrdersInFlight = 0 }.Problems("CertFleet"));
 
     [Fact]
-    public void TheDashboard_OnTheHttpPortOrAPortOfItsOwn_IsAccepted()
+    public void TheDashboard_OnAPortOfItsOwnWithCredentials_IsAccepted()
     {
-        Assert.Empty(Problems(new CertFleetOptions { Dashboard = { Enabled = true } }));
-        Assert.Empty(Problems(new CertFleetOptions { Dashboard = { Enabled = true, Port = 8081, Path = "/orleans" } }));
+        var credentials = SecretFile("credentials", "platform:pass:word\n");
+        Assert.Empty(Problems(new CertFleetOptions { Dashboard = { Enabled = true, Port = 8081, CredentialsFile = credentials } }));
+        Assert.Empty(Problems(new CertFleetOptions { Dashboard = { Enabled = true, Port = 8081, Path = "/orleans", BearerTokenFile = DashboardToken } }));
+        // Off, nothing about it is checked.
+        Assert.Empty(Problems(new CertFleetOptions { Dashboard = { Port = 8080 } }));
     }
 
     [Theory]

@@ -59,11 +59,8 @@ public class ControllerFixture : IAsyncLifetime
     /// <summary>Runs once the API is ready and before the silo starts (e.g. to start an ACME server).</summary>
     protected virtual Task BeforeSiloAsync() => Task.CompletedTask;
 
-    /// <summary>Extra CertFleet__... settings for the silo; this fixture's silo also serves the Orleans dashboard.</summary>
-    protected virtual IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>
-    {
-        ["CertFleet__Dashboard__Enabled"] = "true",
-    };
+    /// <summary>Extra CertFleet__... settings for the silo.</summary>
+    protected virtual IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>();
 
     /// <summary>Stops what <see cref="BeforeSiloAsync"/> started.</summary>
     protected virtual ValueTask DisposeExtrasAsync() => ValueTask.CompletedTask;

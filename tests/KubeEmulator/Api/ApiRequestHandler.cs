@@ -26,6 +26,11 @@ internal sealed class ApiRequestHandler(
 {
     public async Task HandleAsync(HttpContext context)
     {
+        if (faults.Unreachable && !(context.Request.Path.Value ?? "").StartsWith("/emulator/", StringComparison.Ordinal))
+        {
+            context.Abort();
+            return;
+        }
         stats.CountRequest();
         var started = Stopwatch.GetTimestamp();
         var auditedClient = audited is { } a && Presents(context.Request, a.Token) ? a.Client : null;

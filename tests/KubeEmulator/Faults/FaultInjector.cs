@@ -56,6 +56,7 @@ public sealed class FaultInjector
     private readonly ObjectStore _store;
     private readonly SkewedClock _clock;
     private long _latencyTicks;
+    private volatile bool _unreachable;
 
     internal FaultInjector(ObjectStore store, SkewedClock clock)
     {
@@ -75,6 +76,16 @@ public sealed class FaultInjector
     {
         get => TimeSpan.FromTicks(Interlocked.Read(ref _latencyTicks));
         set => Interlocked.Exchange(ref _latencyTicks, Math.Max(0, value.Ticks));
+    }
+
+    /// <summary>
+    /// While true, every API request's connection is dropped without an answer, as when the API server cannot be
+    /// reached (watches already open are left alone); the /emulator/ admin endpoints still answer.
+    /// </summary>
+    public bool Unreachable
+    {
+        get => _unreachable;
+        set => _unreachable = value;
     }
 
     /// <summary>Makes the next matching writes fail.</summary>
@@ -105,7 +116,7 @@ public sealed class FaultInjector
         return _store.Bucket(groupResource).BreakWatches(how == WatchBreak.Expire);
     }
 
-    /// <summary>Removes pending write faults, latency and clock skew.</summary>
+    /// <summary>Removes pending write faults, latency, clock skew and unreachability.</summary>
     public void Clear()
     {
         lock (_gate)
@@ -114,6 +125,7 @@ public sealed class FaultInjector
         }
         Latency = TimeSpan.Zero;
         ClockOffset = TimeSpan.Zero;
+        Unreachable = false;
     }
 
     /// <summary>The error for this write if a fault claims it (each claim uses up one of the fault's count).</summary>
