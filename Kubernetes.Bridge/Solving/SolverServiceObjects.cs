@@ -16,7 +16,7 @@ public static class SolverServiceObjects
 
     /// <summary>Tells the EndpointSlice controllers of Kubernetes that these slices are someone else's.</summary>
     public const string SliceManagedByLabel = "endpointslice.kubernetes.io/managed-by";
-    public const string SliceManager = "certfleet.io/solver-service";
+    public const string SliceManager = "solver-service.certfleet.io";
 
     public const string ServiceNameLabel = "kubernetes.io/service-name";
 
