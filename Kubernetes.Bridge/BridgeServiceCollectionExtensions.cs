@@ -4,6 +4,7 @@ using CertFleet.Kubernetes.Bridge.Events;
 using CertFleet.Kubernetes.Bridge.Hosting;
 using CertFleet.Kubernetes.Bridge.Metrics;
 using CertFleet.Kubernetes.Bridge.Shims;
+using CertFleet.Kubernetes.Bridge.Solving;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -42,6 +43,7 @@ public static class BridgeServiceCollectionExtensions
             .Validate(o => !o.HasDefaultIssuer || (!string.IsNullOrWhiteSpace(o.DefaultIssuerKind) && !string.IsNullOrWhiteSpace(o.DefaultIssuerGroup)),
                 "CertFleet:Shims:DefaultIssuerKind and DefaultIssuerGroup must not be empty when DefaultIssuerName is set (e.g. ClusterIssuer and cert-manager.io)")
             .ValidateOnStart();
+        services.AddOptions<SolverServiceOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KubernetesClusters>();
         services.TryAddSingleton<EventCorrelator>();

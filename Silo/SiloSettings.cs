@@ -2,6 +2,8 @@ using CertFleet.Grains;
 using CertFleet.Grains.RateLimits;
 using CertFleet.Kubernetes.Bridge;
 using CertFleet.Kubernetes.Bridge.Shims;
+using CertFleet.Kubernetes.Bridge.Solving;
+using CertFleet.Grains.Policies;
 using CertFleet.Providers.RateLimits;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +29,18 @@ public static class SiloSettings
             .AddSettings<IssuanceOptions>(section, o => o.Problems(section.Path))
             .AddSettings<RateLimitOptions>(rateLimits, o => o.Problems(rateLimits.Path).Concat(PublicSuffixListProblems(o, rateLimits.Path)))
             .AddSettings<BridgeOptions>(section)
-            .AddSettings<ShimOptions>(section.GetSection("Shims"));
+            .AddSettings<ShimOptions>(section.GetSection("Shims"))
+            .AddSettings<SolverServiceOptions>(section, o => SolverServiceProblems(o, section.Path));
+    }
+
+    private static IEnumerable<string> SolverServiceProblems(SolverServiceOptions options, string section)
+    {
+        if (!options.KeepsServices)
+            yield break;
+        if (!KubernetesNames.IsServiceName(options.SiloServiceName))
+            yield return $"{section}:Http01:SiloServiceName must be a Service name (lower-case letters, digits and '-', at most 63) (got \"{options.SiloServiceName}\")";
+        if (string.IsNullOrEmpty(options.SiloServiceNamespace))
+            yield return $"{section}:Http01:SiloServiceNamespace must be set with {section}:Http01:SiloServiceName: the namespace of that Service (in a pod, POD_NAMESPACE when unset)";
     }
 
     /// <summary>

@@ -20,5 +20,6 @@ public sealed record ResourceKind(
     public static readonly ResourceKind Secret = new("", "v1", "secrets", "Secret", true);
     public static readonly ResourceKind Ingress = new("networking.k8s.io", "v1", "ingresses", "Ingress", true);
     public static readonly ResourceKind HttpRoute = new("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute", true);
+    public static readonly ResourceKind EndpointSlice = new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true);
     public static readonly ResourceKind Gateway = new("gateway.networking.k8s.io", "v1", "gateways", "Gateway", true);
 }

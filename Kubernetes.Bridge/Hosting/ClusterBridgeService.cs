@@ -2,6 +2,7 @@ using CertFleet.Kubernetes.Bridge.Dispatch;
 using CertFleet.Kubernetes.Bridge.Events;
 using CertFleet.Kubernetes.Bridge.Metrics;
 using CertFleet.Kubernetes.Bridge.Shims;
+using CertFleet.Kubernetes.Bridge.Solving;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ namespace CertFleet.Kubernetes.Bridge.Hosting;
 
 /// <summary>
 /// Runs, for every connected cluster, the leader election and (while leading) the watches that turn Kubernetes
-/// objects into grain calls, and the ingress and gateway shims. Registered after UseOrleans, so it starts once the
+/// objects into grain calls, the ingress and gateway shims, and the HTTP-01 solver Services. Registered after UseOrleans, so it starts once the
 /// silo is up.
 /// </summary>
 public sealed class ClusterBridgeService(
@@ -18,6 +19,7 @@ public sealed class ClusterBridgeService(
     IObjectChangeReceiver receiver,
     EventRecorder events,
     IOptions<ShimOptions> shimOptions,
+    IOptions<SolverServiceOptions> solverOptions,
     ILoggerFactory loggers,
     WatchedStatuses statuses,
     ControllerSyncs syncs) : BackgroundService
@@ -52,7 +54,8 @@ public sealed class ClusterBridgeService(
             var watch = new ClusterWatch(connection, WatchedResources.All, receiver, loggers, statuses, syncs);
             // The shims start afresh each term, so nothing they remember outlives the watches that told them.
             var election = new ClusterLeaderElection(connection,
-                ct => Task.WhenAll(watch.RunAsync(ct), new ClusterShims(connection, events, shimOptions.Value, loggers).RunAsync(ct)),
+                ct => Task.WhenAll(watch.RunAsync(ct), new ClusterShims(connection, events, shimOptions.Value, loggers).RunAsync(ct),
+                    new ClusterSolverServices(connection, events, solverOptions.Value, loggers).RunAsync(ct)),
                 loggers.CreateLogger<ClusterLeaderElection>());
             lock (_elections)
             {

@@ -9,14 +9,16 @@ namespace CertFleet.Kubernetes.Bridge.Watching;
 /// <summary>
 /// A custom resource across all namespaces, through the client's CustomObjects list and watch-list calls: unlike
 /// GenericClient they take a resourceVersion and bookmarks, which resuming a watch needs, and they yield raw JSON that
-/// <paramref name="read"/> turns into the record grains receive.
+/// <paramref name="read"/> turns into the record grains receive. With <paramref name="ns"/>, only that namespace (which
+/// needs list and watch there only); any API group works, core excepted.
 /// </summary>
 public sealed class CustomResourceSource(
     ClusterConnection connection,
     ResourceKind kind,
     Func<JsonElement, object> read,
     ILogger logger,
-    string? labelSelector = null) : IResourceSource
+    string? labelSelector = null,
+    string? ns = null) : IResourceSource
 {
     private const int PageSize = 500;
 
@@ -33,9 +35,11 @@ public sealed class CustomResourceSource(
         do
         {
             var token = continueToken;
-            var page = await connection.SendAsync((client, t) => client.CustomObjects.ListClusterCustomObjectAsync(
-                kind.Group, kind.Version, kind.Plural, continueParameter: token, labelSelector: labelSelector,
-                limit: PageSize, cancellationToken: t), ct);
+            var page = await connection.SendAsync((client, t) => ns is null
+                ? client.CustomObjects.ListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural,
+                    continueParameter: token, labelSelector: labelSelector, limit: PageSize, cancellationToken: t)
+                : client.CustomObjects.ListNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural,
+                    continueParameter: token, labelSelector: labelSelector, limit: PageSize, cancellationToken: t), ct);
             var list = page is JsonElement element ? element : throw new JsonException($"{Resource} list is not JSON");
             var metadata = list.GetProperty("metadata");
             // All pages of one list share the first page's snapshot.
@@ -52,10 +56,15 @@ public sealed class CustomResourceSource(
     public async IAsyncEnumerable<(WatchEventType Type, ObservedObject Object)> WatchAsync(string resourceVersion,
         Action<Exception> onError, [EnumeratorCancellation] CancellationToken ct)
     {
-        var events = connection.Client.CustomObjects.WatchListClusterCustomObjectAsync(
-            kind.Group, kind.Version, kind.Plural, allowWatchBookmarks: true, labelSelector: labelSelector,
-            resourceVersion: resourceVersion, timeoutSeconds: WatchTimeout.NextServerSeconds(), onError: onError,
-            cancellationToken: ct);
+        var events = ns is null
+            ? connection.Client.CustomObjects.WatchListClusterCustomObjectAsync(
+                kind.Group, kind.Version, kind.Plural, allowWatchBookmarks: true, labelSelector: labelSelector,
+                resourceVersion: resourceVersion, timeoutSeconds: WatchTimeout.NextServerSeconds(), onError: onError,
+                cancellationToken: ct)
+            : connection.Client.CustomObjects.WatchListNamespacedCustomObjectAsync(
+                kind.Group, kind.Version, ns, kind.Plural, allowWatchBookmarks: true, labelSelector: labelSelector,
+                resourceVersion: resourceVersion, timeoutSeconds: WatchTimeout.NextServerSeconds(), onError: onError,
+                cancellationToken: ct);
         await foreach (var (type, item) in events)
         {
             // The client reads custom objects into JsonElement, typed as object.

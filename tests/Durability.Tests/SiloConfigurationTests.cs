@@ -2,6 +2,7 @@ using CertFleet.Grains;
 using CertFleet.Grains.RateLimits;
 using CertFleet.Kubernetes.Bridge;
 using CertFleet.Kubernetes.Bridge.Shims;
+using CertFleet.Kubernetes.Bridge.Solving;
 using CertFleet.Silo;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +27,7 @@ public sealed class SiloConfigurationTests
             "CertFleet:Dashboard:Enabled=true", "CertFleet:Dashboard:Port=8082", "CertFleet:Dashboard:Path=/orleans",
             $"CertFleet:Dashboard:CredentialsFile={DashboardFile("credentials", "platform:password")}", $"CertFleet:Dashboard:BearerTokenFile={DashboardFile("token", "t0ken")}",
             "CertFleet:Http01:SolverPort=8090", "CertFleet:Http01:SolverServiceName=solver", "CertFleet:Http01:Nameservers:0=10.0.0.53:53",
-            "CertFleet:Http01:SelfCheckPort=8090", "CertFleet:Dns01:RecursiveNameservers:0=10.0.0.10:53", "CertFleet:Dns01:CaaPreflight=false",
+            "CertFleet:Http01:SelfCheckPort=8090", "CertFleet:Http01:SiloServiceName=release-http01", "CertFleet:Http01:SiloServiceNamespace=certfleet", "CertFleet:Dns01:RecursiveNameservers:0=10.0.0.10:53", "CertFleet:Dns01:CaaPreflight=false",
             "CertFleet:Dns01:IssuerAmbientCredentials=true", "CertFleet:Dns01:ClusterIssuerAmbientCredentials=false",
             "CertFleet:Dns01:CloudflareApiUrl=http://127.0.0.1:1/client/v4", "CertFleet:Dns01:Route53Endpoint=http://127.0.0.1:2",
             "CertFleet:Dns01:StsEndpoint=http://127.0.0.1:3", "CertFleet:Dns01:AzureArmEndpoint=http://127.0.0.1:4",
@@ -56,6 +57,10 @@ public sealed class SiloConfigurationTests
         // LeaseNamespace is no README row, but the leader election's error message names it: it is read now.
         Assert.Equal(("prod", "certs", "/etc/kube/config", "leases"),
             (bridge.ClusterName, bridge.ClusterResourceNamespace, bridge.Kubeconfig, bridge.EffectiveLeaseNamespace));
+
+        var solver = services.GetRequiredService<IOptions<SolverServiceOptions>>().Value;
+        Assert.Equal(("solver", 8090, "release-http01", "certfleet", true),
+            (solver.ServiceName, solver.Port, solver.SiloServiceName, solver.SiloServiceNamespace, solver.KeepsServices));
 
         var shims = services.GetRequiredService<IOptions<ShimOptions>>().Value;
         Assert.Equal(("letsencrypt", "ClusterIssuer"), (shims.DefaultIssuerName, shims.DefaultIssuerKind));
@@ -137,6 +142,10 @@ public sealed class SiloConfigurationTests
         { ["CertFleet:Acme:NewOrdersInFlight=0"], "CertFleet:Acme:NewOrdersInFlight must be between 1 and 1000 (got 0)" },
         { ["CertFleet:Http01:SolverServiceName=Solver"],
             "CertFleet:Http01:SolverServiceName must be a Service name (lower-case letters, digits and '-', at most 63) (got \"Solver\")" },
+        { ["CertFleet:Http01:SiloServiceName=Release_http01", "CertFleet:Http01:SiloServiceNamespace=certfleet"],
+            "CertFleet:Http01:SiloServiceName must be a Service name (lower-case letters, digits and '-', at most 63) (got \"Release_http01\")" },
+        { ["CertFleet:Http01:SiloServiceName=release-http01", "CertFleet:Http01:SiloServiceNamespace="],
+            "CertFleet:Http01:SiloServiceNamespace must be set with CertFleet:Http01:SiloServiceName: the namespace of that Service (in a pod, POD_NAMESPACE when unset)" },
         { ["CertFleet:ClusterResourceNamespace= "], "CertFleet:ClusterResourceNamespace must name a namespace, e.g. cert-manager" },
         { ["CertFleet:Certificates:PassesInFlight=0"], "CertFleet:Certificates:PassesInFlight must be between 1 and 10000 (got 0)" },
         { ["CertFleet:CaKeyPairCacheTime=02:00:00"], "CertFleet:CaKeyPairCacheTime must be a time span from 00:00:00 to 01:00:00, e.g. 00:00:30 (got 02:00:00)" },

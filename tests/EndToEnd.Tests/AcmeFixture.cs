@@ -66,6 +66,7 @@ public sealed class AcmeFixture : PebbleControllerFixture
 {
     public const string BlockedName = "blocked.example";
     public const string CloudflareToken = "guide-api-token";
+    public const string SiloService = "certfleet-http01";
 
     public CloudflareFakeApi Cloudflare { get; private set; } = null!;
 
@@ -79,6 +80,10 @@ public sealed class AcmeFixture : PebbleControllerFixture
     protected override IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>(base.SiloSettings)
     {
         ["CertFleet__Dns01__CloudflareApiUrl"] = Cloudflare.BaseUrl,
+        // As the chart sets them: solver Services copy the EndpointSlices of the release's http01 Service (which the
+        // tests write, as Kubernetes would for the silo pods).
+        ["CertFleet__Http01__SiloServiceName"] = SiloService,
+        ["CertFleet__Http01__SiloServiceNamespace"] = "cert-manager",
         // The guide's Gateway (seed 05) names no issuer: gateway-shim uses this default for it.
         ["CertFleet__Shims__DefaultIssuerName"] = "letsencrypt-prod",
         ["CertFleet__Shims__DefaultIssuerKind"] = "ClusterIssuer",

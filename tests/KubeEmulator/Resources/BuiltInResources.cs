@@ -125,6 +125,9 @@ internal static class BuiltInResources
         yield return Define("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false,
             new RoleBindingStrategy(namespaced: false), BuiltInTables.Default);
 
+        yield return Define("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, new EndpointSliceStrategy(),
+            BuiltInTables.EndpointSlice);
+
         yield return Define("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false,
             new CustomResourceDefinitionStrategy(), BuiltInTables.Default, hasStatus: true, shortNames: ["crd", "crds"],
             lists: new() { ["spec.versions"] = ListShape.KeyedBy("name"), ["status.conditions"] = ListShape.KeyedBy("type") });

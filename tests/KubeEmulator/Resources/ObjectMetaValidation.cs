@@ -169,6 +169,19 @@ internal static partial class ObjectMetaValidation
         }
     }
 
+    /// <summary>An RFC 1123 label in any field (port names, hostnames), worded as apimachinery's IsDNS1123Label.</summary>
+    public static void ValidateLabel(string value, string field, List<FieldError> errors)
+    {
+        if (value.Length > 63)
+        {
+            errors.Add(FieldError.Invalid(field, JsonValue.Create(value), "must be no more than 63 characters"));
+        }
+        if (!LabelPattern().IsMatch(value))
+        {
+            errors.Add(FieldError.Invalid(field, JsonValue.Create(value), LabelMessage));
+        }
+    }
+
     private static void ValidateQualifiedName(string value, string field, List<FieldError> errors)
     {
         var slash = value.IndexOf('/');

@@ -43,6 +43,20 @@ internal static class BuiltInTables
             ServiceExternalIp(obj), ServicePorts(obj), AgeOf(obj, now), Selector(obj.ObjectAt("spec", "selector")),
         ]);
 
+    /// <summary>kubectl's printEndpointSlice: ports and the first three addresses, then "+ N more...".</summary>
+    public static readonly TableConvertor EndpointSlice = new FunctionTable(
+        [Name, new TableColumn("AddressType", "string", "The type of address held in the EndpointSlice"),
+         new TableColumn("Ports", "string", "The ports exposed by the EndpointSlice"),
+         new TableColumn("Endpoints", "string", "The endpoints in the EndpointSlice"), Age],
+        (obj, now) =>
+        {
+            var ports = (obj.ArrayAt("ports") ?? []).Select(port => port.At("port").AsLong()?.ToString() ?? "<unset>").ToList();
+            var addresses = (obj.ArrayAt("endpoints") ?? []).SelectMany(endpoint => endpoint.At("addresses").Strings()).ToList();
+            var shown = addresses.Count == 0 ? "<unset>"
+                : string.Join(",", addresses.Take(3)) + (addresses.Count > 3 ? $" + {addresses.Count - 3} more..." : "");
+            return [NameOf(obj), obj.StringAt("addressType") ?? "", ports.Count == 0 ? "<unset>" : string.Join(",", ports), shown, AgeOf(obj, now)];
+        });
+
     public static readonly TableConvertor Ingress = new FunctionTable(
         [Name, new TableColumn("Class", "string", "The name of the IngressClass resource that should be used for this Ingress."),
          new TableColumn("Hosts", "string", "Hosts that incoming requests are matched against before the ingress rule"),
