@@ -1,6 +1,7 @@
 using CertFleet.Bridge.Tests.Infrastructure;
 using CertFleet.Interfaces.Ports;
 using CertFleet.Kubernetes.Bridge.Watching;
+using k8s;
 
 namespace CertFleet.Bridge.Tests.Hosting;
 
