@@ -198,6 +198,10 @@ public sealed class CertificateGrain(
             await CertificateReconcile.RunAsync(pass);
             _retryAttempt = 0;
         }
+        catch (CertificateGoneException ex)
+        {
+            await ForgetGoneAsync(ex);
+        }
         catch (Exception ex) when (ex is ClusterWriteException or TimeoutException or OrleansException)
         {
             // Transient: the API server or another grain did not answer. Retry soon from a timer; the durable
@@ -206,7 +210,11 @@ public sealed class CertificateGrain(
             logger.LogWarning(ex, "Certificate {Namespace}/{Name}: reconcile failed, retrying in {Delay}", _key.Namespace, Name, delay);
             if (IsVersionConflict(ex))
                 await ReloadStateAsync();
-            await WriteStatusSafelyAsync(NewPass(), ex.Message);
+            if (await WriteStatusSafelyAsync(NewPass(), ex.Message) is { } gone)
+            {
+                await ForgetGoneAsync(gone);
+                return;
+            }
             ScheduleReconcile(delay);
         }
         catch (PkiException ex)
@@ -242,8 +250,8 @@ public sealed class CertificateGrain(
         }
     }
 
-    /// <summary>After a failed reconcile, say why on the Issuing condition if the API lets us.</summary>
-    private async Task WriteStatusSafelyAsync(CertificatePass pass, string error)
+    /// <summary>After a failed reconcile, say why on the Issuing condition if the API lets us; reports a Certificate found gone.</summary>
+    private async Task<CertificateGoneException?> WriteStatusSafelyAsync(CertificatePass pass, string error)
     {
         try
         {
@@ -253,10 +261,26 @@ public sealed class CertificateGrain(
                 : ConditionList.Find(ReadinessStep.Current(pass)?.Conditions, ConditionTypes.Issuing);
             await ReadinessStep.WriteAsync(pass, ready, issuing);
         }
+        catch (CertificateGoneException gone)
+        {
+            return gone;
+        }
         catch (Exception ex) when (ex is ClusterWriteException or TimeoutException)
         {
             logger.LogDebug(ex, "Certificate {Namespace}/{Name}: status not written", _key.Namespace, Name);
         }
+        return null;
+    }
+
+    /// <summary>
+    /// The status write found no Certificate: it was deleted without this grain hearing of it (while no silo watched,
+    /// say), so it is forgotten as a delivered deletion would, instead of retrying for ever.
+    /// </summary>
+    private async Task ForgetGoneAsync(CertificateGoneException gone)
+    {
+        logger.LogInformation("Certificate {Namespace}/{Name} no longer exists ({Error}); forgetting it", _key.Namespace, Name,
+            gone.InnerException?.Message);
+        await DeletedAsync("");
     }
 
     /// <summary>A grain whose state was lost (in-memory storage, a new silo) continues from the status it wrote before.</summary>
@@ -280,7 +304,17 @@ public sealed class CertificateGrain(
 
     public Task SaveStateAsync() => store.WriteStateAsync();
 
-    public Task<string> WriteStatusAsync(CertificateStatus status) => writer.WriteStatusAsync(ResourceKind.Certificate, _key, status);
+    public async Task<string> WriteStatusAsync(CertificateStatus status)
+    {
+        try
+        {
+            return await writer.WriteStatusAsync(ResourceKind.Certificate, _key, status);
+        }
+        catch (ClusterWriteException ex) when (ex.IsNotFound)
+        {
+            throw new CertificateGoneException(ex);
+        }
+    }
 
     public void RecordEvent(string type, string reason, string message)
     {

@@ -306,13 +306,24 @@ public sealed class CertificateRequestGrain(
         if (outcome.State == RequestState.Denied)
             conditions = ConditionList.Set(conditions, Condition(ConditionTypes.Denied, ConditionStatus.True,
                 CertificateRequestReasons.Denied, State.DenialMessage ?? outcome.Message));
-        var written = await writer.WriteStatusAsync(ResourceKind.CertificateRequest, _key, new CertificateRequestStatus
+        string written;
+        try
         {
-            Conditions = conditions,
-            Certificate = outcome.ChainPem is { } chain ? System.Text.Encoding.UTF8.GetBytes(chain) : null,
-            CA = outcome.CaPem is { } ca ? System.Text.Encoding.UTF8.GetBytes(ca) : null,
-            FailureTime = outcome.IsFinal && outcome.State != RequestState.Issued ? outcome.FailureTime ?? TruncatedNow() : null,
-        });
+            written = await writer.WriteStatusAsync(ResourceKind.CertificateRequest, _key, new CertificateRequestStatus
+            {
+                Conditions = conditions,
+                Certificate = outcome.ChainPem is { } chain ? System.Text.Encoding.UTF8.GetBytes(chain) : null,
+                CA = outcome.CaPem is { } ca ? System.Text.Encoding.UTF8.GetBytes(ca) : null,
+                FailureTime = outcome.IsFinal && outcome.State != RequestState.Issued ? outcome.FailureTime ?? TruncatedNow() : null,
+            });
+        }
+        catch (ClusterWriteException ex) when (ex.IsNotFound)
+        {
+            // Deleted without this grain hearing of it (while no silo watched, say): forgotten as a delivered deletion
+            // would be, so no recheck keeps it alive; the caller still sees the failure.
+            await DeletedAsync();
+            throw;
+        }
         switch (outcome.State)
         {
             case RequestState.Issued:

@@ -145,6 +145,13 @@ public sealed class ChallengeGrain(
             }
             _steps.ScheduleBackoff(ProviderRetryDelay);
         }
+        catch (ClusterWriteException ex) when (ex.IsNotFound)
+        {
+            // Its status write found no Challenge: deleted without this grain hearing of it (while no silo watched,
+            // say). Cleaned up as a delivered deletion would be, instead of retried for ever.
+            logger.LogInformation("Challenge {Namespace}/{Name} no longer exists ({Error}); cleaning up", _key.Namespace, _key.Name, ex.Message);
+            await DeletedAsync([]);
+        }
         catch (Exception ex) when (ex is AcmeException or HttpRequestException or TaskCanceledException or ClusterWriteException or AcmeAccountKeyException)
         {
             logger.LogInformation("Challenge {Namespace}/{Name}: retrying after {Error}", _key.Namespace, _key.Name, ex.Message);

@@ -70,9 +70,9 @@ public sealed class IssuerGrain(
             (_recheckDelay, _rechecks) = (TimeSpan.Zero, 0);
             await CheckAsync();
         }
-        else if (State.Readiness is { } readiness)
+        else if (State.Readiness is { } readiness && !await WriteStatusAsync(readiness)) // someone else changed it: put the Ready condition back if they changed that
         {
-            await WriteStatusAsync(readiness); // someone else changed it: put the Ready condition back if they changed that
+            await DeletedAsync();
         }
     }
 
@@ -216,7 +216,12 @@ public sealed class IssuerGrain(
         var woken = readiness.Ready ? State.Waiters : [];
         if (readiness.Ready)
             State.Waiters = [];
-        await WriteStatusAsync(readiness);
+        if (!await WriteStatusAsync(readiness))
+        {
+            State.Waiters.UnionWith(woken); // they hear that it is gone instead
+            await DeletedAsync();
+            return NotFound();
+        }
         await WriteStateAsync();
         if (!readiness.Ready && (wasReady || issuer.Status is null))
             RecordEvent(EventRecord.Warning, readiness.Reason, readiness.Message);
@@ -300,14 +305,18 @@ public sealed class IssuerGrain(
         _recheckDelay = next;
     }
 
-    private async Task WriteStatusAsync(IssuerReadiness readiness)
+    /// <summary>
+    /// Writes the Ready condition if it changed; false when the issuer no longer exists (deleted without this grain
+    /// hearing of it, e.g. while no silo watched), which the caller treats as its deletion.
+    /// </summary>
+    private async Task<bool> WriteStatusAsync(IssuerReadiness readiness)
     {
         var issuer = State.Issuer!;
         var current = ConditionList.Find(issuer.Status?.Conditions, ConditionTypes.Ready);
         var status = readiness.Ready ? ConditionStatus.True : ConditionStatus.False;
         if (current is not null && current.Status == status && current.Reason == readiness.Reason && current.Message == StatusText.Truncate(readiness.Message)
             && current.ObservedGeneration == issuer.Metadata.Generation && issuer.Status?.Acme?.Uri == State.AcmeAccount?.AccountUrl)
-            return;
+            return true;
         var ready = new Condition
         {
             Type = ConditionTypes.Ready, Status = status, Reason = readiness.Reason, Message = readiness.Message,
@@ -327,10 +336,16 @@ public sealed class IssuerGrain(
             State.WrittenVersion = ResourceVersions.Latest(State.WrittenVersion, written);
             State.Issuer = issuer with { Status = newStatus };
         }
+        catch (ClusterWriteException ex) when (ex.IsNotFound)
+        {
+            logger.LogInformation("{Kind} {Name} no longer exists ({Error}); forgetting it", KindName, _key, ex.Message);
+            return false;
+        }
         catch (ClusterWriteException ex)
         {
             logger.LogWarning(ex, "{Kind} {Name}: status not written", KindName, _key);
         }
+        return true;
     }
 
     private async Task WakeAsync(IEnumerable<ObjectKey> waiters) =>

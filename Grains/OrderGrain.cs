@@ -192,6 +192,13 @@ public sealed class OrderGrain(
             // rather than fail the same step on every reminder.
             await FinishAsync(OrderStates.Errored, State.OrderUrl is null ? $"Failed to create Order: {ex.Message}" : ex.Message);
         }
+        catch (ClusterWriteException ex) when (ex.IsNotFound)
+        {
+            // A write found no Order (or no namespace): deleted without this grain hearing of it (while no silo
+            // watched, say). Forgotten as a delivered deletion would be, instead of retried for ever.
+            logger.LogInformation("Order {Namespace}/{Name} no longer exists ({Error}); forgetting it", _key.Namespace, _key.Name, ex.Message);
+            await DeletedAsync();
+        }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or ClusterWriteException or AcmeAccountKeyException)
         {
             if (!KeepsTrying())

@@ -51,6 +51,7 @@ public static class BridgeServiceCollectionExtensions
         services.TryAddSingleton<IClusterWriter, ClusterWriter>();
         services.TryAddSingleton<IClusterReader, ClusterReader>();
         services.TryAddSingleton<IObjectChangeReceiver, GrainChangeReceiver>();
+        services.TryAddSingleton<IKnownObjectsStore, GrainKnownObjectsStore>();
         services.TryAddSingleton<WatchedStatuses>();
         services.TryAddSingleton<ControllerSyncs>();
         services.TryAddSingleton<ClusterBridgeService>();

@@ -20,7 +20,11 @@ public interface ICertificateGrain : IGrainWithStringKey
     Task DeletedAsync(string uid);
 
     /// <summary>The target Secret changed (or was deleted when <paramref name="secret"/> is null).</summary>
-    [Alias("SecretChanged")]
+    /// <remarks>
+    /// Interleaves (it only schedules a pass): the Secret's claim grain passes a deletion on while this Certificate,
+    /// deleted too, may be calling it to release the name, which would otherwise deadlock both until the call timeout.
+    /// </remarks>
+    [Alias("SecretChanged"), Orleans.Concurrency.AlwaysInterleave]
     Task SecretChangedAsync(SecretMetadata? secret);
 
     /// <summary>A CertificateRequest this Certificate created reached an outcome later than its submission.</summary>

@@ -87,4 +87,7 @@ public sealed class ClusterWriteException : Exception
     public ClusterWriteException(string message, Exception? inner = null) : base(message, inner) { }
 
     [Id(0)] public int StatusCode { get; init; }
+
+    /// <summary>404: the object written (or its namespace) does not exist.</summary>
+    public bool IsNotFound => StatusCode == 404;
 }

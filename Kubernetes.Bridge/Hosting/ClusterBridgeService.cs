@@ -17,6 +17,7 @@ namespace CertFleet.Kubernetes.Bridge.Hosting;
 public sealed class ClusterBridgeService(
     KubernetesClusters clusters,
     IObjectChangeReceiver receiver,
+    IKnownObjectsStore knownObjects,
     EventRecorder events,
     IOptions<ShimOptions> shimOptions,
     IOptions<SolverServiceOptions> solverOptions,
@@ -51,7 +52,7 @@ public sealed class ClusterBridgeService(
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(clusters.All.Select(connection =>
         {
-            var watch = new ClusterWatch(connection, WatchedResources.All, receiver, loggers, statuses, syncs);
+            var watch = new ClusterWatch(connection, WatchedResources.All, receiver, knownObjects, loggers, statuses, syncs);
             // The shims start afresh each term, so nothing they remember outlives the watches that told them.
             var election = new ClusterLeaderElection(connection,
                 ct => Task.WhenAll(watch.RunAsync(ct), new ClusterShims(connection, events, shimOptions.Value, loggers).RunAsync(ct),

@@ -7,35 +7,56 @@ using Microsoft.Extensions.Logging;
 namespace CertFleet.Kubernetes.Bridge.Hosting;
 
 /// <summary>
-/// The reflectors of one cluster feeding one dispatcher; runs while this silo leads the cluster. Every change also
-/// updates <paramref name="statuses"/> (before coalescing, so the metrics see the latest status), which forgets the
-/// cluster when the watch ends; deliveries are counted in <paramref name="syncs"/>.
+/// The reflectors of one cluster feeding one dispatcher; runs while this silo leads the cluster. Each reflector starts
+/// from the objects earlier terms handed to grains (<paramref name="knownStore"/>), so its first list reports those
+/// deleted meanwhile. Every change also updates <paramref name="statuses"/> (before coalescing, so the metrics see the
+/// latest status), which forgets the cluster when the watch ends; deliveries are counted in <paramref name="syncs"/>.
 /// </summary>
 public sealed class ClusterWatch(
     ClusterConnection connection,
     IReadOnlyList<WatchedResource> resources,
     IObjectChangeReceiver receiver,
+    IKnownObjectsStore knownStore,
     ILoggerFactory loggers,
     WatchedStatuses statuses,
     ControllerSyncs syncs)
 {
     public async Task RunAsync(CancellationToken ct)
     {
+        var reflectorLogger = loggers.CreateLogger<Reflector>();
+        var knownLogger = loggers.CreateLogger<KnownObjects>();
+        Dictionary<string, KnownObjects> known = new();
         var dispatcher = new CoalescingDispatcher<(string Resource, ObjectKey Key), ObjectChange>(
-            (change, token) => syncs.CountAsync(change.Resource, () => receiver.ReceiveAsync(change, token)),
+            async (change, token) =>
+            {
+                await syncs.CountAsync(change.Resource, () => receiver.ReceiveAsync(change, token));
+                known[change.Resource].Delivered(change);
+            },
             change => change.IsDeletion, connection.Options.MaxConcurrentDeliveries,
             loggers.CreateLogger<CoalescingDispatcher<(string, ObjectKey), ObjectChange>>());
-        var reflectorLogger = loggers.CreateLogger<Reflector>();
-        var reflectors = resources.Select(resource => new Reflector(
-            resource.CreateSource(connection, reflectorLogger), connection.Name,
-            change =>
-            {
-                statuses.Observe(change);
-                dispatcher.Enqueue((change.Resource, change.Key), change);
-            }, reflectorLogger));
+        foreach (var resource in resources)
+            known[resource.Resource] = new KnownObjects(knownStore, connection.Name, resource.Resource,
+                change => dispatcher.Enqueue((change.Resource, change.Key), change), knownLogger);
+
+        async Task WatchAsync(WatchedResource resource)
+        {
+            var objects = known[resource.Resource];
+            var earlier = await objects.LoadAsync(ct);
+            var reflector = new Reflector(resource.CreateSource(connection, reflectorLogger), connection.Name,
+                change =>
+                {
+                    statuses.Observe(change);
+                    objects.Observe(change);
+                }, reflectorLogger, earlier);
+            await Task.WhenAll(objects.RunAsync(ct), reflector.RunAsync(ct));
+        }
+
         try
         {
-            await Task.WhenAll([dispatcher.RunAsync(ct), .. reflectors.Select(reflector => reflector.RunAsync(ct))]);
+            await Task.WhenAll([dispatcher.RunAsync(ct), .. resources.Select(WatchAsync)]);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
         }
         finally
         {

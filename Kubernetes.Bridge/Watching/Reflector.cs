@@ -7,15 +7,19 @@ namespace CertFleet.Kubernetes.Bridge.Watching;
 /// Keeps one collection in view (KubernetesClient has no informer): list, then watch from the list's resourceVersion;
 /// bookmarks advance it; a cut stream is watched again from the last version seen; an expired version (410) means a
 /// fresh list, after which objects that vanished meanwhile are reported deleted. Other failures back off with jitter.
-/// Only identity (uid, resourceVersion) is remembered per object, never the object itself.
+/// Only identity (uid, resourceVersion) is remembered per object, never the object itself. <paramref name="known"/>
+/// (name → uid, from an earlier leader term) makes the first list report those of them that are gone as deleted too.
 /// </summary>
-public sealed class Reflector(IResourceSource source, string cluster, Action<ObjectChange> onChange, ILogger logger)
+public sealed class Reflector(IResourceSource source, string cluster, Action<ObjectChange> onChange, ILogger logger,
+    IReadOnlyDictionary<(string Namespace, string Name), string>? known = null)
 {
     // A watch that ends this fast without an event is treated as a failure, so a server that closes at once is not
     // hammered.
     private static readonly TimeSpan MinimumHealthyWatch = TimeSpan.FromSeconds(1);
 
-    private readonly Dictionary<(string Namespace, string Name), (string Uid, string ResourceVersion)> _known = new();
+    // An earlier term's objects have no version here, so the first list reports each of them again.
+    private readonly Dictionary<(string Namespace, string Name), (string Uid, string ResourceVersion)> _known =
+        known?.ToDictionary(entry => entry.Key, entry => (entry.Value, "")) ?? new();
     private string? _resourceVersion;
 
     public async Task RunAsync(CancellationToken ct)

@@ -87,18 +87,7 @@ public class ControllerFixture : IAsyncLifetime
     private async Task<bool> TryStartSiloAsync()
     {
         _siloHttpPort = Processes.FreePort();
-        var environment = new Dictionary<string, string>
-        {
-            ["KUBECONFIG"] = SiloKubeconfig,
-            ["CertFleet__Http__Port"] = _siloHttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["CertFleet__Orleans__SiloPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["CertFleet__Orleans__GatewayPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["CertFleet__Metrics__Port"] = MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            // Not the default 8089, which another silo on this machine may hold; Pebble fixtures set their own.
-            ["CertFleet__Http01__SolverPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        foreach (var (key, value) in SiloSettings)
-            environment[key] = value;
+        var environment = SiloEnvironment(_siloHttpPort, MetricsPort);
         _silo = Processes.StartDotnet(RepositoryCheckout.Built("Silo", "certfleet-silo.dll"), [], environment, SiloLog);
         await Processes.Eventually(async () =>
         {
@@ -113,6 +102,46 @@ public class ControllerFixture : IAsyncLifetime
         await _silo.WaitForExitAsync(); // the rest of its output reaches the log
         using var log = new StreamReader(new FileStream(SiloLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
         return !(await log.ReadToEndAsync()).Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// One more silo of this fixture's cluster, on ports of its own, with <paramref name="overrides"/> on top of the
+    /// fixture's settings; ready when this returns. The caller kills it.
+    /// </summary>
+    public async Task<Process> StartAnotherSiloAsync(IReadOnlyDictionary<string, string> overrides, string logName)
+    {
+        var httpPort = Processes.FreePort();
+        var environment = SiloEnvironment(httpPort, Processes.FreePort());
+        foreach (var (key, value) in overrides)
+            environment[key] = value;
+        var log = Path.Combine(_dir, logName);
+        var silo = Processes.StartDotnet(RepositoryCheckout.Built("Silo", "certfleet-silo.dll"), [], environment, log);
+        await Processes.Eventually(async () =>
+        {
+            if (silo.HasExited)
+                throw new InvalidOperationException($"the extra silo exited at start (log: {log})");
+            try { return (await _http.GetAsync($"http://127.0.0.1:{httpPort}/health/ready")).IsSuccessStatusCode; }
+            catch (HttpRequestException) { return false; }
+            catch (TaskCanceledException) { return false; }
+        }, ok => ok, $"the extra silo to be ready (log: {log})", 60);
+        return silo;
+    }
+
+    private Dictionary<string, string> SiloEnvironment(int httpPort, int metricsPort)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["KUBECONFIG"] = SiloKubeconfig,
+            ["CertFleet__Http__Port"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CertFleet__Orleans__SiloPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CertFleet__Orleans__GatewayPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CertFleet__Metrics__Port"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Not the default 8089, which another silo on this machine may hold; Pebble fixtures set their own.
+            ["CertFleet__Http01__SolverPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in SiloSettings)
+            environment[key] = value;
+        return environment;
     }
 
     /// <summary>The running silo's process id; a different one means the silo was restarted.</summary>

@@ -34,8 +34,13 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
     public T? Status<T>(ResourceKind kind, ObjectKey key) where T : class =>
         Statuses.TryGetValue((kind.Plural, key), out var json) ? JsonSerializer.Deserialize<T>(json, ApiJson.Options) : null;
 
+    /// <summary>Namespaces deleted behind the grains' backs: status writes there answer 404, as for a deleted object.</summary>
+    public ConcurrentDictionary<string, bool> GoneNamespaces { get; } = new();
+
     public Task<string> WriteStatusAsync<TStatus>(ResourceKind kind, ObjectKey key, TStatus status, CancellationToken ct = default) where TStatus : class
     {
+        if (GoneNamespaces.ContainsKey(key.Namespace))
+            throw new ClusterWriteException($"writing status of {kind.Kind} {key}: the API server answered 404 NotFound (test)") { StatusCode = 404 };
         if (FailingStatusNamespaces.ContainsKey(key.Namespace))
             throw new ClusterWriteException($"writing status of {kind.Kind} {key}: the API server answered 503 (test)") { StatusCode = 503 };
         if (UnexpectedStatusFailures.TryRemove(key.Namespace, out _))

@@ -24,7 +24,7 @@ public sealed class GrainDeliveryTests : EmulatorTest
     {
         var (factory, calls) = RecordingGrainFactory.Create();
         _calls = calls;
-        var watch = new ClusterWatch(Api.Connection, WatchedResources.All, new GrainChangeReceiver(factory), NullLoggerFactory.Instance,
+        var watch = new ClusterWatch(Api.Connection, WatchedResources.All, new GrainChangeReceiver(factory), new MemoryKnownObjectsStore(), NullLoggerFactory.Instance,
             new WatchedStatuses(), new ControllerSyncs());
         _running = watch.RunAsync(_stop.Token);
     }

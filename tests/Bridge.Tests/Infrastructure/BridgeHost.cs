@@ -31,13 +31,16 @@ public sealed class BridgeHost : IAsyncDisposable
     public IServiceProvider Services => _services;
     public bool IsLeading => _services.GetRequiredService<ClusterBridgeService>().IsLeading(BridgeEmulator.Cluster);
 
-    public static async Task<BridgeHost> StartAsync(KubeEmulatorServer server, string identity, string? leaseNamespace = null)
+    /// <param name="knownObjects">Shared by the hosts that stand for silos of one cluster; a fresh one when null.</param>
+    public static async Task<BridgeHost> StartAsync(KubeEmulatorServer server, string identity, string? leaseNamespace = null,
+        MemoryKnownObjectsStore? knownObjects = null)
     {
         var receiver = new RecordingReceiver();
         var logs = new CollectingLoggerProvider();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         services.AddSingleton<IObjectChangeReceiver>(receiver);
+        services.AddSingleton<IKnownObjectsStore>(knownObjects ?? new MemoryKnownObjectsStore());
         services.AddKubernetesBridge(options =>
         {
             var defaults = BridgeEmulator.BridgeOptionsFor(server, identity);

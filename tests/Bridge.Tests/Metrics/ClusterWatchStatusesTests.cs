@@ -15,7 +15,7 @@ public sealed class ClusterWatchStatusesTests : EmulatorTest
         var statuses = new WatchedStatuses();
         var syncs = new ControllerSyncs();
         using var stop = new CancellationTokenSource();
-        var watch = new ClusterWatch(Api.Connection, WatchedResources.All, new RecordingReceiver(), NullLoggerFactory.Instance, statuses, syncs);
+        var watch = new ClusterWatch(Api.Connection, WatchedResources.All, new RecordingReceiver(), new MemoryKnownObjectsStore(), NullLoggerFactory.Instance, statuses, syncs);
         var running = watch.RunAsync(stop.Token);
 
         await Api.CreateCertificateAsync("web");

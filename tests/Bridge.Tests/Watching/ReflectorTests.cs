@@ -16,9 +16,9 @@ public sealed class ReflectorTests : IAsyncDisposable
 
     private static ObservedObject Widget(string name, string uid, string rv) => new("ns", name, uid, rv, $"{name}@{rv}");
 
-    private void Start()
+    private void Start(IReadOnlyDictionary<(string, string), string>? known = null)
     {
-        var reflector = new Reflector(_source, "local", _changes.Enqueue, NullLogger.Instance);
+        var reflector = new Reflector(_source, "local", _changes.Enqueue, NullLogger.Instance, known);
         _running = reflector.RunAsync(_stop.Token);
     }
 
@@ -59,6 +59,16 @@ public sealed class ReflectorTests : IAsyncDisposable
         Assert.Equal(["10", "14"], _source.WatchedFrom);
         Assert.Equal(1, _source.Lists);
         Assert.Equal(["+a@5", "+a@11", "+b@15", "-a/u1"], Seen());
+    }
+
+    [Fact]
+    public async Task The_first_list_reports_objects_known_from_an_earlier_term_that_are_gone_or_have_another_uid()
+    {
+        _source.QueueList("10", Widget("a", "u1", "5"), Widget("b", "u9", "6"));
+        Start(new Dictionary<(string, string), string> { [("ns", "a")] = "u1", [("ns", "b")] = "u2", [("ns", "c")] = "u3" });
+        await Eventually.TrueAsync(() => _changes.Count == 4, "the first list is delivered");
+
+        Assert.Equal(["+a@5", "-b/u2", "+b@6", "-c/u3"], Seen());
     }
 
     [Fact]

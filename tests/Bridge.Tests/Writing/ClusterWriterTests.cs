@@ -53,6 +53,18 @@ public sealed class ClusterWriterTests : EmulatorTest
     }
 
     [Fact]
+    public async Task A_status_write_to_a_deleted_object_fails_as_not_found_so_its_grain_can_forget_it()
+    {
+        await Api.CreateCertificateAsync("gone");
+        await Api.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("cert-manager.io", "v1", Api.Namespace, "certificates", "gone");
+
+        var failure = await Assert.ThrowsAsync<ClusterWriteException>(() => Writer.WriteStatusAsync(ResourceKind.Certificate,
+            Api.Key("gone"), new CertificateStatus { Revision = 1 }));
+        Assert.True(failure.IsNotFound, failure.Message);
+        Assert.StartsWith($"writing status of Certificate {Api.Namespace}/gone", failure.Message);
+    }
+
+    [Fact]
     public async Task Status_of_a_cluster_scoped_object_is_written_too()
     {
         await Api.Client.CustomObjects.CreateClusterCustomObjectAsync(JsonDocument.Parse("""
