@@ -10,8 +10,9 @@ namespace CertFleet.KubeEmulator.Api;
 /// <list type="bullet">
 /// <item>POST /emulator/faults — {"kind":"write","group":"","resource":"secrets","code":409,"count":2,"namespace":..,"name":..,"verb":..},
 /// {"kind":"watch","group":"","resource":"secrets","action":"expire"|"cut"}, {"kind":"latency","milliseconds":20} or
-/// {"kind":"clock","offsetSeconds":-600}; a write fault with code 429 or 503 may add "retryAfterSeconds"</item>
-/// <item>DELETE /emulator/faults — clears write faults, latency and clock skew</item>
+/// {"kind":"clock","offsetSeconds":-600} or {"kind":"unreachable","seconds":180}; a write fault with code 429 or 503 may add
+/// "retryAfterSeconds"</item>
+/// <item>DELETE /emulator/faults — clears write faults, latency, clock skew and an outage</item>
 /// <item>GET /emulator/stats — the counters as JSON</item>
 /// <item>POST /emulator/watch-history/truncate — forget watch history, so resuming watches get 410</item>
 /// </list>
@@ -68,8 +69,10 @@ internal sealed class AdminEndpoints(FaultInjector faults, EmulatorStats stats, 
                 case "clock":
                     faults.ClockOffset = TimeSpan.FromSeconds(fault["offsetSeconds"].AsLong() ?? 0);
                     return new JsonObject { ["offsetSeconds"] = faults.ClockOffset.TotalSeconds };
+                case "unreachable" when fault["seconds"].AsLong() is { } outage:
+                    return new JsonObject { ["watchesAffected"] = faults.MakeUnreachable(TimeSpan.FromSeconds(outage)) };
                 default:
-                    throw ApiError.BadRequest("a fault needs kind write (group, resource, code, count), watch (group, resource, action), latency (milliseconds) or clock (offsetSeconds)");
+                    throw ApiError.BadRequest("a fault needs kind write (group, resource, code, count), watch (group, resource, action), latency (milliseconds), clock (offsetSeconds) or unreachable (seconds)");
             }
         }
         catch (ArgumentException e)

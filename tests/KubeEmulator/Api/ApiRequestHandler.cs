@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Http;
 namespace CertFleet.KubeEmulator.Api;
 
 /// <summary>
-/// The one request delegate: bearer-token authentication, injected latency, then discovery, OpenAPI, the admin
-/// endpoints or a resource. Every failure becomes a Status body; nothing a client sends can crash the server.
+/// The one request delegate: an injected outage, bearer-token authentication, injected latency, then discovery, OpenAPI,
+/// the admin endpoints or a resource. Every failure becomes a Status body; nothing a client sends can crash the server.
 /// </summary>
 internal sealed class ApiRequestHandler(
     byte[] token,
@@ -25,6 +25,13 @@ internal sealed class ApiRequestHandler(
     {
         stats.CountRequest();
         var started = Stopwatch.GetTimestamp();
+        if (faults.IsUnreachable && !(context.Request.Path.Value ?? "").StartsWith("/emulator/", StringComparison.Ordinal))
+        {
+            // An injected outage: no answer at all, the connection (an HTTP/2 stream) is reset.
+            stats.CountFault();
+            context.Abort();
+            return;
+        }
         try
         {
             if (!IsAuthenticated(context.Request))

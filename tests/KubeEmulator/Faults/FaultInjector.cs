@@ -46,7 +46,7 @@ public enum WatchBreak
     Cut,
 }
 
-/// <summary>Failures on demand: failing writes, broken watches, added latency and a skewed clock.</summary>
+/// <summary>Failures on demand: failing writes, broken watches, added latency, a skewed clock and an unreachable server.</summary>
 public sealed class FaultInjector
 {
     private static readonly int[] SupportedCodes = [409, 429, 500, 503];
@@ -56,6 +56,7 @@ public sealed class FaultInjector
     private readonly ObjectStore _store;
     private readonly SkewedClock _clock;
     private long _latencyTicks;
+    private long _unreachableUntil;
 
     internal FaultInjector(ObjectStore store, SkewedClock clock)
     {
@@ -76,6 +77,24 @@ public sealed class FaultInjector
         get => TimeSpan.FromTicks(Interlocked.Read(ref _latencyTicks));
         set => Interlocked.Exchange(ref _latencyTicks, Math.Max(0, value.Ticks));
     }
+
+    /// <summary>
+    /// For <paramref name="duration"/> the server is gone as far as clients can tell: every open watch breaks, and every
+    /// request (the admin endpoints excepted) has its connection aborted without an answer, as when the API server is
+    /// down or cut off. Zero ends an outage early.
+    /// </summary>
+    public int MakeUnreachable(TimeSpan duration)
+    {
+        if (duration < TimeSpan.Zero)
+        {
+            throw new ArgumentException("an outage cannot last less than nothing", nameof(duration));
+        }
+        Interlocked.Exchange(ref _unreachableUntil, Environment.TickCount64 + (long)duration.TotalMilliseconds);
+        return duration > TimeSpan.Zero ? _store.BreakAllWatches() : 0;
+    }
+
+    /// <summary>Whether an outage set by <see cref="MakeUnreachable"/> lasts now.</summary>
+    public bool IsUnreachable => Environment.TickCount64 < Interlocked.Read(ref _unreachableUntil);
 
     /// <summary>Makes the next matching writes fail.</summary>
     public void FailWrites(WriteFault fault)
@@ -105,13 +124,14 @@ public sealed class FaultInjector
         return _store.Bucket(groupResource).BreakWatches(how == WatchBreak.Expire);
     }
 
-    /// <summary>Removes pending write faults, latency and clock skew.</summary>
+    /// <summary>Removes pending write faults, latency, clock skew and an outage.</summary>
     public void Clear()
     {
         lock (_gate)
         {
             _writeFaults.Clear();
         }
+        Interlocked.Exchange(ref _unreachableUntil, 0);
         Latency = TimeSpan.Zero;
         ClockOffset = TimeSpan.Zero;
     }
