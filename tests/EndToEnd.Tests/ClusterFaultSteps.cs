@@ -98,10 +98,12 @@ public abstract class ClusterFaultSteps(SiloClusterFixture cluster, ITestOutputH
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)];
 
     /// <summary>
-    /// After the leader stopped: the time until another silo holds the Lease and until the emulator has as many watches
-    /// open as a leader keeps (every reflector listed and watching again), both from <paramref name="since"/>.
+    /// After the leader stopped: the time until the Lease no longer names it (released, or taken), until another silo
+    /// holds it, and until the emulator has as many watches open as a leader keeps (every reflector listed and watching
+    /// again), all from <paramref name="since"/>.
     /// </summary>
-    protected async Task<(string Leader, TimeSpan LeaseTaken, TimeSpan WatchesResumed)> TakeoverAsync(string oldLeader, Stopwatch since, int seconds = 120)
+    protected async Task<(string Leader, TimeSpan LeaseLeft, TimeSpan LeaseTaken, TimeSpan WatchesResumed)> TakeoverAsync(
+        string oldLeader, Stopwatch since, int seconds = 120)
     {
         var watches = Task.Run(async () =>
         {
@@ -112,9 +114,16 @@ public abstract class ClusterFaultSteps(SiloClusterFixture cluster, ITestOutputH
                 $"{cluster.WatchesWhenLeading} watches open again (silo logs: {cluster.Logs})", seconds);
             return since.Elapsed;
         });
-        var leader = await Processes.Eventually(cluster.LeaderAsync, holder => holder.Length > 0 && holder != oldLeader,
+        TimeSpan? leaseLeft = null;
+        var leader = await Processes.Eventually(async () =>
+            {
+                var holder = await cluster.LeaderAsync();
+                if (holder != oldLeader)
+                    leaseLeft ??= since.Elapsed;
+                return holder;
+            }, holder => holder.Length > 0 && holder != oldLeader,
             $"another silo than {oldLeader} to hold the Lease (silo logs: {cluster.Logs})", seconds);
         var leaseTaken = since.Elapsed;
-        return (leader, leaseTaken, await watches);
+        return (leader, leaseLeft ?? leaseTaken, leaseTaken, await watches);
     }
 }

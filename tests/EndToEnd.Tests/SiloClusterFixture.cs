@@ -131,17 +131,32 @@ public sealed class ThreeSiloFixture : SiloClusterFixture
 }
 
 /// <summary>Two silos whose API server goes away for minutes.</summary>
-public sealed class ApiOutageFixture : SiloClusterFixture
+public sealed class ApiOutageStack : SiloClusterFixture
 {
     protected override int SiloCount => 2;
     protected override string ServiceId => "api-outage";
 }
 
 /// <summary>Two silos whose Redis goes away for minutes.</summary>
-public sealed class RedisOutageFixture : SiloClusterFixture
+public sealed class RedisOutageStack : SiloClusterFixture
 {
     protected override int SiloCount => 2;
     protected override string ServiceId => "redis-outage";
+}
+
+/// <summary>
+/// The two outage stacks, started together. Their tests mostly wait out an outage, so they run at once (one test
+/// collection's slot for both) instead of one after the other.
+/// </summary>
+public sealed class OutageStacks : IAsyncLifetime
+{
+    public ApiOutageStack Api { get; } = new();
+
+    public RedisOutageStack Redis { get; } = new();
+
+    public Task InitializeAsync() => Task.WhenAll(Api.InitializeAsync(), Redis.InitializeAsync());
+
+    public Task DisposeAsync() => Task.WhenAll(Api.DisposeAsync(), Redis.DisposeAsync());
 }
 
 [CollectionDefinition(Name)]
@@ -151,13 +166,7 @@ public sealed class ThreeSiloCollection : ICollectionFixture<ThreeSiloFixture>
 }
 
 [CollectionDefinition(Name)]
-public sealed class ApiOutageCollection : ICollectionFixture<ApiOutageFixture>
+public sealed class OutageCollection : ICollectionFixture<OutageStacks>
 {
-    public const string Name = "api-outage";
-}
-
-[CollectionDefinition(Name)]
-public sealed class RedisOutageCollection : ICollectionFixture<RedisOutageFixture>
-{
-    public const string Name = "redis-outage";
+    public const string Name = "outages";
 }
