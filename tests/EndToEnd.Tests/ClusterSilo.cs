@@ -12,7 +12,8 @@ namespace CertFleet.EndToEnd.Tests;
 public sealed class ClusterSilo(int index, string kubeconfig, string logPath, Func<IReadOnlyDictionary<string, string>> settings)
 {
     private readonly int[] _ports = LoopbackPorts.Allocate(5);
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    // A scrape may wait up to 5 s for the rate-limit budgets' grains; on a loaded machine longer.
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private Process? _process;
 
     /// <summary>Its name in the leader-election Lease.</summary>
@@ -70,9 +71,10 @@ public sealed class ClusterSilo(int index, string kubeconfig, string logPath, Fu
 
     public async Task<bool> IsReadyAsync()
     {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            return (await _http.GetAsync($"http://127.0.0.1:{_ports[0]}/health/ready")).IsSuccessStatusCode;
+            return (await _http.GetAsync($"http://127.0.0.1:{_ports[0]}/health/ready", timeout.Token)).IsSuccessStatusCode;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
