@@ -46,8 +46,9 @@ public sealed class OrderGrain(
     /// <summary>How long a pending order whose Challenges all run waits for their wake-up before it polls anyway.</summary>
     private static readonly TimeSpan ChallengeWait = MaxPoll;
     /// <summary>
-    /// Transient trouble (5xx, timeouts, resets, a failing API server) ends an order that nothing was ordered for once it
-    /// has lasted this long; the Certificate's backoff takes over. An order the CA may hold is never given up for it.
+    /// Transient trouble with the CA (5xx, timeouts, resets) ends an order that nothing was ordered for once it has lasted
+    /// this long; the Certificate's backoff takes over. An order the CA may hold is never given up for it, nor is any
+    /// order for a failing Kubernetes API.
     /// </summary>
     private static readonly TimeSpan TransientGiveUp = TimeSpan.FromMinutes(5);
     /// <summary>Retries after transient trouble go as polls do (MinPoll doubling up to MaxPoll), then this far apart once
@@ -201,7 +202,7 @@ public sealed class OrderGrain(
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or ClusterWriteException or AcmeAccountKeyException)
         {
-            if (!KeepsTrying())
+            if (!KeepsTrying(ex))
             {
                 await FinishAsync(OrderStates.Errored, $"Failed to create Order: {ex.Message}");
                 return;
@@ -212,14 +213,18 @@ public sealed class OrderGrain(
 
     /// <summary>
     /// Whether transient trouble is retried once more: always while the CA may hold an order for this one (giving it up
-    /// would order again, and a CA's outage or restart ends), else until it has lasted <see cref="TransientGiveUp"/>.
-    /// An answer the CA keeps sending that the client does not read is no outage: it ends the order after a few tries,
-    /// held or not, so that its reason reaches the Certificate instead of a retry every minute for good.
+    /// would order again, and a CA's outage or restart ends), and always when it is the Kubernetes API that fails (the
+    /// CA has nothing to do with it, and an outage of the API server is waited out, never counted as a failed issuance);
+    /// else until it has lasted <see cref="TransientGiveUp"/>. An answer the CA keeps sending that the client does not
+    /// read is no outage: it ends the order after a few tries, held or not, so that its reason reaches the Certificate
+    /// instead of a retry every minute for good.
     /// </summary>
     private bool KeepsTrying(Exception? ex = null)
     {
         var now = clock.GetUtcNow();
         _failingSince ??= now;
+        if (ex is ClusterWriteException)
+            return true;
         if (ex is AcmeException { UnreadableAnswer: true })
             return ++_unreadableAnswers < MaxUnreadableAnswers;
         return State.OrderUrl is not null || State.NewOrderSent || now - _failingSince < TransientGiveUp;

@@ -9,7 +9,8 @@ namespace CertFleet.Grains.Acme;
 
 /// <summary>
 /// ACME clients shared by the grains of one silo, one per ACME server and account key Secret. The account key is read
-/// from its Secret here, held in memory only, and re-read after a while so a rotated Secret is noticed. Every client
+/// from its Secret here, held in memory only, and re-read after a while so a rotated Secret is noticed (a re-read the
+/// API server does not answer keeps the key loaded before). Every client
 /// reports its requests to <paramref name="requests"/> (cert-manager's ACME client metrics) when one is given.
 /// </summary>
 public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IOptions<IssuanceOptions>? options = null, IAcmeRequestObserver? requests = null) : IDisposable
@@ -28,7 +29,18 @@ public sealed class AcmeClients(IClusterReader reader, TimeProvider clock, IOpti
             if (accountUrl is not null) cached.Client.AccountUrl = accountUrl;
             return cached.Client;
         }
-        var secret = await reader.GetSecretAsync(accountKeySecret, ct);
+        SecretData? secret;
+        try
+        {
+            secret = await reader.GetSecretAsync(accountKeySecret, ct);
+        }
+        catch (ClusterWriteException) when (cached.Client is not null)
+        {
+            // The API server is out of reach: the key read before is still the account's, and a rotated one is noticed
+            // once it answers. An outage must not stop every order and challenge of the account.
+            if (accountUrl is not null) cached.Client.AccountUrl = accountUrl;
+            return cached.Client;
+        }
         var pem = secret?.GetString(spec.PrivateKeySecretRef.Key ?? SecretKeys.TlsPrivateKey)
                   ?? throw new AcmeAccountKeyException($"spec.acme.privateKeySecretRef: Secret \"{accountKeySecret}\" has no account key");
         // After a restart every order and challenge of the account loads the key at once: the first to finish serves all.

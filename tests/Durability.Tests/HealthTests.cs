@@ -37,14 +37,14 @@ public sealed class HealthTests(ITestOutputHelper output)
 
         // The API server drops every request, then answers again.
         clock.Restart();
-        api.Faults.Unreachable = true;
+        api.Faults.MakeUnreachable(TimeSpan.FromMinutes(10));
         await Poll.UntilAsync(async () => !await silo.IsReadyAsync(), "readiness to fail with the API server unreachable", TimeSpan.FromSeconds(40));
         var apiNotReady = clock.Elapsed;
         await AssertAnswersAsync(silo, "ready", 503, "kubernetes-api: Unhealthy (local: no answer for");
         await AssertAnswersAsync(silo, "live", 200, "scheduler: Healthy");
         await Task.Delay(TimeSpan.FromSeconds(5));
         Assert.False(await silo.IsReadyAsync(), "ready while the API server is still unreachable");
-        api.Faults.Unreachable = false;
+        api.Faults.MakeUnreachable(TimeSpan.Zero);
         clock.Restart();
         await Poll.UntilAsync(silo.IsReadyAsync, "readiness to return with the API server", TimeSpan.FromSeconds(60));
         var apiReady = clock.Elapsed;

@@ -53,8 +53,11 @@ public class ControllerFixture : IAsyncLifetime
             await MustAsync("wait", "--for=condition=Established", $"crd/{Path.GetFileNameWithoutExtension(file)}", "--timeout=30s");
         await MustAsync("create", "namespace", "cert-manager");
         await BeforeSiloAsync();
-        await StartSiloAsync();
+        await StartSilosAsync();
     }
+
+    /// <summary>Starts this fixture's silo; a fixture of several silos starts them instead.</summary>
+    protected virtual Task StartSilosAsync() => StartSiloAsync();
 
     /// <summary>Runs once the API is ready and before the silo starts (e.g. to start an ACME server).</summary>
     protected virtual Task BeforeSiloAsync() => Task.CompletedTask;

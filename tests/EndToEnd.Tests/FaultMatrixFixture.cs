@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using CertFleet.TestSupport;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -26,7 +23,7 @@ public sealed class FaultMatrixFixture(IMessageSink diagnostics) : PebbleControl
     public const string CloudflareToken = "fault-matrix-token";
 
     private readonly List<string> _rows = [];
-    private HttpClient? _emulatorAdmin;
+    private EmulatorAdmin? _emulatorAdmin;
 
     public RedisServer Redis { get; private set; } = null!;
 
@@ -52,7 +49,7 @@ public sealed class FaultMatrixFixture(IMessageSink diagnostics) : PebbleControl
         Proxy = await AcmeCountingProxy.StartAsync(Pebble);
         Cloudflare = await CloudflareFakeApi.StartWithTokenAsync(CloudflareToken);
         Cloudflare.RecordsChanged = new ChallengeServerTxtRecords(Pebble.ChallengeServer).PublishAsync;
-        _emulatorAdmin = EmulatorAdminClient(await File.ReadAllTextAsync(Kubeconfig));
+        _emulatorAdmin = await EmulatorAdmin.ForKubeconfigAsync(Kubeconfig);
     }
 
     protected override IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>(base.SiloSettings)
@@ -114,34 +111,16 @@ public sealed class FaultMatrixFixture(IMessageSink diagnostics) : PebbleControl
     }
 
     /// <summary>POST /emulator/faults with this JSON body.</summary>
-    public async Task<JsonNode> EmulatorFaultAsync(string json)
-    {
-        using var answer = await _emulatorAdmin!.PostAsync("/emulator/faults", new StringContent(json, Encoding.UTF8, "application/json"));
-        var body = await answer.Content.ReadAsStringAsync();
-        Assert.True(answer.IsSuccessStatusCode, $"the emulator refused fault {json}: {body}");
-        return JsonNode.Parse(body)!;
-    }
+    public Task<JsonNode> EmulatorFaultAsync(string json) => _emulatorAdmin!.FaultAsync(json);
 
     /// <summary>One of the emulator's counters (GET /emulator/stats), e.g. "faultsInjected" or "requests".</summary>
-    public async Task<long> EmulatorCounterAsync(string name)
-    {
-        var stats = JsonNode.Parse(await _emulatorAdmin!.GetStringAsync("/emulator/stats"))!;
-        return stats[name]!.GetValue<long>();
-    }
+    public Task<long> EmulatorCounterAsync(string name) => _emulatorAdmin!.CounterAsync(name);
 
     /// <summary>DELETE /emulator/faults: no write faults, latency or clock skew.</summary>
-    public async Task ClearEmulatorFaultsAsync()
-    {
-        using var answer = await _emulatorAdmin!.DeleteAsync("/emulator/faults");
-        answer.EnsureSuccessStatusCode();
-    }
+    public Task ClearEmulatorFaultsAsync() => _emulatorAdmin!.ClearFaultsAsync();
 
     /// <summary>POST /emulator/watch-history/truncate: a watch resumed from before now gets 410 Gone.</summary>
-    public async Task TruncateWatchHistoryAsync()
-    {
-        using var answer = await _emulatorAdmin!.PostAsync("/emulator/watch-history/truncate", null);
-        answer.EnsureSuccessStatusCode();
-    }
+    public Task TruncateWatchHistoryAsync() => _emulatorAdmin!.TruncateWatchHistoryAsync();
 
     protected override async ValueTask DisposeExtrasAsync()
     {
@@ -155,28 +134,6 @@ public sealed class FaultMatrixFixture(IMessageSink diagnostics) : PebbleControl
         await base.DisposeExtrasAsync();
         if (Redis is not null)
             await Redis.DisposeAsync();
-    }
-
-    /// <summary>An HTTP client for the emulator's admin endpoints, from the kubeconfig it wrote.</summary>
-    private static HttpClient EmulatorAdminClient(string kubeconfig)
-    {
-        string Field(string name) => Regex.Match(kubeconfig, $@"^\s*{name}: (\S+)\s*$", RegexOptions.Multiline) is { Success: true } m
-            ? m.Groups[1].Value
-            : throw new InvalidOperationException($"the emulator's kubeconfig has no {name}");
-        var ca = X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(Convert.FromBase64String(Field("certificate-authority-data"))));
-        var handler = new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, chain, _) =>
-            {
-                chain!.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(certificate!);
-            },
-        };
-        var client = new HttpClient(handler) { BaseAddress = new Uri(Field("server")), Timeout = TimeSpan.FromSeconds(10) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Field("token"));
-        return client;
     }
 }
 

@@ -112,6 +112,34 @@ public sealed class FaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unreachable_server_breaks_watches_and_answers_nothing_but_its_admin_endpoints_until_the_outage_ends()
+    {
+        await using var watch = WatchTests.WatchSecrets(_client, _ns, resourceVersion: null);
+        await Eventually.HoldsAsync(() => Task.FromResult(_server.Stats.ActiveWatches == 1), "the watch is open");
+        using var http = RawHttp.Create(_server);
+
+        using var added = await http.PostAsync("/emulator/faults",
+            new StringContent("""{"kind":"unreachable","seconds":60}""", Encoding.UTF8, "application/json"));
+        var ended = await Task.WhenAny(watch.Completion, Task.Delay(Eventually.DefaultDeadline));
+        var refused = await Record.ExceptionAsync(() => _client.CoreV1.CreateNamespacedSecretAsync(Secret("during"), _ns));
+        var stats = await http.GetJsonAsync("/emulator/stats");
+        _server.Faults.MakeUnreachable(TimeSpan.Zero);
+        var after = await _client.CoreV1.CreateNamespacedSecretAsync(Secret("after"), _ns);
+
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        Assert.Equal(1, JsonNode.Parse(await added.Content.ReadAsStringAsync())!["watchesAffected"]!.GetValue<int>());
+        Assert.Same(watch.Completion, ended);
+        Assert.Empty(watch.Events);
+        // No Status body: the client sees a transport failure, not an answer.
+        Assert.True(refused is HttpRequestException or IOException, $"{refused?.GetType().Name}: {refused?.Message}");
+        Assert.Equal(1, stats["faultsInjected"]!.GetValue<long>());
+        Assert.False(_server.Faults.IsUnreachable);
+        Assert.Equal("after", after.Metadata.Name);
+        // "during" never reached the store.
+        Assert.Single((await _client.CoreV1.ListNamespacedSecretAsync(_ns)).Items);
+    }
+
+    [Fact]
     public async Task A_429_fault_with_retryAfterSeconds_sends_Retry_After_as_the_apiserver_does()
     {
         using var http = RawHttp.Create(_server);

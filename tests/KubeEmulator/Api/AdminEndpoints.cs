@@ -9,10 +9,10 @@ namespace CertFleet.KubeEmulator.Api;
 /// The emulator's own authenticated endpoints, for tests in other processes:
 /// <list type="bullet">
 /// <item>POST /emulator/faults — {"kind":"write","group":"","resource":"secrets","code":409,"count":2,"namespace":..,"name":..,"verb":..},
-/// {"kind":"watch","group":"","resource":"secrets","action":"expire"|"cut"}, {"kind":"latency","milliseconds":20},
-/// {"kind":"clock","offsetSeconds":-600} or {"kind":"unreachable"} (every API request dropped unanswered); a write fault
-/// with code 429 or 503 may add "retryAfterSeconds"</item>
-/// <item>DELETE /emulator/faults — clears write faults, latency, clock skew and unreachability</item>
+/// {"kind":"watch","group":"","resource":"secrets","action":"expire"|"cut"}, {"kind":"latency","milliseconds":20} or
+/// {"kind":"clock","offsetSeconds":-600} or {"kind":"unreachable","seconds":180}; a write fault with code 429 or 503 may add
+/// "retryAfterSeconds"</item>
+/// <item>DELETE /emulator/faults — clears write faults, latency, clock skew and an outage</item>
 /// <item>GET /emulator/stats — the counters as JSON</item>
 /// <item>POST /emulator/watch-history/truncate — forget watch history, so resuming watches get 410</item>
 /// </list>
@@ -66,14 +66,13 @@ internal sealed class AdminEndpoints(FaultInjector faults, EmulatorStats stats, 
                 case "latency":
                     faults.Latency = TimeSpan.FromMilliseconds(fault["milliseconds"].AsLong() ?? 0);
                     return new JsonObject { ["latencyMilliseconds"] = faults.Latency.TotalMilliseconds };
-                case "unreachable":
-                    faults.Unreachable = true;
-                    return new JsonObject { ["unreachable"] = true };
                 case "clock":
                     faults.ClockOffset = TimeSpan.FromSeconds(fault["offsetSeconds"].AsLong() ?? 0);
                     return new JsonObject { ["offsetSeconds"] = faults.ClockOffset.TotalSeconds };
+                case "unreachable" when fault["seconds"].AsLong() is { } outage:
+                    return new JsonObject { ["watchesAffected"] = faults.MakeUnreachable(TimeSpan.FromSeconds(outage)) };
                 default:
-                    throw ApiError.BadRequest("a fault needs kind write (group, resource, code, count), watch (group, resource, action), latency (milliseconds), clock (offsetSeconds) or unreachable");
+                    throw ApiError.BadRequest("a fault needs kind write (group, resource, code, count), watch (group, resource, action), latency (milliseconds), clock (offsetSeconds) or unreachable (seconds)");
             }
         }
         catch (ArgumentException e)

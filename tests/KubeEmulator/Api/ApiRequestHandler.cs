@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Http;
 namespace CertFleet.KubeEmulator.Api;
 
 /// <summary>
-/// The one request delegate: bearer-token authentication, injected latency, then discovery, OpenAPI, the admin
-/// endpoints or a resource. Every failure becomes a Status body; nothing a client sends can crash the server.
+/// The one request delegate: an injected outage, bearer-token authentication, injected latency, then discovery, OpenAPI,
+/// the admin endpoints or a resource. Every failure becomes a Status body; nothing a client sends can crash the server.
 /// A second token, when configured, is the audited client's: its requests are served alike and recorded.
 /// </summary>
 internal sealed class ApiRequestHandler(
@@ -26,13 +26,15 @@ internal sealed class ApiRequestHandler(
 {
     public async Task HandleAsync(HttpContext context)
     {
-        if (faults.Unreachable && !(context.Request.Path.Value ?? "").StartsWith("/emulator/", StringComparison.Ordinal))
+        stats.CountRequest();
+        var started = Stopwatch.GetTimestamp();
+        if (faults.IsUnreachable && !(context.Request.Path.Value ?? "").StartsWith("/emulator/", StringComparison.Ordinal))
         {
+            // An injected outage: no answer at all, the connection (an HTTP/2 stream) is reset.
+            stats.CountFault();
             context.Abort();
             return;
         }
-        stats.CountRequest();
-        var started = Stopwatch.GetTimestamp();
         var auditedClient = audited is { } a && Presents(context.Request, a.Token) ? a.Client : null;
         try
         {

@@ -46,7 +46,7 @@ public enum WatchBreak
     Cut,
 }
 
-/// <summary>Failures on demand: failing writes, broken watches, added latency and a skewed clock.</summary>
+/// <summary>Failures on demand: failing writes, broken watches, added latency, a skewed clock and an unreachable server.</summary>
 public sealed class FaultInjector
 {
     private static readonly int[] SupportedCodes = [409, 429, 500, 503];
@@ -56,7 +56,7 @@ public sealed class FaultInjector
     private readonly ObjectStore _store;
     private readonly SkewedClock _clock;
     private long _latencyTicks;
-    private volatile bool _unreachable;
+    private long _unreachableUntil;
 
     internal FaultInjector(ObjectStore store, SkewedClock clock)
     {
@@ -79,14 +79,22 @@ public sealed class FaultInjector
     }
 
     /// <summary>
-    /// While true, every API request's connection is dropped without an answer, as when the API server cannot be
-    /// reached (watches already open are left alone); the /emulator/ admin endpoints still answer.
+    /// For <paramref name="duration"/> the server is gone as far as clients can tell: every open watch breaks, and every
+    /// request (the admin endpoints excepted) has its connection aborted without an answer, as when the API server is
+    /// down or cut off. Zero ends an outage early.
     /// </summary>
-    public bool Unreachable
+    public int MakeUnreachable(TimeSpan duration)
     {
-        get => _unreachable;
-        set => _unreachable = value;
+        if (duration < TimeSpan.Zero)
+        {
+            throw new ArgumentException("an outage cannot last less than nothing", nameof(duration));
+        }
+        Interlocked.Exchange(ref _unreachableUntil, Environment.TickCount64 + (long)duration.TotalMilliseconds);
+        return duration > TimeSpan.Zero ? _store.BreakAllWatches() : 0;
     }
+
+    /// <summary>Whether an outage set by <see cref="MakeUnreachable"/> lasts now.</summary>
+    public bool IsUnreachable => Environment.TickCount64 < Interlocked.Read(ref _unreachableUntil);
 
     /// <summary>Makes the next matching writes fail.</summary>
     public void FailWrites(WriteFault fault)
@@ -116,16 +124,16 @@ public sealed class FaultInjector
         return _store.Bucket(groupResource).BreakWatches(how == WatchBreak.Expire);
     }
 
-    /// <summary>Removes pending write faults, latency, clock skew and unreachability.</summary>
+    /// <summary>Removes pending write faults, latency, clock skew and an outage.</summary>
     public void Clear()
     {
         lock (_gate)
         {
             _writeFaults.Clear();
         }
+        Interlocked.Exchange(ref _unreachableUntil, 0);
         Latency = TimeSpan.Zero;
         ClockOffset = TimeSpan.Zero;
-        Unreachable = false;
     }
 
     /// <summary>The error for this write if a fault claims it (each claim uses up one of the fault's count).</summary>

@@ -44,4 +44,7 @@ internal sealed class ObjectStore(int historyPerResource)
             bucket.TruncateHistory(through);
         }
     }
+
+    /// <summary>Breaks every open watch of every resource mid-stream; returns how many there were.</summary>
+    public int BreakAllWatches() => _buckets.Values.Sum(bucket => bucket.BreakWatches(expire: false));
 }
