@@ -22,17 +22,7 @@ public abstract class ClusterFaultSteps(SiloClusterFixture cluster, ITestOutputH
 
     protected async Task ApplyCertificatesAsync(string ns, string issuer, IEnumerable<string> names)
     {
-        var yaml = string.Join("---\n", names.Select(name => $$"""
-            apiVersion: cert-manager.io/v1
-            kind: Certificate
-            metadata: {name: {{name}}, namespace: {{ns}}}
-            spec:
-              secretName: {{name}}-tls
-              dnsNames: [{{DnsName(ns, name)}}]
-              privateKey: {algorithm: ECDSA, size: 256}
-              issuerRef: {name: {{issuer}}, kind: ClusterIssuer}
-
-            """));
+        var yaml = Manifests.EcdsaCertificates(ns, issuer, names, name => DnsName(ns, name));
         var applied = await cluster.ApplyAsync(yaml);
         Assert.True(applied.ExitCode == 0, applied.Error);
     }

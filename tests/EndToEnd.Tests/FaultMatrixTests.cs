@@ -327,17 +327,8 @@ public sealed class FaultMatrixTests(FaultMatrixFixture cluster, ITestOutputHelp
 
     private async Task ApplyCertificatesAsync(string ns, IEnumerable<string> names, string? zone)
     {
-        var yaml = string.Join("---\n", names.Select(name => $$"""
-            apiVersion: cert-manager.io/v1
-            kind: Certificate
-            metadata: {name: {{name}}, namespace: {{ns}}}
-            spec:
-              secretName: {{name}}-tls
-              dnsNames: [{{DnsName(ns, name, zone)}}]
-              privateKey: {algorithm: ECDSA, size: 256}
-              issuerRef: {name: {{(zone is null ? FaultMatrixFixture.HttpIssuer : FaultMatrixFixture.DnsIssuer)}}, kind: ClusterIssuer}
-
-            """));
+        var yaml = Manifests.EcdsaCertificates(ns, zone is null ? FaultMatrixFixture.HttpIssuer : FaultMatrixFixture.DnsIssuer, names,
+            name => DnsName(ns, name, zone));
         // kubectl itself meets the row's fault (a slow or failing API): it is retried as a user would.
         await Processes.Eventually(async () =>
         {

@@ -29,6 +29,23 @@ public static class Manifests
         spec: {"{"}ca: {"{"}secretName: {secretName}{"}"}{"}"}
         """;
 
+    /// <summary>
+    /// Certificates with one DNS name each (<paramref name="dnsName"/> of the Certificate's name) and an ECDSA P-256 key,
+    /// from one ClusterIssuer, as one multi-document YAML: the fault and crash tests' batch of work in flight.
+    /// </summary>
+    public static string EcdsaCertificates(string ns, string clusterIssuer, IEnumerable<string> names, Func<string, string> dnsName) =>
+        string.Join("---\n", names.Select(name => $$"""
+            apiVersion: cert-manager.io/v1
+            kind: Certificate
+            metadata: {name: {{name}}, namespace: {{ns}}}
+            spec:
+              secretName: {{name}}-tls
+              dnsNames: [{{dnsName(name)}}]
+              privateKey: {algorithm: ECDSA, size: 256}
+              issuerRef: {name: {{clusterIssuer}}, kind: ClusterIssuer}
+
+            """));
+
     public static string Certificate(string ns, string name, string issuer, string extraSpec = "", string issuerKind = "Issuer",
         string? secretName = null, string dnsNames = "") => $"""
         apiVersion: cert-manager.io/v1
