@@ -104,7 +104,7 @@ public static class SiloHealth
     /// One call to a local stateless worker: it needs the silo's message loop and scheduler and nothing else (no
     /// storage, no other silo), so only a wedged silo fails it. Before the silo has started there is nothing to wedge.
     /// </summary>
-    private sealed class SchedulerCheck(SiloStartup startup, IGrainFactory grains) : IHealthCheck
+    internal sealed class SchedulerCheck(SiloStartup startup, IGrainFactory grains) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
         {
