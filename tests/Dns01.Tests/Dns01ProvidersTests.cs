@@ -53,7 +53,7 @@ public sealed class Dns01ProvidersTests : IAsyncLifetime
 
     private static AcmeIssuerContext Issuer(string? ns) => new()
     {
-        Issuer = new ObjectKey(Cluster, ns ?? "-", "letsencrypt"),
+        Issuer = new ObjectKey(Cluster, ns ?? "", "letsencrypt"),
         IssuerKind = ns is null ? "ClusterIssuer" : "Issuer",
         Spec = new AcmeIssuer { Server = "https://acme.invalid/directory" },
         AccountUrl = "https://acme.invalid/acct/1",
