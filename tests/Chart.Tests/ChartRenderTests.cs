@@ -132,6 +132,23 @@ public sealed class ChartRenderTests
 
         var solver = Assert.Single(chart.Single("NetworkPolicy")["spec"]!["ingress"]!.AsArray(), r => PortNames(r).Contains("http01"));
         Assert.Equal("ingress-nginx", solver!["from"]![0]!["namespaceSelector"]!["matchLabels"]!["kubernetes.io/metadata.name"]!.GetValue<string>());
+
+        // Silo-to-silo mutual TLS from the pair the chart generates, mounted read-only and named by the settings.
+        var env = pod["containers"]![0]!["env"]!.AsArray().ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]?.GetValue<string>());
+        Assert.Equal("true", env["CertFleet__Orleans__Tls__Enabled"]);
+        Assert.Equal("/etc/certfleet/silo-tls/tls.crt", env["CertFleet__Orleans__Tls__CertificateFile"]);
+        Assert.Equal("/etc/certfleet/silo-tls/ca.crt", env["CertFleet__Orleans__Tls__CaFile"]);
+        var tlsSecret = Assert.Single(chart.OfKind("Secret"), s => s["metadata"]!["name"]!.GetValue<string>() == $"{RenderedChart.Release}-certfleet-silo-tls");
+        Assert.Equal("kubernetes.io/tls", tlsSecret["type"]!.GetValue<string>());
+        var tlsVolume = Assert.Single(pod["volumes"]!.AsArray(), v => v!["name"]!.GetValue<string>() == "silo-tls");
+        Assert.Equal($"{RenderedChart.Release}-certfleet-silo-tls", tlsVolume!["secret"]!["secretName"]!.GetValue<string>());
+        Assert.DoesNotContain("CertFleet__Orleans__GatewayPort", env.Keys);
+
+        // The dashboard on its own port, its credentials mounted from the named Secret.
+        Assert.Equal("8081", env["CertFleet__Dashboard__Port"]);
+        Assert.Equal("/etc/certfleet/dashboard/credentials", env["CertFleet__Dashboard__CredentialsFile"]);
+        var dashboardVolume = Assert.Single(pod["volumes"]!.AsArray(), v => v!["name"]!.GetValue<string>() == "dashboard-credentials");
+        Assert.Equal("certfleet-dashboard", dashboardVolume!["secret"]!["secretName"]!.GetValue<string>());
     }
 
     [Fact]

@@ -124,6 +124,31 @@ public sealed class EmulatorInstallTests(ChartEmulator emulator) : IClassFixture
             "monitoring.coreos.com", "v1", ns, "servicemonitors", fullname);
         Assert.Equal("metrics", monitor.GetProperty("spec").GetProperty("endpoints")[0].GetProperty("port").GetString());
 
+        // The generated silo pair: a certificate for both ends of a connection, from the CA in ca.crt; an upgrade
+        // keeps it, or running silos and new ones would refuse each other.
+        var pair = await client.CoreV1.ReadNamespacedSecretAsync($"{fullname}-silo-tls", ns);
+        using (var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(System.Text.Encoding.ASCII.GetString(pair.Data["ca.crt"])))
+        using (var silo = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(
+                   System.Text.Encoding.ASCII.GetString(pair.Data["tls.crt"]), System.Text.Encoding.ASCII.GetString(pair.Data["tls.key"])))
+        using (var chain = new System.Security.Cryptography.X509Certificates.X509Chain())
+        {
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            Assert.True(chain.Build(silo), string.Join("; ", chain.ChainStatus.Select(status => status.StatusInformation)));
+            var usages = silo.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages
+                .Cast<System.Security.Cryptography.Oid>().Select(oid => oid.Value).ToList();
+            Assert.Contains("1.3.6.1.5.5.7.3.1", usages); // server auth
+            Assert.Contains("1.3.6.1.5.5.7.3.2", usages); // client auth
+        }
+        var (upgraded, upgradeOutput) = await emulator.HelmAsync(
+            "upgrade", release, HelmCli.Chart, "--namespace", ns, "--values", RenderedChart.ProductionValues);
+        Assert.True(upgraded == 0, upgradeOutput);
+        var kept = await client.CoreV1.ReadNamespacedSecretAsync($"{fullname}-silo-tls", ns);
+        Assert.Equal(pair.Data["ca.crt"], kept.Data["ca.crt"]);
+        Assert.Equal(pair.Data["tls.crt"], kept.Data["tls.crt"]);
+        Assert.Equal(pair.Data["tls.key"], kept.Data["tls.key"]);
+
         var (uninstalled, uninstallOutput) = await emulator.HelmAsync("uninstall", release, "--namespace", ns);
 
         Assert.True(uninstalled == 0, uninstallOutput);

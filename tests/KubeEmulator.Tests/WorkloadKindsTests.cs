@@ -49,6 +49,24 @@ public sealed class WorkloadKindsTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task Applying_a_deployment_again_whose_ports_leave_out_the_protocol_keeps_one_entry_per_port()
+    {
+        var ns = await emulator.CreateNamespaceAsync();
+        // What helm upgrade sends with server-side apply: the same manifest again, ports without a protocol.
+        const string manifest = """
+            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},
+             "spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
+             "spec":{"containers":[{"name":"web","image":"nginx:1.27","ports":[{"name":"http","containerPort":80},{"name":"admin","containerPort":9000}]}]}}}}
+            """;
+
+        for (var i = 0; i < 2; i++)
+            await Client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch(manifest, V1Patch.PatchType.ApplyPatch), "web", ns, fieldManager: "helm");
+
+        var ports = (await Client.AppsV1.ReadNamespacedDeploymentAsync("web", ns)).Spec.Template.Spec.Containers[0].Ports;
+        Assert.Equal(["http/80/TCP", "admin/9000/TCP"], ports.Select(p => $"{p.Name}/{p.ContainerPort}/{p.Protocol}"));
+    }
+
+    [Fact]
     public async Task Deployment_without_selector_is_refused()
     {
         var ns = await emulator.CreateNamespaceAsync();

@@ -71,7 +71,7 @@ internal sealed class FieldSet
                     switch (shape.Kind)
                     {
                         case ListKind.Map when item is JsonObject element:
-                            set._children[KeyElement(element, shape.MapKeys)] = FromValue(element, path, shapes);
+                            set._children[KeyElement(shape.WithKeyDefaults(element), shape.MapKeys)] = FromValue(element, path, shapes);
                             break;
                         case ListKind.Set:
                             set._children[$"v:{JsonTree.ToText(item)}"] = new FieldSet();

@@ -164,8 +164,9 @@ internal static class ServerSideApply
                     return configList.DeepClone();
                 }
                 var result = new JsonArray(liveList.Select(e => e?.DeepClone()).ToArray());
-                foreach (var item in configList)
+                foreach (var applied in configList)
                 {
+                    var item = shape.Kind == ListKind.Map && applied is JsonObject keyed ? shape.WithKeyDefaults(keyed) : applied;
                     var index = shape.Kind == ListKind.Map && item is JsonObject element
                         ? IndexOfKey(result, element, shape.MapKeys)
                         : IndexOfValue(result, item);

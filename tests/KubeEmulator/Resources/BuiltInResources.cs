@@ -24,7 +24,7 @@ internal static class BuiltInResources
             hasStatus: true, shortNames: ["svc"], categories: ["all"],
             lists: new()
             {
-                ["spec.ports"] = new ListShape(ListKind.Map, ["port", "protocol"], "port", true),
+                ["spec.ports"] = ListShape.PortsKeyedBy("port"),
                 ["status.conditions"] = ListShape.KeyedBy("type"),
             });
 
@@ -69,7 +69,7 @@ internal static class BuiltInResources
                 ["spec.initContainers"] = ListShape.KeyedBy("name"),
                 ["spec.containers.env"] = ListShape.KeyedBy("name"),
                 ["spec.initContainers.env"] = ListShape.KeyedBy("name"),
-                ["spec.containers.ports"] = new ListShape(ListKind.Map, ["containerPort", "protocol"], "containerPort", true),
+                ["spec.containers.ports"] = ListShape.PortsKeyedBy("containerPort"),
                 ["spec.containers.volumeMounts"] = ListShape.KeyedBy("mountPath"),
                 ["spec.volumes"] = ListShape.KeyedBy("name"),
                 ["spec.imagePullSecrets"] = ListShape.KeyedBy("name"),
@@ -103,7 +103,7 @@ internal static class BuiltInResources
                 ["spec.template.spec.containers"] = ListShape.KeyedBy("name"),
                 ["spec.template.spec.initContainers"] = ListShape.KeyedBy("name"),
                 ["spec.template.spec.containers.env"] = ListShape.KeyedBy("name"),
-                ["spec.template.spec.containers.ports"] = new ListShape(ListKind.Map, ["containerPort", "protocol"], "containerPort", true),
+                ["spec.template.spec.containers.ports"] = ListShape.PortsKeyedBy("containerPort"),
                 ["spec.template.spec.containers.volumeMounts"] = ListShape.KeyedBy("mountPath"),
                 ["spec.template.spec.volumes"] = ListShape.KeyedBy("name"),
                 ["spec.template.spec.imagePullSecrets"] = ListShape.KeyedBy("name"),

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace CertFleet.KubeEmulator.Resources;
 
 /// <summary>How server-side apply treats a list: as one value, as a set of scalars, or as a map keyed by fields.</summary>
@@ -16,6 +18,27 @@ internal enum ListKind
 internal sealed record ListShape(ListKind Kind, IReadOnlyList<string> MapKeys, string? PatchMergeKey, bool PatchMerge)
 {
     public static readonly ListShape Atomic = new(ListKind.Atomic, [], null, false);
+
+    /// <summary>
+    /// Defaults of key fields, as the OpenAPI schema gives them: kube-apiserver's server-side apply fills a key field an
+    /// applied element leaves out (a port's protocol) before matching, so re-applying a manifest matches what it created.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> KeyDefaults { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Ports keyed by their number and protocol (TCP when left out): containers' and Services' ports.</summary>
+    public static ListShape PortsKeyedBy(string portField) =>
+        new(ListKind.Map, [portField, "protocol"], portField, true) { KeyDefaults = new Dictionary<string, string> { ["protocol"] = "TCP" } };
+
+    /// <summary><paramref name="element"/> with every key field it leaves out set to its default (a copy, if any is missing).</summary>
+    public JsonObject WithKeyDefaults(JsonObject element)
+    {
+        if (KeyDefaults.Keys.All(element.ContainsKey))
+            return element;
+        var filled = element.DeepClone().AsObject();
+        foreach (var (field, value) in KeyDefaults)
+            filled[field] ??= value;
+        return filled;
+    }
 
     public static ListShape KeyedBy(params string[] keys) => new(ListKind.Map, keys, keys[0], true);
 
