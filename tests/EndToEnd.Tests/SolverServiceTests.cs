@@ -53,6 +53,10 @@ public sealed class SolverServiceTests(AcmeFixture cluster) : AcmeSteps(cluster)
         Assert.NotEmpty(backends);
         Assert.All(backends, backend => Assert.Equal($"{SolverServiceChecks.SolverService}:{cluster.SolverPort}", backend));
 
+        // someone edits the port of our Service: the namespace's next sync (the silos' change below) puts it back
+        await cluster.MustAsync("-n", ns, "patch", "service", SolverServiceChecks.SolverService, "--type=json",
+            "-p", "[{\"op\":\"replace\",\"path\":\"/spec/ports/0/port\",\"value\":80}]");
+
         // silos come and go: the release's slice changes, the namespace's follows
         await cluster.MustApplyAsync(SolverServiceChecks.SiloSliceManifest("cert-manager", AcmeFixture.SiloService, cluster.SolverPort, "10.244.0.11", "10.244.0.12"));
         await SolverServiceChecks.WaitForSolverServiceAsync(Kubectl, ns, cluster.SolverPort, ["10.244.0.11", "10.244.0.12"], Timeout);
