@@ -16,9 +16,11 @@ public sealed class ClusterConnection : IDisposable
     private readonly RequestSlots _requestSlots;
     private readonly ILogger _logger;
 
-    public ClusterConnection(string name, IKubernetes client, BridgeOptions options, ILogger<ClusterConnection> logger)
+    public ClusterConnection(string name, IKubernetes client, BridgeOptions options, ILogger<ClusterConnection> logger,
+        ClusterRegistration? registration = null)
     {
         Name = name;
+        Registration = registration ?? ClusterRegistration.Home(name);
         Client = client;
         Options = options;
         _logger = logger;
@@ -26,6 +28,9 @@ public sealed class ClusterConnection : IDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>How this cluster joined the fleet (home, cluster Secret or ClusterProfile) and its labels.</summary>
+    public ClusterRegistration Registration { get; }
     public IKubernetes Client { get; }
     public BridgeOptions Options { get; }
 

@@ -7,8 +7,9 @@ using Microsoft.Extensions.Options;
 namespace CertFleet.Kubernetes.Bridge;
 
 /// <summary>
-/// The clusters this silo talks to, by cluster name (the first part of every <see cref="Interfaces.ObjectKey"/>).
-/// One entry today, from <see cref="BridgeOptions"/>; a fleet adds more with <see cref="Add"/>.
+/// The clusters this silo talks to, by cluster name (the first part of every <see cref="Interfaces.ObjectKey"/>): the
+/// home cluster from <see cref="BridgeOptions"/>, and the fleet's members, which join and leave at runtime
+/// (<see cref="Add"/>, <see cref="Remove"/>; <see cref="Added"/> and <see cref="Removed"/> tell who must start or stop).
 /// </summary>
 public sealed class KubernetesClusters : IDisposable
 {
@@ -31,8 +32,17 @@ public sealed class KubernetesClusters : IDisposable
                 $"Cannot configure the Kubernetes client for cluster \"{local.ClusterName}\": {exception.Message}. " +
                 "Set CertFleet__Kubeconfig or KUBECONFIG, or run in a pod with a service account.", exception);
         }
-        Add(local.ClusterName, configuration, local);
+        Home = Add(ClusterRegistration.Home(local.ClusterName), configuration, local);
     }
+
+    /// <summary>The cluster the silos run in: always a member, it holds the controller's namespace and Leases.</summary>
+    public ClusterConnection Home { get; }
+
+    /// <summary>Raised after a cluster joined (outside the lock).</summary>
+    public event Action<ClusterConnection>? Added;
+
+    /// <summary>Raised after a cluster left, before its connection is disposed (outside the lock).</summary>
+    public event Action<ClusterConnection>? Removed;
 
     public ClusterConnection this[string clusterName]
     {
@@ -47,6 +57,14 @@ public sealed class KubernetesClusters : IDisposable
         }
     }
 
+    public bool TryGet(string clusterName, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ClusterConnection? connection)
+    {
+        lock (_lock)
+        {
+            return _connections.TryGetValue(clusterName, out connection);
+        }
+    }
+
     public IReadOnlyList<ClusterConnection> All
     {
         get
@@ -58,19 +76,37 @@ public sealed class KubernetesClusters : IDisposable
         }
     }
 
-    public ClusterConnection Add(string clusterName, KubernetesClientConfiguration configuration, BridgeOptions options)
+    public ClusterConnection Add(ClusterRegistration registration, KubernetesClientConfiguration configuration, BridgeOptions options)
     {
-        var connection = new ClusterConnection(clusterName, new k8s.Kubernetes(configuration, new BufferedResponseHandler()), options,
-            _loggers.CreateLogger<ClusterConnection>());
+        var connection = new ClusterConnection(registration.Name, new k8s.Kubernetes(configuration, new BufferedResponseHandler()), options,
+            _loggers.CreateLogger<ClusterConnection>(), registration);
         lock (_lock)
         {
-            if (!_connections.TryAdd(clusterName, connection))
+            if (!_connections.TryAdd(registration.Name, connection))
             {
                 connection.Dispose();
-                throw new InvalidOperationException($"a cluster named \"{clusterName}\" is already connected");
+                throw new InvalidOperationException($"a cluster named \"{registration.Name}\" is already connected");
             }
         }
+        Added?.Invoke(connection);
         return connection;
+    }
+
+    /// <summary>Disconnects a member; false when none of that name is connected. The home cluster never leaves.</summary>
+    public bool Remove(string clusterName)
+    {
+        ClusterConnection? connection;
+        lock (_lock)
+        {
+            if (!_connections.TryGetValue(clusterName, out connection))
+                return false;
+            if (connection.Registration.IsHome)
+                throw new InvalidOperationException($"the home cluster \"{clusterName}\" cannot leave the fleet");
+            _connections.Remove(clusterName);
+        }
+        Removed?.Invoke(connection);
+        connection.Dispose();
+        return true;
     }
 
     /// <summary>

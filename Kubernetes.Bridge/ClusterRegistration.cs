@@ -1,0 +1,18 @@
+namespace CertFleet.Kubernetes.Bridge;
+
+/// <summary>
+/// How a cluster became a member of the fleet: the home cluster (the one the silos run in, always a member), a cluster
+/// Secret in the controller's namespace, or a ClusterProfile. <see cref="Labels"/> are what FleetCertificate placements
+/// select on.
+/// </summary>
+public sealed record ClusterRegistration(string Name, string Source, IReadOnlyDictionary<string, string> Labels)
+{
+    public const string HomeSource = "home";
+    public const string SecretSource = "secret";
+    public const string ClusterProfileSource = "clusterprofile";
+
+    public bool IsHome => Source == HomeSource;
+
+    public static ClusterRegistration Home(string name) =>
+        new(name, HomeSource, new Dictionary<string, string>(StringComparer.Ordinal));
+}
