@@ -168,7 +168,14 @@ public sealed class CertificateGrain(
 
     public async Task DetachAsync()
     {
-        // Budgets and identifier sets are fleet-wide grains, not the cluster's: they are released as on deletion.
+        // Budgets and identifier sets are fleet-wide grains, not the cluster's: they are released as on deletion. The
+        // claim of its Secret name and its issuer go with it: a Secret never written or an issuer that does not exist
+        // (which still holds this Certificate as a waiter) is not among the known objects the sweep goes through.
+        if (State.Object is { } certificate)
+        {
+            await GrainFactory.ByKey<ISecretClaimGrain>(_key.WithName(certificate.Spec.SecretName).ToGrainKey()).DetachAsync();
+            await IssuerGrain(certificate.Spec.IssuerRef).DetachAsync();
+        }
         if (State.Issuance is { } issuance)
             await BudgetsStep.ReleaseRecordedReservationAsync(NewPass(), issuance);
         if (State.IdentifierSetKey is { } identifierSet)
@@ -373,10 +380,12 @@ public sealed class CertificateGrain(
     public Task<string> ClaimSecretAsync(string secretName) =>
         GrainFactory.ByKey<ISecretClaimGrain>(_key.WithName(secretName).ToGrainKey()).ClaimAsync(Name);
 
-    public Task<IssuerSnapshot> GetIssuerSnapshotAsync(IssuerRef issuerRef) =>
+    public Task<IssuerSnapshot> GetIssuerSnapshotAsync(IssuerRef issuerRef) => IssuerGrain(issuerRef).GetSnapshotAsync(_key);
+
+    private IIssuerGrain IssuerGrain(IssuerRef issuerRef) =>
         GrainFactory.ByKey<IIssuerGrain>((issuerRef.Kind == "ClusterIssuer"
             ? new ObjectKey(_key.Cluster, "", issuerRef.Name)
-            : _key.WithName(issuerRef.Name)).ToGrainKey()).GetSnapshotAsync(_key);
+            : _key.WithName(issuerRef.Name)).ToGrainKey());
 
     public Task<RenewalSuggestion> TrackRenewalInfoAsync(AcmeIssuerContext acme, TrackedCertificate certificate) =>
         GrainFactory.ByKey<IRenewalInfoGrain>(this.GetPrimaryKeyString()).TrackAsync(acme, certificate);

@@ -115,6 +115,11 @@ public sealed class IssuerGrain(
     /// <summary>As <see cref="DeletedAsync"/>, but its waiters are not woken: they are the left cluster's, and forget themselves too.</summary>
     public async Task DetachAsync()
     {
+        // What this issuer made of its own: the subscription to its CA Secret's claim, its ACME account.
+        if (State.Issuer?.Spec.CA is { } ca)
+            await GrainFactory.ByKey<ISecretClaimGrain>(CaSecretKey(ca).ToGrainKey()).DetachAsync();
+        if (State.Issuer?.Spec.Acme is not null)
+            await GrainFactory.ByKey<IAcmeAccountGrain>(_key.ToGrainKey()).DetachAsync();
         await this.UnregisterReminderIfAnyAsync(RecheckReminder);
         await WritesDoneAsync();
         await (_writing = store.ClearStateAsync());

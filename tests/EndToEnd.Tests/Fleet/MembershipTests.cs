@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using CertFleet.TestSupport;
 using Xunit.Abstractions;
 
 namespace CertFleet.EndToEnd.Tests.Fleet;
@@ -42,6 +41,23 @@ public sealed class MembershipTests(FleetFixture fleet, ITestOutputHelper output
             Assert.Equal("", await fleet.SecretWarningsAsync(FleetFixture.SecretName(name)));
         Assert.Equal(registeredBefore, await RegisteredEventsAsync(FleetFixture.MemberNames[0]));
         await fleet.MustAsync(["-n", FleetFixture.SecretNamespace, "delete", "secret", .. cases.Select(c => c.Secret)]);
+    }
+
+    [Fact]
+    public async Task A_member_added_at_runtime_has_its_first_Certificate_Ready_within_10_s()
+    {
+        var member = await fleet.AddMemberEmulatorAsync("joiner");
+        var ns = await member.NamespaceAsync();
+        await member.MustApplyAsync(Manifests.SelfSignedClusterIssuer("joiner-selfsigned"));
+        await member.MustApplyAsync(Manifests.Certificate(ns, "first", "joiner-selfsigned", issuerKind: "ClusterIssuer"));
+
+        var registered = Stopwatch.StartNew();
+        await fleet.RegisterMemberAsync(member.Name, new Dictionary<string, string> { ["fleet-test"] = "joiner" });
+        await FleetFixture.WaitForConditionAsync(member, ns, "certificate/first", "Ready", 60);
+        var seconds = registered.Elapsed.TotalSeconds;
+
+        output.WriteLine($"first Certificate of a member that joined at runtime Ready {seconds:0.0} s after its cluster Secret was created");
+        Assert.True(seconds < 10, $"Ready after {seconds:0.0} s (silo logs: {fleet.Logs})");
     }
 
     /// <summary>How many times the member's Secret was told it registered its cluster (a count per silo).</summary>
