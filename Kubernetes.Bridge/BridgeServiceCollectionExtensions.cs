@@ -50,12 +50,15 @@ public static class BridgeServiceCollectionExtensions
         services.TryAddSingleton<EventRecorder>();
         services.TryAddSingleton<IClusterWriter, ClusterWriter>();
         services.TryAddSingleton<IClusterReader, ClusterReader>();
+        services.TryAddSingleton<IFleetMembers, FleetMembers>();
+        services.TryAddSingleton<FleetCertificateIndex>();
         services.TryAddSingleton<IObjectChangeReceiver, GrainChangeReceiver>();
         services.TryAddSingleton<IKnownObjectsStore, GrainKnownObjectsStore>();
         services.TryAddSingleton<WatchedStatuses>();
         services.TryAddSingleton<ControllerSyncs>();
         services.TryAddSingleton<ClusterBridgeService>();
         services.AddHostedService(provider => provider.GetRequiredService<ClusterBridgeService>());
+        services.AddHostedService<FleetMembershipNotices>();
         return services;
     }
 }

@@ -52,7 +52,7 @@ public sealed class ClusterBridgeService(
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(clusters.All.Select(connection =>
         {
-            var watch = new ClusterWatch(connection, WatchedResources.All, receiver, knownObjects, loggers, statuses, syncs);
+            var watch = new ClusterWatch(connection, WatchedResources.For(connection), receiver, knownObjects, loggers, statuses, syncs);
             // The shims start afresh each term, so nothing they remember outlives the watches that told them.
             var election = new ClusterLeaderElection(connection,
                 ct => Task.WhenAll(watch.RunAsync(ct), new ClusterShims(connection, events, shimOptions.Value, loggers).RunAsync(ct),
