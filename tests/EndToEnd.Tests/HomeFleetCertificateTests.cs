@@ -9,7 +9,7 @@ namespace CertFleet.EndToEnd.Tests;
 /// removed from the placement loses its copy, and <c>kubectl certfleet renew fleetcertificate</c> renews every copy.
 /// </summary>
 [Collection(ControllerCollection.Name)]
-public sealed class FleetCertificateTests(ControllerFixture cluster)
+public sealed class HomeFleetCertificateTests(ControllerFixture cluster)
 {
     private static readonly string PluginDirectory = LinkPlugin();
 
