@@ -28,6 +28,7 @@ public sealed class FleetCertificateGrain(
     IClusterWriter writer,
     IClusterReader reader,
     IFleetMembers members,
+    IClusterMembership membership,
     IOptions<IssuanceOptions> options,
     ILogger<FleetCertificateGrain> logger) : Grain, IFleetCertificateGrain, IRemindable
 {
@@ -230,10 +231,22 @@ public sealed class FleetCertificateGrain(
         var failed = false;
         foreach (var stale in State.Copies.Values.Where(copy => !placedIds.Contains(copy.Id)).ToList())
         {
-            if (!connected.Contains(stale.Cluster) || !stale.Written)
+            if (!stale.Written)
             {
-                // A member that left is not written to any more; a copy never written is only a record.
-                State.Copies.Remove(stale.Id);
+                State.Copies.Remove(stale.Id); // never written: only a record
+                continue;
+            }
+            if (!connected.Contains(stale.Cluster))
+            {
+                // A member that left is not written to any more. One only briefly away (registered again with other
+                // labels is a leave and a join) keeps its record, so its copy is removed once it is back if unmatched.
+                if (membership.HasLeft(stale.Cluster))
+                    State.Copies.Remove(stale.Id);
+                else
+                {
+                    stale.Error = $"cluster \"{stale.Cluster}\" is not connected right now; the copy, no longer placed, is removed once it is";
+                    failed = true;
+                }
                 continue;
             }
             try

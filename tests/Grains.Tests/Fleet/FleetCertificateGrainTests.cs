@@ -123,6 +123,21 @@ public sealed class FleetCertificateGrainTests(ClusterFixture fixture)
         Assert.Equal("KEY-2", Cluster.Secrets[new ObjectKey("ap-1", ns, "web-tls")].GetString(SecretKeys.TlsPrivateKey));
         Assert.Contains($"secrets/{ns}/web-tls", Cluster.Deleted);
 
+        // Registered again with other labels (a leave, then a join): while away its copy is kept, back and unmatched it goes.
+        var staging = new Dictionary<string, string> { ["env"] = "staging" };
+        UseMembers(new("us-1", false, staging), new("ap-1", false, Prod));
+        await Grain("shop").MembersChangedAsync();
+        await Eventually(() => Task.FromResult(Status("shop")), s => s!.Copies!.Any(c => c.Cluster == "eu-1" && c.Error?.Contains("not connected right now") == true),
+            "eu-1's copy waiting for eu-1");
+        Assert.True(Cluster.Secrets.ContainsKey(new ObjectKey("eu-1", ns, "web-tls")));
+        UseMembers(new("us-1", false, staging), new("ap-1", false, Prod), new("eu-1", false, new Dictionary<string, string> { ["env"] = "dev" }));
+        await Grain("shop").MembersChangedAsync();
+        await Eventually(() => Task.FromResult(Cluster.Secrets.ContainsKey(new ObjectKey("eu-1", ns, "web-tls"))), present => !present,
+            "eu-1's copy deleted once it is back, unmatched");
+        UseMembers(new("eu-1", false, Prod), new("us-1", false, staging), new("ap-1", false, Prod));
+        await Grain("shop").MembersChangedAsync();
+        await Eventually(() => Task.FromResult(Cluster.Secrets.ContainsKey(new ObjectKey("eu-1", ns, "web-tls"))), present => present, "eu-1's copy again");
+
         // Deleted by hand: restored. Edited by hand: restored.
         Cluster.Secrets.TryRemove(new ObjectKey("eu-1", ns, "web-tls"), out _);
         await Grain("shop").CopyChangedAsync(new ObjectKey("eu-1", ns, "web-tls"), null);
@@ -138,9 +153,24 @@ public sealed class FleetCertificateGrainTests(ClusterFixture fixture)
             edited.Labels, edited.Annotations));
         await Eventually(() => Task.FromResult(Cluster.Secrets[edited.Key].GetString(SecretKeys.TlsPrivateKey)), key => key == "KEY-2", "the edited copy restored");
 
+        // A member that left the fleet: nothing more is written to it or deleted in it.
+        Cluster.LeftClusters["ap-1"] = true;
+        try
+        {
+            UseMembers(new("eu-1", false, Prod), new("us-1", false, staging));
+            await Grain("shop").MembersChangedAsync();
+            await Eventually(() => Task.FromResult(Status("shop")), s => s!.Copies!.All(c => c.Cluster != "ap-1") && s.CopiesCurrent == "2/2",
+                "ap-1 forgotten");
+            Assert.True(Cluster.Secrets.ContainsKey(new ObjectKey("ap-1", ns, "web-tls")));
+        }
+        finally
+        {
+            Cluster.LeftClusters.TryRemove("ap-1", out _);
+        }
+
         // Deleting the FleetCertificate removes its copies and its home Certificate.
         await Grain("shop").DeletedAsync(fleet.Metadata.Uid!);
-        Assert.DoesNotContain(Cluster.Secrets.Keys, key => key.Namespace == ns && key.Name == "web-tls");
+        Assert.Equal([new ObjectKey("ap-1", ns, "web-tls")], Cluster.Secrets.Keys.Where(key => key.Namespace == ns && key.Name == "web-tls"));
         Assert.False(Cluster.Certificates.ContainsKey(HomeKey("shop")));
     }
 
