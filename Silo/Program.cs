@@ -64,6 +64,9 @@ builder.Services.AddSingleton(services =>
 builder.Services.AddSingleton<CertFleet.Providers.Acme.AccountOrderListings>();
 // Registered after UseOrleans so the bridge starts once the silo accepts grain calls; its options are bound above.
 builder.Services.AddKubernetesBridge();
+// Every silo reports the members it watches, whether or not its own dashboard is on: another silo's page shows them.
+builder.Services.AddHostedService<CertFleet.Kubernetes.Bridge.Hosting.FleetMemberReporting>();
+builder.Services.AddSingleton<FleetQueries>();
 builder.Services.AddSiloHealthChecks();
 builder.Services.AddCertManagerMetrics();
 // Last: the silo and the bridge start in the background, so /health/* is served while Redis is awaited.

@@ -73,6 +73,9 @@ public sealed record CertificateReading(
     DateTimeOffset? NotBefore,
     DateTimeOffset? RenewalTime)
 {
+    /// <summary>status.lastFailureTime: the last issuance attempt failed (cert-manager clears it on success). The fleet view counts these.</summary>
+    public DateTimeOffset? LastFailureTime { get; init; }
+
     public static CertificateReading Of(ObjectKey key, Certificate certificate) => new(
         key,
         certificate.Spec.IssuerRef.Name,
@@ -81,7 +84,10 @@ public sealed record CertificateReading(
         WatchedStatuses.ReadyStatus(certificate.Status?.Conditions),
         certificate.Status?.NotAfter,
         certificate.Status?.NotBefore,
-        certificate.Status?.RenewalTime);
+        certificate.Status?.RenewalTime)
+    {
+        LastFailureTime = certificate.Status?.LastFailureTime,
+    };
 }
 
 /// <summary>An Issuer's or ClusterIssuer's Ready status: True, False or Unknown.</summary>
