@@ -53,6 +53,10 @@ public static class FleetOverview
             incomplete);
     }
 
+    /// <summary>Every FleetCertificate with its copies, as the home cluster's watching silo reported them.</summary>
+    public static FleetCertificateCopiesView Copies(IReadOnlyDictionary<string, FleetMemberReport> reports, DateTimeOffset now) =>
+        new(now, [.. reports.Values.SelectMany(report => report.FleetCertificates).OrderBy(fleet => fleet.Name, StringComparer.Ordinal)]);
+
     private static IEnumerable<FleetMemberRegistration> Ordered(IEnumerable<FleetMemberRegistration> members) =>
         members.OrderBy(member => member.Source != "home").ThenBy(member => member.Name, StringComparer.Ordinal);
 }

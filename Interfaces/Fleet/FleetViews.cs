@@ -43,6 +43,9 @@ public sealed record FleetCertificates(
     IReadOnlyList<FleetCertificateEntry> Certificates,
     IReadOnlyList<string> Incomplete);
 
+/// <summary>The answer of <c>/fleet/api/fleetcertificates</c>: every FleetCertificate (from the home cluster) with its copies.</summary>
+public sealed record FleetCertificateCopiesView(DateTimeOffset GeneratedAt, IReadOnlyList<FleetCertificateCopies> FleetCertificates);
+
 /// <summary>The answer of <c>/fleet/api/duplicates</c>: identifier sets that more than one Certificate asks one ACME server for.</summary>
 public sealed record FleetDuplicates(DateTimeOffset GeneratedAt, IReadOnlyList<FleetDuplicateSet> Sets);
 

@@ -1,3 +1,5 @@
+using CertFleet.Interfaces.Api;
+
 namespace CertFleet.Interfaces.Fleet;
 
 /// <summary>
@@ -18,7 +20,8 @@ public interface IFleetMemberGrain : IGrainWithStringKey
 
 /// <summary>
 /// One member's reading: whether its API server answers, the silo that watches it, its Certificates counted, and the
-/// first <see cref="FleetMemberReport.Certificates"/> by expiry (bounded, so 10,000 Certificates stay a small message).
+/// first <see cref="FleetMemberReport.Certificates"/> by expiry (bounded, so 10,000 Certificates stay a small message);
+/// the home cluster's report also carries its FleetCertificates' copies (bounded too).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("certfleet.FleetMemberReport")]
 public sealed record FleetMemberReport(
@@ -30,7 +33,18 @@ public sealed record FleetMemberReport(
     [property: Id(5)] string? LastError,
     [property: Id(6)] FleetCertificateCounts Counts,
     [property: Id(7)] IReadOnlyList<FleetCertificateEntry> Certificates,
-    [property: Id(8)] int CertificatesLeftOut);
+    [property: Id(8)] int CertificatesLeftOut,
+    [property: Id(9)] IReadOnlyList<FleetCertificateCopies> FleetCertificates);
+
+/// <summary>One FleetCertificate's copies as its status lists them; <see cref="CopiesLeftOut"/> counts those beyond the report's bound.</summary>
+[GenerateSerializer, Immutable, Alias("certfleet.FleetCertificateCopies")]
+public sealed record FleetCertificateCopies(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Ready,
+    [property: Id(2)] int? Revision,
+    [property: Id(3)] string? CopiesCurrent,
+    [property: Id(4)] IReadOnlyList<FleetCertificateCopy> Copies,
+    [property: Id(5)] int CopiesLeftOut);
 
 /// <summary>A member's Certificates: all, Ready, not Ready, expiring within 14 days, and failing (a failed issuance attempt).</summary>
 [GenerateSerializer, Immutable, Alias("certfleet.FleetCertificateCounts")]

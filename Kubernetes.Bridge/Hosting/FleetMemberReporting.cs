@@ -26,6 +26,9 @@ public sealed class FleetMemberReporting(
     /// <summary>Certificates a report lists (soonest expiry first): 10,000 in a member stay one small message.</summary>
     public const int ListedCertificates = 500;
 
+    /// <summary>FleetCertificates a home report lists (by name), and copies listed of each.</summary>
+    public const int ListedFleetCertificates = 200, ListedCopies = 100;
+
     // The members this silo reports, with their last report while watched: an outage report keeps those counts, as
     // the watches' readings are dropped when the watching stops.
     private readonly Dictionary<string, FleetMemberReport> _reporting = new(StringComparer.Ordinal);
@@ -52,13 +55,15 @@ public sealed class FleetMemberReporting(
         var now = clock.GetUtcNow();
         var members = clusters.All;
         var byCluster = statuses.Certificates.GroupBy(reading => reading.Key.Cluster).ToDictionary(group => group.Key, group => group.ToList());
+        var fleetCertificates = statuses.FleetCertificates.GroupBy(reading => reading.Key.Cluster).ToDictionary(group => group.Key, group => group.ToList());
         var reports = new List<FleetMemberReport>();
         foreach (var connection in members)
         {
             var reachability = connection.Reachability;
             if (bridge.IsLeading(connection.Name))
             {
-                var report = Build(connection.Name, connection.Options.Identity, reachability, byCluster.GetValueOrDefault(connection.Name) ?? [], now);
+                var report = Build(connection.Name, connection.Options.Identity, reachability, byCluster.GetValueOrDefault(connection.Name) ?? [],
+                    fleetCertificates.GetValueOrDefault(connection.Name) ?? [], now);
                 _reporting[connection.Name] = report;
                 reports.Add(report);
             }
@@ -73,9 +78,12 @@ public sealed class FleetMemberReporting(
         await Task.WhenAll(reports.Select(report => grains.GetGrain<IFleetMemberGrain>(report.Cluster).ReportAsync(report))).WaitAsync(ct);
     }
 
-    /// <summary>One member's report from the Certificates its watches hold: counted, and the soonest to expire listed.</summary>
+    /// <summary>
+    /// One member's report from what its watches hold: its Certificates counted and the soonest to expire listed, and
+    /// (the home cluster's) FleetCertificates with their copies.
+    /// </summary>
     public static FleetMemberReport Build(string cluster, string silo, ApiReachability reachability,
-        IReadOnlyCollection<CertificateReading> certificates, DateTimeOffset now)
+        IReadOnlyCollection<CertificateReading> certificates, IReadOnlyCollection<FleetCertificateReading> fleetCertificates, DateTimeOffset now)
     {
         int ready = 0, expiring = 0, failing = 0;
         foreach (var certificate in certificates)
@@ -99,6 +107,9 @@ public sealed class FleetMemberReporting(
         var since = reachability.UnreachableSince;
         return new FleetMemberReport(cluster, silo, now, since is null, since, reachability.LastError,
             new FleetCertificateCounts(certificates.Count, ready, certificates.Count - ready, expiring, failing),
-            listed, certificates.Count - listed.Count);
+            listed, certificates.Count - listed.Count,
+            [.. fleetCertificates.OrderBy(fleet => fleet.Key.Name, StringComparer.Ordinal).Take(ListedFleetCertificates)
+                .Select(fleet => new FleetCertificateCopies(fleet.Key.Name, fleet.Ready, fleet.Revision, fleet.CopiesCurrent,
+                    [.. fleet.Copies.Take(ListedCopies)], Math.Max(0, fleet.Copies.Count - ListedCopies)))]);
     }
 }

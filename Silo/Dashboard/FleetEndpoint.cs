@@ -7,7 +7,7 @@ namespace CertFleet.Silo.Dashboard;
 /// <summary>
 /// The fleet page and its JSON API, served beside the Orleans dashboard (its port, its credentials):
 /// <c>/fleet</c> (the page), <c>/fleet/api/status</c>, <c>/fleet/api/certificates[?expiring=30d]</c> and
-/// <c>/fleet/api/duplicates</c>. The CLI's <c>fleet</c> commands read the same API.
+/// <c>/fleet/api/fleetcertificates</c> and <c>/fleet/api/duplicates</c>. The CLI's <c>fleet</c> commands read the same API.
 /// </summary>
 public static class FleetEndpoint
 {
@@ -31,6 +31,8 @@ public static class FleetEndpoint
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"expiring: {problem}");
             return Answer(context, await fleet.CertificatesAsync(window, context.RequestAborted));
         });
+        endpoints.MapGet($"{Path}/api/fleetcertificates", async (FleetQueries fleet, HttpContext context) =>
+            Answer(context, await fleet.FleetCertificatesAsync(context.RequestAborted)));
         endpoints.MapGet($"{Path}/api/duplicates", async (FleetQueries fleet, HttpContext context) =>
             Answer(context, await fleet.DuplicatesAsync(context.RequestAborted)));
     }

@@ -28,6 +28,9 @@ public sealed class FleetQueries(KubernetesClusters clusters, IGrainFactory grai
         return FleetOverview.Certificates(members, await ReportsAsync(members, ct), expiringWithin, clock.GetUtcNow());
     }
 
+    public async Task<FleetCertificateCopiesView> FleetCertificatesAsync(CancellationToken ct) =>
+        FleetOverview.Copies(await ReportsAsync(Members(), ct), clock.GetUtcNow());
+
     public async Task<FleetDuplicates> DuplicatesAsync(CancellationToken ct) => new(clock.GetUtcNow(),
         await AskAsync("duplicate identifier sets", () => grains.GetGrain<IDuplicateSetDirectoryGrain>(IDuplicateSetDirectoryGrain.SingletonKey).ListAsync(), ct)
         ?? throw new TimeoutException($"the duplicate-set directory did not answer within {GrainTimeout.TotalSeconds:0} s"));

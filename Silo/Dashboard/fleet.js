@@ -48,9 +48,10 @@ async function read(path) {
 async function refresh() {
   const window = document.getElementById("window").value;
   try {
-    const [status, certificates, duplicates] = await Promise.all([
+    const [status, certificates, fleetCertificates, duplicates] = await Promise.all([
       read("fleet/api/status"),
       read("fleet/api/certificates" + (window ? `?expiring=${encodeURIComponent(window)}` : "")),
+      read("fleet/api/fleetcertificates"),
       read("fleet/api/duplicates"),
     ]);
     document.getElementById("error").textContent = "";
@@ -73,6 +74,18 @@ async function refresh() {
       cell(c.failing ? "yes" : "", c.failing ? "bad" : "")]), "no Certificate in this window", 8);
     document.getElementById("incomplete").textContent = certificates.incomplete.length === 0 ? ""
       : `Possibly incomplete for: ${certificates.incomplete.join(", ")} (not reported yet, or more Certificates than a report lists).`;
+
+    // One row per copy; the FleetCertificate's own columns on its first row only.
+    fill("fleetcertificates", fleetCertificates.fleetCertificates.flatMap(f => {
+      const copies = f.copies.length > 0 ? f.copies : [null];
+      const rows = copies.map((c, i) => [
+        cell(i === 0 ? f.name : ""), cell(i === 0 ? f.ready : "", i === 0 ? (f.ready === "True" ? "good" : "warn") : ""),
+        cell(i === 0 ? f.revision : ""), cell(i === 0 ? f.copiesCurrent : ""),
+        cell(c ? `${c.cluster}/${c.namespace}` : "no copy placed", c ? "" : "muted"), cell(c ? c.revision : ""),
+        cell(c ? time(c.lastWriteTime) : ""), cell(c ? c.error : "", "bad")]);
+      if (f.copiesLeftOut > 0) rows.push([cell(""), cell(""), cell(""), cell(""), cell(`and ${f.copiesLeftOut} more`, "muted"), cell(""), cell(""), cell("")]);
+      return rows;
+    }), "no FleetCertificate", 8);
 
     fill("duplicates", duplicates.sets.map(s => [cell(s.key),
       cell(s.holders.map(h => `${h.cluster}/${h.namespace || "-"}/${h.name}`).join(", "))]), "no duplicates", 2);

@@ -15,7 +15,7 @@ public sealed class FleetViewTests(ClusterFixture fixture)
     private static FleetMemberReport Report(string cluster, bool reachable, DateTimeOffset at, DateTimeOffset? unreachableSince = null,
         string silo = "silo-0", IReadOnlyList<FleetCertificateEntry>? certificates = null, int leftOut = 0, FleetCertificateCounts? counts = null) =>
         new(cluster, silo, at, reachable, unreachableSince, reachable ? null : "connection refused", counts ?? NoCertificates,
-            certificates ?? [], leftOut);
+            certificates ?? [], leftOut, []);
 
     private static FleetCertificateEntry Entry(string cluster, string name, int daysLeft) =>
         new(cluster, "apps", name, "True", Now.AddDays(daysLeft), Now.AddDays(daysLeft - 10), false, "ClusterIssuer/ca");

@@ -5,6 +5,7 @@ using CertFleet.Interfaces.Fleet;
 using CertFleet.Kubernetes.Bridge;
 using CertFleet.Kubernetes.Bridge.Hosting;
 using CertFleet.Kubernetes.Bridge.Metrics;
+using CertFleet.Kubernetes.Bridge.Watching;
 using k8s;
 using Microsoft.Extensions.Time.Testing;
 
@@ -33,7 +34,7 @@ public sealed class FleetMemberReportTests : EmulatorTest
             Reading("edge", ConditionStatus.True, 14),
         ];
 
-        var report = FleetMemberReporting.Build("east", "silo-1", new ApiReachability(new FakeTimeProvider(Now)), readings, Now);
+        var report = FleetMemberReporting.Build("east", "silo-1", new ApiReachability(new FakeTimeProvider(Now)), readings, [], Now);
 
         Assert.Equal(new FleetCertificateCounts(Total: 5, Ready: 3, NotReady: 2, ExpiringSoon: 3, Failing: 1), report.Counts);
         Assert.Equal(["expired", "soon", "edge", "later", "new"], report.Certificates.Select(c => c.Name));
@@ -47,7 +48,7 @@ public sealed class FleetMemberReportTests : EmulatorTest
     {
         var readings = Enumerable.Range(0, 10_000).Select(i => Reading($"c{i}", ConditionStatus.True, 20 + i % 70)).ToList();
 
-        var report = FleetMemberReporting.Build("east", "silo-1", new ApiReachability(new FakeTimeProvider(Now)), readings, Now);
+        var report = FleetMemberReporting.Build("east", "silo-1", new ApiReachability(new FakeTimeProvider(Now)), readings, [], Now);
 
         Assert.Equal(FleetMemberReporting.ListedCertificates, report.Certificates.Count);
         Assert.Equal(10_000 - FleetMemberReporting.ListedCertificates, report.CertificatesLeftOut);
@@ -57,6 +58,33 @@ public sealed class FleetMemberReportTests : EmulatorTest
         Assert.Equal(listed.Order(), listed);
         var names = report.Certificates.Select(c => c.Name).ToHashSet();
         Assert.All(readings.Where(r => !names.Contains(r.Key.Name)), r => Assert.True(r.NotAfter >= listed[^1]));
+    }
+
+    [Fact]
+    public void The_home_report_carries_each_FleetCertificates_copies_from_its_status_bounded_per_FleetCertificate()
+    {
+        var statuses = new WatchedStatuses();
+        var copies = Enumerable.Range(0, FleetMemberReporting.ListedCopies + 5)
+            .Select(i => new FleetCertificateCopy { Cluster = $"member-{i}", Namespace = "web", Revision = 2, LastWriteTime = Now, Error = i == 0 ? "forbidden" : null })
+            .ToList();
+        statuses.Observe(new ObjectChange("fleetcertificates.certfleet.io", new ObjectKey("home", "", "shared"), "uid-1", new FleetCertificate
+        {
+            Status = new FleetCertificateStatus
+            {
+                Conditions = [new Condition { Type = ConditionTypes.Ready, Status = ConditionStatus.False }],
+                Revision = 2,
+                CopiesCurrent = "104/105",
+                Copies = copies,
+            },
+        }));
+
+        var report = FleetMemberReporting.Build("home", "silo-0", new ApiReachability(new FakeTimeProvider(Now)), [], [.. statuses.FleetCertificates], Now);
+
+        var fleet = Assert.Single(report.FleetCertificates);
+        Assert.Equal(("shared", ConditionStatus.False, 2, "104/105"), (fleet.Name, fleet.Ready, fleet.Revision!.Value, fleet.CopiesCurrent!));
+        Assert.Equal(copies.Take(FleetMemberReporting.ListedCopies), fleet.Copies);
+        Assert.Equal(5, fleet.CopiesLeftOut);
+        Assert.Equal("forbidden", fleet.Copies[0].Error);
     }
 
     [Fact]
@@ -74,7 +102,7 @@ public sealed class FleetMemberReportTests : EmulatorTest
         Assert.NotNull(since);
         Assert.InRange(since.Value, before.AddSeconds(-1), DateTimeOffset.UtcNow);
         Assert.NotNull(connection.Reachability.LastError);
-        var report = FleetMemberReporting.Build(connection.Name, "silo-0", connection.Reachability, [], DateTimeOffset.UtcNow);
+        var report = FleetMemberReporting.Build(connection.Name, "silo-0", connection.Reachability, [], [], DateTimeOffset.UtcNow);
         Assert.Equal((false, since), (report.Reachable, report.UnreachableSince));
 
         Api.Server.Faults.Clear();

@@ -115,7 +115,29 @@ public sealed class FleetStatusTests(FleetFixture fleet, ITestOutputHelper outpu
             Assert.DoesNotContain($"{members[i].Name}/{namespaces[i]}/long", listed);
         }
 
-        var screenshot = await PageScreenshotAsync(fleet.Silos[1], members.Select(m => m.Name).ToList());
+        // A FleetCertificate placed in both members: the page lists its copies from its status.
+        var fleetName = $"view-{Guid.NewGuid():N}"[..13];
+        var copyNamespace = namespaces[0];
+        foreach (var member in members.Skip(1))
+            await member.MustAsync("create", "namespace", copyNamespace);
+        await fleet.MustApplyAsync(Manifests.SelfSignedClusterIssuer($"selfsigned-{fleetName}"));
+        await fleet.MustApplyAsync($$"""
+            apiVersion: certfleet.io/v1alpha1
+            kind: FleetCertificate
+            metadata: {name: {{fleetName}}}
+            spec:
+              certificate:
+                secretName: {{fleetName}}-tls
+                dnsNames: [{{fleetName}}.fleet.example]
+                issuerRef: {name: selfsigned-{{fleetName}}, kind: ClusterIssuer}
+              placement:
+                clusters: [{{string.Join(", ", FleetFixture.MemberNames)}}]
+                namespaces: [{{copyNamespace}}]
+            """);
+        await Processes.Eventually(() => fleet.MustAsync("get", "fleetcertificate", fleetName, "-o", "jsonpath={.status.copiesCurrent}"),
+            c => c == "2/2", $"FleetCertificate {fleetName}: 2 of 2 copies (silo logs: {fleet.Logs})", 120);
+
+        var screenshot = await PageScreenshotAsync(fleet.Silos[1], members.Select(m => m.Name).ToList(), fleetName, copyNamespace);
         output.WriteLine($"fleet page screenshot: {screenshot}");
         Console.WriteLine($"fleet page screenshot: {screenshot}");
 
@@ -146,8 +168,8 @@ public sealed class FleetStatusTests(FleetFixture fleet, ITestOutputHelper outpu
             $"{down.Name} reachable again (silo logs: {fleet.Logs})", 60);
     }
 
-    /// <summary>Opens /fleet with the dashboard's token, waits for a row per member, and keeps a screenshot.</summary>
-    private async Task<string> PageScreenshotAsync(ClusterSilo silo, IReadOnlyList<string> memberNames)
+    /// <summary>Opens /fleet with the dashboard's token, waits for a row per member and the FleetCertificate's copies, and keeps a screenshot.</summary>
+    private async Task<string> PageScreenshotAsync(ClusterSilo silo, IReadOnlyList<string> memberNames, string fleetName, string copyNamespace)
     {
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -183,6 +205,12 @@ public sealed class FleetStatusTests(FleetFixture fleet, ITestOutputHelper outpu
             await Assertions.Expect(cells.Nth(4)).ToHaveTextAsync(await LeaseHolderAsync(name));
         }
         await Assertions.Expect(page.Locator("#certificates tbody")).ToContainTextAsync(memberNames[0], new LocatorAssertionsToContainTextOptions { Timeout = 30_000 });
+
+        var copies = page.Locator("#fleetcertificates tbody");
+        await Assertions.Expect(copies).ToContainTextAsync(fleetName, new LocatorAssertionsToContainTextOptions { Timeout = 30_000 });
+        foreach (var name in memberNames)
+            await Assertions.Expect(copies).ToContainTextAsync($"{name}/{copyNamespace}");
+        await Assertions.Expect(copies).ToContainTextAsync("2/2");
 
         var path = Path.Combine(AppContext.BaseDirectory, "artifacts", "fleet-page-members.png");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
