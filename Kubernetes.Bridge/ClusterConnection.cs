@@ -17,9 +17,10 @@ public sealed class ClusterConnection : IDisposable
     private readonly ILogger _logger;
 
     public ClusterConnection(string name, IKubernetes client, BridgeOptions options, ILogger<ClusterConnection> logger,
-        ClusterRegistration? registration = null)
+        ClusterRegistration? registration = null, ApiReachability? reachability = null)
     {
         Name = name;
+        Reachability = reachability ?? new ApiReachability(TimeProvider.System);
         Registration = registration ?? ClusterRegistration.Home(name);
         Client = client;
         Options = options;
@@ -32,6 +33,9 @@ public sealed class ClusterConnection : IDisposable
     /// <summary>How this cluster joined the fleet (home, cluster Secret or ClusterProfile) and its labels.</summary>
     public ClusterRegistration Registration { get; }
     public IKubernetes Client { get; }
+
+    /// <summary>Whether the API server answers this silo's requests (the handler sits in the client's chain; a client built without it reads as answering).</summary>
+    public ApiReachability Reachability { get; }
     public BridgeOptions Options { get; }
 
     /// <summary>

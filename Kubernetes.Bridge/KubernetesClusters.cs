@@ -85,8 +85,9 @@ public sealed class KubernetesClusters : IDisposable
 
     public ClusterConnection Add(ClusterRegistration registration, KubernetesClientConfiguration configuration, BridgeOptions options)
     {
-        var connection = new ClusterConnection(registration.Name, new k8s.Kubernetes(configuration, new BufferedResponseHandler()), options,
-            _loggers.CreateLogger<ClusterConnection>(), registration);
+        var reachability = new ApiReachability(TimeProvider.System);
+        var connection = new ClusterConnection(registration.Name, new k8s.Kubernetes(configuration, new BufferedResponseHandler(), reachability),
+            options, _loggers.CreateLogger<ClusterConnection>(), registration, reachability);
         lock (_lock)
         {
             if (!_connections.TryAdd(registration.Name, connection))

@@ -215,6 +215,8 @@ public sealed class DashboardSettings
             yield return $"{section}:Port must differ from CertFleet:Http:Port, CertFleet:Http01:SolverPort and CertFleet:Metrics:Port (got {port})";
         if (!(Path.StartsWith('/') && Path.Length > 1 && !Path.EndsWith('/')))
             yield return $"{section}:Path must be a path such as /dashboard (got \"{Path}\")";
+        else if (Path.Equals(FleetEndpoint.Path, StringComparison.OrdinalIgnoreCase) || Path.StartsWith(FleetEndpoint.Path + "/", StringComparison.OrdinalIgnoreCase))
+            yield return $"{section}:Path must not be {FleetEndpoint.Path}: the fleet page is served there on the same port (got \"{Path}\")";
         if (string.IsNullOrWhiteSpace(CredentialsFile) && string.IsNullOrWhiteSpace(BearerTokenFile))
             yield return $"{section}:Enabled is true but neither {section}:CredentialsFile nor {section}:BearerTokenFile is set: " +
                          "the dashboard is only served with credentials; mount a Secret holding user:password or a token and name the file";

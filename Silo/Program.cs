@@ -65,6 +65,9 @@ builder.Services.AddSingleton<CertFleet.Providers.Acme.AccountOrderListings>();
 // Registered after UseOrleans so the bridge starts once the silo accepts grain calls; its options are bound above.
 builder.Services.AddSingleton<CertFleet.Kubernetes.Bridge.Hosting.IActiveSilos, OrleansActiveSilos>();
 builder.Services.AddKubernetesBridge();
+// Every silo reports the members it watches, whether or not its own dashboard is on: another silo's page shows them.
+builder.Services.AddHostedService<CertFleet.Kubernetes.Bridge.Hosting.FleetMemberReporting>();
+builder.Services.AddSingleton<FleetQueries>();
 // Every silo reads the cluster Secrets: every silo talks to every member of the fleet.
 builder.Services.AddHostedService(provider => provider.GetRequiredService<CertFleet.Kubernetes.Bridge.Fleet.ClusterSecretRegistrations>());
 builder.Services.AddSiloHealthChecks();

@@ -32,3 +32,10 @@ public sealed record IdentifierSetState
 {
     [Id(0)] public List<CertFleet.Interfaces.ObjectKey> Holders { get; set; } = [];
 }
+
+/// <summary>The identifier-set grain keys that have more than one holder.</summary>
+[GenerateSerializer, Alias("certfleet.DuplicateSetDirectoryState")]
+public sealed record DuplicateSetDirectoryState
+{
+    [Id(0)] public HashSet<string> Sets { get; set; } = [];
+}

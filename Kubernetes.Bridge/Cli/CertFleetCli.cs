@@ -4,12 +4,12 @@ using System.Text.Json.Serialization;
 namespace CertFleet.Kubernetes.Bridge.Cli;
 
 /// <summary>
-/// The <c>certfleet-silo status|renew|inspect</c> commands (also <c>kubectl certfleet ...</c>), modelled on cmctl.
+/// The <c>certfleet-silo status|renew|inspect|fleet</c> commands (also <c>kubectl certfleet ...</c>), modelled on cmctl.
 /// Exit code 0 on success, 1 when an object is missing or the API fails, 2 for a wrong command line.
 /// </summary>
 public static class CertFleetCli
 {
-    private static readonly string[] Verbs = ["status", "renew", "inspect", "help"];
+    private static readonly string[] Verbs = ["status", "renew", "inspect", "fleet", "help"];
 
     private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web)
     {
@@ -23,9 +23,17 @@ public static class CertFleetCli
           certfleet-silo renew NAME... | --all | -l SELECTOR [-A] [-n NAMESPACE]
           certfleet-silo renew fleetcertificate NAME...
           certfleet-silo inspect secret NAME [-n NAMESPACE] [-o json]
+          certfleet-silo fleet status [-o json]
+          certfleet-silo fleet certificates [--expiring 30d] [-o json]
+          certfleet-silo fleet duplicates [-o json]
         (as a kubectl plugin: kubectl certfleet status certificate NAME ...)
 
         Connection flags, as kubectl's: --kubeconfig PATH, --context NAME, -n/--namespace NAME.
+        The fleet commands read a silo's fleet API on its dashboard port instead:
+          --url URL (or CERTFLEET_URL), e.g. http://localhost:8081 after
+            kubectl -n cert-manager port-forward deploy/certfleet 8081
+          --token-file PATH (or CERTFLEET_TOKEN_FILE): the dashboard's bearer token, or
+          --credentials-file PATH (or CERTFLEET_CREDENTIALS_FILE): its user:password.
         """;
 
     /// <summary>Whether the command line asks for a CLI command rather than a silo.</summary>
@@ -90,6 +98,29 @@ public static class CertFleetCli
             }
             case ["inspect", ..]:
                 throw CliException.Usage("inspect takes: secret NAME");
+            case ["fleet", "status"]:
+            {
+                using var fleet = FleetApi.Connect(args);
+                var status = await fleet.StatusAsync();
+                Print(output, args, status, () => TextOutput.Write(output, status));
+                break;
+            }
+            case ["fleet", "certificates" or "certificate" or "certs"]:
+            {
+                using var fleet = FleetApi.Connect(args);
+                var certificates = await fleet.CertificatesAsync(args.Expiring);
+                Print(output, args, certificates, () => TextOutput.Write(output, certificates));
+                break;
+            }
+            case ["fleet", "duplicates"]:
+            {
+                using var fleet = FleetApi.Connect(args);
+                var duplicates = await fleet.DuplicatesAsync();
+                Print(output, args, duplicates, () => TextOutput.Write(output, duplicates));
+                break;
+            }
+            case ["fleet", ..]:
+                throw CliException.Usage("fleet takes: status, certificates [--expiring 30d], or duplicates");
             default:
                 throw CliException.Usage($"unknown command \"{string.Join(' ', words)}\"");
         }

@@ -14,6 +14,18 @@ public sealed record CliArguments
     public bool All { get; init; }
     public string? Selector { get; init; }
     public OutputFormat Output { get; init; } = OutputFormat.Text;
+
+    /// <summary>The fleet commands' silo dashboard address, e.g. http://localhost:8081 (else CERTFLEET_URL).</summary>
+    public string? Url { get; init; }
+
+    /// <summary>A file holding the dashboard's bearer token (else CERTFLEET_TOKEN_FILE).</summary>
+    public string? TokenFile { get; init; }
+
+    /// <summary>A file holding the dashboard's user:password (else CERTFLEET_CREDENTIALS_FILE).</summary>
+    public string? CredentialsFile { get; init; }
+
+    /// <summary>`fleet certificates --expiring 30d`: only Certificates whose notAfter is that close.</summary>
+    public string? Expiring { get; init; }
     public bool Help { get; init; }
 
     private static readonly Dictionary<string, string> ValueFlags = new(StringComparer.Ordinal)
@@ -26,6 +38,10 @@ public sealed record CliArguments
         ["--selector"] = "selector",
         ["-o"] = "output",
         ["--output"] = "output",
+        ["--url"] = "url",
+        ["--token-file"] = "token-file",
+        ["--credentials-file"] = "credentials-file",
+        ["--expiring"] = "expiring",
     };
 
     /// <exception cref="CliException">An unknown flag, a flag without its value, or an unknown output format.</exception>
@@ -69,6 +85,10 @@ public sealed record CliArguments
             Context = values.GetValueOrDefault("context"),
             Namespace = values.GetValueOrDefault("namespace"),
             Selector = values.GetValueOrDefault("selector"),
+            Url = values.GetValueOrDefault("url"),
+            TokenFile = values.GetValueOrDefault("token-file"),
+            CredentialsFile = values.GetValueOrDefault("credentials-file"),
+            Expiring = values.GetValueOrDefault("expiring"),
             AllNamespaces = allNamespaces,
             All = all,
             Help = help,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CertFleet.Interfaces.Fleet;
 
 namespace CertFleet.Kubernetes.Bridge.Cli;
 
@@ -150,6 +151,71 @@ public static class TextOutput
             o.WriteLine("No Certificates found to renew");
         foreach (var result in results)
             o.WriteLine(result.Message);
+    }
+
+    public static void Write(TextWriter o, FleetStatus status)
+    {
+        WriteTable(o, ["NAME", "SOURCE", "REACHABLE", "WATCHED BY", "CERTIFICATES", "READY", "NOT READY", "EXPIRING (14d)", "FAILING"],
+            status.Members.Select(m => new[]
+            {
+                m.Name, m.Source, Reachability(m), m.WatchingSilo ?? "<none>",
+                Count(m.Certificates?.Total), Count(m.Certificates?.Ready), Count(m.Certificates?.NotReady),
+                Count(m.Certificates?.ExpiringSoon), Count(m.Certificates?.Failing),
+            }));
+        o.WriteLine();
+        if (status.Budgets.Count == 0)
+        {
+            o.WriteLine("Budgets left: none used yet (every member shares each ACME server's and account's budgets)");
+            return;
+        }
+        o.WriteLine("Budgets left (shared by every member):");
+        WriteTable(o, ["SERVER", "LIMIT", "KEY", "LEFT", "REOPENS AT"],
+            status.Budgets.Select(b => new[] { b.Server, b.Limit, b.Key, $"{b.Remaining}/{b.Capacity}", b.ReopensAt is null ? "" : Time(b.ReopensAt) }));
+    }
+
+    public static void Write(TextWriter o, FleetCertificates view)
+    {
+        var window = view.ExpiringWithin is { } within ? $" expiring within {FleetWindow.Format(within)}" : "";
+        if (view.Certificates.Count == 0)
+            o.WriteLine($"No Certificates{window} in any member");
+        else
+            WriteTable(o, ["CLUSTER", "NAMESPACE", "NAME", "READY", "NOT AFTER", "RENEWAL", "ISSUER", "FAILING"],
+                view.Certificates.Select(c => new[]
+                {
+                    c.Cluster, c.Namespace, c.Name, c.Ready, Time(c.NotAfter), Time(c.RenewalTime), c.Issuer, c.Failing ? "yes" : "",
+                }));
+        if (view.Incomplete.Count > 0)
+            o.WriteLine($"Possibly incomplete for {string.Join(", ", view.Incomplete)}: not reported yet, or more Certificates than a report lists");
+    }
+
+    public static void Write(TextWriter o, FleetDuplicates view)
+    {
+        if (view.Sets.Count == 0)
+        {
+            o.WriteLine("No identifier set is asked for by more than one Certificate");
+            return;
+        }
+        WriteTable(o, ["IDENTIFIER SET", "CERTIFICATES"],
+            view.Sets.Select(set => new[] { set.Key, string.Join(", ", set.Holders.Select(h => h.ToGrainKey())) }));
+    }
+
+    private static string Reachability(FleetMemberStatus member) => member switch
+    {
+        { Reachable: null } => "not reported yet",
+        { Reachable: true, Stale: true } => $"yes (report of {Time(member.ReportedAt)})",
+        { Reachable: true } => "yes",
+        _ => $"no, unreachable since {Time(member.UnreachableSince)}" + (member.Stale ? $" (report of {Time(member.ReportedAt)})" : ""),
+    };
+
+    private static string Count(int? count) => count?.ToString(CultureInfo.InvariantCulture) ?? "-";
+
+    /// <summary>Columns as wide as their widest cell, two spaces apart, as kubectl get prints them.</summary>
+    private static void WriteTable(TextWriter o, string[] headers, IEnumerable<string[]> rows)
+    {
+        var all = rows.Prepend(headers).ToList();
+        var widths = headers.Select((_, column) => all.Max(row => row[column].Length)).ToArray();
+        foreach (var row in all)
+            o.WriteLine(string.Join("  ", row.Select((cell, column) => column == row.Length - 1 ? cell : cell.PadRight(widths[column]))).TrimEnd());
     }
 
     private static void WriteConditions(TextWriter o, string indent, IReadOnlyList<ConditionReport> conditions)

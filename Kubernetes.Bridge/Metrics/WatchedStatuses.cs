@@ -19,6 +19,7 @@ public sealed class WatchedStatuses
     private static readonly string IssuerResource = CustomResourceSource.NameOf(ResourceKind.Issuer);
     private static readonly string ClusterIssuerResource = CustomResourceSource.NameOf(ResourceKind.ClusterIssuer);
     private static readonly string ChallengeResource = CustomResourceSource.NameOf(ResourceKind.Challenge);
+    private static readonly string FleetCertificateResource = CustomResourceSource.NameOf(ResourceKind.FleetCertificate);
 
     private readonly ConcurrentDictionary<(string Resource, ObjectKey Key), object> _readings = new();
 
@@ -28,6 +29,9 @@ public sealed class WatchedStatuses
     public IEnumerable<IssuerReading> Issuers => _readings.Values.OfType<IssuerReading>();
 
     public IEnumerable<ChallengeReading> Challenges => _readings.Values.OfType<ChallengeReading>();
+
+    /// <summary>FleetCertificates (home cluster only) with their copies' status, for the fleet view.</summary>
+    public IEnumerable<FleetCertificateReading> FleetCertificates => _readings.Values.OfType<FleetCertificateReading>();
 
     /// <summary>Takes in one reflector change; kinds without metrics are ignored.</summary>
     public void Observe(ObjectChange change)
@@ -44,6 +48,8 @@ public sealed class WatchedStatuses
             IssuerObject issuer when change.Resource == IssuerResource || change.Resource == ClusterIssuerResource =>
                 new IssuerReading(change.Key, ReadyStatus(issuer.Status?.Conditions)),
             Challenge challenge when change.Resource == ChallengeResource => ChallengeReading.Of(change.Key, challenge),
+            FleetCertificate fleet when change.Resource == FleetCertificateResource => new FleetCertificateReading(change.Key,
+                ReadyStatus(fleet.Status?.Conditions), fleet.Status?.Revision, fleet.Status?.CopiesCurrent, fleet.Status?.Copies ?? []),
             _ => null,
         };
         if (reading is not null)
@@ -73,6 +79,9 @@ public sealed record CertificateReading(
     DateTimeOffset? NotBefore,
     DateTimeOffset? RenewalTime)
 {
+    /// <summary>status.lastFailureTime: the last issuance attempt failed (cert-manager clears it on success). The fleet view counts these.</summary>
+    public DateTimeOffset? LastFailureTime { get; init; }
+
     public static CertificateReading Of(ObjectKey key, Certificate certificate) => new(
         key,
         certificate.Spec.IssuerRef.Name,
@@ -81,7 +90,10 @@ public sealed record CertificateReading(
         WatchedStatuses.ReadyStatus(certificate.Status?.Conditions),
         certificate.Status?.NotAfter,
         certificate.Status?.NotBefore,
-        certificate.Status?.RenewalTime);
+        certificate.Status?.RenewalTime)
+    {
+        LastFailureTime = certificate.Status?.LastFailureTime,
+    };
 }
 
 /// <summary>An Issuer's or ClusterIssuer's Ready status: True, False or Unknown.</summary>
@@ -98,3 +110,6 @@ public sealed record ChallengeReading(ObjectKey Key, string DnsName, string Type
         challenge.Status?.Reason ?? "",
         challenge.Status?.Processing ?? false);
 }
+
+/// <summary>A FleetCertificate's Ready status and its copies as its status lists them (where, revision, last write, error).</summary>
+public sealed record FleetCertificateReading(ObjectKey Key, string Ready, int? Revision, string? CopiesCurrent, IReadOnlyList<FleetCertificateCopy> Copies);

@@ -3,7 +3,7 @@ using Orleans.Dashboard;
 namespace CertFleet.Silo.Dashboard;
 
 /// <summary>
-/// Serves the Orleans dashboard on its own port only, chosen by the port the connection arrived on (never by the Host
+/// Serves the Orleans dashboard and the fleet page (<see cref="FleetEndpoint"/>) on their own port only, chosen by the port the connection arrived on (never by the Host
 /// header, which the client writes), and only to requests that carry the configured credentials.
 /// </summary>
 public static class DashboardEndpoint
@@ -27,7 +27,11 @@ public static class DashboardEndpoint
                 await context.Response.WriteAsync("credentials required\n", context.RequestAborted);
             });
             dashboard.UseRouting();
-            dashboard.UseEndpoints(endpoints => endpoints.MapOrleansDashboard(settings.Path));
+            dashboard.UseEndpoints(endpoints =>
+            {
+                endpoints.MapOrleansDashboard(settings.Path);
+                endpoints.MapFleet();
+            });
         });
     }
 }

@@ -117,6 +117,8 @@ public sealed class SiloSettingsTests
             "CertFleet:Dashboard:Port is required when CertFleet:Dashboard:Enabled is true: the dashboard is served on a port of its own (e.g. 8081)" },
         { new CertFleetOptions { Dashboard = { Enabled = true, Port = 8081, Path = "dashboard/", BearerTokenFile = DashboardToken } },
             "CertFleet:Dashboard:Path must be a path such as /dashboard (got \"dashboard/\")" },
+        { new CertFleetOptions { Dashboard = { Enabled = true, Port = 8081, Path = "/fleet", BearerTokenFile = DashboardToken } },
+            "CertFleet:Dashboard:Path must not be /fleet: the fleet page is served there on the same port (got \"/fleet\")" },
         { new CertFleetOptions { Dashboard = { Enabled = true, Port = 8081 } },
             "CertFleet:Dashboard:Enabled is true but neither CertFleet:Dashboard:CredentialsFile nor CertFleet:Dashboard:BearerTokenFile is set: " +
             "the dashboard is only served with credentials; mount a Secret holding user:password or a token and name the file" },

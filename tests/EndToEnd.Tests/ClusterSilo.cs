@@ -11,7 +11,7 @@ namespace CertFleet.EndToEnd.Tests;
 /// </summary>
 public sealed class ClusterSilo(int index, string kubeconfig, string logPath, Func<IReadOnlyDictionary<string, string>> settings)
 {
-    private readonly int[] _ports = LoopbackPorts.Allocate(5);
+    private readonly int[] _ports = LoopbackPorts.Allocate(6);
     // A scrape may wait up to 5 s for the rate-limit budgets' grains; on a loaded machine longer.
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private Process? _process;
@@ -23,6 +23,9 @@ public sealed class ClusterSilo(int index, string kubeconfig, string logPath, Fu
 
     /// <summary>This silo's HTTP-01 responder.</summary>
     public int SolverPort => _ports[4];
+
+    /// <summary>Its dashboard and fleet page (served only where the fixture sets CertFleet__Dashboard__Enabled).</summary>
+    public int DashboardPort => _ports[5];
 
     public bool IsRunning => _process is { HasExited: false };
 
@@ -39,6 +42,7 @@ public sealed class ClusterSilo(int index, string kubeconfig, string logPath, Fu
             ["CertFleet__Orleans__GatewayPort"] = Text(_ports[2]),
             ["CertFleet__Metrics__Port"] = Text(_ports[3]),
             ["CertFleet__Http01__SolverPort"] = Text(_ports[4]),
+            ["CertFleet__Dashboard__Port"] = Text(_ports[5]),
         };
         File.AppendAllText(logPath, $"==== {Identity} started at {DateTimeOffset.UtcNow:O}{Environment.NewLine}");
         _process = Processes.StartDotnet(RepositoryCheckout.Built("Silo", "certfleet-silo.dll"), [], environment, logPath);

@@ -27,6 +27,9 @@ public sealed class DashboardFixture : ControllerFixture
 
     public string DashboardUrl => $"http://127.0.0.1:{DashboardPort}/dashboard/";
 
+    /// <summary>The bearer token's file, as the CLI's --token-file reads it.</summary>
+    public string TokenFile => Path.Combine(_secrets, "token");
+
     protected override IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>
     {
         ["CertFleet__Dashboard__Enabled"] = "true",

@@ -39,7 +39,13 @@ public sealed class FleetFixture : SiloClusterFixture
         ["CertFleet__LeaseDuration"] = FleetLeaseDuration.ToString(),
         ["CertFleet__RenewDeadline"] = FleetRenewDeadline.ToString(),
         ["CertFleet__RetryPeriod"] = FleetRetryPeriod.ToString(),
+        // The fleet page and API (FleetViewTests) on each silo's dashboard port, behind a bearer token.
+        ["CertFleet__Dashboard__Enabled"] = "true",
+        ["CertFleet__Dashboard__BearerTokenFile"] = DashboardTokenFile,
     };
+
+    /// <summary>The dashboard's bearer token, as the CLI's --token-file reads it (written before the silos start).</summary>
+    public string DashboardTokenFile => Path.Combine(Directory, "dashboard-token");
 
     /// <summary>Every member emulator by cluster name (registered or not).</summary>
     public IReadOnlyDictionary<string, MemberEmulator> Members
@@ -59,6 +65,7 @@ public sealed class FleetFixture : SiloClusterFixture
 
     protected override async Task BeforeSiloAsync()
     {
+        await File.WriteAllTextAsync(DashboardTokenFile, $"fleet-{Guid.NewGuid():N}");
         await base.BeforeSiloAsync();
         await Task.WhenAll(MemberNames.Select(AddMemberEmulatorAsync));
     }
