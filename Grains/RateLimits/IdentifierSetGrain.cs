@@ -24,8 +24,6 @@ public sealed class IdentifierSetGrain(
         return [.. holders.Where(h => h != certificate)];
     }
 
-    public Task<IReadOnlyList<ObjectKey>> GetHoldersAsync() => Task.FromResult<IReadOnlyList<ObjectKey>>([.. store.State.Holders]);
-
     public async Task DropAsync(ObjectKey certificate)
     {
         if (!store.State.Holders.Remove(certificate))

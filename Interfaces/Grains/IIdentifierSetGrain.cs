@@ -11,13 +11,6 @@ public interface IIdentifierSetGrain : IGrainWithStringKey
     [Alias("Hold")]
     Task<IReadOnlyList<ObjectKey>> HoldAsync(ObjectKey certificate);
 
-    /// <summary>
-    /// Every holder, of every cluster and namespace: for fleet operators (the fleet CLI), who may see what a
-    /// Certificate's own Warning only counts. A Certificate's <c>IdentifierSetKey</c> (its state) names its set.
-    /// </summary>
-    [Alias("GetHolders"), Orleans.Concurrency.ReadOnly]
-    Task<IReadOnlyList<ObjectKey>> GetHoldersAsync();
-
     /// <summary>The Certificate was deleted or asks for another set now; the remaining holders are woken.</summary>
     [Alias("Drop")]
     Task DropAsync(ObjectKey certificate);
