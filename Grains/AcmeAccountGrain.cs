@@ -23,6 +23,12 @@ public sealed class AcmeAccountGrain(
     AcmeClients clients,
     Microsoft.Extensions.Options.IOptions<IssuanceOptions> options) : Grain, IAcmeAccountGrain
 {
+    public async Task DetachAsync()
+    {
+        await store.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
     public async Task<AcmeRegistration> RegisterAsync(AcmeIssuer spec)
     {
         var issuer = ObjectKey.FromGrainKey(this.GetPrimaryKeyString());

@@ -29,7 +29,8 @@ public sealed class CertificateGrain(
     IOptions<IssuanceOptions> options,
     ILogger<CertificateGrain> logger,
     RateLimitBudgets budgets,
-    CertificatePassSlots slots) : Grain, ICertificateGrain, IRemindable, ICertificateActions
+    CertificatePassSlots slots,
+    IClusterMembership membership) : Grain, ICertificateGrain, IRemindable, ICertificateActions
 {
     private const string ReminderName = "reconcile";
     /// <summary>While idle the reminder also re-checks daily, as cert-manager's periodic resync does.</summary>
@@ -162,7 +163,31 @@ public sealed class CertificateGrain(
 
     public Task<CertificateState> GetStateAsync() => Task.FromResult(State);
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => RunReconcileAsync();
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        membership.HasLeft(_key.Cluster) ? DetachAsync() : RunReconcileAsync();
+
+    public async Task DetachAsync()
+    {
+        // Budgets and identifier sets are fleet-wide grains, not the cluster's: they are released as on deletion. The
+        // claim of its Secret name and its issuer go with it: a Secret never written or an issuer that does not exist
+        // (which still holds this Certificate as a waiter) is not among the known objects the sweep goes through.
+        if (State.Object is { } certificate)
+        {
+            await GrainFactory.ByKey<ISecretClaimGrain>(_key.WithName(certificate.Spec.SecretName).ToGrainKey()).DetachAsync();
+            await IssuerGrain(certificate.Spec.IssuerRef).DetachAsync();
+        }
+        if (State.Issuance is { } issuance)
+            await BudgetsStep.ReleaseRecordedReservationAsync(NewPass(), issuance);
+        if (State.IdentifierSetKey is { } identifierSet)
+            await DropIdentifierSetAsync(identifierSet);
+        await this.UnregisterReminderIfAnyAsync(ReminderName);
+        if (State.RenewalInfo?.CertId is not null)
+            await StopRenewalInfoAsync();
+        _reconcile?.Cancel();
+        _memory.ClaimedSecretName = null;
+        await store.ClearStateAsync();
+        DeactivateOnIdle();
+    }
 
     private void ScheduleReconcile(TimeSpan? delay = null) =>
         (_reconcile ??= new StepTimer(this, RunReconcileAsync)).Schedule(delay ?? TimeSpan.Zero);
@@ -355,10 +380,12 @@ public sealed class CertificateGrain(
     public Task<string> ClaimSecretAsync(string secretName) =>
         GrainFactory.ByKey<ISecretClaimGrain>(_key.WithName(secretName).ToGrainKey()).ClaimAsync(Name);
 
-    public Task<IssuerSnapshot> GetIssuerSnapshotAsync(IssuerRef issuerRef) =>
+    public Task<IssuerSnapshot> GetIssuerSnapshotAsync(IssuerRef issuerRef) => IssuerGrain(issuerRef).GetSnapshotAsync(_key);
+
+    private IIssuerGrain IssuerGrain(IssuerRef issuerRef) =>
         GrainFactory.ByKey<IIssuerGrain>((issuerRef.Kind == "ClusterIssuer"
             ? new ObjectKey(_key.Cluster, "", issuerRef.Name)
-            : _key.WithName(issuerRef.Name)).ToGrainKey()).GetSnapshotAsync(_key);
+            : _key.WithName(issuerRef.Name)).ToGrainKey());
 
     public Task<RenewalSuggestion> TrackRenewalInfoAsync(AcmeIssuerContext acme, TrackedCertificate certificate) =>
         GrainFactory.ByKey<IRenewalInfoGrain>(this.GetPrimaryKeyString()).TrackAsync(acme, certificate);

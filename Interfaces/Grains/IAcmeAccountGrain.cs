@@ -7,7 +7,7 @@ namespace CertFleet.Interfaces.Grains;
 /// unless disableAccountKeyGeneration), registration with the CA, external account binding.
 /// </summary>
 [Alias("certfleet.IAcmeAccountGrain")]
-public interface IAcmeAccountGrain : IGrainWithStringKey
+public interface IAcmeAccountGrain : IClusterObjectGrain
 {
     /// <summary>
     /// Registers (or finds) the account for this spec; the key Secret lives in the issuer's Secret namespace (its own, or
