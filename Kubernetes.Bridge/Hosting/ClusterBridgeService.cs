@@ -14,7 +14,7 @@ namespace CertFleet.Kubernetes.Bridge.Hosting;
 /// objects into grain calls, the ingress and gateway shims, and the HTTP-01 solver Services. Clusters that join get
 /// theirs started, clusters that leave have them stopped (<see cref="KubernetesClusters.Added"/>, <see cref="KubernetesClusters.Removed"/>).
 /// Every cluster's Lease lives in the home cluster; the silos spread the clusters between them (<see cref="WatchSpread"/>):
-/// a silo takes a new or handed-off cluster while below its fair share, and once the number of silos has stayed the same
+/// a silo takes a new or handed-off cluster while below its fair share, and once the active silos have stayed the same
 /// for a LeaseDuration, hands off what it holds above it. Registered after UseOrleans, so it starts once the silo is up.
 /// </summary>
 public sealed class ClusterBridgeService(
@@ -144,41 +144,52 @@ public sealed class ClusterBridgeService(
 
     private bool MayAcquire(Watcher watcher, LeaseState state, TimeSpan waited)
     {
-        var (held, fairShare) = Share();
-        if (!WatchSpread.MayAcquire(state, held, fairShare, waited, clusters.Home.Options.LeaseDuration))
-            return false;
-        // Taken above the share: no silo below it did, so handing it off again would only leave it unwatched.
-        watcher.LastResortAt = held < fairShare ? null : DateTimeOffset.UtcNow;
-        return true;
-    }
-
-    private (int Held, int FairShare) Share()
-    {
         lock (_watchers)
         {
-            return (_watchers.Values.Count(w => w.Election.IsLeading && !w.Election.SteppingDown),
-                WatchSpread.FairShare(_watchers.Count, silos.Count));
+            var now = DateTimeOffset.UtcNow;
+            var (held, fairShare) = Share(now);
+            if (!WatchSpread.MayAcquire(state, held, fairShare, waited, clusters.Home.Options.LeaseDuration))
+                return false;
+            watcher.ClaimedAt = now;
+            // Taken above the share: no silo below it did, so handing it off again would only leave it unwatched.
+            watcher.LastResortAt = held < fairShare ? null : now;
+            return true;
         }
     }
 
     /// <summary>
-    /// Each RetryPeriod: once the number of silos has stayed the same for a LeaseDuration (a silo that just joined has
-    /// started its elections by then), hands off the clusters held above the fair share, except those taken as a last
-    /// resort since the silos last changed.
+    /// The Leases this silo holds (a Lease it is taking counts from the decision on, so that elections deciding at
+    /// once do not all take one), and its fair share.
+    /// </summary>
+    private (int Held, int FairShare) Share(DateTimeOffset now)
+    {
+        var taking = clusters.Home.Options.RenewDeadline;
+        lock (_watchers)
+        {
+            return (_watchers.Values.Count(w => w.Election.IsLeading ? !w.Election.SteppingDown : now - w.ClaimedAt < taking),
+                WatchSpread.FairShare(_watchers.Count, silos.Active.Count));
+        }
+    }
+
+    /// <summary>
+    /// Each RetryPeriod: once the active silos have stayed the same for a LeaseDuration (a silo that just joined has
+    /// started its elections by then), hands off the clusters held above the fair share, leaving out those taken as a
+    /// last resort since the silos last changed (within <see cref="LastResortHold"/>).
     /// </summary>
     private async Task RebalanceAsync(CancellationToken ct)
     {
         var options = clusters.Home.Options;
-        var count = silos.Count;
+        var active = string.Join(' ', silos.Active);
         var changedAt = DateTimeOffset.UtcNow;
         using var timer = new PeriodicTimer(options.RetryPeriod);
         while (await timer.WaitForNextTickAsync(ct))
         {
             var now = DateTimeOffset.UtcNow;
-            if (silos.Count != count)
+            var current = string.Join(' ', silos.Active);
+            if (current != active)
             {
-                _logger.LogInformation("{Silos} silos share the clusters' watches now (were {Before})", silos.Count, count);
-                count = silos.Count;
+                _logger.LogInformation("{Silos} silos share the clusters' watches now: {Active}", silos.Active.Count, current);
+                active = current;
                 changedAt = now;
                 lock (_watchers)
                 {
@@ -193,11 +204,13 @@ public sealed class ClusterBridgeService(
             List<Watcher> handOff;
             lock (_watchers)
             {
-                var (held, fairShare) = Share();
-                handOff = _watchers.Values
-                    .Where(w => w.Election.IsLeading && !w.Election.SteppingDown && !(now - w.LastResortAt < LastResortHold))
+                var (held, fairShare) = Share(now);
+                var leading = _watchers.Values.Where(w => w.Election.IsLeading && !w.Election.SteppingDown).ToList();
+                // What was taken as a last resort is above the share by necessity: it neither goes nor makes others go.
+                var lastResort = leading.Where(w => now - w.LastResortAt < LastResortHold).ToList();
+                handOff = leading.Except(lastResort)
                     .OrderByDescending(w => w.Connection.Name, StringComparer.Ordinal)
-                    .Take(WatchSpread.Excess(held, fairShare)).ToList();
+                    .Take(WatchSpread.Excess(held - lastResort.Count, fairShare)).ToList();
             }
             foreach (var watcher in handOff)
             {
@@ -214,5 +227,6 @@ public sealed class ClusterBridgeService(
         public CancellationTokenSource Stop { get; } = stop;
         public Task Running { get; set; } = Task.CompletedTask;
         public DateTimeOffset? LastResortAt { get; set; }
+        public DateTimeOffset? ClaimedAt { get; set; }
     }
 }

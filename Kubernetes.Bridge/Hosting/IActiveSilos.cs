@@ -1,7 +1,8 @@
 namespace CertFleet.Kubernetes.Bridge.Hosting;
 
-/// <summary>How many silos share the clusters' watches now (the Silo counts Orleans' active silos).</summary>
+/// <summary>The silos that share the clusters' watches now (the Silo lists Orleans' active silos).</summary>
 public interface IActiveSilos
 {
-    int Count { get; }
+    /// <summary>Each active silo, by an address that changes when it restarts, in a stable order; never empty.</summary>
+    IReadOnlyList<string> Active { get; }
 }

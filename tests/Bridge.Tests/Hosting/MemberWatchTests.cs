@@ -118,6 +118,33 @@ public sealed class MemberWatchTests : EmulatorTest
     }
 
     [Fact]
+    public async Task Clusters_no_other_silo_takes_are_taken_after_the_grace_and_kept_without_handing_them_back_and_forth()
+    {
+        await Api.CreateNamespaceAsync("cert-manager");
+        // Two silos in the membership, but the other never campaigns (it died, and the membership does not know yet).
+        var silos = new SiloCount(2);
+        await using var host = await BridgeHost.StartAsync(Api.Server, "silo-a", silos: silos);
+        foreach (var name in new[] { "m1", "m2" })
+            host.AddMember(name, (await MemberAsync()).Server);
+        var all = new[] { BridgeEmulator.Cluster, "m1", "m2" };
+        var grace = host.Clusters.Home.Options.LeaseDuration;
+
+        // ceil(3 / 2) = 2 at once; the third once nobody took it within the grace.
+        await Eventually.TrueAsync(() => all.Count(host.Bridge.IsLeading) == 2, "the silo takes its share");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Eventually.TrueAsync(() => all.All(host.Bridge.IsLeading), "the silo takes the rest after the grace", grace * 3);
+        Assert.True(clock.Elapsed > grace / 2, $"the third cluster waited for the grace ({clock.Elapsed.TotalSeconds:0.0} s)");
+
+        // Above its share, but handing it off would only leave it unwatched: it stays.
+        clock.Restart();
+        while (clock.Elapsed < grace * 2)
+        {
+            Assert.All(all, cluster => Assert.True(host.Bridge.IsLeading(cluster), $"{cluster} is still watched"));
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
     public async Task An_unreachable_member_keeps_its_watcher_and_the_others_and_readiness_are_unaffected()
     {
         await Api.CreateNamespaceAsync("cert-manager");

@@ -6,4 +6,6 @@ namespace CertFleet.Bridge.Tests.Infrastructure;
 public sealed class SiloCount(int count) : IActiveSilos
 {
     public int Count { get; set; } = count;
+
+    public IReadOnlyList<string> Active => [.. Enumerable.Range(0, Math.Max(1, Count)).Select(i => $"silo-{i}")];
 }
