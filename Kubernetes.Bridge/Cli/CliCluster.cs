@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Fleet;
+using CertFleet.Kubernetes.Bridge.Fleet;
 using k8s;
 using k8s.Exceptions;
 using k8s.Models;
@@ -60,49 +61,26 @@ public sealed class CliCluster : IDisposable
             configuration.Host ?? "");
     }
 
-    /// <summary>The member clusters registered by Secret in <paramref name="controllerNamespace"/>: name → Secret.</summary>
-    public async Task<IReadOnlyList<(string Cluster, V1Secret Secret)>> ListMemberSecretsAsync(string controllerNamespace)
-    {
-        V1SecretList secrets = await CallAsync($"listing the cluster Secrets in namespace {controllerNamespace}", (client, ct) =>
-            client.CoreV1.ListNamespacedSecretAsync(controllerNamespace, labelSelector: $"{FleetNames.ClusterSecretLabel}=true", cancellationToken: ct));
-        return [.. secrets.Items
-            .Select(secret => (Cluster: Annotation(secret, FleetNames.ClusterNameAnnotation), Secret: secret))
-            .Where(member => member.Cluster.Length > 0)
-            .OrderBy(member => member.Cluster, StringComparer.Ordinal)];
-    }
-
-    private static string Annotation(V1Secret secret, string name) =>
-        secret.Metadata.Annotations is { } annotations && annotations.TryGetValue(name, out var value) ? value : "";
-
-    /// <summary>The client configuration in the cluster Secret of <paramref name="cluster"/>, with its optional context.</summary>
+    /// <summary>
+    /// The client configuration in the cluster Secret of <paramref name="cluster"/>, checked as the silos check it; of
+    /// two Secrets naming one cluster the older counts, as for the silos.
+    /// </summary>
     private async Task<KubernetesClientConfiguration> MemberConfigurationAsync(string controllerNamespace, string cluster)
     {
-        var members = await ListMemberSecretsAsync(controllerNamespace);
-        var named = members.Where(m => m.Cluster == cluster).Select(m => m.Secret).ToList();
-        if (named.Count == 0)
+        V1SecretList list = await CallAsync($"listing the cluster Secrets in namespace {controllerNamespace}", (client, ct) =>
+            client.CoreV1.ListNamespacedSecretAsync(controllerNamespace, labelSelector: $"{FleetNames.ClusterSecretLabel}=true", cancellationToken: ct));
+        var members = list.Items.Select(ClusterSecretSource.Read).Where(m => !string.IsNullOrEmpty(m.ClusterName)).ToList();
+        var secret = members.Where(m => m.ClusterName == cluster).OrderBy(m => m.Created).FirstOrDefault();
+        if (secret is null)
         {
-            var known = members.Count == 0 ? "none" : string.Join(", ", members.Select(m => m.Cluster).Distinct());
+            var known = members.Count == 0 ? "none" : string.Join(", ", members.Select(m => m.ClusterName).Distinct().Order(StringComparer.Ordinal));
             throw CliException.Failure($"no member cluster named \"{cluster}\" in namespace {controllerNamespace} of the home cluster at {Server} " +
                                        $"(known members: {known}; a member is a Secret labelled {FleetNames.ClusterSecretLabel}=true with annotation " +
                                        $"{FleetNames.ClusterNameAnnotation}; leave --cluster out for the home cluster itself, or pass --controller-namespace)");
         }
-        if (named.Count > 1)
-            throw CliException.Failure($"the Secrets {string.Join(" and ", named.Select(s => $"{controllerNamespace}/{s.Metadata.Name}"))} all name cluster " +
-                                       $"\"{cluster}\" ({FleetNames.ClusterNameAnnotation}); rename or delete all but one");
-        var secret = named[0];
-        var where = $"cluster Secret {controllerNamespace}/{secret.Metadata.Name} of \"{cluster}\"";
-        if (secret.Data is null || !secret.Data.TryGetValue(FleetNames.KubeconfigKey, out var kubeconfig) || kubeconfig.Length == 0)
-            throw CliException.Failure($"the {where} has no \"{FleetNames.KubeconfigKey}\" key: put the member's kubeconfig there");
-        var context = secret.Data.TryGetValue(FleetNames.ContextKey, out var bytes) && bytes.Length > 0 ? System.Text.Encoding.UTF8.GetString(bytes).Trim() : null;
-        try
-        {
-            using var stream = new MemoryStream(kubeconfig);
-            return KubernetesClientConfiguration.BuildConfigFromConfigObject(await KubernetesClientConfiguration.LoadKubeConfigAsync(stream), context);
-        }
-        catch (Exception exception) // unreadable YAML, a missing context, cluster or user: whichever, one line naming the Secret
-        {
-            throw CliException.Failure($"the kubeconfig in the {where} cannot be used{(context is null ? "" : $" with context \"{context}\"")}: {exception.Message}");
-        }
+        var (valid, error) = ClusterSecretValidation.Validate(secret, homeName: "");
+        return valid?.Configuration
+               ?? throw CliException.Failure($"the cluster Secret {controllerNamespace}/{secret.SecretName} of \"{cluster}\" cannot be used: {error}");
     }
 
     public Task<JsonObject?> GetCertificateAsync(string ns, string name) =>
