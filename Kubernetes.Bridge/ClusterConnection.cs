@@ -93,14 +93,16 @@ public sealed class ClusterConnection : IDisposable
                 var retry = error.IsConflict ? attempt < ConflictAttempts : error.IsTransient && attempt < TransientAttempts;
                 if (!retry)
                 {
-                    _logger.LogDebug(exception, "{Operation} failed on cluster {Cluster} after {Attempts} attempts",
-                        description, Name, attempt);
+                    using (ClusterLogScope.Begin(_logger, Name))
+                        _logger.LogDebug(exception, "{Operation} failed on cluster {Cluster} after {Attempts} attempts",
+                            description, Name, attempt);
                     // The message carries everything useful; the client's exception types do not cross grain calls.
                     throw new ClusterWriteException($"{description}: {error.Describe()}") { StatusCode = error.StatusCode };
                 }
             }
 
-            _logger.LogDebug("{Operation}: {Error}; retrying (attempt {Attempt})", description, error.Describe(), attempt + 1);
+            using (ClusterLogScope.Begin(_logger, Name))
+                _logger.LogDebug("{Operation}: {Error}; retrying (attempt {Attempt})", description, error.Describe(), attempt + 1);
             try
             {
                 await Task.Delay(RetryBackoffs.Write.Delay(attempt), deadline.Token);

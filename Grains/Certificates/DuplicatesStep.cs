@@ -52,18 +52,37 @@ public static class DuplicatesStep
     public static string TrackedFor(IssuedFor wanted) =>
         $"{wanted.IssuerKind}.{wanted.IssuerGroup}/{wanted.IssuerName} {string.Join(",", RateLimitKeys.Normalize(BudgetsStep.OrderIdentifiers(wanted)))}";
 
+    /// <summary>Clusters named in a note; more are counted ("and 3 more"), so a large fleet keeps the note short.</summary>
+    private const int NamedClusters = 5;
+
     /// <summary>
-    /// Names the other holders in this namespace only: whoever reads this Certificate's status or Events may see its
-    /// own namespace, not others, so Certificates of other namespaces (or clusters) are only counted.
+    /// Names the other holders in this namespace of this cluster only: whoever reads this Certificate's status or Events
+    /// may see its own namespace, not others, so Certificates of other namespaces are only counted, and those of other
+    /// member clusters counted with the clusters' names (the fleet CLI, for fleet operators, names the objects).
     /// </summary>
     public static string Note(CertificatePass pass)
     {
         var duplicates = pass.State.Duplicates;
-        var parts = duplicates.Where(d => d.Cluster == pass.Key.Cluster && d.Namespace == pass.Key.Namespace)
+        var here = pass.Key.Cluster;
+        var parts = duplicates.Where(d => d.Cluster == here && d.Namespace == pass.Key.Namespace)
             .Select(d => $"Certificate \"{d.Name}\"").ToList();
-        var elsewhere = duplicates.Count - parts.Count;
-        if (elsewhere > 0)
-            parts.Add(elsewhere == 1 ? "1 Certificate in another namespace" : $"{elsewhere} Certificates in other namespaces");
-        return $"duplicate: {string.Join(" and ", parts)} {(duplicates.Count == 1 ? "asks" : "ask")} the same ACME server for the same identifiers";
+        var otherNamespaces = duplicates.Count(d => d.Cluster == here && d.Namespace != pass.Key.Namespace);
+        if (otherNamespaces > 0)
+            parts.Add(otherNamespaces == 1 ? "1 Certificate in another namespace" : $"{otherNamespaces} Certificates in other namespaces");
+        var elsewhere = duplicates.Where(d => d.Cluster != here).ToList();
+        if (elsewhere.Count > 0)
+        {
+            var clusters = elsewhere.Select(d => d.Cluster).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var named = clusters.Take(NamedClusters).ToList();
+            if (clusters.Count > named.Count)
+                named.Add($"{clusters.Count - named.Count} more");
+            parts.Add($"{elsewhere.Count} {(elsewhere.Count == 1 ? "Certificate" : "Certificates")} in " +
+                      $"{(clusters.Count == 1 ? "cluster" : "clusters")} {Enumerate(named)}");
+        }
+        return $"duplicate: {Enumerate(parts)} {(duplicates.Count == 1 ? "asks" : "ask")} the same ACME server for the same identifiers";
     }
+
+    /// <summary>"a", "a and b", "a, b and c".</summary>
+    private static string Enumerate(IReadOnlyList<string> items) =>
+        items.Count <= 1 ? string.Concat(items) : $"{string.Join(", ", items.Take(items.Count - 1))} and {items[^1]}";
 }

@@ -29,6 +29,9 @@ public static class CertFleetCli
         (as a kubectl plugin: kubectl certfleet status certificate NAME ...)
 
         Connection flags, as kubectl's: --kubeconfig PATH, --context NAME, -n/--namespace NAME.
+        In a fleet: --cluster NAME runs the command against that member cluster, reached with the kubeconfig of its
+        cluster Secret in the home cluster (the one --kubeconfig/--context reach), found in --controller-namespace
+        (default cert-manager).
         The fleet commands read a silo's fleet API on its dashboard port instead:
           --url URL (or CERTFLEET_URL), e.g. http://localhost:8081 after
             kubectl -n cert-manager port-forward deploy/certfleet 8081
@@ -75,7 +78,7 @@ public static class CertFleetCli
         {
             case ["status", "certificate" or "certificates" or "cert" or "certs", var name]:
             {
-                using var cluster = CliCluster.Connect(args);
+                using var cluster = await CliCluster.ConnectAsync(args);
                 var report = await CertificateStatusCommand.BuildAsync(cluster, args.Namespace ?? cluster.DefaultNamespace, name);
                 Print(output, args, report, () => TextOutput.Write(output, report, time.GetUtcNow()));
                 break;
@@ -84,14 +87,14 @@ public static class CertFleetCli
                 throw CliException.Usage("status takes: certificate NAME");
             case ["renew", ..]:
             {
-                using var cluster = CliCluster.Connect(args);
+                using var cluster = await CliCluster.ConnectAsync(args);
                 var results = await RenewCommand.RunAsync(cluster, args, time.GetUtcNow());
                 Print(output, args, results, () => TextOutput.Write(output, results));
                 break;
             }
             case ["inspect", "secret" or "secrets", var name]:
             {
-                using var cluster = CliCluster.Connect(args);
+                using var cluster = await CliCluster.ConnectAsync(args);
                 var report = await InspectSecretCommand.BuildAsync(cluster, args.Namespace ?? cluster.DefaultNamespace, name, time.GetUtcNow());
                 Print(output, args, report, () => TextOutput.Write(output, report));
                 break;

@@ -10,6 +10,14 @@ public sealed record CliArguments
     public string? Kubeconfig { get; init; }
     public string? Context { get; init; }
     public string? Namespace { get; init; }
+
+    /// <summary>A member cluster of the fleet, reached through its cluster Secret in the home cluster (--cluster).</summary>
+    public string? Cluster { get; init; }
+
+    /// <summary>Where the cluster Secrets are: the controller's namespace in the home cluster.</summary>
+    public string ControllerNamespace { get; init; } = DefaultControllerNamespace;
+
+    public const string DefaultControllerNamespace = "cert-manager";
     public bool AllNamespaces { get; init; }
     public bool All { get; init; }
     public string? Selector { get; init; }
@@ -37,6 +45,8 @@ public sealed record CliArguments
         ["-l"] = "selector",
         ["--selector"] = "selector",
         ["-o"] = "output",
+        ["--cluster"] = "cluster",
+        ["--controller-namespace"] = "controller-namespace",
         ["--output"] = "output",
         ["--url"] = "url",
         ["--token-file"] = "token-file",
@@ -84,6 +94,8 @@ public sealed record CliArguments
             Kubeconfig = values.GetValueOrDefault("kubeconfig"),
             Context = values.GetValueOrDefault("context"),
             Namespace = values.GetValueOrDefault("namespace"),
+            Cluster = values.GetValueOrDefault("cluster"),
+            ControllerNamespace = values.GetValueOrDefault("controller-namespace") ?? DefaultControllerNamespace,
             Selector = values.GetValueOrDefault("selector"),
             Url = values.GetValueOrDefault("url"),
             TokenFile = values.GetValueOrDefault("token-file"),

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Fleet;
+using CertFleet.Kubernetes.Bridge.Fleet;
 using k8s;
 using k8s.Exceptions;
 using k8s.Models;
@@ -28,8 +30,11 @@ public sealed class CliCluster : IDisposable
 
     public string Server { get; }
 
-    /// <summary>Connects as kubectl would: --kubeconfig, else KUBECONFIG, else in-cluster, else ~/.kube/config.</summary>
-    public static CliCluster Connect(CliArguments args)
+    /// <summary>
+    /// Connects as kubectl would: --kubeconfig, else KUBECONFIG, else in-cluster, else ~/.kube/config. With --cluster,
+    /// connects there to the home cluster and from there to the named member, with its cluster Secret's kubeconfig.
+    /// </summary>
+    public static async Task<CliCluster> ConnectAsync(CliArguments args)
     {
         KubernetesClientConfiguration configuration;
         try
@@ -41,10 +46,41 @@ public sealed class CliCluster : IDisposable
             throw CliException.Failure($"cannot load the kubeconfig: {exception.Message} " +
                                        "(pass --kubeconfig, set KUBECONFIG, or check --context)");
         }
+        var home = Open(configuration);
+        if (args.Cluster is null)
+            return home;
+        using (home)
+            return Open(await home.MemberConfigurationAsync(args.ControllerNamespace, args.Cluster));
+    }
+
+    private static CliCluster Open(KubernetesClientConfiguration configuration)
+    {
         var options = new BridgeOptions { ClusterName = "cli" };
         var connection = new ClusterConnection("cli", new k8s.Kubernetes(configuration), options, NullLogger<ClusterConnection>.Instance);
         return new CliCluster(connection, string.IsNullOrEmpty(configuration.Namespace) ? "default" : configuration.Namespace,
             configuration.Host ?? "");
+    }
+
+    /// <summary>
+    /// The client configuration in the cluster Secret of <paramref name="cluster"/>, checked as the silos check it; of
+    /// two Secrets naming one cluster the older counts, as for the silos.
+    /// </summary>
+    private async Task<KubernetesClientConfiguration> MemberConfigurationAsync(string controllerNamespace, string cluster)
+    {
+        V1SecretList list = await CallAsync($"listing the cluster Secrets in namespace {controllerNamespace}", (client, ct) =>
+            client.CoreV1.ListNamespacedSecretAsync(controllerNamespace, labelSelector: $"{FleetNames.ClusterSecretLabel}=true", cancellationToken: ct));
+        var members = list.Items.Select(ClusterSecretSource.Read).Where(m => !string.IsNullOrEmpty(m.ClusterName)).ToList();
+        var secret = members.Where(m => m.ClusterName == cluster).OrderBy(m => m.Created).FirstOrDefault();
+        if (secret is null)
+        {
+            var known = members.Count == 0 ? "none" : string.Join(", ", members.Select(m => m.ClusterName).Distinct().Order(StringComparer.Ordinal));
+            throw CliException.Failure($"no member cluster named \"{cluster}\" in namespace {controllerNamespace} of the home cluster at {Server} " +
+                                       $"(known members: {known}; a member is a Secret labelled {FleetNames.ClusterSecretLabel}=true with annotation " +
+                                       $"{FleetNames.ClusterNameAnnotation}; leave --cluster out for the home cluster itself, or pass --controller-namespace)");
+        }
+        var (valid, error) = ClusterSecretValidation.Validate(secret, homeName: "");
+        return valid?.Configuration
+               ?? throw CliException.Failure($"the cluster Secret {controllerNamespace}/{secret.SecretName} of \"{cluster}\" cannot be used: {error}");
     }
 
     public Task<JsonObject?> GetCertificateAsync(string ns, string name) =>

@@ -11,6 +11,8 @@ namespace CertFleet.Kubernetes.Bridge.Events;
 /// <summary>
 /// Writes core/v1 Events (what <c>kubectl describe</c> shows), aggregated and spam-filtered by
 /// <see cref="EventCorrelator"/>. Events are best effort: failures are logged and never reach the caller.
+/// The source says where in the fleet an Event comes from: <c>source.host</c> is the member cluster the object lives in
+/// (event exporters that gather many clusters' Events keep it) and <c>reportingInstance</c> the silo that wrote it.
 /// </summary>
 public sealed class EventRecorder(
     KubernetesClusters clusters,
@@ -58,8 +60,9 @@ public sealed class EventRecorder(
         }
         catch (Exception exception)
         {
-            logger.LogWarning("Could not record event {Reason} for {Kind} {Object}: {Error}", record.Reason,
-                record.Kind.Kind, record.Object, ApiError.From(exception)?.Describe() ?? exception.Message);
+            using (ClusterLogScope.Begin(logger, record.Object.Cluster))
+                logger.LogWarning("Could not record event {Reason} for {Kind} {Object}: {Error}", record.Reason,
+                    record.Kind.Kind, record.Object, ApiError.From(exception)?.Describe() ?? exception.Message);
         }
     }
 
@@ -83,7 +86,7 @@ public sealed class EventRecorder(
             Reason = record.Reason,
             Message = message,
             Type = record.Type,
-            Source = new V1EventSource { Component = record.Component },
+            Source = new V1EventSource { Component = record.Component, Host = record.Object.Cluster },
             ReportingComponent = record.Component,
             ReportingInstance = options.Value.Identity,
             FirstTimestamp = decision.FirstTimestamp.UtcDateTime,

@@ -23,13 +23,15 @@ public sealed class ClusterWatch(
 {
     public async Task RunAsync(CancellationToken ct)
     {
+        // Everything started below (reflectors, known objects, dispatcher) logs within the cluster's scope.
+        using var scope = ClusterLogScope.Begin(loggers.CreateLogger<ClusterWatch>(), connection.Name);
         var reflectorLogger = loggers.CreateLogger<Reflector>();
         var knownLogger = loggers.CreateLogger<KnownObjects>();
         Dictionary<string, KnownObjects> known = new();
         var dispatcher = new CoalescingDispatcher<(string Resource, ObjectKey Key), ObjectChange>(
             async (change, token) =>
             {
-                await syncs.CountAsync(change.Resource, () => receiver.ReceiveAsync(change, token));
+                await syncs.CountAsync(change.Key.Cluster, change.Resource, () => receiver.ReceiveAsync(change, token));
                 known[change.Resource].Delivered(change);
             },
             change => change.IsDeletion, connection.Options.MaxConcurrentDeliveries,

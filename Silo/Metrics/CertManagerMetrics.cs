@@ -10,6 +10,10 @@ namespace CertFleet.Silo.Metrics;
 /// The registry behind <c>/metrics</c>: cert-manager's metrics under cert-manager's exact names, labels and types,
 /// CertFleet's own (<c>certfleet_*</c>), Orleans' meter and the process. Object series are rebuilt from
 /// <see cref="WatchedStatuses"/> on every scrape, as cert-manager's collectors read its informer caches.
+/// CertFleet's addition to cert-manager's labels: <c>cluster</c> (the member cluster's name) on the object series and
+/// the sync counters, exported for every member this silo watches; the silos watch disjoint members, so Prometheus
+/// gets each member's series from exactly one silo. The ACME client's series have no cluster: one account serves
+/// every member that uses it.
 /// </summary>
 public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
 {
@@ -25,7 +29,7 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
     private static readonly string[] OrleansInstruments =
         ["orleans-grains", "orleans-catalog-activations", "orleans-reminders-", "orleans-app-requests-latency", "orleans-storage-"];
 
-    private static readonly string[] CertificateLabels = ["name", "namespace", "issuer_name", "issuer_kind", "issuer_group"];
+    private static readonly string[] CertificateLabels = ["name", "namespace", "issuer_name", "issuer_kind", "issuer_group", "cluster"];
     private static readonly string[] AcmeRequestLabels = ["scheme", "host", "action", "method", "status"];
 
     private readonly WatchedStatuses _statuses;
@@ -70,7 +74,7 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
         var metrics = Prometheus.Metrics.WithCustomRegistry(Registry);
 
         _certificateReady = metrics.CreateGauge("certmanager_certificate_ready_status", "The ready status of the certificate.",
-            ["name", "namespace", "condition", "issuer_name", "issuer_kind", "issuer_group"]);
+            ["name", "namespace", "condition", "issuer_name", "issuer_kind", "issuer_group", "cluster"]);
         _certificateExpiration = metrics.CreateGauge("certmanager_certificate_expiration_timestamp_seconds",
             "The timestamp after which the certificate expires, expressed in Unix Epoch Time.", CertificateLabels);
         _certificateNotAfter = metrics.CreateGauge("certmanager_certificate_not_after_timestamp_seconds",
@@ -80,9 +84,9 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
         _certificateRenewal = metrics.CreateGauge("certmanager_certificate_renewal_timestamp_seconds",
             "The timestamp after which the certificate should be renewed, expressed in Unix Epoch Time.", CertificateLabels);
         _challengeStatus = metrics.CreateGauge("certmanager_certificate_challenge_status", "The status of certificate challenges",
-            ["status", "domain", "reason", "processing", "name", "namespace", "type"]);
-        _issuerReady = metrics.CreateGauge("certmanager_issuer_ready_status", "The ready status of the Issuer.", ["name", "namespace", "condition"]);
-        _clusterIssuerReady = metrics.CreateGauge("certmanager_clusterissuer_ready_status", "The ready status of the ClusterIssuer.", ["name", "condition"]);
+            ["status", "domain", "reason", "processing", "name", "namespace", "type", "cluster"]);
+        _issuerReady = metrics.CreateGauge("certmanager_issuer_ready_status", "The ready status of the Issuer.", ["name", "namespace", "condition", "cluster"]);
+        _clusterIssuerReady = metrics.CreateGauge("certmanager_clusterissuer_ready_status", "The ready status of the ClusterIssuer.", ["name", "condition", "cluster"]);
         _acmeRequests = metrics.CreateCounter("certmanager_http_acme_client_request_count",
             "The number of requests made by the ACME client.", AcmeRequestLabels);
         _acmeRequestDuration = metrics.CreateSummary("certmanager_http_acme_client_request_duration_seconds",
@@ -90,9 +94,9 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
             {
                 Objectives = [new QuantileEpsilonPair(0.5, 0.05), new QuantileEpsilonPair(0.9, 0.01), new QuantileEpsilonPair(0.99, 0.001)],
             });
-        _syncCalls = metrics.CreateCounter("certmanager_controller_sync_call_count", "The number of sync() calls made by a controller.", ["controller"]);
+        _syncCalls = metrics.CreateCounter("certmanager_controller_sync_call_count", "The number of sync() calls made by a controller.", ["controller", "cluster"]);
         _syncErrors = metrics.CreateCounter("certmanager_controller_sync_error_count",
-            "The number of errors encountered during controller sync().", ["controller"]);
+            "The number of errors encountered during controller sync().", ["controller", "cluster"]);
         _clockCounter = metrics.CreateCounter("certmanager_clock_time_seconds",
             "DEPRECATED: use clock_time_seconds_gauge instead. The clock time given in seconds (from 1970/01/01 UTC).");
         _clockGauge = metrics.CreateGauge("certmanager_clock_time_seconds_gauge", "The clock time given in seconds (from 1970/01/01 UTC).");
@@ -146,10 +150,10 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
             RefreshCertificates(now);
             RefreshIssuers();
             RefreshChallenges();
-            foreach (var (controller, (calls, errors)) in _syncs.Totals)
+            foreach (var ((cluster, controller), (calls, errors)) in _syncs.Totals)
             {
-                _syncCalls.WithLabels(controller).IncTo(calls);
-                _syncErrors.WithLabels(controller).IncTo(errors);
+                _syncCalls.WithLabels(controller, cluster).IncTo(calls);
+                _syncErrors.WithLabels(controller, cluster).IncTo(errors);
             }
             if (budgets is not null)
             {
@@ -181,12 +185,12 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
     {
         var certificates = _statuses.Certificates.ToList();
         _renewalsDue.Set(certificates.Count(c => c.RenewalTime?.ToUnixTimeSeconds() <= now));
-        string[] Labels(CertificateReading c) => [c.Key.Name, c.Key.Namespace, c.IssuerName, c.IssuerKind, c.IssuerGroup];
+        string[] Labels(CertificateReading c) => [c.Key.Name, c.Key.Namespace, c.IssuerName, c.IssuerKind, c.IssuerGroup, c.Key.Cluster];
         // Not yet issued: 0, as cert-manager reports it.
         static double Seconds(DateTimeOffset? time) => time?.ToUnixTimeSeconds() ?? 0;
 
         Replace(_certificateReady, certificates.SelectMany(c => ReadyConditions.Select(condition =>
-            (new[] { c.Key.Name, c.Key.Namespace, condition, c.IssuerName, c.IssuerKind, c.IssuerGroup }, c.Ready == condition ? 1.0 : 0.0))));
+            (new[] { c.Key.Name, c.Key.Namespace, condition, c.IssuerName, c.IssuerKind, c.IssuerGroup, c.Key.Cluster }, c.Ready == condition ? 1.0 : 0.0))));
         var notAfter = certificates.Select(c => (Labels(c), Seconds(c.NotAfter))).ToList();
         Replace(_certificateExpiration, notAfter);
         Replace(_certificateNotAfter, notAfter);
@@ -198,14 +202,14 @@ public sealed class CertManagerMetrics : IAcmeRequestObserver, IDisposable
     {
         var issuers = _statuses.Issuers.ToList();
         Replace(_issuerReady, issuers.Where(i => !i.Key.IsClusterScoped).SelectMany(i => ReadyConditions.Select(condition =>
-            (new[] { i.Key.Name, i.Key.Namespace, condition }, i.Ready == condition ? 1.0 : 0.0))));
+            (new[] { i.Key.Name, i.Key.Namespace, condition, i.Key.Cluster }, i.Ready == condition ? 1.0 : 0.0))));
         Replace(_clusterIssuerReady, issuers.Where(i => i.Key.IsClusterScoped).SelectMany(i => ReadyConditions.Select(condition =>
-            (new[] { i.Key.Name, condition }, i.Ready == condition ? 1.0 : 0.0))));
+            (new[] { i.Key.Name, condition, i.Key.Cluster }, i.Ready == condition ? 1.0 : 0.0))));
     }
 
     private void RefreshChallenges() =>
         Replace(_challengeStatus, _statuses.Challenges.ToList().SelectMany(c => ChallengeStates.Select(state =>
-            (new[] { state, c.DnsName, BoundedReason(c.Reason), c.Processing ? "true" : "false", c.Key.Name, c.Key.Namespace, c.Type },
+            (new[] { state, c.DnsName, BoundedReason(c.Reason), c.Processing ? "true" : "false", c.Key.Name, c.Key.Namespace, c.Type, c.Key.Cluster },
                 c.State == state ? 1.0 : 0.0))));
 
     /// <summary>Sets exactly <paramref name="series"/>: label sets not among them (deleted objects) are removed.</summary>

@@ -7,6 +7,7 @@ using CertFleet.Bench;
 using CertFleet.KubeEmulator;
 using CertFleet.TestSupport;
 using k8s;
+using static CertFleet.Bench.BenchObjects;
 
 // make bench: Certificates applied at once through the Kubernetes API, timed until all are Ready.
 //   1. BENCH_ECDSA (2,000) CA-issued with ECDSA P-256 keys: certificates/s (target ≥200), silo peak RSS; first
@@ -15,6 +16,8 @@ using k8s;
 //   3. BENCH_ACME (300) ACME HTTP-01 from Debian's Pebble with ECDSA P-256 keys beside the bare AcmeClient issuing as
 //      many from a second Pebble in a child process, all at once and 32 at a time (target ≥80 % of its rate); each side
 //      first issues BENCH_ACME_WARMUP (30) untimed. Silo CPU per certificate against the bare client's own (target ≤2×).
+//   4. BENCH_FLEET (10) member clusters × BENCH_FLEET_CERTIFICATES (200) CA-issued with ECDSA P-256 keys through two
+//      silos on Redis (the first phases' silo stopped): certificates/s, each silo's RSS and CPU per certificate.
 // Every phase prints, per certificate: CPU by process, Kubernetes writes, grain-to-grain calls (the silo's
 // certfleet_grain_calls_total) and grain state writes; and the silo log's expired messages and grain turns over 1 s.
 // A phase whose count is 0 is skipped. Figures are printed; nothing here asserts a time.
@@ -29,7 +32,8 @@ var acmeCount = EnvInt("BENCH_ACME", 300);
 const int BareAcmeConcurrency = 32;
 var acmeWarmup = EnvInt("BENCH_ACME_WARMUP", 30);
 var caWarmup = EnvInt("BENCH_CA_WARMUP", 200);
-const string PhaseLabel = "bench.certfleet.io/phase";
+var fleetMembers = EnvInt("BENCH_FLEET", 10);
+var fleetCertificates = EnvInt("BENCH_FLEET_CERTIFICATES", 200);
 var work = Directory.CreateTempSubdirectory("certfleet-bench-").FullName;
 
 await using var api = await KubeEmulatorServer.StartAsync(new KubeEmulatorOptions { Port = 0, KubeconfigPath = Path.Combine(work, "kubeconfig") });
@@ -116,6 +120,13 @@ try
             Console.WriteLine($"    ceiling on these {Environment.ProcessorCount} cores with the API emulator's (and bench client's) {apiServerMs:F1} ms per certificate: {bareMs / (bareMs + apiServerMs):P0}");
         }
     }
+
+    if (fleetMembers > 0 && fleetCertificates > 0)
+    {
+        // Silos of its own serve the fleet: this one would only share the cores.
+        silo.Dispose();
+        await FleetPhase.RunAsync(root, configuration, work, fleetMembers, fleetCertificates);
+    }
 }
 catch
 {
@@ -195,28 +206,6 @@ static void Report(string what, Result r, SiloUnderTest silo)
     Console.WriteLine($"  silo log: {r.Warnings}");
 }
 
-static async Task WaitReady(Kubernetes client, string phase, int count, CancellationToken ct)
-{
-    if (count == 0) return;
-    var ready = new HashSet<string>();
-    try
-    {
-        await foreach (var (type, item) in client.CustomObjects.WatchListNamespacedCustomObjectAsync(
-                           "cert-manager.io", "v1", "bench", "certificates", labelSelector: $"{PhaseLabel}={phase}", cancellationToken: ct))
-        {
-            var certificate = (JsonElement)item;
-            var name = certificate.GetProperty("metadata").GetProperty("name").GetString()!;
-            if (type != k8s.WatchEventType.Deleted && IsReady(certificate)) ready.Add(name);
-            else ready.Remove(name);
-            if (ready.Count >= count) return;
-        }
-    }
-    catch (OperationCanceledException) when (ct.IsCancellationRequested)
-    {
-    }
-    throw new TimeoutException($"only {ready.Count} of {count} Certificates of phase {phase} became Ready");
-}
-
 static async Task WaitIssuerReady(Kubernetes client, string name, TimeSpan timeout)
 {
     var deadline = DateTime.UtcNow + timeout;
@@ -227,10 +216,6 @@ static async Task WaitIssuerReady(Kubernetes client, string name, TimeSpan timeo
         await Task.Delay(250);
     }
 }
-
-static bool IsReady(JsonElement item) =>
-    item.TryGetProperty("status", out var status) && status.TryGetProperty("conditions", out var conditions)
-    && conditions.EnumerateArray().Any(c => c.GetProperty("type").GetString() == "Ready" && c.GetProperty("status").GetString() == "True");
 
 static double RsaKeyGenerationRate(TimeSpan duration)
 {
@@ -248,24 +233,6 @@ static double RsaKeyGenerationRate(TimeSpan duration)
     return generated / clock.Elapsed.TotalSeconds;
 }
 
-static JsonObject Certificate(string name, string secret, string issuer, string issuerKind, string algorithm, int size, bool isCA, string phase)
-{
-    var spec = new JsonObject
-    {
-        ["secretName"] = secret,
-        ["issuerRef"] = new JsonObject { ["name"] = issuer, ["kind"] = issuerKind },
-        ["privateKey"] = new JsonObject { ["algorithm"] = algorithm, ["size"] = size },
-    };
-    if (isCA) { spec["isCA"] = true; spec["commonName"] = name; }
-    else spec["dnsNames"] = new JsonArray($"{name}.bench.example");
-    return new JsonObject
-    {
-        ["apiVersion"] = "cert-manager.io/v1", ["kind"] = "Certificate",
-        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "bench", ["labels"] = new JsonObject { [PhaseLabel] = phase } },
-        ["spec"] = spec,
-    };
-}
-
 // Shaped like the guide's Let's Encrypt ClusterIssuer (HTTP-01 through an nginx Ingress), pointed at Pebble.
 static JsonObject AcmeIssuerSpec(PebbleServer pebble) => new()
 {
@@ -277,17 +244,6 @@ static JsonObject AcmeIssuerSpec(PebbleServer pebble) => new()
         ["solvers"] = new JsonArray(new JsonObject { ["http01"] = new JsonObject { ["ingress"] = new JsonObject { ["class"] = "nginx" } } }),
     },
 };
-
-static JsonObject Issuer(string name, string? ns, JsonObject spec) => new()
-{
-    ["apiVersion"] = "cert-manager.io/v1", ["kind"] = ns is null ? "ClusterIssuer" : "Issuer",
-    ["metadata"] = ns is null ? new JsonObject { ["name"] = name } : new JsonObject { ["name"] = name, ["namespace"] = ns },
-    ["spec"] = spec,
-};
-
-static Task Create(Kubernetes client, string ns, string plural, JsonObject body) => ns.Length == 0
-    ? client.CustomObjects.CreateClusterCustomObjectAsync(body, "cert-manager.io", "v1", plural)
-    : client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "cert-manager.io", "v1", ns, plural);
 
 static void Kubectl(Dictionary<string, string> environment, params string[] args)
 {

@@ -18,12 +18,41 @@ internal sealed partial class SiloUnderTest : IDisposable
     private readonly Dictionary<string, int> _expiredByCall = [];
     private readonly List<LongTurn> _longTurns = [];
     private int _expired;
+    private bool _disposed;
 
-    private SiloUnderTest(Process process, StreamWriter log, int metricsPort)
+    private readonly Uri _ready;
+
+    private SiloUnderTest(Process process, StreamWriter log, int httpPort, int metricsPort)
     {
         _process = process;
         _log = log;
+        _ready = new Uri($"http://127.0.0.1:{httpPort}/health/ready");
         _metrics = new Uri($"http://127.0.0.1:{metricsPort}/metrics");
+    }
+
+    /// <summary>Waits for /health/ready: active in the Orleans membership, its storage and home cluster answering.</summary>
+    public async Task WaitReadyAsync(TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            try
+            {
+                using var response = await _http.GetAsync(_ready);
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            catch (TaskCanceledException)
+            {
+                // no answer within the client's timeout
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"silo {_process.Id} not ready within {within.TotalSeconds:0} s");
+            await Task.Delay(500);
+        }
     }
 
     public int Id => _process.Id;
@@ -38,7 +67,7 @@ internal sealed partial class SiloUnderTest : IDisposable
         info.Environment["CertFleet__Metrics__Port"] = ports[1].ToString(CultureInfo.InvariantCulture);
         info.Environment["CertFleet__Orleans__SiloPort"] = ports[2].ToString(CultureInfo.InvariantCulture);
         info.Environment["CertFleet__Orleans__GatewayPort"] = ports[3].ToString(CultureInfo.InvariantCulture);
-        var silo = new SiloUnderTest(Process.Start(info)!, new StreamWriter(logPath) { AutoFlush = true }, ports[1]);
+        var silo = new SiloUnderTest(Process.Start(info)!, new StreamWriter(logPath) { AutoFlush = true }, ports[0], ports[1]);
         silo._process.OutputDataReceived += (_, e) => silo.Append(e.Data);
         silo._process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
         silo._process.BeginOutputReadLine();
@@ -157,6 +186,9 @@ internal sealed partial class SiloUnderTest : IDisposable
 
     public void Dispose()
     {
+        // The fleet phase stops the first phases' silo early; the program's end disposes it again.
+        if (_disposed) return;
+        _disposed = true;
         Kill();
         _process.WaitForExit(5000);
         _process.Dispose();

@@ -56,19 +56,23 @@ public sealed class CliFixture : IAsyncLifetime
     }
 
     /// <summary>Creates a cert-manager object, then writes its status through the status subresource as the controller does.</summary>
-    public async Task<JsonObject> CreateAsync<T>(string group, string plural, string? ns, T resource, object? status = null)
+    public Task<JsonObject> CreateAsync<T>(string group, string plural, string? ns, T resource, object? status = null) =>
+        CreateAsync(Client, group, plural, ns, resource, status);
+
+    /// <summary>As <see cref="CreateAsync{T}(string, string, string?, T, object?)"/>, on another API server (a fleet member's).</summary>
+    public static async Task<JsonObject> CreateAsync<T>(IKubernetes client, string group, string plural, string? ns, T resource, object? status = null)
     {
         var body = JsonSerializer.SerializeToElement(resource, ApiJson.Options);
         var created = ns is null
-            ? await Client.CustomObjects.CreateClusterCustomObjectAsync(body, group, "v1", plural)
-            : await Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, group, "v1", ns, plural);
+            ? await client.CustomObjects.CreateClusterCustomObjectAsync(body, group, "v1", plural)
+            : await client.CustomObjects.CreateNamespacedCustomObjectAsync(body, group, "v1", ns, plural);
         var name = ((JsonElement)created).GetProperty("metadata").GetProperty("name").GetString()!;
         if (status is not null)
         {
             var patch = new V1Patch(JsonSerializer.Serialize(new { status }, ApiJson.Options), V1Patch.PatchType.MergePatch);
             created = ns is null
-                ? await Client.CustomObjects.PatchClusterCustomObjectStatusAsync(patch, group, "v1", plural, name)
-                : await Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, group, "v1", ns, plural, name);
+                ? await client.CustomObjects.PatchClusterCustomObjectStatusAsync(patch, group, "v1", plural, name)
+                : await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, group, "v1", ns, plural, name);
         }
         return JsonNode.Parse(((JsonElement)created).GetRawText())!.AsObject();
     }

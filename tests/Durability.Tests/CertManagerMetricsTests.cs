@@ -1,5 +1,6 @@
 using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
 using CertFleet.Kubernetes.Bridge.Metrics;
 using CertFleet.Kubernetes.Bridge.Watching;
@@ -28,8 +29,8 @@ public sealed class CertManagerMetricsTests : IDisposable
         return System.Text.Encoding.UTF8.GetString(stream.ToArray()).Split('\n');
     }
 
-    private void Observe(string resource, string name, object? content) =>
-        _statuses.Observe(new ObjectChange(resource, new ObjectKey("local", "team", name), "uid", content));
+    private void Observe(string resource, string name, object? content, string cluster = "local") =>
+        _statuses.Observe(new ObjectChange(resource, new ObjectKey(cluster, "team", name), "uid", content));
 
     [Fact]
     public async Task A_certificate_not_yet_issued_is_Unknown_with_zero_timestamps_and_its_series_go_when_it_is_deleted()
@@ -37,15 +38,61 @@ public sealed class CertManagerMetricsTests : IDisposable
         Observe("certificates.cert-manager.io", "new", new Certificate { Spec = new CertificateSpec { IssuerRef = new IssuerRef { Name = "ca", Kind = "Issuer", Group = "cert-manager.io" } } });
 
         var lines = await ScrapeAsync();
-        const string labels = "name=\"new\",namespace=\"team\",issuer_name=\"ca\",issuer_kind=\"Issuer\",issuer_group=\"cert-manager.io\"";
+        const string labels = "name=\"new\",namespace=\"team\",issuer_name=\"ca\",issuer_kind=\"Issuer\",issuer_group=\"cert-manager.io\",cluster=\"local\"";
         Assert.Contains($"certmanager_certificate_expiration_timestamp_seconds{{{labels}}} 0", lines);
         Assert.Contains($"certmanager_certificate_renewal_timestamp_seconds{{{labels}}} 0", lines);
-        Assert.Contains("certmanager_certificate_ready_status{name=\"new\",namespace=\"team\",condition=\"Unknown\",issuer_name=\"ca\",issuer_kind=\"Issuer\",issuer_group=\"cert-manager.io\"} 1", lines);
-        Assert.Contains("certmanager_certificate_ready_status{name=\"new\",namespace=\"team\",condition=\"True\",issuer_name=\"ca\",issuer_kind=\"Issuer\",issuer_group=\"cert-manager.io\"} 0", lines);
+        Assert.Contains("certmanager_certificate_ready_status{name=\"new\",namespace=\"team\",condition=\"Unknown\",issuer_name=\"ca\",issuer_kind=\"Issuer\",issuer_group=\"cert-manager.io\",cluster=\"local\"} 1", lines);
+        Assert.Contains("certmanager_certificate_ready_status{name=\"new\",namespace=\"team\",condition=\"True\",issuer_name=\"ca\",issuer_kind=\"Issuer\",issuer_group=\"cert-manager.io\",cluster=\"local\"} 0", lines);
         Assert.Contains($"certmanager_clock_time_seconds_gauge {Now.ToUnixTimeSeconds()}", lines);
 
         Observe("certificates.cert-manager.io", "new", null);
         Assert.DoesNotContain(await ScrapeAsync(), line => line.Contains("name=\"new\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Each_member_clusters_objects_have_their_own_series_and_the_guides_expiry_alert_fires_per_cluster()
+    {
+        // One Certificate "web" in namespace "team" of three members; east's and south's expire within the alert's 7 days.
+        var expiries = new Dictionary<string, DateTimeOffset> { ["east"] = Now.AddDays(2), ["west"] = Now.AddDays(60), ["south"] = Now.AddDays(3) };
+        foreach (var (cluster, notAfter) in expiries)
+            Observe("certificates.cert-manager.io", "web", new Certificate
+            {
+                Spec = new CertificateSpec { IssuerRef = new IssuerRef { Name = "ca", Kind = "ClusterIssuer", Group = "cert-manager.io" } },
+                Status = new CertificateStatus { NotAfter = notAfter },
+            }, cluster);
+        Observe("issuers.cert-manager.io", "ca", new IssuerObject { Kind = "Issuer", Metadata = new ObjectMeta { Name = "ca" }, Spec = new IssuerSpec() }, "east");
+        Observe("challenges.acme.cert-manager.io", "web-1", new Challenge { Spec = new ChallengeSpec { DnsName = "web.example", Type = "HTTP-01" } }, "west");
+
+        var lines = await ScrapeAsync();
+        const string web = "name=\"web\",namespace=\"team\",issuer_name=\"ca\",issuer_kind=\"ClusterIssuer\",issuer_group=\"cert-manager.io\"";
+        var expirations = lines.Where(line => line.StartsWith("certmanager_certificate_expiration_timestamp_seconds{", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, expirations.Count);
+        foreach (var (cluster, notAfter) in expiries)
+            Assert.Contains($"certmanager_certificate_expiration_timestamp_seconds{{{web},cluster=\"{cluster}\"}} {notAfter.ToUnixTimeSeconds()}", lines);
+        Assert.Contains("certmanager_issuer_ready_status{name=\"ca\",namespace=\"team\",condition=\"Unknown\",cluster=\"east\"} 1", lines);
+        Assert.Contains(lines, line => line.StartsWith("certmanager_certificate_challenge_status{", StringComparison.Ordinal) && line.Contains("cluster=\"west\"", StringComparison.Ordinal));
+
+        // The seed's rule, unchanged, over these series as Prometheus would scrape them: promtool's time 0 is Now.
+        var input = string.Concat(expiries.Select(e => $$"""
+
+                  - series: 'certmanager_certificate_expiration_timestamp_seconds{{{web}},cluster="{{e.Key}}"}'
+                    values: '{{(e.Value - Now).TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}+0x200'
+            """));
+        await CertFleet.TestSupport.Promtool.AssertSeedRuleTestPassesAsync($$"""
+            rule_files: [rules.yaml]
+            evaluation_interval: 30s
+            tests:
+              - interval: 30s
+                input_series:{{input}}
+                alert_rule_test:
+                  - eval_time: 90m
+                    alertname: CertificateExpiringSoon
+                    exp_alerts:
+                      - exp_labels: {name: web, namespace: team, issuer_name: ca, issuer_kind: ClusterIssuer, issuer_group: cert-manager.io, cluster: east}
+                        exp_annotations: {summary: "Certificate web expires in less than 7 days"}
+                      - exp_labels: {name: web, namespace: team, issuer_name: ca, issuer_kind: ClusterIssuer, issuer_group: cert-manager.io, cluster: south}
+                        exp_annotations: {summary: "Certificate web expires in less than 7 days"}
+            """);
     }
 
     [Fact]

@@ -36,7 +36,9 @@ public sealed class AcmeMetricsTests(AcmeFixture cluster) : AcmeSteps(cluster)
         Assert.Equal(["", "errored", "expired", "invalid", "pending", "processing", "ready", "valid"], series.Select(s => s.Labels["status"]).Order());
         Assert.All(series, s => Assert.Equal(s.Labels["status"] == "valid" ? 1 : 0, s.Value));
         Assert.All(series, s => Assert.True(s.Has(("domain", domain), ("type", "HTTP-01"), ("processing", "false"), ("reason", reason)), s.Series));
-        Assert.Equal(["domain", "name", "namespace", "processing", "reason", "status", "type"], series[0].Labels.Keys.Order());
+        // cluster is CertFleet's label beside cert-manager's: the fixture's silo serves its home cluster, "local"
+        Assert.Equal(["cluster", "domain", "name", "namespace", "processing", "reason", "status", "type"], series[0].Labels.Keys.Order());
+        Assert.All(series, s => Assert.Equal("local", s.Labels["cluster"]));
 
         var host = cluster.Pebble.DirectoryUrl.Authority;
         var requests = scrape.Named(Requests).Where(s => s.Has(("scheme", "https"), ("host", host))).ToList();
@@ -44,6 +46,7 @@ public sealed class AcmeMetricsTests(AcmeFixture cluster) : AcmeSteps(cluster)
             Assert.True(requests.Any(s => s.Has(("action", action)) && s.Labels["status"].StartsWith('2') && s.Value >= 1),
                 $"no successful {action} request counted; counted:\n{string.Join("\n", requests.Select(s => $"{s.Series} {s.Value}"))}");
         Assert.All(requests, s => Assert.Contains(s.Labels["action"], CertManagerActions));
+        // no cluster here: one ACME account serves every member cluster that uses it
         Assert.Equal(["action", "host", "method", "scheme", "status"], requests[0].Labels.Keys.Order());
         // nonces come from HEAD newNonce, counted under the action that needed one
         Assert.Contains(requests, s => s.Has(("method", "HEAD")));

@@ -1,6 +1,5 @@
 using System.Globalization;
 using CertFleet.TestSupport;
-using YamlDotNet.Serialization;
 
 namespace CertFleet.EndToEnd.Tests;
 
@@ -12,6 +11,8 @@ namespace CertFleet.EndToEnd.Tests;
 public sealed class MetricsTests(ControllerFixture cluster)
 {
     private const string Ready = "certmanager_certificate_ready_status";
+    /// <summary>The fixture's silo runs with the default CertFleet:ClusterName: its home cluster is "local".</summary>
+    private const string Cluster = "local";
     private const string Expiration = "certmanager_certificate_expiration_timestamp_seconds";
     private static readonly string[] CertificateTimes =
     [
@@ -28,7 +29,6 @@ public sealed class MetricsTests(ControllerFixture cluster)
     [Fact]
     public async Task CertManagersMetricsCarryTheStatusOfEachObjectAndTheGuidesExpiryAlertFiresOnlyForTheShortCertificate()
     {
-        var promtool = RequirePromtool();
         var ns = await cluster.NamespaceAsync();
         var clusterIssuer = $"selfsigned-{ns}";
         await cluster.ApplyAsync(Manifests.SelfSignedClusterIssuer(clusterIssuer));
@@ -54,7 +54,7 @@ public sealed class MetricsTests(ControllerFixture cluster)
 
         foreach (var (name, issuer, kind) in new[] { ("short", "self", "Issuer"), ("long", clusterIssuer, "ClusterIssuer") })
         {
-            (string, string)[] labels = [("name", name), ("namespace", ns), ("issuer_name", issuer), ("issuer_kind", kind), ("issuer_group", "cert-manager.io")];
+            (string, string)[] labels = [("name", name), ("namespace", ns), ("issuer_name", issuer), ("issuer_kind", kind), ("issuer_group", "cert-manager.io"), ("cluster", Cluster)];
             Assert.Equal(1, scrape.Value(Ready, [.. labels, ("condition", "True")]));
             Assert.Equal(0, scrape.Value(Ready, [.. labels, ("condition", "False")]));
             Assert.Equal(0, scrape.Value(Ready, [.. labels, ("condition", "Unknown")]));
@@ -64,29 +64,30 @@ public sealed class MetricsTests(ControllerFixture cluster)
             Assert.Equal(await UnixSecondsAsync(ns, name, "notBefore"), scrape.Value("certmanager_certificate_not_before_timestamp_seconds", labels));
             Assert.Equal(await UnixSecondsAsync(ns, name, "renewalTime"), scrape.Value("certmanager_certificate_renewal_timestamp_seconds", labels));
             foreach (var metric in CertificateTimes)
-                Assert.Equal(["issuer_group", "issuer_kind", "issuer_name", "name", "namespace"],
+                Assert.Equal(["cluster", "issuer_group", "issuer_kind", "issuer_name", "name", "namespace"],
                     scrape.Named(metric).First(s => s.Has(labels)).Labels.Keys.Order());
         }
-        Assert.Equal(1, scrape.Value("certmanager_issuer_ready_status", ("name", "self"), ("namespace", ns), ("condition", "True")));
+        Assert.Equal(1, scrape.Value("certmanager_issuer_ready_status", ("name", "self"), ("namespace", ns), ("condition", "True"), ("cluster", Cluster)));
         Assert.Equal(0, scrape.Value("certmanager_issuer_ready_status", ("name", "self"), ("namespace", ns), ("condition", "Unknown")));
-        Assert.Equal(1, scrape.Value("certmanager_clusterissuer_ready_status", ("name", clusterIssuer), ("condition", "True")));
+        Assert.Equal(1, scrape.Value("certmanager_clusterissuer_ready_status", ("name", clusterIssuer), ("condition", "True"), ("cluster", Cluster)));
         Assert.Equal(0, scrape.Value("certmanager_clusterissuer_ready_status", ("name", clusterIssuer), ("condition", "False")));
-        Assert.Equal(["condition", "name"], scrape.Named("certmanager_clusterissuer_ready_status").First().Labels.Keys.Order());
+        Assert.Equal(["cluster", "condition", "name"], scrape.Named("certmanager_clusterissuer_ready_status").First().Labels.Keys.Order());
+        Assert.Equal(["cluster", "condition", "name", "namespace"], scrape.Named("certmanager_issuer_ready_status").First().Labels.Keys.Order());
 
         // cert-manager's types and names: counters without _total (text format 0.0.4, as cert-manager serves it)
         Assert.Equal("gauge", scrape.Types[Ready]);
         Assert.Equal("counter", scrape.Types["certmanager_controller_sync_call_count"]);
         Assert.Equal("gauge", scrape.Types["certmanager_clock_time_seconds_gauge"]);
         Assert.DoesNotContain(scrape.Samples, s => s.Name.StartsWith("certmanager_", StringComparison.Ordinal) && s.Name.EndsWith("_total", StringComparison.Ordinal));
-        Assert.True(scrape.Value("certmanager_controller_sync_call_count", ("controller", "certificates")) >= 2);
-        Assert.True(scrape.Value("certmanager_controller_sync_call_count", ("controller", "issuers")) >= 1);
-        Assert.Single(scrape.Named("certmanager_controller_sync_error_count"), s => s.Has(("controller", "certificates")));
+        Assert.True(scrape.Value("certmanager_controller_sync_call_count", ("controller", "certificates"), ("cluster", Cluster)) >= 2);
+        Assert.True(scrape.Value("certmanager_controller_sync_call_count", ("controller", "issuers"), ("cluster", Cluster)) >= 1);
+        Assert.Single(scrape.Named("certmanager_controller_sync_error_count"), s => s.Has(("controller", "certificates"), ("cluster", Cluster)));
         var clock = scrape.Value("certmanager_clock_time_seconds_gauge");
         Assert.InRange(clock, DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         // Orleans' own meter: activations per grain type
         Assert.True(scrape.Value("microsoft_orleans_orleans_grains", ("grain_type", "certificate")) >= 2);
 
-        await AssertExpiryAlertAsync(promtool, scrape, ns, clock);
+        await AssertExpiryAlertAsync(scrape, ns, clock);
 
         // A deleted Certificate's series go with it.
         await cluster.MustAsync("-n", ns, "delete", "certificate", "long");
@@ -113,13 +114,8 @@ public sealed class MetricsTests(ControllerFixture cluster)
     /// (certmanager_clock_time_seconds_gauge): time() at evaluation T then stands for scrape time + T, and the rule's
     /// "expires in less than 7 days" compares exactly as it would have in Prometheus.
     /// </summary>
-    private static async Task AssertExpiryAlertAsync(string promtool, PrometheusScrape scrape, string ns, double clock)
+    private static async Task AssertExpiryAlertAsync(PrometheusScrape scrape, string ns, double clock)
     {
-        var dir = Directory.CreateTempSubdirectory("certfleet-promtool-").FullName;
-        var seed = await File.ReadAllTextAsync(Path.Combine(RepositoryCheckout.Seeds, "06-prometheusrule.yaml"));
-        var rule = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(seed);
-        await File.WriteAllTextAsync(Path.Combine(dir, "rules.yaml"), new SerializerBuilder().Build().Serialize(rule["spec"]));
-
         var series = scrape.Named(Expiration).Where(s => s.Has(("namespace", ns))).ToList();
         Assert.Equal(2, series.Count);
         var input = string.Concat(series.Select(s => $"""
@@ -127,7 +123,7 @@ public sealed class MetricsTests(ControllerFixture cluster)
                   - series: '{s.Series}'
                     values: '{(s.Value - clock).ToString("R", CultureInfo.InvariantCulture)}+0x200'
             """));
-        await File.WriteAllTextAsync(Path.Combine(dir, "test.yaml"), $$"""
+        await Promtool.AssertSeedRuleTestPassesAsync($$"""
             rule_files: [rules.yaml]
             evaluation_interval: 30s
             tests:
@@ -138,31 +134,12 @@ public sealed class MetricsTests(ControllerFixture cluster)
                   - eval_time: 30m
                     alertname: CertificateExpiringSoon
                     exp_alerts: []
-                  # then exactly the 48 h Certificate, not the 90-day one
+                  # then exactly the 48 h Certificate, not the 90-day one; cluster is CertFleet's label
                   - eval_time: 90m
                     alertname: CertificateExpiringSoon
                     exp_alerts:
-                      - exp_labels: {name: short, namespace: {{ns}}, issuer_name: self, issuer_kind: Issuer, issuer_group: cert-manager.io}
+                      - exp_labels: {name: short, namespace: {{ns}}, issuer_name: self, issuer_kind: Issuer, issuer_group: cert-manager.io, cluster: {{Cluster}}}
                         exp_annotations: {summary: "Certificate short expires in less than 7 days"}
             """);
-        try
-        {
-            var (code, output, error) = await Processes.RunAsync(promtool, ["test", "rules", Path.Combine(dir, "test.yaml")], new Dictionary<string, string>());
-            Assert.True(code == 0, $"promtool test rules failed ({code}):\n{output}{error}\n{await File.ReadAllTextAsync(Path.Combine(dir, "test.yaml"))}");
-            Assert.Contains("SUCCESS", output + error);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private static string RequirePromtool()
-    {
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Select(dir => Path.Combine(dir, "promtool")).FirstOrDefault(File.Exists);
-        Assert.True(path is not null,
-            "promtool is not installed: it comes with Debian's package 'prometheus' (apt-get install prometheus; .ci/run installs it)");
-        return path!;
     }
 }

@@ -40,6 +40,7 @@ public sealed class EventRecorderTests : EmulatorTest
         Assert.Equal("Normal", recorded.Type);
         Assert.Equal("cert-manager-certificates-trigger", recorded.Source.Component);
         Assert.Equal("cert-manager-certificates-trigger", recorded.ReportingComponent);
+
         Assert.Equal(("cert-manager.io/v1", "Certificate", "web", Api.Namespace, uid),
             (recorded.InvolvedObject.ApiVersion, recorded.InvolvedObject.Kind, recorded.InvolvedObject.Name,
                 recorded.InvolvedObject.NamespaceProperty, recorded.InvolvedObject.Uid));
@@ -50,6 +51,21 @@ public sealed class EventRecorderTests : EmulatorTest
         var described = await Api.Client.CoreV1.ListNamespacedEventAsync(Api.Namespace,
             fieldSelector: $"involvedObject.kind=Certificate,involvedObject.name=web,involvedObject.namespace={Api.Namespace},involvedObject.uid={uid}");
         Assert.Single(described.Items);
+    }
+
+    [Fact]
+    public async Task An_event_names_the_member_cluster_of_its_object_and_the_silo_that_wrote_it()
+    {
+        // A second member, "east", served by the same emulator: its Events go to east's API server.
+        Api.Clusters.Add(new ClusterRegistration("east", ClusterRegistration.SecretSource, new Dictionary<string, string>()),
+            KubernetesClientConfiguration.BuildConfigFromConfigFile(Api.Server.KubeconfigPath), BridgeEmulator.BridgeOptionsFor(Api.Server));
+        var certificate = await Api.CreateCertificateAsync("web");
+
+        await Recorder.RecordAsync(Issuing(certificate.Metadata.Uid!) with { Object = new ObjectKey("east", Api.Namespace, "web") });
+
+        var recorded = Assert.Single(await EventsIn(Api.Namespace));
+        Assert.Equal(("cert-manager-certificates-trigger", "east"), (recorded.Source.Component, recorded.Source.Host));
+        Assert.Equal("silo-1", recorded.ReportingInstance);
     }
 
     [Fact]

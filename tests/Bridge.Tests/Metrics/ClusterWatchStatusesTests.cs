@@ -20,7 +20,7 @@ public sealed class ClusterWatchStatusesTests : EmulatorTest
 
         await Api.CreateCertificateAsync("web");
         await Eventually.TrueAsync(() => statuses.Certificates.Any(c => c.Key == Api.Key("web")), "the Certificate is in view");
-        await Eventually.TrueAsync(() => syncs.Totals.TryGetValue("certificates", out var counts) && counts.Calls == 1, "its delivery is counted");
+        await Eventually.TrueAsync(() => syncs.Totals.TryGetValue((Api.Connection.Name, "certificates"), out var counts) && counts.Calls == 1, "its delivery is counted");
 
         // Losing the Lease cancels the watch: a silo that no longer leads exports no object series.
         await stop.CancelAsync();

@@ -105,17 +105,19 @@ public sealed class WatchedStatusesTests
     }
 
     [Fact]
-    public async Task Syncs_count_every_delivery_per_controller_and_failures_as_errors()
+    public async Task Syncs_count_every_delivery_per_cluster_and_controller_and_failures_as_errors()
     {
         var syncs = new ControllerSyncs();
-        await syncs.CountAsync("certificates.cert-manager.io", () => Task.CompletedTask);
-        await syncs.CountAsync("certificates.cert-manager.io", () => Task.CompletedTask);
+        await syncs.CountAsync("east", "certificates.cert-manager.io", () => Task.CompletedTask);
+        await syncs.CountAsync("east", "certificates.cert-manager.io", () => Task.CompletedTask);
+        await syncs.CountAsync("west", "certificates.cert-manager.io", () => Task.CompletedTask);
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            syncs.CountAsync("challenges.acme.cert-manager.io", () => throw new InvalidOperationException("grain unavailable")));
+            syncs.CountAsync("east", "challenges.acme.cert-manager.io", () => throw new InvalidOperationException("grain unavailable")));
 
         Assert.Equal("grain unavailable", failure.Message);
-        Assert.Equal((2L, 0L), syncs.Totals["certificates"]);
-        Assert.Equal((1L, 1L), syncs.Totals["challenges"]);
+        Assert.Equal((2L, 0L), syncs.Totals[("east", "certificates")]);
+        Assert.Equal((1L, 0L), syncs.Totals[("west", "certificates")]);
+        Assert.Equal((1L, 1L), syncs.Totals[("east", "challenges")]);
         Assert.Equal("secrets", ControllerSyncs.ControllerOf("secrets"));
     }
 }

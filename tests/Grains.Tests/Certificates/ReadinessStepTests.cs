@@ -31,6 +31,38 @@ public sealed class ReadinessStepTests
             ConditionStatus.True,
             "Certificate is up to date and has not expired; duplicate: Certificate \"other\" and 1 Certificate in another namespace ask the same ACME server for the same identifiers"
         },
+        {
+            "duplicates in other clusters counted with the clusters' names, never their objects' names", w =>
+            {
+                w.State.Duplicates =
+                [
+                    new ObjectKey("c", "ns", "other"), new ObjectKey("c", "ns2", "x"),
+                    new ObjectKey("west", "ns", "web"), new ObjectKey("east", "ns", "shop"), new ObjectKey("east", "team", "api"),
+                ];
+                return null;
+            },
+            ConditionStatus.True,
+            "Certificate is up to date and has not expired; duplicate: Certificate \"other\", 1 Certificate in another namespace and " +
+            "3 Certificates in clusters east and west ask the same ACME server for the same identifiers"
+        },
+        {
+            "one duplicate in one other cluster", w =>
+            {
+                w.State.Duplicates = [new ObjectKey("east", "ns", "web")];
+                return null;
+            },
+            ConditionStatus.True,
+            "Certificate is up to date and has not expired; duplicate: 1 Certificate in cluster east asks the same ACME server for the same identifiers"
+        },
+        {
+            "many clusters: five named, the rest counted", w =>
+            {
+                w.State.Duplicates = [.. Enumerable.Range(1, 7).Select(i => new ObjectKey($"m{i}", "ns", "web"))];
+                return null;
+            },
+            ConditionStatus.True,
+            "Certificate is up to date and has not expired; duplicate: 7 Certificates in clusters m1, m2, m3, m4, m5 and 2 more ask the same ACME server for the same identifiers"
+        },
     };
 
     [Theory]
