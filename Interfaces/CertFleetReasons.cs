@@ -32,4 +32,10 @@ public static class CertFleetReasons
 
     /// <summary>Another Certificate asks the same ACME server for the same identifier set (Warning Event).</summary>
     public const string DuplicateCertificate = "DuplicateCertificate";
+
+    /// <summary>A FleetCertificate's HTTP-01 solver route could not be made in a placed member cluster (Warning Event on the Challenge).</summary>
+    public const string FleetSolverRouteError = "FleetSolverRouteError";
+
+    /// <summary>A member cluster's solver route could not be deleted within the bound; it is left there (Warning Event on the Challenge).</summary>
+    public const string FleetSolverRouteLeft = "FleetSolverRouteLeft";
 }

@@ -6,6 +6,8 @@ using CertFleet.Interfaces.Ports;
 using CertFleet.Kubernetes.Bridge.Events;
 using k8s;
 using k8s.Models;
+using CertFleet.Kubernetes.Bridge.Solving;
+using Microsoft.Extensions.Options;
 
 namespace CertFleet.Kubernetes.Bridge;
 
@@ -16,7 +18,7 @@ namespace CertFleet.Kubernetes.Bridge;
 /// editing a user's Ingress) carry the resourceVersion read, so a 409 re-reads and re-applies. The one exception is <see cref="CreateSecretAsync"/>: a retry after a
 /// lost answer can leave an extra generated Secret, owned by the caller's ownerReferences and collected with it.
 /// </summary>
-public sealed partial class ClusterWriter(KubernetesClusters clusters, EventRecorder events) : IClusterWriter
+public sealed partial class ClusterWriter(KubernetesClusters clusters, EventRecorder events, IOptions<SolverServiceOptions> solverOptions) : IClusterWriter
 {
     public const string FieldManager = "certfleet";
 

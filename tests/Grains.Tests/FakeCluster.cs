@@ -108,16 +108,31 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
         return Task.FromResult<string?>(NextResourceVersion());
     }
 
+    /// <summary>Clusters whose solver route writes fail as an unreachable API server's would.</summary>
+    public ConcurrentDictionary<string, bool> UnreachableClusters { get; } = new();
+
+    /// <summary>Solver route writes by cluster, failed ones included.</summary>
+    public ConcurrentDictionary<string, int> SolverRouteWrites { get; } = new();
+
     public Task ApplySolverRouteAsync(SolverRoute route, CancellationToken ct = default)
     {
+        ThrowIfUnreachable(route);
         SolverRoutes[route.Challenge] = route;
         return Task.CompletedTask;
     }
 
     public Task DeleteSolverRouteAsync(SolverRoute route, CancellationToken ct = default)
     {
+        ThrowIfUnreachable(route);
         SolverRoutes.TryRemove(route.Challenge, out _);
         return Task.CompletedTask;
+    }
+
+    private void ThrowIfUnreachable(SolverRoute route)
+    {
+        SolverRouteWrites.AddOrUpdate(route.Challenge.Cluster, 1, (_, writes) => writes + 1);
+        if (UnreachableClusters.ContainsKey(route.Challenge.Cluster))
+            throw new ClusterWriteException($"solver route of {route.Challenge}: cluster {route.Challenge.Cluster} did not answer (test)") { StatusCode = 0 };
     }
 
     public Task RecordEventAsync(EventRecord record, CancellationToken ct = default)
