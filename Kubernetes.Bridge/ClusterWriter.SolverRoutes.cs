@@ -67,7 +67,7 @@ public sealed partial class ClusterWriter
         var member = route.Challenge.Cluster;
         if (!clusters.TryGet(member, out var connection))
             throw new ClusterWriteException($"cluster \"{member}\" is not a member of the fleet (any more), so nothing is written to it") { StatusCode = 404 };
-        var (endpoint, problem) = SolverRelay.EndpointFor(connection.Registration, solverOptions.Value);
+        var (endpoint, problem) = SolverRelay.EndpointFor(connection.Registration, solverOptions?.Value ?? new SolverServiceOptions());
         if (endpoint is null)
             throw new ClusterWriteException(problem!);
         var ns = route.Challenge.Namespace;

@@ -4,7 +4,6 @@ using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Ports;
 using CertFleet.Kubernetes.Bridge;
 using CertFleet.Kubernetes.Bridge.Events;
-using CertFleet.Kubernetes.Bridge.Solving;
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -16,7 +15,7 @@ public sealed class AcmeResourceWriterTests : EmulatorTest
     private const string Finalizer = "acme.cert-manager.io/finalizer";
 
     private ClusterWriter Writer => new(Api.Clusters, new EventRecorder(Api.Clusters, new EventCorrelator(TimeProvider.System),
-        Options.Create(new BridgeOptions { Identity = "silo-1" }), NullLogger<EventRecorder>.Instance), Options.Create(new SolverServiceOptions()));
+        Options.Create(new BridgeOptions { Identity = "silo-1" }), NullLogger<EventRecorder>.Instance));
 
     private static Order NewOrder(string csr, string duration) => new()
     {

@@ -30,7 +30,7 @@ public sealed class SolverRouteTests : EmulatorTest
     }
 
     private ClusterWriter Writer => new(Api.Clusters, new EventRecorder(Api.Clusters, new EventCorrelator(TimeProvider.System),
-        Options.Create(new BridgeOptions { Identity = "silo-1" }), NullLogger<EventRecorder>.Instance), Options.Create(new SolverServiceOptions()));
+        Options.Create(new BridgeOptions { Identity = "silo-1" }), NullLogger<EventRecorder>.Instance));
 
     private SolverRoute Route(SolverIngress? ingress = null, SolverHttpRoute? httpRoute = null) => new()
     {
