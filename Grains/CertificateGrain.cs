@@ -29,7 +29,8 @@ public sealed class CertificateGrain(
     IOptions<IssuanceOptions> options,
     ILogger<CertificateGrain> logger,
     RateLimitBudgets budgets,
-    CertificatePassSlots slots) : Grain, ICertificateGrain, IRemindable, ICertificateActions
+    CertificatePassSlots slots,
+    IClusterMembership membership) : Grain, ICertificateGrain, IRemindable, ICertificateActions
 {
     private const string ReminderName = "reconcile";
     /// <summary>While idle the reminder also re-checks daily, as cert-manager's periodic resync does.</summary>
@@ -162,7 +163,24 @@ public sealed class CertificateGrain(
 
     public Task<CertificateState> GetStateAsync() => Task.FromResult(State);
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => RunReconcileAsync();
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        membership.HasLeft(_key.Cluster) ? DetachAsync() : RunReconcileAsync();
+
+    public async Task DetachAsync()
+    {
+        // Budgets and identifier sets are fleet-wide grains, not the cluster's: they are released as on deletion.
+        if (State.Issuance is { } issuance)
+            await BudgetsStep.ReleaseRecordedReservationAsync(NewPass(), issuance);
+        if (State.IdentifierSetKey is { } identifierSet)
+            await DropIdentifierSetAsync(identifierSet);
+        await this.UnregisterReminderIfAnyAsync(ReminderName);
+        if (State.RenewalInfo?.CertId is not null)
+            await StopRenewalInfoAsync();
+        _reconcile?.Cancel();
+        _memory.ClaimedSecretName = null;
+        await store.ClearStateAsync();
+        DeactivateOnIdle();
+    }
 
     private void ScheduleReconcile(TimeSpan? delay = null) =>
         (_reconcile ??= new StepTimer(this, RunReconcileAsync)).Schedule(delay ?? TimeSpan.Zero);

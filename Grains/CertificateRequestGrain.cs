@@ -20,7 +20,8 @@ public sealed class CertificateRequestGrain(
     [PersistentState("certificaterequest", "certfleet")] IPersistentState<CertificateRequestState> store,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     IClusterWriter writer,
-    IOptions<IssuanceOptions> options) : Grain, ICertificateRequestGrain, IRemindable
+    IOptions<IssuanceOptions> options,
+    IClusterMembership membership) : Grain, ICertificateRequestGrain, IRemindable
 {
     private const string Component = "cert-manager-certificaterequests-issuer";
     /// <summary>Carries the Certificate's spec.dnsPolicy (CertFleet's extension) to the Order's solver choice.</summary>
@@ -251,8 +252,21 @@ public sealed class CertificateRequestGrain(
         return await RecordOutcomeAsync(outcome, conditions);
     }
 
+    public async Task DetachAsync()
+    {
+        await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+        _rechecking = false;
+        await store.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (membership.HasLeft(_key.Cluster))
+        {
+            await DetachAsync();
+            return;
+        }
         if (State.Request is null || State.Outcome is { IsFinal: true } || State.OrderName is not null)
         {
             await this.UnregisterReminderIfAnyAsync(RecheckReminder);

@@ -32,7 +32,8 @@ public sealed class ChallengeGrain(
     Dns01Providers dns01Providers,
     Dns01PropagationCheck propagation,
     IOptions<IssuanceOptions> options,
-    ILogger<ChallengeGrain> logger) : Grain, IChallengeGrain, IRemindable
+    ILogger<ChallengeGrain> logger,
+    IClusterMembership membership) : Grain, IChallengeGrain, IRemindable
 {
     private const string Component = "cert-manager-challenges";
     private static readonly TimeSpan MinDelay = TimeSpan.FromMilliseconds(200);
@@ -112,7 +113,21 @@ public sealed class ChallengeGrain(
         DeactivateOnIdle();
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => _steps.ReminderFired();
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        membership.HasLeft(_key.Cluster) ? DetachAsync() : _steps.ReminderFired();
+
+    /// <summary>
+    /// Unlike <see cref="DeletedAsync"/> nothing in the cluster is cleaned up (solver route, finalizer): only the token the
+    /// silos answer goes, which is the fleet's.
+    /// </summary>
+    public async Task DetachAsync()
+    {
+        if (State.Work is not null && Spec.Type == ChallengeTypes.Http01 && State.Phase != ChallengePhase.CleanedUp)
+            await TokenDirectory.RemoveAsync(Spec.Token);
+        await _steps.StopAsync();
+        await store.ClearStateAsync();
+        DeactivateOnIdle();
+    }
 
     private async Task AdvanceAsync()
     {

@@ -30,7 +30,8 @@ public sealed class IssuerGrain(
     IClusterWriter writer,
     IClusterReader reader,
     IOptions<IssuanceOptions> options,
-    ILogger<IssuerGrain> logger) : Grain, IIssuerGrain, IRemindable
+    ILogger<IssuerGrain> logger,
+    IClusterMembership membership) : Grain, IIssuerGrain, IRemindable
 {
     private const string RecheckReminder = "recheck";
     /// <summary>A not-ready issuer looks again after 1 minute, then 2, 4, 8 and every 10 (memory only: a restart begins again).</summary>
@@ -108,7 +109,17 @@ public sealed class IssuerGrain(
             await CheckAsync();
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => ReconcileAsync();
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        membership.HasLeft(_key.Cluster) ? DetachAsync() : ReconcileAsync();
+
+    /// <summary>As <see cref="DeletedAsync"/>, but its waiters are not woken: they are the left cluster's, and forget themselves too.</summary>
+    public async Task DetachAsync()
+    {
+        await this.UnregisterReminderIfAnyAsync(RecheckReminder);
+        await WritesDoneAsync();
+        await (_writing = store.ClearStateAsync());
+        DeactivateOnIdle();
+    }
 
     /// <summary>
     /// Readiness from memory; checked once (shared by concurrent callers) when not known yet. A waiter of a not-ready

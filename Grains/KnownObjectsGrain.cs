@@ -14,6 +14,12 @@ public sealed class KnownObjectsGrain(
     public Task<IReadOnlyDictionary<string, string>> ListAsync() =>
         Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>(store.State.Uids));
 
+    public async Task DetachAsync()
+    {
+        await store.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
     public async Task ApplyAsync(IReadOnlyDictionary<string, string?> changes)
     {
         var uids = store.State.Uids;

@@ -32,7 +32,8 @@ public sealed class OrderGrain(
     ILogger<OrderGrain> logger,
     RateLimitBudgets budgets,
     CaaLookup caa,
-    AccountOrderListings listings) : Grain, IOrderGrain, IRemindable
+    AccountOrderListings listings,
+    IClusterMembership membership) : Grain, IOrderGrain, IRemindable
 {
     private const string Component = "cert-manager-orders";
     /// <summary>Event reason once transient trouble has lasted <see cref="TransientGiveUp"/> for an order kept going.</summary>
@@ -123,7 +124,11 @@ public sealed class OrderGrain(
         DeactivateOnIdle();
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => _steps.ReminderFired();
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        membership.HasLeft(_key.Cluster) ? DetachAsync() : _steps.ReminderFired();
+
+    /// <summary>The Order object and its Challenges stay in the cluster as they are; the CA's order simply expires.</summary>
+    public Task DetachAsync() => DeletedAsync();
 
     private async Task AdvanceAsync()
     {

@@ -15,6 +15,12 @@ public sealed class SecretClaimGrain(
 {
     private ObjectKey Key => ObjectKey.FromGrainKey(this.GetPrimaryKeyString());
 
+    public async Task DetachAsync()
+    {
+        await store.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
     public async Task<string> ClaimAsync(string certificateName)
     {
         var state = store.State;

@@ -1,6 +1,7 @@
 using CertFleet.Interfaces.Ports;
 using CertFleet.Kubernetes.Bridge.Dispatch;
 using CertFleet.Kubernetes.Bridge.Events;
+using CertFleet.Kubernetes.Bridge.Fleet;
 using CertFleet.Kubernetes.Bridge.Hosting;
 using CertFleet.Kubernetes.Bridge.Metrics;
 using CertFleet.Kubernetes.Bridge.Shims;
@@ -56,6 +57,9 @@ public static class BridgeServiceCollectionExtensions
         services.TryAddSingleton<ControllerSyncs>();
         services.TryAddSingleton<ClusterBridgeService>();
         services.AddHostedService(provider => provider.GetRequiredService<ClusterBridgeService>());
+        services.TryAddSingleton<LeftClusterSweep>();
+        services.TryAddSingleton<ClusterSecretRegistrations>();
+        services.TryAddSingleton<IClusterMembership>(provider => provider.GetRequiredService<ClusterSecretRegistrations>());
         return services;
     }
 }

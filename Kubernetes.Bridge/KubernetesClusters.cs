@@ -1,3 +1,4 @@
+using CertFleet.Interfaces.Ports;
 using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
@@ -44,6 +45,10 @@ public sealed class KubernetesClusters : IDisposable
     /// <summary>Raised after a cluster left, before its connection is disposed (outside the lock).</summary>
     public event Action<ClusterConnection>? Removed;
 
+    /// <summary>
+    /// The connection to a member; a cluster that is not (or no longer) a member fails with a
+    /// <see cref="ClusterWriteException"/> that <see cref="ClusterWriteException.IsNotMember"/>, before anything is sent.
+    /// </summary>
     public ClusterConnection this[string clusterName]
     {
         get
@@ -52,7 +57,9 @@ public sealed class KubernetesClusters : IDisposable
             {
                 return _connections.TryGetValue(clusterName, out var connection)
                     ? connection
-                    : throw new ArgumentException($"no connection to a cluster named \"{clusterName}\"", nameof(clusterName));
+                    : throw new ClusterWriteException($"cluster \"{clusterName}\" is not a member of the fleet (its registration was " +
+                        "removed, or never made): nothing is read from or written to it")
+                    { StatusCode = ClusterWriteException.NotMemberStatus };
             }
         }
     }

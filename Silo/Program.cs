@@ -63,7 +63,10 @@ builder.Services.AddSingleton(services =>
     new CertFleet.Providers.Caa.CaaLookup(services.GetRequiredService<IOptions<IssuanceOptions>>().Value.Dns01RecursiveNameservers, TimeSpan.FromSeconds(5)));
 builder.Services.AddSingleton<CertFleet.Providers.Acme.AccountOrderListings>();
 // Registered after UseOrleans so the bridge starts once the silo accepts grain calls; its options are bound above.
+builder.Services.AddSingleton<CertFleet.Kubernetes.Bridge.Hosting.IActiveSilos, OrleansActiveSilos>();
 builder.Services.AddKubernetesBridge();
+// Every silo reads the cluster Secrets: every silo talks to every member of the fleet.
+builder.Services.AddHostedService(provider => provider.GetRequiredService<CertFleet.Kubernetes.Bridge.Fleet.ClusterSecretRegistrations>());
 builder.Services.AddSiloHealthChecks();
 builder.Services.AddCertManagerMetrics();
 // Last: the silo and the bridge start in the background, so /health/* is served while Redis is awaited.

@@ -9,7 +9,7 @@ namespace CertFleet.Interfaces.Grains;
 /// times a caller out.
 /// </summary>
 [Alias("certfleet.ICertificateGrain")]
-public interface ICertificateGrain : IGrainWithStringKey
+public interface ICertificateGrain : IClusterObjectGrain
 {
     /// <summary>The Certificate object as last seen by the bridge (spec, metadata, and the status it carries).</summary>
     [Alias("Sync")]

@@ -7,7 +7,7 @@ namespace CertFleet.Interfaces.Grains;
 /// written back to the CertificateRequest's status.
 /// </summary>
 [Alias("certfleet.ICertificateRequestGrain")]
-public interface ICertificateRequestGrain : IGrainWithStringKey
+public interface ICertificateRequestGrain : IClusterObjectGrain
 {
     /// <summary>
     /// Submitted by the Certificate that created it. Returns the outcome when the issuer answers at once (CA,

@@ -10,7 +10,7 @@ namespace CertFleet.Interfaces.Grains;
 /// snapshots, which interleave.
 /// </summary>
 [Alias("certfleet.IIssuerGrain")]
-public interface IIssuerGrain : IGrainWithStringKey
+public interface IIssuerGrain : IClusterObjectGrain
 {
     [Alias("Sync")]
     Task SyncAsync(IssuerObject issuer);

@@ -6,7 +6,7 @@ namespace CertFleet.Interfaces.Grains;
 /// object deleted while no silo led is still delivered as a deletion. Shards keep each write small.
 /// </summary>
 [Alias("certfleet.IKnownObjectsGrain")]
-public interface IKnownObjectsGrain : IGrainWithStringKey
+public interface IKnownObjectsGrain : IClusterObjectGrain
 {
     /// <summary>Every known object of the shard: "namespace/name" (namespace empty when cluster-scoped) → uid.</summary>
     [Alias("List")]

@@ -5,7 +5,7 @@ namespace CertFleet.Interfaces.Grains;
 /// download. Progress is persisted and driven by a timer while active, with a reminder as the crash-safe fallback.
 /// </summary>
 [Alias("certfleet.IOrderGrain")]
-public interface IOrderGrain : IGrainWithStringKey
+public interface IOrderGrain : IClusterObjectGrain
 {
     [Alias("Start")]
     Task StartAsync(OrderWork work);
@@ -20,7 +20,7 @@ public interface IOrderGrain : IGrainWithStringKey
 
 /// <summary>One ACME Challenge (key <c>cluster/namespace/challenge</c>): present, self-check, accept, wait, clean up.</summary>
 [Alias("certfleet.IChallengeGrain")]
-public interface IChallengeGrain : IGrainWithStringKey
+public interface IChallengeGrain : IClusterObjectGrain
 {
     [Alias("Start")]
     Task StartAsync(ChallengeWork work);

@@ -7,7 +7,7 @@ namespace CertFleet.Interfaces.Grains;
 /// issuers read it. Two Certificates naming one Secret get one owner and one waiter, never an issuance loop.
 /// </summary>
 [Alias("certfleet.ISecretClaimGrain")]
-public interface ISecretClaimGrain : IGrainWithStringKey
+public interface ISecretClaimGrain : IClusterObjectGrain
 {
     /// <summary>Claims the Secret for <paramref name="certificateName"/>; returns the owner (the caller when it won).</summary>
     [Alias("Claim")]

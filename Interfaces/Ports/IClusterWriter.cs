@@ -90,4 +90,10 @@ public sealed class ClusterWriteException : Exception
 
     /// <summary>404: the object written (or its namespace) does not exist.</summary>
     public bool IsNotFound => StatusCode == 404;
+
+    /// <summary><see cref="StatusCode"/> of a request for a cluster that is not a member of the fleet (any more).</summary>
+    public const int NotMemberStatus = -1;
+
+    /// <summary>The cluster left the fleet: nothing is sent to it, and retrying cannot help.</summary>
+    public bool IsNotMember => StatusCode == NotMemberStatus;
 }

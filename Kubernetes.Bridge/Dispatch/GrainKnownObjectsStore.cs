@@ -26,5 +26,8 @@ public sealed class GrainKnownObjectsStore(IGrainFactory grains) : IKnownObjects
     private static int ShardOf(string id) => (int)(Adler32.Checksum(id) % Shards);
 
     private IKnownObjectsGrain Shard(string cluster, string resource, int shard) =>
-        grains.GetGrain<IKnownObjectsGrain>($"{cluster}/{resource}/{shard}");
+        grains.GetGrain<IKnownObjectsGrain>(ShardKey(cluster, resource, shard));
+
+    /// <summary>The key of one <see cref="IKnownObjectsGrain"/> shard.</summary>
+    public static string ShardKey(string cluster, string resource, int shard) => $"{cluster}/{resource}/{shard}";
 }

@@ -1,4 +1,5 @@
 using CertFleet.Interfaces.Grains;
+using CertFleet.Kubernetes.Bridge;
 using CertFleet.Kubernetes.Bridge.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -8,8 +9,8 @@ using Orleans.Runtime;
 namespace CertFleet.Silo.Health;
 
 /// <summary>
-/// The three probes on the http port. Readiness: storage answers, the silo is Active in the cluster, and each
-/// cluster's API server answered the leader election lately. Liveness: the silo's scheduler runs a grain turn in time.
+/// The three probes on the http port. Readiness: storage answers, the silo is Active in the cluster, and the
+/// home cluster's API server answered the leader election lately. Liveness: the silo's scheduler runs a grain turn in time.
 /// Startup: the silo has started, or waits for Redis (which readiness reports and liveness tolerates). Every check
 /// reads memory or a cached answer, so probes cost nothing but the liveness grain call.
 /// </summary>
@@ -78,25 +79,24 @@ public static class SiloHealth
     }
 
     /// <summary>
-    /// Each cluster's API server answered this silo's leader election (every silo reads the Lease every RetryPeriod)
-    /// within RenewDeadline: the answer readiness needs, without a request of its own.
+    /// The home cluster's API server answered this silo's leader election (every silo reads the Leases, all in the home
+    /// cluster, every RetryPeriod) within RenewDeadline: the answer readiness needs, without a request of its own. A
+    /// member's API server does not count: its outage is the fleet view's to show, and must not take silos out of service.
     /// </summary>
-    private sealed class KubernetesApiCheck(ClusterBridgeService bridge, IOptions<Kubernetes.Bridge.BridgeOptions> options, TimeProvider clock)
-        : IHealthCheck
+    private sealed class KubernetesApiCheck(ClusterBridgeService bridge, KubernetesClusters clusters, IOptions<BridgeOptions> options,
+        TimeProvider clock) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
         {
             var now = clock.GetUtcNow();
             var within = options.Value.RenewDeadline;
-            var silent = bridge.ApiServerAnswers()
-                .Where(cluster => cluster.LastAnswer is not { } at || now - at > within)
-                .Select(cluster => cluster.LastAnswer is { } at
-                    ? $"{cluster.Cluster}: no answer for {(now - at).TotalSeconds:0} s"
-                    : $"{cluster.Cluster}: no answer yet")
-                .ToList();
-            return Task.FromResult(silent.Count == 0
-                ? HealthCheckResult.Healthy($"answered within {within.TotalSeconds:0} s")
-                : HealthCheckResult.Unhealthy(string.Join("; ", silent)));
+            var home = clusters.Home.Name;
+            return Task.FromResult(bridge.HomeApiServerAnswer switch
+            {
+                null => HealthCheckResult.Unhealthy($"{home}: no answer yet"),
+                { } at when now - at > within => HealthCheckResult.Unhealthy($"{home}: no answer for {(now - at).TotalSeconds:0} s"),
+                _ => HealthCheckResult.Healthy($"answered within {within.TotalSeconds:0} s"),
+            });
         }
     }
 

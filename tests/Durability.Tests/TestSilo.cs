@@ -51,6 +51,7 @@ public sealed class TestSilo : IAsyncDisposable
             SiloStorage.Configure(silo, settings);
             silo.Services.AddSingleton<IClusterWriter>(cluster);
             silo.Services.AddSingleton<IClusterReader>(cluster);
+            silo.Services.AddSingleton<IClusterMembership>(cluster);
             // What the ACME grains need, as the Silo registers it; nothing here reaches a CA or DNS in these tests.
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(new AcmeClients(cluster, TimeProvider.System));

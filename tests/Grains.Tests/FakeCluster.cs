@@ -10,8 +10,13 @@ namespace CertFleet.Grains.Tests;
 /// An in-memory stand-in for the bridge's ports: Secrets, written statuses, CertificateRequests and Events, so grain
 /// tests can assert exactly what would have reached the Kubernetes API.
 /// </summary>
-public sealed class FakeCluster : IClusterWriter, IClusterReader
+public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMembership
 {
+    /// <summary>Clusters that left the fleet (<see cref="IClusterMembership.HasLeft"/>); none unless a test says so.</summary>
+    public ConcurrentDictionary<string, bool> LeftClusters { get; } = new();
+
+    public bool HasLeft(string cluster) => LeftClusters.ContainsKey(cluster);
+
     private long _resourceVersion;
     private int _generated;
 

@@ -1,4 +1,5 @@
 using CertFleet.Bridge.Tests.Infrastructure;
+using CertFleet.Interfaces.Ports;
 using CertFleet.Kubernetes.Bridge;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,6 @@ public sealed class KubernetesClustersTests : EmulatorTest
     {
         Assert.Equal(BridgeEmulator.Cluster, Api.Clusters[BridgeEmulator.Cluster].Name);
         Assert.Single(Api.Clusters.All);
-        Assert.Throws<ArgumentException>(() => Api.Clusters["elsewhere"]);
+        Assert.True(Assert.Throws<ClusterWriteException>(() => Api.Clusters["elsewhere"]).IsNotMember);
     }
 }

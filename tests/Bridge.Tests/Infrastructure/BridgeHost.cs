@@ -31,9 +31,13 @@ public sealed class BridgeHost : IAsyncDisposable
     public IServiceProvider Services => _services;
     public bool IsLeading => _services.GetRequiredService<ClusterBridgeService>().IsLeading(BridgeEmulator.Cluster);
 
+    public KubernetesClusters Clusters => _services.GetRequiredService<KubernetesClusters>();
+    public ClusterBridgeService Bridge => _services.GetRequiredService<ClusterBridgeService>();
+
     /// <param name="knownObjects">Shared by the hosts that stand for silos of one cluster; a fresh one when null.</param>
+    /// <param name="silos">How many silos the host believes share the clusters; one when null.</param>
     public static async Task<BridgeHost> StartAsync(KubeEmulatorServer server, string identity, string? leaseNamespace = null,
-        MemoryKnownObjectsStore? knownObjects = null)
+        MemoryKnownObjectsStore? knownObjects = null, SiloCount? silos = null, Action<BridgeOptions>? configure = null)
     {
         var receiver = new RecordingReceiver();
         var logs = new CollectingLoggerProvider();
@@ -41,6 +45,7 @@ public sealed class BridgeHost : IAsyncDisposable
         services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         services.AddSingleton<IObjectChangeReceiver>(receiver);
         services.AddSingleton<IKnownObjectsStore>(knownObjects ?? new MemoryKnownObjectsStore());
+        services.AddSingleton<IActiveSilos>(silos ?? new SiloCount(1));
         services.AddKubernetesBridge(options =>
         {
             var defaults = BridgeEmulator.BridgeOptionsFor(server, identity);
@@ -51,6 +56,7 @@ public sealed class BridgeHost : IAsyncDisposable
             options.RenewDeadline = defaults.RenewDeadline;
             options.RetryPeriod = defaults.RetryPeriod;
             options.LeaseNamespace = leaseNamespace;
+            configure?.Invoke(options);
         });
         var host = new BridgeHost(services.BuildServiceProvider(), receiver, logs);
         foreach (var hosted in host._hosted)
@@ -65,6 +71,14 @@ public sealed class BridgeHost : IAsyncDisposable
         _stopped = true;
         foreach (var hosted in _hosted.Reverse())
             await hosted.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>Joins a member cluster served by <paramref name="server"/>, as the cluster-Secret source does.</summary>
+    public ClusterConnection AddMember(string name, KubeEmulatorServer server)
+    {
+        var home = Clusters.Home.Options;
+        return Clusters.Add(new ClusterRegistration(name, ClusterRegistration.SecretSource, new Dictionary<string, string>()),
+            KubernetesClusters.LoadClientConfiguration(server.KubeconfigPath), home);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,17 @@
+namespace CertFleet.Kubernetes.Bridge.Fleet;
+
+/// <summary>
+/// What the registration source reads from one cluster Secret. <see cref="Kubeconfig"/> is a credential: it stays in
+/// the bridge's memory (never in grain state, logs or Events), which is why <see cref="ToString"/> leaves it out.
+/// </summary>
+public sealed record ClusterSecret(
+    string SecretName,
+    string Uid,
+    DateTimeOffset Created,
+    IReadOnlyDictionary<string, string> Labels,
+    string? ClusterName,
+    string? Kubeconfig,
+    string? Context)
+{
+    public override string ToString() => $"cluster Secret {SecretName} (cluster \"{ClusterName}\")";
+}
