@@ -395,7 +395,7 @@ public sealed class ChallengeGrain(
             return;
         var fleet = Resource.Metadata.Labels?.GetValueOrDefault(FleetNames.FleetCertificateLabel) ?? "";
         var outcomes = await Task.WhenAll(State.FleetRoutes.Select(async target => (target, error: await MemberWriteErrorAsync(
-            ct => writer.DeleteSolverRouteAsync(MemberRoute(target, fleet), ct)))));
+            ct => writer.DeleteSolverRouteAsync(MemberRoute(target, fleet), ct), leftIsDone: true))));
         var failed = outcomes.Where(outcome => outcome.error is not null).ToList();
         var errors = string.Join("; ", failed.Select(f => $"cluster \"{f.target.Cluster}\": {f.error}"));
         State.FleetRoutes = [.. failed.Select(f => f.target)];
@@ -416,8 +416,11 @@ public sealed class ChallengeGrain(
         await store.WriteStateAsync();
     }
 
-    /// <summary>Runs one member write within <see cref="MemberWriteTimeout"/>; its error message, or null when it succeeded.</summary>
-    private static async Task<string?> MemberWriteErrorAsync(Func<CancellationToken, Task> write)
+    /// <summary>
+    /// Runs one member write within <see cref="MemberWriteTimeout"/>; its error message, or null when it succeeded (or,
+    /// with <paramref name="leftIsDone"/>, when the cluster left the fleet: what is left there is no longer ours to delete).
+    /// </summary>
+    private static async Task<string?> MemberWriteErrorAsync(Func<CancellationToken, Task> write, bool leftIsDone = false)
     {
         using var timeout = new CancellationTokenSource(MemberWriteTimeout);
         try
@@ -427,7 +430,7 @@ public sealed class ChallengeGrain(
         }
         catch (ClusterWriteException ex)
         {
-            return ex.Message;
+            return ex.IsNotMember && leftIsDone ? null : ex.Message;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {

@@ -59,14 +59,12 @@ public sealed partial class ClusterWriter
 
     /// <summary>
     /// A FleetCertificate's route in a member cluster: first its relay Service (and slice) towards the silos' HTTP-01
-    /// endpoint for that member, then the route to it, owned by that Service. Refused, naming the fix, when the member
-    /// left the fleet or no endpoint is known for it.
+    /// endpoint for that member, then the route to it, owned by that Service. Refused, naming the fix, when no endpoint
+    /// is known for the member (and, as every write, when it is not a member).
     /// </summary>
     private async Task ApplyMemberRouteAsync(SolverRoute route, CancellationToken ct)
     {
-        var member = route.Challenge.Cluster;
-        if (!clusters.TryGet(member, out var connection))
-            throw new ClusterWriteException($"cluster \"{member}\" is not a member of the fleet (any more), so nothing is written to it") { StatusCode = 404 };
+        var connection = clusters[route.Challenge.Cluster];
         var (endpoint, problem) = SolverRelay.EndpointFor(connection.Registration, solverOptions?.Value ?? new SolverServiceOptions());
         if (endpoint is null)
             throw new ClusterWriteException(problem!);
@@ -95,11 +93,10 @@ public sealed partial class ClusterWriter
         await ApplyRouteAsync(connection, SolverRelay.Backend(route, endpoint), SolverRelay.Owner(service), ct);
     }
 
-    /// <summary>The route, then the relay's slices and Service. A member that left the fleet is not written to: done.</summary>
+    /// <summary>The route, then the relay's slices and Service.</summary>
     private async Task DeleteMemberRouteAsync(SolverRoute route, CancellationToken ct)
     {
-        if (!clusters.TryGet(route.Challenge.Cluster, out var connection))
-            return;
+        var connection = clusters[route.Challenge.Cluster];
         var ns = route.Challenge.Namespace;
         var name = SolverObjects.Name(route);
         // The backend's name is what an edited Ingress's path is matched by; its port does not matter for deleting.

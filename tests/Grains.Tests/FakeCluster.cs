@@ -136,6 +136,8 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMember
     private void ThrowIfUnreachable(SolverRoute route)
     {
         SolverRouteWrites.AddOrUpdate(route.Challenge.Cluster, 1, (_, writes) => writes + 1);
+        if (LeftClusters.ContainsKey(route.Challenge.Cluster))
+            throw new ClusterWriteException($"cluster \"{route.Challenge.Cluster}\" is not a member of the fleet (test)") { StatusCode = ClusterWriteException.NotMemberStatus };
         if (UnreachableClusters.ContainsKey(route.Challenge.Cluster))
             throw new ClusterWriteException($"solver route of {route.Challenge}: cluster {route.Challenge.Cluster} did not answer (test)") { StatusCode = 0 };
     }

@@ -95,6 +95,26 @@ public sealed class FleetChallengeTests(FleetClusterFixture fixture)
         Assert.Equal(writesBefore + 1, Cluster.SolverRouteWrites[$"down-{fleet}"]);
     }
 
+    /// <summary>A member that left the fleet since the present is not written to: its route is no longer ours to delete.</summary>
+    [Fact]
+    public async Task AMemberThatLeftIsNotCleanedUpAndDoesNotHoldTheChallenge()
+    {
+        var fleet = NewFleet();
+        var left = $"left-{fleet}";
+        FakeFleetCertificateGrain.Placements[fleet] = [new("member-e", "web"), new(left, "web")];
+        var key = Key(ControllerNamespace, $"{fleet}-1-2-3");
+        var challenge = fixture.Grains.GetGrain<IChallengeGrain>(key.ToGrainKey());
+        await challenge.StartAsync(Work(key, fleet));
+        await Eventually(() => Task.FromResult(RoutesOf(key)), r => r.Count == 3, "the home route and both members'");
+        Cluster.LeftClusters[left] = true;
+
+        await challenge.DeletedAsync([Finalizers.Acme]);
+
+        Assert.Equal([new ObjectKey(left, "web", key.Name)], RoutesOf(key).Keys);
+        Assert.Contains($"challenges/{key}/{Finalizers.Acme}", Cluster.RemovedFinalizers);
+        Assert.DoesNotContain(Cluster.Events, e => e.Object == key && e.Reason == CertFleetReasons.FleetSolverRouteLeft);
+    }
+
     /// <summary>
     /// The label alone is not enough: only the home cluster's controller namespace holds a FleetCertificate's
     /// Certificate, so a Certificate labelled so by a namespace's user gets its own route only.
