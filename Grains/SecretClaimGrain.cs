@@ -1,5 +1,6 @@
 using CertFleet.Grains.State;
 using CertFleet.Interfaces;
+using CertFleet.Interfaces.Fleet;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
 
@@ -7,7 +8,8 @@ namespace CertFleet.Grains;
 
 /// <summary>
 /// Arbitrates one Secret name: the first Certificate to claim it owns it, later ones wait and are woken in order when
-/// it is released. Also fans Secret changes out to the owner and to issuers that read the Secret.
+/// it is released. Also fans Secret changes out to the owner, to issuers that read the Secret, and to the
+/// FleetCertificate whose copy it is.
 /// </summary>
 [GrainType("secretclaim")]
 public sealed class SecretClaimGrain(
@@ -62,6 +64,18 @@ public sealed class SecretClaimGrain(
             await store.WriteStateAsync();
     }
 
+    public async Task SubscribeFleetCertificateAsync(string fleetCertificate)
+    {
+        if (store.State.FleetCertificates.Add(fleetCertificate))
+            await store.WriteStateAsync();
+    }
+
+    public async Task UnsubscribeFleetCertificateAsync(string fleetCertificate)
+    {
+        if (store.State.FleetCertificates.Remove(fleetCertificate))
+            await store.WriteStateAsync();
+    }
+
     public async Task ChangedAsync(SecretMetadata? secret)
     {
         var state = store.State;
@@ -69,6 +83,8 @@ public sealed class SecretClaimGrain(
         if (state.Owner is { } owner)
             notifications.Add(CertificateGrain(owner).SecretChangedAsync(secret));
         notifications.AddRange(state.Issuers.Select(i => GrainFactory.GetGrain<IIssuerGrain>(i.ToGrainKey()).SecretChangedAsync()));
+        // A deleted copy arrives here (a deletion carries no labels to route it by), so its FleetCertificate restores it.
+        notifications.AddRange(state.FleetCertificates.Select(name => GrainFactory.GetGrain<IFleetCertificateGrain>(name).CopyChangedAsync(Key, secret)));
         await Task.WhenAll(notifications);
     }
 

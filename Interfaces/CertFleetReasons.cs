@@ -33,6 +33,18 @@ public static class CertFleetReasons
     /// <summary>Another Certificate asks the same ACME server for the same identifier set (Warning Event).</summary>
     public const string DuplicateCertificate = "DuplicateCertificate";
 
+    /// <summary>FleetCertificate: its home Certificate has not issued a certificate yet; copies follow once it has.</summary>
+    public const string WaitingForIssuance = "WaitingForIssuance";
+
+    /// <summary>FleetCertificate: a Certificate of the home Certificate's name exists that it did not make; it is left alone.</summary>
+    public const string CertificateInUse = "CertificateInUse";
+
+    /// <summary>FleetCertificate: some placed copies are not current (unreachable member, missing namespace, a Secret it does not own).</summary>
+    public const string CopiesNotCurrent = "CopiesNotCurrent";
+
+    /// <summary>FleetCertificate: the home Certificate is issued and every placed copy holds its certificate.</summary>
+    public const string CopiesCurrent = "CopiesCurrent";
+
     /// <summary>A FleetCertificate's HTTP-01 solver route could not be made in a placed member cluster (Warning Event on the Challenge).</summary>
     public const string FleetSolverRouteError = "FleetSolverRouteError";
 

@@ -51,6 +51,8 @@ public static class BridgeServiceCollectionExtensions
         services.TryAddSingleton<EventRecorder>();
         services.TryAddSingleton<IClusterWriter, ClusterWriter>();
         services.TryAddSingleton<IClusterReader, ClusterReader>();
+        services.TryAddSingleton<IFleetMembers, FleetMembers>();
+        services.TryAddSingleton<FleetCertificateIndex>();
         services.TryAddSingleton<IObjectChangeReceiver, GrainChangeReceiver>();
         services.TryAddSingleton<IKnownObjectsStore, GrainKnownObjectsStore>();
         services.TryAddSingleton<WatchedStatuses>();
@@ -60,6 +62,7 @@ public static class BridgeServiceCollectionExtensions
         services.TryAddSingleton<LeftClusterSweep>();
         services.TryAddSingleton<ClusterSecretRegistrations>();
         services.TryAddSingleton<IClusterMembership>(provider => provider.GetRequiredService<ClusterSecretRegistrations>());
+        services.AddHostedService<FleetMembershipNotices>();
         return services;
     }
 }

@@ -23,6 +23,14 @@ public interface IClusterWriter
     /// </summary>
     Task<CertificateRequest> CreateCertificateRequestAsync(ObjectKey key, CertificateRequest request, CancellationToken ct = default);
 
+    /// <summary>
+    /// Creates <paramref name="certificate"/> under <paramref name="key"/>, or, when one of that name carries the label
+    /// <paramref name="ownerLabel"/> with the same value, replaces its spec, labels and ownerReferences. Returns the
+    /// stored Certificate (with its status), or null when a Certificate of that name exists without that label: it is
+    /// someone else's and is left alone.
+    /// </summary>
+    Task<Certificate?> ApplyOwnedCertificateAsync(ObjectKey key, Certificate certificate, string ownerLabel, CancellationToken ct = default);
+
     /// <summary>Deletes any namespaced or cluster-scoped resource; a missing object is success.</summary>
     Task DeleteAsync(ResourceKind kind, ObjectKey key, CancellationToken ct = default);
 

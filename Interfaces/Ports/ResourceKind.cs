@@ -22,4 +22,5 @@ public sealed record ResourceKind(
     public static readonly ResourceKind HttpRoute = new("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute", true);
     public static readonly ResourceKind EndpointSlice = new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true);
     public static readonly ResourceKind Gateway = new("gateway.networking.k8s.io", "v1", "gateways", "Gateway", true);
+    public static readonly ResourceKind FleetCertificate = new("certfleet.io", "v1alpha1", "fleetcertificates", "FleetCertificate", false);
 }

@@ -21,6 +21,7 @@ public static class CertFleetCli
         Usage:
           certfleet-silo status certificate NAME [-n NAMESPACE] [-o json]
           certfleet-silo renew NAME... | --all | -l SELECTOR [-A] [-n NAMESPACE]
+          certfleet-silo renew fleetcertificate NAME...
           certfleet-silo inspect secret NAME [-n NAMESPACE] [-o json]
         (as a kubectl plugin: kubectl certfleet status certificate NAME ...)
 

@@ -50,6 +50,9 @@ public sealed class CliCluster : IDisposable
     public Task<JsonObject?> GetCertificateAsync(string ns, string name) =>
         GetCustomAsync(Certificate.Group, Certificate.Plural, ns, name, $"Certificate {ns}/{name}");
 
+    public Task<JsonObject?> GetFleetCertificateAsync(string name) =>
+        GetCustomAsync(FleetCertificate.Group, FleetCertificate.Plural, null, name, $"FleetCertificate {name}", FleetCertificate.Version);
+
     public Task<JsonObject?> GetIssuerAsync(string kind, string ns, string name) => kind == ClusterIssuer.KindName
         ? GetCustomAsync(ClusterIssuer.Group, ClusterIssuer.Plural, null, name, $"ClusterIssuer {name}")
         : GetCustomAsync(Issuer.Group, Issuer.Plural, ns, name, $"Issuer {ns}/{name}");
@@ -113,14 +116,14 @@ public sealed class CliCluster : IDisposable
         });
     }
 
-    private Task<JsonObject?> GetCustomAsync(string group, string plural, string? ns, string name, string what) =>
+    private Task<JsonObject?> GetCustomAsync(string group, string plural, string? ns, string name, string what, string version = "v1") =>
         CallAsync($"reading {what}", async (client, ct) =>
         {
             try
             {
                 var found = ns is null
-                    ? await client.CustomObjects.GetClusterCustomObjectAsync(group, "v1", plural, name, ct)
-                    : await client.CustomObjects.GetNamespacedCustomObjectAsync(group, "v1", ns, plural, name, ct);
+                    ? await client.CustomObjects.GetClusterCustomObjectAsync(group, version, plural, name, ct)
+                    : await client.CustomObjects.GetNamespacedCustomObjectAsync(group, version, ns, plural, name, ct);
                 return ToObject(found);
             }
             catch (Exception exception) when (ApiError.From(exception) is { IsNotFound: true })

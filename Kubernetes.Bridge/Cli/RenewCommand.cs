@@ -10,14 +10,20 @@ public sealed record RenewResult(string Namespace, string Name, bool Triggered, 
 /// <summary>
 /// <c>renew NAME... | --all | -l SELECTOR [-A]</c>: sets the Issuing condition True with reason ManuallyTriggered on
 /// the status subresource, as cmctl does; the controller sees the status change and issues the next revision.
+/// <c>renew fleetcertificate NAME...</c> does the same to each FleetCertificate's home Certificate (named in its
+/// status): one new issuance, whose Secret then replaces every copy.
 /// </summary>
 public static class RenewCommand
 {
     public const string Message = "Certificate re-issuance manually triggered";
     private const int ConflictAttempts = 5;
 
+    public static readonly string[] FleetCertificateWords = ["fleetcertificate", "fleetcertificates", "fleetcert", "fleetcerts"];
+
     public static async Task<IReadOnlyList<RenewResult>> RunAsync(CliCluster cluster, CliArguments args, DateTimeOffset now)
     {
+        if (args.Words.Count > 1 && FleetCertificateWords.Contains(args.Words[1]))
+            return await RenewFleetCertificatesAsync(cluster, args, now);
         var names = args.Words.Skip(1).ToList();
         if (names.Count > 0 && (args.All || args.Selector is not null))
             throw CliException.Usage("renew takes Certificate names, or --all, or -l SELECTOR, not a mix");
@@ -43,6 +49,24 @@ public static class RenewCommand
         var results = new List<RenewResult>();
         foreach (var (targetNamespace, name) in targets)
             results.Add(await RenewAsync(cluster, targetNamespace, name, now));
+        return results;
+    }
+
+    private static async Task<IReadOnlyList<RenewResult>> RenewFleetCertificatesAsync(CliCluster cluster, CliArguments args, DateTimeOffset now)
+    {
+        var names = args.Words.Skip(2).ToList();
+        if (names.Count == 0 || args.All || args.Selector is not null || args.AllNamespaces)
+            throw CliException.Usage("renew fleetcertificate takes FleetCertificate names (they are cluster-scoped: no -n, -A, --all or -l)");
+        var results = new List<RenewResult>();
+        foreach (var name in names)
+        {
+            var fleet = await cluster.GetFleetCertificateAsync(name)
+                        ?? throw CliException.Failure($"FleetCertificate \"{name}\" not found");
+            var home = fleet["status"]?["certificate"];
+            if (home?["namespace"]?.GetValue<string>() is not { Length: > 0 } ns || home["name"]?.GetValue<string>() is not { Length: > 0 } certificate)
+                throw CliException.Failure($"FleetCertificate \"{name}\" has no home Certificate yet (status.certificate is empty); see its Ready condition");
+            results.Add(await RenewAsync(cluster, ns, certificate, now));
+        }
         return results;
     }
 

@@ -3,12 +3,12 @@ using CertFleet.Kubernetes.Bridge.Watching;
 namespace CertFleet.Kubernetes.Bridge.Dispatch;
 
 /// <summary>Delivers watched changes as grain calls, as <see cref="WatchedResources"/> maps them.</summary>
-public sealed class GrainChangeReceiver(IGrainFactory grains) : IObjectChangeReceiver
+public sealed class GrainChangeReceiver(IGrainFactory grains, FleetCertificateIndex? fleetCertificates = null) : IObjectChangeReceiver
 {
     private readonly Dictionary<string, WatchedResource> _resources =
-        WatchedResources.All.ToDictionary(resource => resource.Resource);
+        WatchedResources.All.Concat(WatchedResources.HomeOnly).ToDictionary(resource => resource.Resource);
 
-    private readonly GrainTargets _targets = new(grains, new IssuerSecretIndex());
+    private readonly GrainTargets _targets = new(grains, new IssuerSecretIndex(), fleetCertificates ?? new FleetCertificateIndex());
 
     // Grain calls carry no token: Orleans' response timeout bounds them.
     public Task ReceiveAsync(ObjectChange change, CancellationToken ct) =>

@@ -1,5 +1,6 @@
 using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Fleet;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
 
@@ -13,8 +14,7 @@ public static class WatchedResources
 
     public static IReadOnlyList<WatchedResource> All { get; } =
     [
-        WatchedResource.Custom<Certificate>(ResourceKind.Certificate,
-            (targets, key, certificate) => targets.Grains.ByKey<ICertificateGrain>(key.ToGrainKey()).SyncAsync(certificate),
+        WatchedResource.Custom<Certificate>(ResourceKind.Certificate, CertificateChangedAsync,
             (targets, key, uid) => targets.Grains.ByKey<ICertificateGrain>(key.ToGrainKey()).DeletedAsync(uid)),
         WatchedResource.Custom<CertificateRequest>(ResourceKind.CertificateRequest,
             (targets, key, request) => targets.Grains.ByKey<ICertificateRequestGrain>(key.ToGrainKey()).ObserveAsync(request),
@@ -36,6 +36,38 @@ public static class WatchedResources
         WatchedResource.Secrets(SecretSelector, SecretChangedAsync),
     ];
 
+    /// <summary>Watched in the home cluster only: CertFleet's own cluster-scoped kinds, served there.</summary>
+    public static IReadOnlyList<WatchedResource> HomeOnly { get; } =
+    [
+        WatchedResource.Custom<FleetCertificate>(ResourceKind.FleetCertificate,
+            (targets, key, fleet) =>
+            {
+                targets.FleetCertificates.Observe(key.Name, exists: true);
+                return targets.Grains.ByKey<IFleetCertificateGrain>(key.Name).SyncAsync(fleet);
+            },
+            (targets, key, uid) =>
+            {
+                targets.FleetCertificates.Observe(key.Name, exists: false);
+                return targets.Grains.ByKey<IFleetCertificateGrain>(key.Name).DeletedAsync(uid);
+            }),
+    ];
+
+    /// <summary>What is watched in <paramref name="connection"/>'s cluster.</summary>
+    public static IReadOnlyList<WatchedResource> For(ClusterConnection connection) =>
+        connection.Registration.IsHome ? [.. All, .. HomeOnly] : All;
+
+    /// <summary>
+    /// A Certificate goes to its grain; one a FleetCertificate made (labelled with its name) also tells that
+    /// FleetCertificate, whose copies follow each renewal.
+    /// </summary>
+    private static Task CertificateChangedAsync(GrainTargets targets, ObjectKey key, Certificate certificate)
+    {
+        var sync = targets.Grains.ByKey<ICertificateGrain>(key.ToGrainKey()).SyncAsync(certificate);
+        return certificate.Metadata.Labels?.GetValueOrDefault(FleetNames.FleetCertificateLabel) is { Length: > 0 } fleet
+            ? Task.WhenAll(sync, targets.Grains.ByKey<IFleetCertificateGrain>(fleet).HomeCertificateChangedAsync(key))
+            : sync;
+    }
+
     private static Task IssuerChangedAsync(GrainTargets targets, ObjectKey key, IssuerObject issuer)
     {
         targets.IssuerSecrets.Observe(key, issuer);
@@ -52,10 +84,14 @@ public static class WatchedResources
     /// A change of a Certificate's Secret (most of them echoes of its own write) goes straight to the Certificate its
     /// annotation names, which ignores versions at or below its own last write. Deletions (the owner and any waiters
     /// must hear), unannotated Secrets, and Secrets a CA issuer reads go through the Secret's claim grain, which tells
-    /// the owner and the issuers.
+    /// the owner and the issuers. A FleetCertificate's copy (labelled with its name) goes to that FleetCertificate,
+    /// which restores it if edited; its deletion, like any, reaches the claim grain, which tells the FleetCertificate
+    /// that wrote it.
     /// </summary>
     private static Task SecretChangedAsync(GrainTargets targets, ObjectKey key, SecretMetadata? secret) =>
-        secret?.Annotations.GetValueOrDefault(Annotations.CertificateName) is { Length: > 0 } certificate
+        secret?.Labels.GetValueOrDefault(FleetNames.FleetCertificateLabel) is { Length: > 0 } fleet
+            ? targets.Grains.ByKey<IFleetCertificateGrain>(fleet).CopyChangedAsync(key, secret)
+            : secret?.Annotations.GetValueOrDefault(Annotations.CertificateName) is { Length: > 0 } certificate
         && !targets.IssuerSecrets.IsReadByAnIssuer(key)
             ? targets.Grains.ByKey<ICertificateGrain>(key.WithName(certificate).ToGrainKey()).SecretChangedAsync(secret)
             : targets.Grains.ByKey<ISecretClaimGrain>(key.ToGrainKey()).ChangedAsync(secret);

@@ -95,7 +95,7 @@ public sealed class ClusterBridgeService(
 
     private void Start(ClusterConnection connection)
     {
-        var watch = new ClusterWatch(connection, WatchedResources.All, receiver, knownObjects, loggers, statuses, syncs);
+        var watch = new ClusterWatch(connection, WatchedResources.For(connection), receiver, knownObjects, loggers, statuses, syncs);
         Watcher? watcher = null;
         // The shims start afresh each term, so nothing they remember outlives the watches that told them.
         var election = new ClusterLeaderElection(connection, clusters.Home,

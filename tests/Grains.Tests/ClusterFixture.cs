@@ -40,6 +40,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddLogging(logging => logging.AddProvider(Logs));
             silo.Services.AddSingleton<IClusterWriter>(Cluster);
             silo.Services.AddSingleton<IClusterReader>(Cluster);
+            silo.Services.AddSingleton<IFleetMembers>(Cluster);
             silo.Services.AddSingleton<IClusterMembership>(Cluster);
             silo.Services.AddSingleton(new Acme.AcmeClients(Cluster, TimeProvider.System));
             // Challenges: DNS-01 providers read credentials through the fake cluster; no test reaches a real DNS or HTTP-01 target.

@@ -10,7 +10,7 @@ namespace CertFleet.Grains.Tests;
 /// An in-memory stand-in for the bridge's ports: Secrets, written statuses, CertificateRequests and Events, so grain
 /// tests can assert exactly what would have reached the Kubernetes API.
 /// </summary>
-public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMembership
+public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMembership, IFleetMembers
 {
     /// <summary>Clusters that left the fleet (<see cref="IClusterMembership.HasLeft"/>); none unless a test says so.</summary>
     public ConcurrentDictionary<string, bool> LeftClusters { get; } = new();
@@ -29,6 +29,17 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMember
     public ConcurrentDictionary<(string Plural, ObjectKey Key), string> Resources { get; } = new();
     public ConcurrentDictionary<ObjectKey, SolverRoute> SolverRoutes { get; } = new();
     public ConcurrentQueue<string> RemovedFinalizers { get; } = new();
+
+    /// <summary>Certificates applied through ApplyOwnedCertificateAsync (the home Certificates of FleetCertificates).</summary>
+    public ConcurrentDictionary<ObjectKey, Certificate> Certificates { get; } = new();
+
+    /// <summary>The fleet's members as the grains see them; the home cluster "home" alone unless a test says otherwise.</summary>
+    public IReadOnlyList<FleetMember> Members { get; set; } = [new("home", true, new Dictionary<string, string>())];
+
+    IReadOnlyList<FleetMember> IFleetMembers.Current => Members;
+
+    /// <summary>Clusters whose API server does not answer: every Secret read or write there fails.</summary>
+    public ConcurrentDictionary<string, bool> UnreachableClusters { get; } = new();
 
     /// <summary>Namespaces whose status writes fail as an unavailable API server would.</summary>
     public ConcurrentDictionary<string, bool> FailingStatusNamespaces { get; } = new();
@@ -63,14 +74,28 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMember
 
     public Task DeleteAsync(ResourceKind kind, ObjectKey key, CancellationToken ct = default)
     {
+        ThrowIfUnreachable(key);
+        if (kind == ResourceKind.Certificate) Certificates.TryRemove(key, out _);
         Deleted.Enqueue($"{kind.Plural}/{key}");
         if (kind == ResourceKind.Secret) Secrets.TryRemove(key, out _);
         if (kind == ResourceKind.CertificateRequest) Requests.TryRemove(key, out _);
         return Task.CompletedTask;
     }
 
+    public Task<Certificate?> ApplyOwnedCertificateAsync(ObjectKey key, Certificate certificate, string ownerLabel, CancellationToken ct = default)
+    {
+        var owner = certificate.Metadata.Labels![ownerLabel];
+        if (Certificates.TryGetValue(key, out var existing) && existing.Metadata.Labels?.GetValueOrDefault(ownerLabel) != owner)
+            return Task.FromResult<Certificate?>(null);
+        var stored = Certificates.AddOrUpdate(key,
+            _ => certificate with { Metadata = certificate.Metadata with { Uid = Guid.NewGuid().ToString(), ResourceVersion = NextResourceVersion() } },
+            (_, old) => old with { Spec = certificate.Spec, Metadata = old.Metadata with { OwnerReferences = certificate.Metadata.OwnerReferences } });
+        return Task.FromResult<Certificate?>(stored);
+    }
+
     public Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys, CancellationToken ct = default)
     {
+        ThrowIfUnreachable(secret.Key);
         var rv = NextResourceVersion();
         Secrets.AddOrUpdate(secret.Key, _ => secret with { ResourceVersion = rv, Uid = Guid.NewGuid().ToString() }, (_, existing) =>
         {
@@ -155,6 +180,7 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMember
     {
         if (SecretReadGates.TryGetValue(key, out var gate))
             await gate.Task;
+        ThrowIfUnreachable(key);
         return Secrets.TryGetValue(key, out var secret) ? secret : null;
     }
 
@@ -173,6 +199,12 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMember
             ResourceVersion = NextResourceVersion(),
             Uid = Guid.NewGuid().ToString(),
         };
+
+    private void ThrowIfUnreachable(ObjectKey key)
+    {
+        if (UnreachableClusters.ContainsKey(key.Cluster))
+            throw new ClusterWriteException($"reading or writing {key} in cluster \"{key.Cluster}\": no answer within 10 s (test)");
+    }
 
     /// <summary>The next version this fake API server hands out, as it does for every write; tests use it for changes by others.</summary>
     public string NextResourceVersion() => Interlocked.Increment(ref _resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture);

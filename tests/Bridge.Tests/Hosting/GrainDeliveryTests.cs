@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using CertFleet.Bridge.Tests.Infrastructure;
+using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Fleet;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
 using CertFleet.Kubernetes.Bridge.Dispatch;
@@ -24,7 +26,7 @@ public sealed class GrainDeliveryTests : EmulatorTest
     {
         var (factory, calls) = RecordingGrainFactory.Create();
         _calls = calls;
-        var watch = new ClusterWatch(Api.Connection, WatchedResources.All, new GrainChangeReceiver(factory), new MemoryKnownObjectsStore(), NullLoggerFactory.Instance,
+        var watch = new ClusterWatch(Api.Connection, WatchedResources.For(Api.Connection), new GrainChangeReceiver(factory), new MemoryKnownObjectsStore(), NullLoggerFactory.Instance,
             new WatchedStatuses(), new ControllerSyncs());
         _running = watch.RunAsync(_stop.Token);
     }
@@ -124,6 +126,47 @@ public sealed class GrainDeliveryTests : EmulatorTest
         await Api.Client.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"metadata": {"labels": {"changed": "yes"}}}""", V1Patch.PatchType.MergePatch),
             "root-tls", ns);
         await WaitForAsync<ICertificateGrain>($"local/{ns}/root", "SecretChangedAsync");
+    }
+
+    [Fact]
+    public async Task FleetCertificates_their_home_Certificates_and_their_copies_reach_the_FleetCertificate()
+    {
+        var ns = Api.Namespace;
+        var fleet = await Api.Client.CustomObjects.CreateClusterCustomObjectAsync(JsonDocument.Parse("""
+            {"apiVersion": "certfleet.io/v1alpha1", "kind": "FleetCertificate", "metadata": {"name": "shop"},
+             "spec": {"certificate": {"secretName": "shop-tls", "issuerRef": {"name": "ca"}}, "placement": {"namespaces": ["apps"]}}}
+            """).RootElement, "certfleet.io", "v1alpha1", "fleetcertificates");
+        await Api.Client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonDocument.Parse("""
+            {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": {"name": "fleet-shop", "labels": {"certfleet.io/fleet-certificate": "shop"}},
+             "spec": {"secretName": "fleet-shop", "issuerRef": {"name": "ca"}}}
+            """).RootElement, "cert-manager.io", "v1", ns, "certificates");
+        await Api.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "shop-tls",
+                Labels = new Dictionary<string, string> { ["controller.cert-manager.io/fao"] = "true", ["certfleet.io/fleet-certificate"] = "shop" },
+                Annotations = new Dictionary<string, string> { ["cert-manager.io/certificate-name"] = "fleet-shop" },
+            },
+        }, ns);
+
+        StartWatching();
+        await WaitForAsync<IFleetCertificateGrain>("shop", "SyncAsync");
+        await WaitForAsync<ICertificateGrain>($"local/{ns}/fleet-shop", "SyncAsync");
+        await WaitForAsync<IFleetCertificateGrain>("shop", "HomeCertificateChangedAsync");
+        await WaitForAsync<IFleetCertificateGrain>("shop", "CopyChangedAsync");
+        Assert.Equal("shop", Assert.IsType<FleetCertificate>(Single<IFleetCertificateGrain>("shop", "SyncAsync").Arguments[0]).Metadata.Name);
+        Assert.Equal(new ObjectKey("local", ns, "shop-tls"), Single<IFleetCertificateGrain>("shop", "CopyChangedAsync").Arguments[0]);
+        // A copy is not a Certificate's Secret in that namespace: the Certificate its annotation names is not told.
+        Assert.DoesNotContain(_calls, c => c.Interface == typeof(ICertificateGrain) && c.Key == $"local/{ns}/fleet-shop" && c.Method == "SecretChangedAsync");
+
+        // A copy's deletion carries no labels: it reaches the claim grain, which tells the FleetCertificate that wrote it.
+        await Api.Client.CoreV1.DeleteNamespacedSecretAsync("shop-tls", ns);
+        await WaitForAsync<ISecretClaimGrain>($"local/{ns}/shop-tls", "ChangedAsync");
+        await Api.Client.CustomObjects.DeleteClusterCustomObjectAsync("certfleet.io", "v1alpha1", "fleetcertificates", "shop");
+        await WaitForAsync<IFleetCertificateGrain>("shop", "DeletedAsync");
+        Assert.Equal(JsonDocument.Parse(JsonSerializer.Serialize(fleet)).RootElement.GetProperty("metadata").GetProperty("uid").GetString(),
+            Single<IFleetCertificateGrain>("shop", "DeletedAsync").Arguments[0]);
     }
 
     [Fact]
