@@ -82,7 +82,7 @@ public static class SolverRelay
             return Endpoint.TryParse(own, out var parsed)
                 ? (parsed, null)
                 : (null, $"the annotation {FleetNames.Http01EndpointAnnotation}=\"{own}\" on the cluster Secret of \"{member.Name}\" is not host:port " +
-                         "(an IP address, [IPv6] or DNS name, and a port), e.g. 203.0.113.10:8089");
+                         "(a routable IP address, [IPv6] or DNS name, and a port), e.g. 203.0.113.10:8089");
         }
         if (options.FleetHttp01Endpoint is { Length: > 0 } fleetWide && Endpoint.TryParse(fleetWide, out var endpoint))
             return (endpoint, null);
@@ -98,7 +98,11 @@ public static class SolverRelay
 
         public string AddressType => Address?.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";
 
-        /// <summary>An IP address (IPv6 in brackets) or DNS name, a colon and a port from 1 to 65535.</summary>
+        /// <summary>
+        /// An IP address (IPv6 in brackets) or DNS name, a colon and a port from 1 to 65535. Kubernetes refuses loopback,
+        /// link-local, multicast and unspecified addresses in an EndpointSlice (and they would name the member's own node
+        /// anyway), so those are refused here.
+        /// </summary>
         public static bool TryParse(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Endpoint? endpoint)
         {
             endpoint = null;
@@ -110,12 +114,14 @@ public static class SolverRelay
             {
                 if (!IPAddress.TryParse(host[1..^1], out var v6) || v6.AddressFamily != AddressFamily.InterNetworkV6)
                     return false;
+                if (!Routable(v6))
+                    return false;
                 host = v6.ToString();
             }
             else if (IPAddress.TryParse(host, out var v4))
             {
                 // An IPv6 address needs its brackets, and an IPv4 one its four parts ("10.1" is not taken for 10.0.0.1).
-                if (v4.AddressFamily != AddressFamily.InterNetwork || host.Count(c => c == '.') != 3)
+                if (v4.AddressFamily != AddressFamily.InterNetwork || host.Count(c => c == '.') != 3 || !Routable(v4))
                     return false;
                 host = v4.ToString();
             }
@@ -125,6 +131,16 @@ public static class SolverRelay
             }
             endpoint = new Endpoint(host.ToLowerInvariant(), port);
             return true;
+        }
+
+        private static bool Routable(IPAddress address)
+        {
+            if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+                return false;
+            if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                return !address.IsIPv6LinkLocal && !address.IsIPv6Multicast;
+            var first = address.GetAddressBytes();
+            return !(first[0] == 169 && first[1] == 254) && first[0] is < 224 or > 239;
         }
     }
 }

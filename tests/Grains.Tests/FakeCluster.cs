@@ -138,9 +138,6 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMember
         return Task.FromResult<string?>(NextResourceVersion());
     }
 
-    /// <summary>Clusters whose solver route writes fail as an unreachable API server's would.</summary>
-    public ConcurrentDictionary<string, bool> UnreachableClusters { get; } = new();
-
     /// <summary>Solver route writes by cluster, failed ones included.</summary>
     public ConcurrentDictionary<string, int> SolverRouteWrites { get; } = new();
 
@@ -158,13 +155,13 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMember
         return Task.CompletedTask;
     }
 
+    /// <summary>Counts a solver route write, which fails in a cluster that left the fleet or does not answer.</summary>
     private void ThrowIfUnreachable(SolverRoute route)
     {
         SolverRouteWrites.AddOrUpdate(route.Challenge.Cluster, 1, (_, writes) => writes + 1);
         if (LeftClusters.ContainsKey(route.Challenge.Cluster))
             throw new ClusterWriteException($"cluster \"{route.Challenge.Cluster}\" is not a member of the fleet (test)") { StatusCode = ClusterWriteException.NotMemberStatus };
-        if (UnreachableClusters.ContainsKey(route.Challenge.Cluster))
-            throw new ClusterWriteException($"solver route of {route.Challenge}: cluster {route.Challenge.Cluster} did not answer (test)") { StatusCode = 0 };
+        ThrowIfUnreachable(route.Challenge);
     }
 
     public Task RecordEventAsync(EventRecord record, CancellationToken ct = default)

@@ -168,5 +168,11 @@ public sealed class FleetSolverRouteTests : EmulatorTest
     [InlineData("host:65536")]
     [InlineData("bad host:80")]
     [InlineData(":80")]
+    [InlineData("127.0.0.1:8089")]
+    [InlineData("[::1]:8089")]
+    [InlineData("169.254.1.1:80")]
+    [InlineData("[fe80::1]:80")]
+    [InlineData("0.0.0.0:80")]
+    [InlineData("224.0.0.1:80")]
     public void Bad_endpoints_do_not_parse(string text) => Assert.False(SolverRelay.Endpoint.TryParse(text, out _));
 }

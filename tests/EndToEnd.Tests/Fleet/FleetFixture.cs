@@ -39,8 +39,9 @@ public sealed class FleetFixture : SiloClusterFixture
         ["CertFleet__LeaseDuration"] = FleetLeaseDuration.ToString(),
         ["CertFleet__RenewDeadline"] = FleetRenewDeadline.ToString(),
         ["CertFleet__RetryPeriod"] = FleetRetryPeriod.ToString(),
-        // FleetCertificates' HTTP-01 solver routes in the members forward here: the silos' responders behind the front port.
-        ["CertFleet__Fleet__Http01Endpoint"] = $"127.0.0.1:{SolverPort}",
+        // FleetCertificates' HTTP-01 solver routes in the members forward here: the silos' responders behind the front
+        // port. A name (an ExternalName Service): Kubernetes refuses loopback addresses in EndpointSlices.
+        ["CertFleet__Fleet__Http01Endpoint"] = $"localhost:{SolverPort}",
     };
 
     /// <summary>Every member emulator by cluster name (registered or not).</summary>
