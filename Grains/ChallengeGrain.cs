@@ -3,6 +3,7 @@ using CertFleet.Grains.Acme;
 using CertFleet.Grains.State;
 using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Fleet;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
 using CertFleet.Providers;
@@ -42,6 +43,16 @@ public sealed class ChallengeGrain(
     private static readonly ExponentialBackoff Polling = new(MinDelay, MaxDelay);
     /// <summary>First retry after a DNS provider error; later ones back off as polls do, to MaxDelay.</summary>
     private static readonly TimeSpan ProviderRetryDelay = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// One write to a member cluster's solver route, retries included: members are written in parallel, so an
+    /// unreachable one costs a present or a clean-up attempt this long at most.
+    /// </summary>
+    private static readonly TimeSpan MemberWriteTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Clean-up attempts a member's route gets before it is left behind with a Warning Event, so a member that stays
+    /// unreachable holds neither the Challenge's finalizer nor its Order for longer than a few minutes.
+    /// </summary>
+    public const int MaxFleetCleanUpAttempts = 6;
 
     private ObjectKey _key = null!;
     private StepLoop _steps = null!;
@@ -193,6 +204,7 @@ public sealed class ChallengeGrain(
         {
             await PresentTokenAsync();
             await writer.ApplySolverRouteAsync(Route());
+            await PresentFleetRoutesAsync();
         }
         State.Phase = ChallengePhase.Presented;
         State.PresentedAt = clock.GetUtcNow();
@@ -325,6 +337,7 @@ public sealed class ChallengeGrain(
         {
             await TokenDirectory.RemoveAsync(Spec.Token);
             await writer.DeleteSolverRouteAsync(Route());
+            await CleanUpFleetRoutesAsync();
         }
         else if (State.Dns01Fqdn is { } fqdn)
         {
@@ -334,6 +347,103 @@ public sealed class ChallengeGrain(
         }
         await writer.RemoveFinalizerAsync(ResourceKind.Challenge, _key, Finalizers.Acme);
     }
+
+    /// <summary>
+    /// The FleetCertificate this Challenge issues for: its Certificate's label, carried to the CertificateRequest, Order
+    /// and Challenge as cert-manager carries labels. Believed only in the home cluster's controller namespace, where
+    /// the FleetCertificate makes its one Certificate, so nobody else can have routes made in other clusters.
+    /// </summary>
+    private string? FleetCertificate =>
+        Spec.Type == ChallengeTypes.Http01 && _key.Cluster == options.Value.HomeCluster && _key.Namespace == options.Value.ClusterResourceNamespace
+        && Resource.Metadata.Labels?.GetValueOrDefault(FleetNames.FleetCertificateLabel) is { Length: > 0 } name
+            ? name
+            : null;
+
+    /// <summary>
+    /// A FleetCertificate's HTTP-01: the same route in every placed member cluster, so the CA may reach any of them
+    /// (GeoDNS, anycast). A member that cannot be written gets a Warning Event and does not hold the Challenge: the CA
+    /// can still validate through the home cluster and the other members.
+    /// </summary>
+    private async Task PresentFleetRoutesAsync()
+    {
+        if (FleetCertificate is not { } fleet)
+            return;
+        var placements = await GrainFactory.GetGrain<IFleetCertificateGrain>(fleet).GetPlacementsAsync();
+        var targets = FleetSolverTargets.Of(placements, options.Value.HomeCluster);
+        // Recorded before writing: a crash in between still cleans up what may have been made.
+        State.FleetRoutes = [.. State.FleetRoutes.Union(targets)];
+        await store.WriteStateAsync();
+        var outcomes = await Task.WhenAll(targets.Select(async target => (target, error: await MemberWriteErrorAsync(
+            ct => writer.ApplySolverRouteAsync(MemberRoute(target, fleet), ct)))));
+        foreach (var (target, error) in outcomes.Where(outcome => outcome.error is not null))
+        {
+            logger.LogWarning("Challenge {Namespace}/{Name}: no solver route in member cluster {Member}: {Error}", _key.Namespace, _key.Name, target.Cluster, error);
+            _events.Record(EventRecord.Warning, CertFleetReasons.FleetSolverRouteError,
+                $"Could not create the HTTP-01 solver route for FleetCertificate \"{fleet}\" in cluster \"{target.Cluster}\" " +
+                $"(namespace \"{target.Namespace}\"): {error}. The CA can validate only through the clusters that have one.");
+        }
+    }
+
+    /// <summary>
+    /// Deletes the member routes; one that cannot be deleted is tried again (the step's retry, or the deletion's
+    /// redelivery) up to <see cref="MaxFleetCleanUpAttempts"/> times, then left with a Warning Event saying how to
+    /// find it. A member that left the fleet is not written to, and counts as done.
+    /// </summary>
+    private async Task CleanUpFleetRoutesAsync()
+    {
+        if (State.FleetRoutes.Count == 0)
+            return;
+        var fleet = Resource.Metadata.Labels?.GetValueOrDefault(FleetNames.FleetCertificateLabel) ?? "";
+        var outcomes = await Task.WhenAll(State.FleetRoutes.Select(async target => (target, error: await MemberWriteErrorAsync(
+            ct => writer.DeleteSolverRouteAsync(MemberRoute(target, fleet), ct), leftIsDone: true))));
+        var failed = outcomes.Where(outcome => outcome.error is not null).ToList();
+        var errors = string.Join("; ", failed.Select(f => $"cluster \"{f.target.Cluster}\": {f.error}"));
+        State.FleetRoutes = [.. failed.Select(f => f.target)];
+        if (failed.Count > 0 && ++State.FleetCleanUpAttempts < MaxFleetCleanUpAttempts)
+        {
+            await store.WriteStateAsync();
+            throw new ClusterWriteException($"Error cleaning up the HTTP-01 solver routes of FleetCertificate \"{fleet}\" " +
+                                            $"(attempt {State.FleetCleanUpAttempts} of {MaxFleetCleanUpAttempts}): {errors}");
+        }
+        if (failed.Count > 0)
+        {
+            _events.Record(EventRecord.Warning, CertFleetReasons.FleetSolverRouteLeft,
+                $"Gave up deleting the HTTP-01 solver routes of FleetCertificate \"{fleet}\" after {MaxFleetCleanUpAttempts} attempts ({errors}). " +
+                $"Delete them by hand: the Ingresses or HTTPRoutes and Services labelled {FleetNames.FleetCertificateLabel}={fleet} " +
+                $"in namespace{(failed.Count > 1 ? "s" : "")} {string.Join(", ", failed.Select(f => $"\"{f.target.Namespace}\" of cluster \"{f.target.Cluster}\""))}.");
+            State.FleetRoutes = [];
+        }
+        await store.WriteStateAsync();
+    }
+
+    /// <summary>
+    /// Runs one member write within <see cref="MemberWriteTimeout"/>; its error message, or null when it succeeded (or,
+    /// with <paramref name="leftIsDone"/>, when the cluster left the fleet: what is left there is no longer ours to delete).
+    /// </summary>
+    private static async Task<string?> MemberWriteErrorAsync(Func<CancellationToken, Task> write, bool leftIsDone = false)
+    {
+        using var timeout = new CancellationTokenSource(MemberWriteTimeout);
+        try
+        {
+            await write(timeout.Token);
+            return null;
+        }
+        catch (ClusterWriteException ex)
+        {
+            return ex.IsNotMember && leftIsDone ? null : ex.Message;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return $"no answer within {MemberWriteTimeout.TotalSeconds:0} s";
+        }
+    }
+
+    /// <summary>The home route's copy for one member cluster and namespace.</summary>
+    private SolverRoute MemberRoute(FleetPlacement target, string fleet) => Route() with
+    {
+        Challenge = new ObjectKey(target.Cluster, target.Namespace, _key.Name),
+        FleetCertificate = fleet,
+    };
 
     private IHttp01TokenDirectoryGrain TokenDirectory =>
         GrainFactory.GetGrain<IHttp01TokenDirectoryGrain>(IHttp01TokenDirectoryGrain.SingletonKey);

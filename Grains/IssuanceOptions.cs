@@ -13,6 +13,10 @@ public sealed class IssuanceOptions
     /// <summary>Namespace whose Secrets ClusterIssuers read (cert-manager's --cluster-resource-namespace).</summary>
     public string ClusterResourceNamespace { get; set; } = "cert-manager";
 
+    /// <summary>The home cluster's name (CertFleet:ClusterName): only its Certificates act for a FleetCertificate.</summary>
+    [ConfigurationKeyName("ClusterName")]
+    public string HomeCluster { get; set; } = "local";
+
     /// <summary>Approve CertificateRequests as cert-manager's built-in approver does; off means another approver decides.</summary>
     public bool AutoApprove { get; set; } = true;
 

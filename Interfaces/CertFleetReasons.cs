@@ -44,4 +44,10 @@ public static class CertFleetReasons
 
     /// <summary>FleetCertificate: the home Certificate is issued and every placed copy holds its certificate.</summary>
     public const string CopiesCurrent = "CopiesCurrent";
+
+    /// <summary>A FleetCertificate's HTTP-01 solver route could not be made in a placed member cluster (Warning Event on the Challenge).</summary>
+    public const string FleetSolverRouteError = "FleetSolverRouteError";
+
+    /// <summary>A member cluster's solver route could not be deleted within the bound; it is left there (Warning Event on the Challenge).</summary>
+    public const string FleetSolverRouteLeft = "FleetSolverRouteLeft";
 }

@@ -13,6 +13,12 @@ public sealed record ClusterRegistration(string Name, string Source, IReadOnlyDi
 
     public bool IsHome => Source == HomeSource;
 
+    /// <summary>
+    /// The member's own <c>host:port</c> of the silos' HTTP-01 responder (cluster Secret annotation
+    /// <c>certfleet.io/http01-endpoint</c>); null means the fleet-wide <c>CertFleet__Fleet__Http01Endpoint</c>.
+    /// </summary>
+    public string? Http01Endpoint { get; init; }
+
     public static ClusterRegistration Home(string name) =>
         new(name, HomeSource, new Dictionary<string, string>(StringComparer.Ordinal));
 }

@@ -6,6 +6,8 @@ using CertFleet.Interfaces.Ports;
 using CertFleet.Kubernetes.Bridge.Events;
 using k8s;
 using k8s.Models;
+using CertFleet.Kubernetes.Bridge.Solving;
+using Microsoft.Extensions.Options;
 
 namespace CertFleet.Kubernetes.Bridge;
 
@@ -16,7 +18,8 @@ namespace CertFleet.Kubernetes.Bridge;
 /// editing a user's Ingress) carry the resourceVersion read, so a 409 re-reads and re-applies. The one exception is <see cref="CreateSecretAsync"/>: a retry after a
 /// lost answer can leave an extra generated Secret, owned by the caller's ownerReferences and collected with it.
 /// </summary>
-public sealed partial class ClusterWriter(KubernetesClusters clusters, EventRecorder events) : IClusterWriter
+/// <param name="solverOptions">Where member clusters reach the silos' HTTP-01 responder; without it only a member's own annotation says.</param>
+public sealed partial class ClusterWriter(KubernetesClusters clusters, EventRecorder events, IOptions<SolverServiceOptions>? solverOptions = null) : IClusterWriter
 {
     public const string FieldManager = "certfleet";
 

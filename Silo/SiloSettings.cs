@@ -35,6 +35,8 @@ public static class SiloSettings
 
     private static IEnumerable<string> SolverServiceProblems(SolverServiceOptions options, string section)
     {
+        if (options.FleetHttp01Endpoint is { Length: > 0 } endpoint && !SolverRelay.Endpoint.TryParse(endpoint, out _))
+            yield return $"{section}:Fleet:Http01Endpoint must be host:port (a routable IPv4 address, [IPv6] address or DNS name, and a port; not loopback or link-local), e.g. 203.0.113.10:8089 (got \"{endpoint}\")";
         if (!options.KeepsServices)
             yield break;
         if (!KubernetesNames.IsServiceName(options.SiloServiceName))

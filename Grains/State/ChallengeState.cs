@@ -1,4 +1,5 @@
 using CertFleet.Interfaces.Api;
+using CertFleet.Interfaces.Fleet;
 using CertFleet.Interfaces.Grains;
 
 namespace CertFleet.Grains.State;
@@ -15,6 +16,13 @@ public sealed record ChallengeState
     [Id(4)] public DateTimeOffset? PresentedAt { get; set; }
     /// <summary>DNS-01: where the TXT value was published (after following CNAMEs), so clean-up removes exactly it.</summary>
     [Id(5)] public string? Dns01Fqdn { get; set; }
+    /// <summary>
+    /// HTTP-01 of a FleetCertificate: the member clusters (and the namespace in each) where a solver route may have been
+    /// made, recorded before writing, so clean-up finds them even if the placement changed since.
+    /// </summary>
+    [Id(6)] public List<FleetPlacement> FleetRoutes { get; set; } = [];
+    /// <summary>Clean-up attempts that left a member's route behind; bounded, so an unreachable member cannot hold the Challenge.</summary>
+    [Id(7)] public int FleetCleanUpAttempts { get; set; }
 }
 
 [GenerateSerializer, Alias("certfleet.ChallengePhase")]

@@ -23,4 +23,10 @@ public static class FleetNames
     /// value is the FleetCertificate's name; copies without it are never touched.
     /// </summary>
     public const string FleetCertificateLabel = "certfleet.io/fleet-certificate";
+
+    /// <summary>
+    /// Optional annotation on a cluster Secret: <c>host:port</c> where that member's ingress controller or Gateway reaches
+    /// the silos' HTTP-01 responder (the fleet-wide default is <c>CertFleet__Fleet__Http01Endpoint</c>).
+    /// </summary>
+    public const string Http01EndpointAnnotation = "certfleet.io/http01-endpoint";
 }

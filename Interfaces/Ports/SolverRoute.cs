@@ -18,6 +18,13 @@ public sealed record SolverRoute
     [Id(5)] public required int ServicePort { get; init; }
     [Id(6)] public SolverIngress? Ingress { get; init; }
     [Id(7)] public SolverHttpRoute? HttpRoute { get; init; }
+    /// <summary>
+    /// Set on the copy of a FleetCertificate's route in a member cluster (<see cref="Challenge"/> then names that
+    /// cluster and a placed namespace; no Challenge object exists there): the silos do not run in that cluster, so the
+    /// route goes to a Service of its own that forwards to the silos' HTTP-01 endpoint for that member, and both carry
+    /// the FleetCertificate label with this name.
+    /// </summary>
+    [Id(8)] public string? FleetCertificate { get; init; }
 }
 
 /// <summary>http01.ingress: a new Ingress with class or ingressClassName, or the named Ingress edited in place.</summary>

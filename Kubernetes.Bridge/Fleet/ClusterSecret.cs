@@ -13,5 +13,8 @@ public sealed record ClusterSecret(
     string? Kubeconfig,
     string? Context)
 {
+    /// <summary>Annotation <see cref="Interfaces.Fleet.FleetNames.Http01EndpointAnnotation"/>: the member's own address of the silos' HTTP-01 responder.</summary>
+    public string? Http01Endpoint { get; init; }
+
     public override string ToString() => $"cluster Secret {SecretName} (cluster \"{ClusterName}\")";
 }

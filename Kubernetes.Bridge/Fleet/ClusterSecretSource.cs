@@ -50,7 +50,12 @@ public sealed class ClusterSecretSource(ClusterConnection home, string ns, Actio
             metadata.Labels is { } labels ? new Dictionary<string, string>(labels, StringComparer.Ordinal) : new Dictionary<string, string>(StringComparer.Ordinal),
             metadata.Annotations is { } annotations && annotations.TryGetValue(FleetNames.ClusterNameAnnotation, out var clusterName) ? clusterName : null,
             Text(FleetNames.KubeconfigKey),
-            Text(FleetNames.ContextKey)?.Trim());
+            Text(FleetNames.ContextKey)?.Trim())
+        {
+            Http01Endpoint = metadata.Annotations is { } own && own.TryGetValue(FleetNames.Http01EndpointAnnotation, out var endpoint)
+                ? endpoint.Trim()
+                : null,
+        };
     }
 
     private static ObservedObject Observe(V1Secret secret) => new(secret.Metadata.NamespaceProperty ?? "",

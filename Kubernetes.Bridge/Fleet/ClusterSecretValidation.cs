@@ -96,7 +96,8 @@ public static partial class ClusterSecretValidation
                 "check its server URL and inline certificates");
         }
 
-        var registration = new ClusterRegistration(name, ClusterRegistration.SecretSource, secret.Labels);
+        // An unusable HTTP-01 endpoint does not keep the member out: its FleetCertificates' Challenges name the problem.
+        var registration = new ClusterRegistration(name, ClusterRegistration.SecretSource, secret.Labels) { Http01Endpoint = secret.Http01Endpoint };
         return (new ValidClusterSecret(registration, configuration, Fingerprint(name, contextName, secret)), null);
     }
 
@@ -113,7 +114,8 @@ public static partial class ClusterSecretValidation
 
     private static string Fingerprint(string name, string context, ClusterSecret secret)
     {
-        var text = new StringBuilder().Append(name).Append('\n').Append(context).Append('\n').Append(secret.Kubeconfig).Append('\n');
+        var text = new StringBuilder().Append(name).Append('\n').Append(context).Append('\n').Append(secret.Kubeconfig).Append('\n')
+            .Append(secret.Http01Endpoint).Append('\n');
         foreach (var (key, value) in secret.Labels.OrderBy(label => label.Key, StringComparer.Ordinal))
             text.Append(key).Append('=').Append(value).Append('\n');
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));

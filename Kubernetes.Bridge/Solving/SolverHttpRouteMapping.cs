@@ -1,13 +1,14 @@
 using System.Text.Json.Nodes;
 using CertFleet.Interfaces.Ports;
 using k8s;
+using k8s.Models;
 
 namespace CertFleet.Kubernetes.Bridge.Solving;
 
 /// <summary>The Gateway API side of an HTTP-01 solver: an HTTPRoute matching exactly the challenge path.</summary>
 public static class SolverHttpRouteMapping
 {
-    public static JsonObject NewHttpRoute(SolverRoute route, SolverHttpRoute httpRoute)
+    public static JsonObject NewHttpRoute(SolverRoute route, SolverHttpRoute httpRoute, V1OwnerReference owner)
     {
         var labels = new JsonObject();
         foreach (var (name, value) in SolverObjects.Labels(route, httpRoute.Labels))
@@ -22,7 +23,7 @@ public static class SolverHttpRouteMapping
                 ["name"] = SolverObjects.Name(route),
                 ["namespace"] = route.Challenge.Namespace,
                 ["labels"] = labels,
-                ["ownerReferences"] = new JsonArray(JsonNode.Parse(KubernetesJson.Serialize(SolverObjects.OwnerReference(route)))),
+                ["ownerReferences"] = new JsonArray(JsonNode.Parse(KubernetesJson.Serialize(owner))),
             },
             ["spec"] = new JsonObject
             {

@@ -13,7 +13,7 @@ public static class SolverIngressMapping
 
     private const string PathType = "ImplementationSpecific";
 
-    public static V1Ingress NewIngress(SolverRoute route, SolverIngress ingress)
+    public static V1Ingress NewIngress(SolverRoute route, SolverIngress ingress, V1OwnerReference owner)
     {
         var annotations = new Dictionary<string, string> { [WhitelistAnnotation] = "0.0.0.0/0,::/0" };
         if (ingress.Class is { Length: > 0 } legacyClass)
@@ -32,7 +32,7 @@ public static class SolverIngressMapping
                 NamespaceProperty = route.Challenge.Namespace,
                 Labels = SolverObjects.Labels(route, ingress.Labels),
                 Annotations = annotations,
-                OwnerReferences = [SolverObjects.OwnerReference(route)],
+                OwnerReferences = [owner],
             },
             Spec = new V1IngressSpec
             {

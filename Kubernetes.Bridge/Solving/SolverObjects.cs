@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using CertFleet.Interfaces.Fleet;
 using CertFleet.Interfaces.Ports;
 using k8s.Models;
 
@@ -28,18 +29,27 @@ public static class SolverObjects
 
     public static string Path(SolverRoute route) => $"/.well-known/acme-challenge/{route.Token}";
 
-    /// <summary>The user's labels, then cert-manager's solver labels (which win: they are how solvers are found).</summary>
+    /// <summary>
+    /// The user's labels, then cert-manager's solver labels (which win: they are how solvers are found), and on a member
+    /// cluster's copy the FleetCertificate's label, by which a route left behind is found.
+    /// </summary>
     public static Dictionary<string, string> Labels(SolverRoute route, IReadOnlyDictionary<string, string> extra)
     {
-        return new Dictionary<string, string>(extra)
+        var labels = new Dictionary<string, string>(extra)
         {
             [SolverLabel] = "true",
             [DomainLabel] = Adler32.Checksum(route.DnsName).ToString(CultureInfo.InvariantCulture),
             [TokenLabel] = Adler32.Checksum(route.Token).ToString(CultureInfo.InvariantCulture),
         };
+        if (route.FleetCertificate is { } fleet)
+            labels[FleetNames.FleetCertificateLabel] = fleet;
+        return labels;
     }
 
-    /// <summary>Makes the Challenge the controller owner, so garbage collection removes the route with it.</summary>
+    /// <summary>
+    /// Makes the Challenge the controller owner, so garbage collection removes the route with it. A member cluster's
+    /// copy has no Challenge there: its relay Service (<see cref="SolverRelay"/>) owns it instead.
+    /// </summary>
     public static V1OwnerReference OwnerReference(SolverRoute route) => new()
     {
         ApiVersion = ChallengeApiVersion,

@@ -26,5 +26,15 @@ public sealed class SolverServiceOptions
     [ConfigurationKeyName("Http01:SiloServiceNamespace")]
     public string? SiloServiceNamespace { get; set; } = Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } ns ? ns : null;
 
+    /// <summary>
+    /// <c>host:port</c> where member clusters' ingress controllers and Gateways reach the silos' HTTP-01 responder
+    /// (e.g. a LoadBalancer in front of the release's http01 Service): a FleetCertificate's solver route in a member
+    /// goes to a Service of its own that forwards there. An IP becomes an EndpointSlice, a host name an ExternalName
+    /// Service. A member's cluster Secret annotation <c>certfleet.io/http01-endpoint</c> overrides it; with neither,
+    /// no route is made in that member and its Challenges get a Warning Event saying so.
+    /// </summary>
+    [ConfigurationKeyName("Fleet:Http01Endpoint")]
+    public string? FleetHttp01Endpoint { get; set; }
+
     public bool KeepsServices => !string.IsNullOrEmpty(SiloServiceName);
 }

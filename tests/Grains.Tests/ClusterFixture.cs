@@ -62,6 +62,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.Configure<IssuanceOptions>(o =>
             {
                 o.ClusterResourceNamespace = "cert-manager";
+                o.HomeCluster = TestObjects.Cluster;
                 o.AutoApprove = AutoApprove;
                 o.CaaPreflight = false; // the fake ACME server's names are not in DNS
             });
@@ -69,12 +70,18 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(Providers.RateLimits.PublicSuffixList.Load(Providers.RateLimits.PublicSuffixList.DebianPath));
             silo.Services.AddSingleton<RateLimits.RateLimitBudgets>();
             silo.Services.AddSingleton<CertFleet.Grains.Certificates.CertificatePassSlots>();
+            ConfigureSilo(silo);
         });
         TestCluster = builder.Build();
         await TestCluster.DeployAsync();
     }
 
     public async Task DisposeAsync() => await TestCluster.DisposeAsync();
+
+    /// <summary>What a derived fixture's silo has beside the common services.</summary>
+    protected virtual void ConfigureSilo(ISiloBuilder silo)
+    {
+    }
 
     /// <summary>
     /// Grain timers and reminders run on the fake clock: let fake time pass (a quarter second per 20 ms) while waiting

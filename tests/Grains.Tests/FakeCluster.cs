@@ -138,16 +138,30 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMember
         return Task.FromResult<string?>(NextResourceVersion());
     }
 
+    /// <summary>Solver route writes by cluster, failed ones included.</summary>
+    public ConcurrentDictionary<string, int> SolverRouteWrites { get; } = new();
+
     public Task ApplySolverRouteAsync(SolverRoute route, CancellationToken ct = default)
     {
+        ThrowIfUnreachable(route);
         SolverRoutes[route.Challenge] = route;
         return Task.CompletedTask;
     }
 
     public Task DeleteSolverRouteAsync(SolverRoute route, CancellationToken ct = default)
     {
+        ThrowIfUnreachable(route);
         SolverRoutes.TryRemove(route.Challenge, out _);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Counts a solver route write, which fails in a cluster that left the fleet or does not answer.</summary>
+    private void ThrowIfUnreachable(SolverRoute route)
+    {
+        SolverRouteWrites.AddOrUpdate(route.Challenge.Cluster, 1, (_, writes) => writes + 1);
+        if (LeftClusters.ContainsKey(route.Challenge.Cluster))
+            throw new ClusterWriteException($"cluster \"{route.Challenge.Cluster}\" is not a member of the fleet (test)") { StatusCode = ClusterWriteException.NotMemberStatus };
+        ThrowIfUnreachable(route.Challenge);
     }
 
     public Task RecordEventAsync(EventRecord record, CancellationToken ct = default)

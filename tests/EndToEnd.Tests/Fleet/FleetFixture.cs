@@ -42,6 +42,9 @@ public sealed class FleetFixture : SiloClusterFixture
         // The fleet page and API (FleetViewTests) on each silo's dashboard port, behind a bearer token.
         ["CertFleet__Dashboard__Enabled"] = "true",
         ["CertFleet__Dashboard__BearerTokenFile"] = DashboardTokenFile,
+        // FleetCertificates' HTTP-01 solver routes in the members forward here: the silos' responders behind the front
+        // port. A name (an ExternalName Service): Kubernetes refuses loopback addresses in EndpointSlices.
+        ["CertFleet__Fleet__Http01Endpoint"] = $"localhost:{SolverPort}",
     };
 
     /// <summary>The dashboard's bearer token, as the CLI's --token-file reads it (written before the silos start).</summary>
