@@ -85,8 +85,10 @@ public sealed class KubernetesClusters : IDisposable
 
     public ClusterConnection Add(ClusterRegistration registration, KubernetesClientConfiguration configuration, BridgeOptions options)
     {
+        var sockets = new ClusterSockets();
+        sockets.Attach(configuration);
         var connection = new ClusterConnection(registration.Name, new k8s.Kubernetes(configuration, new BufferedResponseHandler()), options,
-            _loggers.CreateLogger<ClusterConnection>(), registration);
+            _loggers.CreateLogger<ClusterConnection>(), registration, sockets);
         lock (_lock)
         {
             if (!_connections.TryAdd(registration.Name, connection))
