@@ -16,9 +16,13 @@ public sealed class ClusterConnection : IDisposable
     private readonly RequestSlots _requestSlots;
     private readonly ILogger _logger;
 
+    private readonly ClusterSockets? _sockets;
+
+    /// <param name="sockets">The client's connections, which <see cref="Dispose"/> closes.</param>
     public ClusterConnection(string name, IKubernetes client, BridgeOptions options, ILogger<ClusterConnection> logger,
-        ClusterRegistration? registration = null, ApiReachability? reachability = null)
+        ClusterRegistration? registration = null, ApiReachability? reachability = null, ClusterSockets? sockets = null)
     {
+        _sockets = sockets;
         Name = name;
         Reachability = reachability ?? new ApiReachability(TimeProvider.System);
         Registration = registration ?? ClusterRegistration.Home(name);
@@ -122,5 +126,10 @@ public sealed class ClusterConnection : IDisposable
             return true;
         }, ct);
 
-    public void Dispose() => Client.Dispose();
+    /// <summary>Closes the client, and with it every watch still open: a cluster that left hears nothing more from us.</summary>
+    public void Dispose()
+    {
+        Client.Dispose();
+        _sockets?.CloseAll();
+    }
 }

@@ -86,8 +86,10 @@ public sealed class KubernetesClusters : IDisposable
     public ClusterConnection Add(ClusterRegistration registration, KubernetesClientConfiguration configuration, BridgeOptions options)
     {
         var reachability = new ApiReachability(TimeProvider.System);
+        var sockets = new ClusterSockets();
+        sockets.Attach(configuration);
         var connection = new ClusterConnection(registration.Name, new k8s.Kubernetes(configuration, new BufferedResponseHandler(), reachability),
-            options, _loggers.CreateLogger<ClusterConnection>(), registration, reachability);
+            options, _loggers.CreateLogger<ClusterConnection>(), registration, reachability, sockets);
         lock (_lock)
         {
             if (!_connections.TryAdd(registration.Name, connection))

@@ -67,7 +67,10 @@ public sealed class MemberEmulator : IAsyncDisposable
         Admin = await EmulatorAdmin.ForKubeconfigAsync(Kubeconfig);
     }
 
-    /// <summary>API requests this emulator has received (the tests' kubectl calls included: make none while counting).</summary>
+    /// <summary>
+    /// API requests this emulator has received: the tests' kubectl calls and this very read included (make no other
+    /// while counting).
+    /// </summary>
     public Task<long> RequestsAsync() => Admin.CounterAsync("requests");
 
     public Task<(int ExitCode, string Output, string Error)> KubectlAsync(params string[] args) =>
