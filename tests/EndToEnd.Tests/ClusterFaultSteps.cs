@@ -98,10 +98,10 @@ public abstract class ClusterFaultSteps(SiloClusterFixture cluster, ITestOutputH
         var watches = Task.Run(async () =>
         {
             // The old leader's watches end first (its connections are gone), then the new leader's open.
-            await Processes.Eventually(() => cluster.Emulator.CounterAsync("activeWatches"), open => open < cluster.WatchesWhenLeading,
+            await Processes.Eventually(() => cluster.Emulator.CounterAsync("activeWatches"), open => open < cluster.WatchesExpected,
                 "the old leader's watches to end", seconds);
-            await Processes.Eventually(() => cluster.Emulator.CounterAsync("activeWatches"), open => open >= cluster.WatchesWhenLeading,
-                $"{cluster.WatchesWhenLeading} watches open again (silo logs: {cluster.Logs})", seconds);
+            await Processes.Eventually(() => cluster.Emulator.CounterAsync("activeWatches"), open => open >= cluster.WatchesExpected,
+                $"{cluster.WatchesExpected} watches open again (silo logs: {cluster.Logs})", seconds);
             return since.Elapsed;
         });
         TimeSpan? leaseLeft = null;

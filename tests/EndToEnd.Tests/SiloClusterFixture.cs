@@ -32,8 +32,14 @@ public abstract class SiloClusterFixture : PebbleControllerFixture
 
     public IReadOnlyList<ClusterSilo> Silos => _silos;
 
-    /// <summary>Watches the emulator has open while a leader runs all of its reflectors (counted once the cluster settled).</summary>
+    /// <summary>
+    /// Watches the leader's reflectors keep open (counted once the cluster settled). Every running silo also keeps one
+    /// watch of its own on the cluster Secrets that register fleet members, which <see cref="WatchesExpected"/> adds.
+    /// </summary>
     public long WatchesWhenLeading { get; private set; }
+
+    /// <summary>The watches the emulator has open when a leader runs all of its reflectors, with the silos running now.</summary>
+    public long WatchesExpected => WatchesWhenLeading + _silos.Count(s => s.IsRunning);
 
     /// <summary>The silos' leader-election timing (the defaults, written out so the printed figures name them).</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(15);
@@ -93,7 +99,7 @@ public abstract class SiloClusterFixture : PebbleControllerFixture
             }
             return open > 0 && stable.Elapsed > TimeSpan.FromSeconds(5);
         }, settled => settled, "the leader's watches to settle", 120);
-        WatchesWhenLeading = last;
+        WatchesWhenLeading = last - SiloCount;
     }
 
     /// <summary>The Lease's holder now ("" when released or not yet taken).</summary>
