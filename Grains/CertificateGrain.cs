@@ -324,7 +324,9 @@ public sealed class CertificateGrain(
 
     public Task<SecretData?> ReadSecretAsync(string name) => reader.GetSecretAsync(_key.WithName(name));
 
-    public Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys) => writer.ApplySecretAsync(secret, removeKeys);
+    /// <remarks>A Secret this grain never wrote is usually not there yet (a new Certificate): it is created first.</remarks>
+    public Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys) =>
+        writer.ApplySecretAsync(secret, removeKeys, likelyNew: State.SecretResourceVersion is null);
 
     public Task<string> CreateSecretAsync(string generateName, SecretData secret) => writer.CreateSecretAsync(generateName, secret);
 

@@ -64,7 +64,7 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader
         return Task.CompletedTask;
     }
 
-    public Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys, CancellationToken ct = default)
+    public Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys, bool likelyNew = false, CancellationToken ct = default)
     {
         var rv = NextResourceVersion();
         Secrets.AddOrUpdate(secret.Key, _ => secret with { ResourceVersion = rv, Uid = Guid.NewGuid().ToString() }, (_, existing) =>
