@@ -44,6 +44,12 @@ public sealed class CertificateGrain(
     private StepTimer? _reconcile;
     private readonly CertificateMemory _memory = new();
     private int _retryAttempt;
+    /// <summary>
+    /// A new or changed object is saved by the pass it schedules, which saves its own progress anyway, rather than by
+    /// the sync: one state write fewer per change. The pass's timer keeps the activation until then; the pass saves it
+    /// at the latest when it ends, and a deactivation before that does.
+    /// </summary>
+    private bool _objectUnsaved;
 
     private CertificateState State => store.State;
     private Certificate Object => State.Object!;
@@ -56,10 +62,20 @@ public sealed class CertificateGrain(
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _memory.Dispose();
-        return Task.CompletedTask;
+        if (!_objectUnsaved || State.Object is null)
+            return;
+        try
+        {
+            await WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            // The watch hands the object over again when it changes; nothing else is lost.
+            logger.LogWarning(ex, "Certificate {Namespace}/{Name}: not saved on deactivation", _key.Namespace, Name);
+        }
     }
 
     public async Task SyncAsync(Certificate certificate)
@@ -93,8 +109,10 @@ public sealed class CertificateGrain(
         _memory.Live = certificate;
         State.Object = KeystorePasswords.ForState(certificate);
         State.Deleted = false;
-        if (specChanged || storedPassword)
-            await store.WriteStateAsync();
+        if (storedPassword)
+            await WriteStateAsync();
+        else if (specChanged)
+            _objectUnsaved = true; // saved by the pass scheduled below
         if (notCopied.Count > 0 && (specChanged || !SameAnnotations(previous!.Metadata, certificate.Metadata)))
             RecordEvent(EventRecord.Warning, CopiedAnnotations.EventReason, CopiedAnnotations.Describe(notCopied));
         if (statusChangedByOthers)
@@ -121,6 +139,7 @@ public sealed class CertificateGrain(
             await StopRenewalInfoAsync();
         _reconcile?.Cancel();
         await store.ClearStateAsync();
+        _objectUnsaved = false;
         DeactivateOnIdle();
     }
 
@@ -155,7 +174,7 @@ public sealed class CertificateGrain(
         if (State.RenewalInfo?.SerialHex != suggestion.SerialHex)
             return; // about a certificate no longer in the Secret
         State.RenewalInfo = suggestion;
-        await store.WriteStateAsync();
+        await WriteStateAsync();
         ScheduleReconcile();
     }
 
@@ -221,6 +240,7 @@ public sealed class CertificateGrain(
         try
         {
             await CertificateReconcile.RunAsync(pass);
+            await SaveObjectIfUnsavedAsync();
             _retryAttempt = 0;
         }
         catch (CertificateGoneException ex)
@@ -247,6 +267,7 @@ public sealed class CertificateGrain(
             // A spec the checks let through but the key or CSR builder refuses: retrying cannot help, a spec change can.
             logger.LogWarning("Certificate {Namespace}/{Name}: {Error}", _key.Namespace, Name, ex.Message);
             await CertificateReconcile.BlockAsync(pass, CertFleetReasons.InvalidSpec, $"The Certificate spec is invalid: {ex.Message}", EventReasons.BadConfig);
+            await SaveObjectIfUnsavedAsync();
         }
     }
 
@@ -266,7 +287,10 @@ public sealed class CertificateGrain(
     {
         try
         {
+            var live = State.Object;
             await store.ReadStateAsync();
+            if (_objectUnsaved)
+                State.Object = live; // newer than anything stored
             IssuanceSteps.Resume(State);
         }
         catch (OrleansException exception)
@@ -327,7 +351,15 @@ public sealed class CertificateGrain(
 
     // ICertificateActions: what the steps do outside the state.
 
-    public Task SaveStateAsync() => store.WriteStateAsync();
+    public Task SaveStateAsync() => WriteStateAsync();
+
+    private async Task WriteStateAsync()
+    {
+        await store.WriteStateAsync();
+        _objectUnsaved = false;
+    }
+
+    private Task SaveObjectIfUnsavedAsync() => _objectUnsaved && State.Object is not null ? WriteStateAsync() : Task.CompletedTask;
 
     public async Task<string> WriteStatusAsync(CertificateStatus status)
     {
@@ -349,7 +381,9 @@ public sealed class CertificateGrain(
 
     public Task<SecretData?> ReadSecretAsync(string name) => reader.GetSecretAsync(_key.WithName(name));
 
-    public Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys) => writer.ApplySecretAsync(secret, removeKeys);
+    /// <remarks>A Secret this grain never wrote is usually not there yet (a new Certificate): it is created first.</remarks>
+    public Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys) =>
+        writer.ApplySecretAsync(secret, removeKeys, likelyNew: State.SecretResourceVersion is null);
 
     public Task<string> CreateSecretAsync(string generateName, SecretData secret) => writer.CreateSecretAsync(generateName, secret);
 

@@ -129,8 +129,9 @@ public sealed class CertificateRequestGrain(
         };
         var orderName = AcmeNames.OrderName(_key.Name, OrderGrain.OrderSpecOf(work));
         await GrainFactory.ByKey<IOrderGrain>(_key.WithName(orderName).ToGrainKey()).StartAsync(work);
+        // Saved with the pending outcome: if that record fails, the next submit starts the same Order again, which the
+        // Order's grain takes as already under way.
         State.OrderName = orderName;
-        await store.WriteStateAsync();
         return await RecordOutcomeAsync(Pending(orderName), conditions);
     }
 

@@ -88,7 +88,7 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
         }, ct);
     }
 
-    public Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys, CancellationToken ct = default)
+    public Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys, bool likelyNew = false, CancellationToken ct = default)
     {
         var key = secret.Key;
         var connection = clusters[key.Cluster];
@@ -104,12 +104,15 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
 
         return connection.RunAsync($"writing Secret {key}", async token =>
         {
-            try
+            if (!likelyNew)
             {
-                return (await Patch(token)).Metadata.ResourceVersion;
-            }
-            catch (Exception exception) when (ApiError.From(exception) is { IsNotFound: true })
-            {
+                try
+                {
+                    return (await Patch(token)).Metadata.ResourceVersion;
+                }
+                catch (Exception exception) when (ApiError.From(exception) is { IsNotFound: true })
+                {
+                }
             }
 
             try
@@ -121,7 +124,7 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
             }
             catch (Exception exception) when (ApiError.From(exception) is { IsAlreadyExists: true })
             {
-                // Someone created it between our patch and create: patch what they made.
+                // It exists after all (or someone created it between our patch and create): patch it.
                 return (await Patch(token)).Metadata.ResourceVersion;
             }
         }, ct);

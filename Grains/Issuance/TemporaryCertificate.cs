@@ -43,10 +43,14 @@ public static class TemporaryCertificate
         if (!Requested(certificate))
             return null;
         var secretKey = certificateKey.WithName(certificate.Spec.SecretName);
+        bool missing;
         using (var inspection = SecretInspection.Of(await reader.GetSecretAsync(secretKey)))
+        {
             if (!Needed(inspection))
                 return null;
+            missing = inspection.Secret is null;
+        }
         var contents = await Task.Run(() => Build(secretKey, certificate, key, now));
-        return await writer.ApplySecretAsync(contents.Secret, contents.RemoveKeys);
+        return await writer.ApplySecretAsync(contents.Secret, contents.RemoveKeys, likelyNew: missing);
     }
 }

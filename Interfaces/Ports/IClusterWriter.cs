@@ -37,9 +37,10 @@ public interface IClusterWriter
     /// <summary>
     /// Creates or updates a Secret: the given data keys, labels and annotations are set, <paramref name="removeKeys"/>
     /// are removed, and anything else on the Secret (other keys, labels set by users) is kept. Returns the stored Secret's
-    /// resourceVersion.
+    /// resourceVersion. <paramref name="likelyNew"/> only orders the requests: true tries a create first (one request
+    /// for a Secret that does not exist yet instead of a patch answered 404 and then a create).
     /// </summary>
-    Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys, CancellationToken ct = default);
+    Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys, bool likelyNew = false, CancellationToken ct = default);
 
     /// <summary>
     /// Creates a Secret named from <paramref name="generateName"/> and returns the generated name. Used for the

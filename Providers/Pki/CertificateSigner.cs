@@ -26,7 +26,7 @@ public static class CertificateSigner
         }
         var signatureAlgorithm = SignatureAlgorithm.For(key.Algorithm, key.Size, csr.SignatureAlgorithm);
         var certificate = Sign(request, csr, csr.RawSubject, key, signatureAlgorithm, authorityKeyIdentifier: null, now);
-        var pem = certificate.ToPem();
+        var pem = PemBundle.Encode(PemBundle.CertificateLabel, certificate);
         return new IssuedCertificate(pem, pem, certificate);
     }
 
@@ -51,7 +51,7 @@ public static class CertificateSigner
 
         var root = ca.Chain[^1];
         var intermediates = root.IsSelfSigned ? ca.Chain.Take(ca.Chain.Count - 1) : ca.Chain;
-        var chainPem = PemBundle.Join([leaf.ToPem(), .. intermediates.Select(c => c.ToPem())]);
+        var chainPem = PemBundle.Join([PemBundle.Encode(PemBundle.CertificateLabel, leaf), .. intermediates.Select(c => c.ToPem())]);
         return new IssuedCertificate(chainPem, root.ToPem(), leaf);
     }
 
@@ -61,7 +61,8 @@ public static class CertificateSigner
             ? $"spec.isCA is {isCA.ToString().ToLowerInvariant()} but the CSR's basicConstraints request CA:{requestedIsCA.ToString().ToLowerInvariant()}; make them agree"
             : null;
 
-    private static CertificateInfo Sign(
+    /// <returns>The certificate's DER.</returns>
+    private static byte[] Sign(
         SigningRequest request,
         CsrInfo csr,
         byte[] issuerName,
@@ -108,7 +109,7 @@ public static class CertificateSigner
         var notAfter = notBefore + (request.Duration == TimeSpan.Zero ? CertificateTemplate.DefaultDuration : request.Duration);
         using var certificate = certificateRequest.Create(
             new X500DistinguishedName(issuerName), issuerKey.CreateSignatureGenerator(), notBefore, notAfter, NewSerialNumber());
-        return CertificateInfo.Parse(certificate.RawData);
+        return certificate.RawData;
     }
 
     /// <summary>128 random bits, never zero; the framework encodes it as a positive INTEGER.</summary>

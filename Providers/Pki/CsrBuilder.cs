@@ -52,7 +52,22 @@ public static class CsrBuilder
     }
 
     /// <summary>Parses the first CSR in <paramref name="pem"/> and verifies its self-signature.</summary>
-    public static CsrInfo Parse(string pem) => ParseDer(DerOf(pem));
+    /// <remarks>
+    /// The same string object parsed before gets the same result without a second check: a CertificateRequest's grain
+    /// checks its CSR and hands that very string to its issuer's signer (grain calls pass strings by reference).
+    /// </remarks>
+    public static CsrInfo Parse(string pem)
+    {
+        ArgumentNullException.ThrowIfNull(pem);
+        if (ParsedPems.TryGetValue(pem, out var parsed))
+            return parsed;
+        parsed = ParseDer(DerOf(pem));
+        ParsedPems.AddOrUpdate(pem, parsed);
+        return parsed;
+    }
+
+    // By string identity: an entry lives as long as its PEM string does.
+    private static readonly ConditionalWeakTable<string, CsrInfo> ParsedPems = new();
 
     /// <summary>
     /// The DER of the first CSR in <paramref name="pem"/>, neither parsed nor verified: for a CSR <see cref="Parse"/>
@@ -89,11 +104,15 @@ public static class CsrBuilder
             throw new PkiException("CSR: not a valid PKCS#10 request (its DER is corrupt); regenerate it", e);
         }
 
-        var publicKey = SubjectPublicKey.Parse(publicKeyDer, what);
-        var signatureAlgorithm = SignatureAlgorithm.FromOid(signed.AlgorithmOid)
+        var supportedAlgorithm = SignatureAlgorithm.FromOid(signed.AlgorithmOid);
+        var verified = false;
+        var publicKey = supportedAlgorithm is null
+            ? SubjectPublicKey.Parse(publicKeyDer, what)
+            : SubjectPublicKey.Parse(publicKeyDer, what, supportedAlgorithm, signed.ToBeSigned.Span, signed.Signature, out verified);
+        var signatureAlgorithm = supportedAlgorithm
             ?? throw new PkiException(
                 $"CSR: signature algorithm {signed.AlgorithmOid} is not supported; sign with SHA-256/384/512 with RSA (PKCS#1 v1.5), ECDSA, or Ed25519");
-        if (!publicKey.Verify(signatureAlgorithm, signed.ToBeSigned.Span, signed.Signature))
+        if (!verified)
         {
             throw new PkiException("CSR: the signature does not verify with the CSR's own public key; the request was altered or signed with another key");
         }

@@ -93,7 +93,7 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMember
         return Task.FromResult<Certificate?>(stored);
     }
 
-    public Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys, CancellationToken ct = default)
+    public Task<string> ApplySecretAsync(SecretData secret, IReadOnlyCollection<string> removeKeys, bool likelyNew = false, CancellationToken ct = default)
     {
         ThrowIfUnreachable(secret.Key);
         var rv = NextResourceVersion();

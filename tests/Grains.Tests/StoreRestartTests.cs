@@ -11,8 +11,8 @@ namespace CertFleet.Grains.Tests;
 public sealed class StoreRestartTests(ClusterFixture fixture) : FakeAcmeIssuerTests(fixture)
 {
     [Theory]
-    [InlineData("certificate", 1)]
-    [InlineData("certificaterequest", 1)]
+    [InlineData("certificate", 0)] // the next key's record (a sync leaves saving the object to the pass it schedules)
+    [InlineData("certificaterequest", 0)] // the Order's name with the pending outcome
     [InlineData("order", 1)] // the mark made before newOrder is sent: recovery looks for the order in the account's list
     [InlineData("order", 2)] // the order's URL, written once the order is placed
     public async Task AWriteWhoseAnswerWasLostDoesNotStopTheIssuance(string stateName, int writesToPass)

@@ -154,6 +154,35 @@ public sealed class ClusterWriterTests : EmulatorTest
     }
 
     [Fact]
+    public async Task A_secret_expected_to_be_new_is_created_in_one_request_and_patched_when_it_exists_after_all()
+    {
+        var writes = Api.Server.Stats.WritesByTarget;
+        var created = await Writer.ApplySecretAsync(new SecretData
+        {
+            Key = Api.Key("new-tls"), Type = "kubernetes.io/tls",
+            Data = new() { ["tls.crt"] = "crt"u8.ToArray(), ["tls.key"] = "key"u8.ToArray() },
+        }, ["ca.crt"], likelyNew: true);
+
+        Assert.Equal(1, Api.Server.Stats.WritesByTarget.GetValueOrDefault("create secrets") - writes.GetValueOrDefault("create secrets"));
+        Assert.Equal(writes.GetValueOrDefault("patch secrets"), Api.Server.Stats.WritesByTarget.GetValueOrDefault("patch secrets"));
+        Assert.Equal(created, (await Reader.GetSecretAsync(Api.Key("new-tls")))!.ResourceVersion);
+
+        await Api.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "old-tls" },
+            Data = new Dictionary<string, byte[]> { ["user.txt"] = "mine"u8.ToArray(), ["ca.crt"] = "old"u8.ToArray() },
+        }, Api.Namespace);
+        var patched = await Writer.ApplySecretAsync(new SecretData
+        {
+            Key = Api.Key("old-tls"), Data = new() { ["tls.crt"] = "crt"u8.ToArray() },
+        }, ["ca.crt"], likelyNew: true);
+
+        var stored = await Api.Client.CoreV1.ReadNamespacedSecretAsync("old-tls", Api.Namespace);
+        Assert.Equal(stored.Metadata.ResourceVersion, patched);
+        Assert.Equal(["tls.crt", "user.txt"], stored.Data.Keys.Order());
+    }
+
+    [Fact]
     public async Task Conflicts_and_server_errors_are_retried()
     {
         Api.Server.Faults.FailWrites(new WriteFault("", "secrets", 409) { Namespace = Api.Namespace, Verb = "patch" });

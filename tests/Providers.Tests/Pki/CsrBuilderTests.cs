@@ -30,6 +30,27 @@ public class CsrBuilderTests
     [InlineData("RSA")]
     [InlineData("ECDSA")]
     [InlineData("Ed25519")]
+    public void The_same_PEM_string_is_checked_once_and_an_equal_copy_and_an_altered_one_are_checked_again(string algorithm)
+    {
+        using var key = TestKeys.Get(algorithm);
+        var pem = CsrBuilder.BuildPem(Everything, key);
+
+        var first = CsrBuilder.Parse(pem);
+        var copy = CsrBuilder.Parse(new string(pem.AsSpan()));
+
+        Assert.Same(first, CsrBuilder.Parse(pem));
+        Assert.NotSame(first, copy);
+        Assert.Equal(first.Der, copy.Der);
+        var der = CsrBuilder.DerOf(pem);
+        der[^1] ^= 0x01; // the last byte of the signature
+        var altered = PemBundle.Encode(PemBundle.CertificateRequestLabel, der);
+        Assert.Contains("signature does not verify", Assert.Throws<PkiException>(() => CsrBuilder.Parse(altered)).Message);
+    }
+
+    [Theory]
+    [InlineData("RSA")]
+    [InlineData("ECDSA")]
+    [InlineData("Ed25519")]
     public void Parse_returns_what_BuildPem_was_asked_for(string algorithm)
     {
         using var key = TestKeys.Get(algorithm);
