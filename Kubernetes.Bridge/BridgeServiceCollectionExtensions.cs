@@ -62,7 +62,6 @@ public static class BridgeServiceCollectionExtensions
         services.TryAddSingleton<LeftClusterSweep>();
         services.TryAddSingleton<ClusterSecretRegistrations>();
         services.TryAddSingleton<IClusterMembership>(provider => provider.GetRequiredService<ClusterSecretRegistrations>());
-        services.AddHostedService<FleetMembershipNotices>();
         return services;
     }
 }

@@ -70,6 +70,8 @@ builder.Services.AddHostedService<CertFleet.Kubernetes.Bridge.Hosting.FleetMembe
 builder.Services.AddSingleton<FleetQueries>();
 // Every silo reads the cluster Secrets: every silo talks to every member of the fleet.
 builder.Services.AddHostedService(provider => provider.GetRequiredService<CertFleet.Kubernetes.Bridge.Fleet.ClusterSecretRegistrations>());
+// The silo watching the home cluster tells FleetCertificates when members join or leave.
+builder.Services.AddHostedService<CertFleet.Kubernetes.Bridge.Hosting.FleetMembershipNotices>();
 builder.Services.AddSiloHealthChecks();
 builder.Services.AddCertManagerMetrics();
 // Last: the silo and the bridge start in the background, so /health/* is served while Redis is awaited.
