@@ -130,17 +130,7 @@ public sealed class CertificateGrain(
         _memory.ClaimedSecretName = null;
         if (State.Issuance?.NextPrivateKeySecretName is { } nextKeySecret)
             await TryDeleteAsync(ResourceKind.Secret, nextKeySecret);
-        if (State.Issuance is { } issuance)
-            await BudgetsStep.ReleaseRecordedReservationAsync(NewPass(), issuance);
-        if (State.IdentifierSetKey is { } identifierSet)
-            await DropIdentifierSetAsync(identifierSet);
-        await this.UnregisterReminderIfAnyAsync(ReminderName);
-        if (State.RenewalInfo?.CertId is not null)
-            await StopRenewalInfoAsync();
-        _reconcile?.Cancel();
-        await store.ClearStateAsync();
-        _objectUnsaved = false;
-        DeactivateOnIdle();
+        await ForgetAsync();
     }
 
     public Task SecretChangedAsync(SecretMetadata? secret)
@@ -195,6 +185,16 @@ public sealed class CertificateGrain(
             await GrainFactory.ByKey<ISecretClaimGrain>(_key.WithName(certificate.Spec.SecretName).ToGrainKey()).DetachAsync();
             await IssuerGrain(certificate.Spec.IssuerRef).DetachAsync();
         }
+        _memory.ClaimedSecretName = null;
+        await ForgetAsync();
+    }
+
+    /// <summary>
+    /// Releases what this Certificate holds outside its state (budget reservation, identifier set, reminder, renewal
+    /// info), then clears the state and deactivates; nothing unsaved is written back on the way out.
+    /// </summary>
+    private async Task ForgetAsync()
+    {
         if (State.Issuance is { } issuance)
             await BudgetsStep.ReleaseRecordedReservationAsync(NewPass(), issuance);
         if (State.IdentifierSetKey is { } identifierSet)
@@ -203,8 +203,8 @@ public sealed class CertificateGrain(
         if (State.RenewalInfo?.CertId is not null)
             await StopRenewalInfoAsync();
         _reconcile?.Cancel();
-        _memory.ClaimedSecretName = null;
         await store.ClearStateAsync();
+        _objectUnsaved = false;
         DeactivateOnIdle();
     }
 
