@@ -11,21 +11,8 @@ namespace CertFleet.EndToEnd.Tests;
 [Collection(ControllerCollection.Name)]
 public sealed class HomeFleetCertificateTests(ControllerFixture cluster)
 {
-    private static readonly string PluginDirectory = LinkPlugin();
-
-    private static string LinkPlugin()
-    {
-        var dir = Directory.CreateTempSubdirectory("certfleet-plugin-").FullName;
-        File.CreateSymbolicLink(Path.Combine(dir, "kubectl-certfleet"), RepositoryCheckout.Built("Silo", "kubectl-certfleet"));
-        return dir;
-    }
-
-    private Task<(int ExitCode, string Output, string Error)> PluginAsync(params string[] args)
-    {
-        var environment = cluster.KubectlEnvironment;
-        environment["PATH"] = PluginDirectory + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
-        return Processes.RunAsync("kubectl", ["certfleet", .. args], environment);
-    }
+    private Task<(int ExitCode, string Output, string Error)> PluginAsync(params string[] args) =>
+        KubectlPlugin.RunAsync(cluster.KubectlEnvironment, args);
 
     private static string Fleet(string name, string issuer, params string[] namespaces) => $$"""
         apiVersion: certfleet.io/v1alpha1

@@ -13,21 +13,8 @@ namespace CertFleet.EndToEnd.Tests.Fleet;
 [Collection(FleetCollection.Name)]
 public sealed class FleetCertificateTests(FleetFixture fleet, ITestOutputHelper output)
 {
-    private static readonly string PluginDirectory = LinkPlugin();
-
-    private static string LinkPlugin()
-    {
-        var dir = Directory.CreateTempSubdirectory("certfleet-plugin-").FullName;
-        File.CreateSymbolicLink(Path.Combine(dir, "kubectl-certfleet"), RepositoryCheckout.Built("Silo", "kubectl-certfleet"));
-        return dir;
-    }
-
-    private Task<(int ExitCode, string Output, string Error)> PluginAsync(params string[] args)
-    {
-        var environment = fleet.KubectlEnvironment;
-        environment["PATH"] = PluginDirectory + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
-        return Processes.RunAsync("kubectl", ["certfleet", .. args], environment);
-    }
+    private Task<(int ExitCode, string Output, string Error)> PluginAsync(params string[] args) =>
+        KubectlPlugin.RunAsync(fleet.KubectlEnvironment, args);
 
     /// <summary>A copy's key, from the home cluster or a member (null when the Secret is not there).</summary>
     private static async Task<string?> CopyAsync(Func<string[], Task<(int ExitCode, string Output, string Error)>> kubectl, string ns, string key)

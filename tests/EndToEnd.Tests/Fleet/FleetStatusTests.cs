@@ -13,24 +13,10 @@ namespace CertFleet.EndToEnd.Tests.Fleet;
 [Collection(FleetCollection.Name)]
 public sealed class FleetStatusTests(FleetFixture fleet, ITestOutputHelper output)
 {
-    private static readonly string PluginDirectory = LinkPlugin();
-
-    private static string LinkPlugin()
-    {
-        var dir = Directory.CreateTempSubdirectory("certfleet-plugin-").FullName;
-        File.CreateSymbolicLink(Path.Combine(dir, "kubectl-certfleet"), RepositoryCheckout.Built("Silo", "kubectl-certfleet"));
-        return dir;
-    }
-
     private static string DashboardRoot(ClusterSilo silo) => $"http://127.0.0.1:{silo.DashboardPort}";
 
-    private Task<(int ExitCode, string Output, string Error)> FleetAsync(ClusterSilo silo, params string[] args)
-    {
-        var environment = fleet.KubectlEnvironment;
-        environment["PATH"] = PluginDirectory + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
-        return Processes.RunAsync("kubectl", ["certfleet", "fleet", .. args, "--url", DashboardRoot(silo), "--token-file", fleet.DashboardTokenFile],
-            environment);
-    }
+    private Task<(int ExitCode, string Output, string Error)> FleetAsync(ClusterSilo silo, params string[] args) =>
+        KubectlPlugin.RunAsync(fleet.KubectlEnvironment, ["fleet", .. args, "--url", DashboardRoot(silo), "--token-file", fleet.DashboardTokenFile]);
 
     private async Task<JsonElement> FleetJsonAsync(ClusterSilo silo, params string[] args)
     {

@@ -14,15 +14,6 @@ namespace CertFleet.EndToEnd.Tests.Fleet;
 public sealed class FleetViewTests(DashboardFixture cluster, ITestOutputHelper output)
 {
     private const string Home = "local";
-    private static readonly string PluginDirectory = LinkPlugin();
-
-    private static string LinkPlugin()
-    {
-        var dir = Directory.CreateTempSubdirectory("certfleet-plugin-").FullName;
-        File.CreateSymbolicLink(Path.Combine(dir, "kubectl-certfleet"), RepositoryCheckout.Built("Silo", "kubectl-certfleet"));
-        return dir;
-    }
-
     private string DashboardRoot => $"http://127.0.0.1:{cluster.DashboardPort}";
 
     /// <summary>The silo's name in Leases and in the fleet view: its machine and process, as no POD_NAME is set here.</summary>
@@ -39,10 +30,9 @@ public sealed class FleetViewTests(DashboardFixture cluster, ITestOutputHelper o
     private Task<(int ExitCode, string Output, string Error)> FleetAsync(params string[] args)
     {
         var environment = cluster.KubectlEnvironment;
-        environment["PATH"] = PluginDirectory + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
         environment["CERTFLEET_URL"] = DashboardRoot;
         environment["CERTFLEET_TOKEN_FILE"] = cluster.TokenFile;
-        return Processes.RunAsync("kubectl", ["certfleet", "fleet", .. args], environment);
+        return KubectlPlugin.RunAsync(environment, ["fleet", .. args]);
     }
 
     /// <summary>Certificates of the cluster as the API has them: all, and those whose Ready condition is True.</summary>
