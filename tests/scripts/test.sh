@@ -27,5 +27,7 @@ echo "== kubectl conformance (../shared/checks/kubectl-conformance.sh)"
 if bash tests/KubeEmulator/run-conformance.sh | tee "$log.conformance"; then :; else status=1; failed=$((failed + 1)); fi
 passed=$((passed + $(grep -c '^ok ' "$log.conformance" || true)))
 
+# The names of failed tests last, so that the tail of a CI log says which ones.
+grep -E '^ +Failed [^ ]' "$log" | sed -E 's/^ +Failed ([^ ]+).*/failed: \1/' | sort -u | head -20
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
