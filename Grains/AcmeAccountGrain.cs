@@ -52,8 +52,9 @@ public sealed class AcmeAccountGrain(
             }
             else if (spec.DisableAccountKeyGeneration == true)
             {
-                return Failed(IssuerReasons.ErrRegisterAcmeAccount,
-                    $"Failed to register ACME account: Secret \"{secretKey}\" key \"{keyName}\" not found and spec.acme.disableAccountKeyGeneration is set; create the Secret or allow generation");
+                // cert-manager's reason: an existing account was expected, and cannot be verified without its key.
+                return Failed(IssuerReasons.ErrVerifyAcmeAccount,
+                    $"Failed to verify ACME account: Secret \"{secretKey}\" key \"{keyName}\" not found and spec.acme.disableAccountKeyGeneration is set; create the Secret or allow generation");
             }
             else
             {
@@ -87,6 +88,8 @@ public sealed class AcmeAccountGrain(
                 TermsOfServiceAgreed = true,
                 ExternalAccountBinding = await ExternalAccountBindingAsync(spec, issuer),
             });
+            if (await UpdateEmailAsync(client, account, spec.Email) is { } updateError)
+                return Failed(IssuerReasons.ErrUpdateAcmeAccount, $"Failed to update ACME account: {updateError}");
             store.State.Server = spec.Server;
             store.State.AccountUrl = account.Url;
             store.State.Email = spec.Email;
@@ -104,6 +107,27 @@ public sealed class AcmeAccountGrain(
         catch (TaskCanceledException)
         {
             return Failed(IssuerReasons.ErrRegisterAcmeAccount, $"Failed to register ACME account: {spec.Server} did not answer in time");
+        }
+    }
+
+    /// <summary>
+    /// A key registering again finds its account with the contacts it had: when spec.acme.email changed since, the
+    /// account's contacts are replaced, as cert-manager does. The error when the CA refuses; null otherwise.
+    /// </summary>
+    private static async Task<string?> UpdateEmailAsync(AcmeClient client, AcmeAccount account, string? email)
+    {
+        const string MailTo = "mailto:";
+        var registered = account.Contact.FirstOrDefault(c => c.StartsWith(MailTo, StringComparison.OrdinalIgnoreCase))?[MailTo.Length..] ?? "";
+        if (string.Equals(registered, email ?? "", StringComparison.OrdinalIgnoreCase))
+            return null;
+        try
+        {
+            await client.UpdateAccountAsync(email is { Length: > 0 } ? [$"{MailTo}{email}"] : []);
+            return null;
+        }
+        catch (AcmeException ex)
+        {
+            return $"{ex.Message}; spec.acme.email \"{email}\" was not accepted as the account's contact (the account keeps \"{registered}\")";
         }
     }
 

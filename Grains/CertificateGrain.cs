@@ -163,6 +163,8 @@ public sealed class CertificateGrain(
     {
         if (State.RenewalInfo?.SerialHex != suggestion.SerialHex)
             return; // about a certificate no longer in the Secret
+        if (State.Object is not null)
+            RenewalInfoStep.ReportError(this, State.RenewalInfo, suggestion);
         State.RenewalInfo = suggestion;
         await WriteStateAsync();
         ScheduleReconcile();
@@ -212,7 +214,7 @@ public sealed class CertificateGrain(
         (_reconcile ??= new StepTimer(this, RunReconcileAsync)).Schedule(delay ?? TimeSpan.Zero);
 
     private CertificatePass NewPass() =>
-        new(_key, State, _memory, clock, options.Value.RenewalJitterPercent, logger, this);
+        new(_key, State, _memory, clock, options.Value.RenewalJitterPercent, options.Value.FailureBackoff, logger, this);
 
     private async Task RunReconcileAsync()
     {

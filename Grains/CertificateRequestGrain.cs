@@ -196,6 +196,9 @@ public sealed class CertificateRequestGrain(
         if (!GoDuration.TryParse(spec.Duration ?? "2160h", out var duration))
             return await RecordOutcomeAsync(Failed($"spec.duration: Invalid value: \"{spec.Duration}\": not a duration"), conditions);
 
+        if (spec.Request is not { Length: > 0 })
+            return await RecordOutcomeAsync(Failed(
+                "spec.request: Required value: a PEM-encoded certificate signing request (a CertificateRequest without spec asks for nothing)"), conditions);
         var csrPem = System.Text.Encoding.UTF8.GetString(spec.Request);
         CsrInfo csr;
         try
@@ -225,9 +228,10 @@ public sealed class CertificateRequestGrain(
         var kindName = issuerKey.IsClusterScoped ? "ClusterIssuer" : "Issuer";
         var outcome = snapshot.Readiness switch
         {
-            { Exists: false } => RequestOutcome.Pending(CertificateRequestReasons.Pending,
+            // Ready=False Pending, with cert-manager's Event reasons.
+            { Exists: false } => RequestOutcome.Pending(EventReasons.IssuerNotFound,
                 $"Referenced {kindName} not found: {(issuerKey.IsClusterScoped ? "clusterissuers" : "issuers")}.cert-manager.io \"{issuerKey.Name}\" not found"),
-            { Ready: false } readiness => RequestOutcome.Pending(CertificateRequestReasons.Pending,
+            { Ready: false } readiness => RequestOutcome.Pending(EventReasons.IssuerNotReady,
                 $"Referenced {kindName} \"{issuerKey.Name}\" is not ready: {readiness.Message}"),
             _ => await GrainFactory.ByKey<IIssuerSignerGrain>(issuerKey.ToGrainKey()).SignAsync(new SignRequest
             {

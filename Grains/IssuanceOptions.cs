@@ -1,5 +1,6 @@
 using CertFleet.Grains.Policies;
 using CertFleet.Providers.Http01;
+using CertFleet.Providers.Pki;
 using Microsoft.Extensions.Configuration;
 
 namespace CertFleet.Grains;
@@ -95,6 +96,22 @@ public sealed class IssuanceOptions
     [ConfigurationKeyName("Dns01:ClusterIssuerAmbientCredentials")]
     public bool ClusterIssuerAmbientCredentials { get; set; } = true;
 
+    /// <summary>
+    /// First delay of the failure backoff, which doubles after each failed issuance (cert-manager's
+    /// --certificate-request-minimum-backoff-duration, a Go duration such as 1h or 30m).
+    /// </summary>
+    public string CertificateRequestMinimumBackoffDuration { get; set; } = "1h";
+
+    /// <summary>Longest delay of the failure backoff (cert-manager's --certificate-request-maximum-backoff-duration, e.g. 32h or 8h).</summary>
+    public string CertificateRequestMaximumBackoffDuration { get; set; } = "32h";
+
+    /// <summary>The failure backoff these settings describe (the defaults when they are invalid: the silo refuses to start then).</summary>
+    public IssuanceBackoff FailureBackoff =>
+        GoDuration.TryParse(CertificateRequestMinimumBackoffDuration, out var minimum) && minimum > TimeSpan.Zero
+        && GoDuration.TryParse(CertificateRequestMaximumBackoffDuration, out var maximum) && maximum >= minimum
+            ? new IssuanceBackoff(minimum, maximum)
+            : IssuanceBackoff.Default;
+
     /// <summary>What keeps these settings from working, each message naming its key under <paramref name="section"/>.</summary>
     public IEnumerable<string> Problems(string section)
     {
@@ -118,6 +135,14 @@ public sealed class IssuanceOptions
             yield return $"{section}:Renewal:JitterPercent must be between 0 and 50 (percent of the certificate's lifetime; got {RenewalJitterPercent})";
         if (AriMinimumRecheck <= TimeSpan.Zero || AriMinimumRecheck > TimeSpan.FromDays(7))
             yield return $"{section}:Renewal:AriMinimumRecheck must be a positive time span of at most 7 days, e.g. 01:00:00 (got {AriMinimumRecheck})";
+        var minimumValid = GoDuration.TryParse(CertificateRequestMinimumBackoffDuration, out var minimum) && minimum > TimeSpan.Zero;
+        if (!minimumValid)
+            yield return $"{section}:CertificateRequestMinimumBackoffDuration must be a positive Go duration, e.g. 1h or 30m (got \"{CertificateRequestMinimumBackoffDuration}\")";
+        if (!GoDuration.TryParse(CertificateRequestMaximumBackoffDuration, out var maximum) || maximum <= TimeSpan.Zero)
+            yield return $"{section}:CertificateRequestMaximumBackoffDuration must be a positive Go duration, e.g. 32h or 8h (got \"{CertificateRequestMaximumBackoffDuration}\")";
+        else if (minimumValid && maximum < minimum)
+            yield return
+                $"{section}:CertificateRequestMaximumBackoffDuration ({CertificateRequestMaximumBackoffDuration}) must not be shorter than CertificateRequestMinimumBackoffDuration ({CertificateRequestMinimumBackoffDuration})";
         if (AcmeNewOrdersInFlight is < 1 or > 1000)
             yield return $"{section}:Acme:NewOrdersInFlight must be between 1 and 1000 (got {AcmeNewOrdersInFlight})";
     }

@@ -205,7 +205,7 @@ public sealed class IssuerGrain(
             }
             else
             {
-                readiness = NotReady(load.Error.Contains("not found") ? IssuerReasons.ErrGetKeyPair : IssuerReasons.ErrInvalidKeyPair, load.Error, "CA");
+                readiness = NotReady(load.SecretMissing ? IssuerReasons.ErrGetKeyPair : IssuerReasons.ErrInvalidKeyPair, load.Error, "CA");
                 retry = true; // the Secret may appear or be fixed without this grain hearing of it
             }
         }

@@ -37,25 +37,14 @@ public sealed class IssuerSignerGrain(
                           : null);
         if (refusal is not null)
             return Failed(refusal);
-        try
+        // cert-manager's reasons: a Secret missing or unusable leaves the request Pending (it is submitted again),
+        // a signature that cannot be made fails it.
+        return issuer switch
         {
-            // The CSR check and the signature run on the thread pool: signing completes without awaiting anything, and a
-            // worker with a burst of requests queued would otherwise sign them all in one scheduler turn, holding a core
-            // for seconds.
-            var issued = issuer switch
-            {
-                { Readiness.IssuerType: "SelfSigned" } => await SignSelfAsync(request),
-                { Readiness.IssuerType: "CA", CaSecret: { } caSecret } => await SignWithCaAsync(request, await CaKeyPairAsync(caSecret, issuer.CaSecretVersion)),
-                _ => null,
-            };
-            if (issued is null)
-                return Failed($"{(issuerKey.IsClusterScoped ? "ClusterIssuer" : "Issuer")} \"{issuerKey.Name}\" has no signer for its configuration");
-            return new RequestOutcome { State = RequestState.Issued, ChainPem = issued.ChainPem, CaPem = issued.CaPem };
-        }
-        catch (PkiException ex)
-        {
-            return Failed(ex.Message);
-        }
+            { Readiness.IssuerType: "SelfSigned" } => await SignSelfAsync(request),
+            { Readiness.IssuerType: "CA", CaSecret: { } caSecret } => await SignWithCaAsync(request, caSecret, issuer.CaSecretVersion),
+            _ => Failed($"{(issuerKey.IsClusterScoped ? "ClusterIssuer" : "Issuer")} \"{issuerKey.Name}\" has no signer for its configuration"),
+        };
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -67,40 +56,99 @@ public sealed class IssuerSignerGrain(
     private static SigningRequest Signing(SignRequest request) =>
         new(CsrBuilder.Parse(request.CsrPem), request.Duration, request.IsCA, request.Usages);
 
-    private async Task<IssuedCertificate> SignSelfAsync(SignRequest request)
+    private async Task<RequestOutcome> SignSelfAsync(SignRequest request)
     {
         if (request.PrivateKeySecret is not { } keySecret)
-            throw new PkiException($"CertificateRequest has no {Annotations.PrivateKeySecretName} annotation; a SelfSigned issuer needs the request's private key");
-        var secret = await reader.GetSecretAsync(keySecret)
-                     ?? throw new PkiException($"Secret \"{keySecret.Name}\" holding the request's private key was not found");
-        using var key = PrivateKey.FromPem(secret.GetString(SecretKeys.TlsPrivateKey)
-                                           ?? throw new PkiException($"Secret \"{keySecret.Name}\" has no {SecretKeys.TlsPrivateKey}"));
-        return await Task.Run(() => CertificateSigner.SelfSign(Signing(request), key, clock.GetUtcNow()));
+            return Failed($"Annotation \"{Annotations.PrivateKeySecretName}\" missing or reference empty: a SelfSigned issuer signs with the request's own private key",
+                EventReasons.MissingAnnotation);
+        var secret = await reader.GetSecretAsync(keySecret);
+        if (secret is null)
+            return RequestOutcome.Pending(EventReasons.MissingSecret, $"Referenced secret {keySecret.Namespace}/{keySecret.Name} not found");
+        PrivateKey key;
+        try
+        {
+            key = PrivateKey.FromPem(secret.GetString(SecretKeys.TlsPrivateKey) ?? throw new PkiException($"the Secret has no {SecretKeys.TlsPrivateKey}"));
+        }
+        catch (PkiException ex)
+        {
+            return RequestOutcome.Pending(EventReasons.ErrorParsingKey,
+                $"Failed to get key \"{keySecret.Name}\" referenced in annotation \"{Annotations.PrivateKeySecretName}\": {ex.Message}");
+        }
+        using (key)
+        {
+            // The CSR check and the signature run on the thread pool: signing completes without awaiting anything, and a
+            // worker with a burst of requests queued would otherwise sign them all in one scheduler turn, holding a core
+            // for seconds.
+            return await Task.Run(() =>
+            {
+                SigningRequest signing;
+                try
+                {
+                    signing = Signing(request);
+                    if (!CertificateSigner.KeyMatchesCsr(signing.Csr, key))
+                        return Failed($"Error generating certificate template: the private key in Secret \"{keySecret.Name}\" does not match the CSR's public key; " +
+                                      $"the CSR must be signed with the key named by the {Annotations.PrivateKeySecretName} annotation", EventReasons.ErrorKeyMatch);
+                }
+                catch (PkiException ex)
+                {
+                    return Failed($"Error generating certificate template: {ex.Message}", EventReasons.ErrorKeyMatch);
+                }
+                try
+                {
+                    return Issued(CertificateSigner.SelfSign(signing, key, clock.GetUtcNow()));
+                }
+                catch (PkiException ex)
+                {
+                    return Failed($"Error signing certificate: {ex.Message}", EventReasons.ErrorSigning);
+                }
+            });
+        }
     }
 
-    private Task<IssuedCertificate> SignWithCaAsync(SignRequest request, CaKeyPair caKeyPair) =>
-        Task.Run(() => CertificateSigner.SignWithCa(Signing(request), caKeyPair, clock.GetUtcNow()));
+    private async Task<RequestOutcome> SignWithCaAsync(SignRequest request, ObjectKey caSecret, string? verifiedVersion)
+    {
+        var (caKeyPair, load) = await CaKeyPairAsync(caSecret, verifiedVersion);
+        if (caKeyPair is null)
+            return load!.SecretMissing
+                ? RequestOutcome.Pending(EventReasons.SecretMissing, $"Referenced secret {caSecret.Namespace}/{caSecret.Name} not found: {load.Error}")
+                : RequestOutcome.Pending(EventReasons.SecretInvalidData, $"Failed to parse signing CA keypair from secret {caSecret.Namespace}/{caSecret.Name}: {load.Error}");
+        return await Task.Run(() =>
+        {
+            try
+            {
+                return Issued(CertificateSigner.SignWithCa(Signing(request), caKeyPair, clock.GetUtcNow()));
+            }
+            catch (PkiException ex)
+            {
+                return Failed($"Error signing certificate: {ex.Message}", EventReasons.SigningError);
+            }
+        });
+    }
+
+    private static RequestOutcome Issued(IssuedCertificate issued) =>
+        new() { State = RequestState.Issued, ChainPem = issued.ChainPem, CaPem = issued.CaPem };
 
     /// <summary>
     /// The cached key pair while it is younger than the cache time, comes from the same Secret, and is at least as
     /// new as the version the issuer verified (the issuer hears of Secret changes; this activation does not).
     /// </summary>
-    private async Task<CaKeyPair> CaKeyPairAsync(ObjectKey caSecret, string? verifiedVersion)
+    private async Task<(CaKeyPair? KeyPair, CaKeyPairLoad? Failure)> CaKeyPairAsync(ObjectKey caSecret, string? verifiedVersion)
     {
         var fresh = _caKeyPair is not null && _caSecret == caSecret
                     && clock.GetUtcNow() - _caKeyPairLoadedAt <= options.Value.CaKeyPairCacheTime
                     && (verifiedVersion is null || ResourceVersions.IsAtOrBelow(verifiedVersion, _caSecretVersion));
         if (fresh)
-            return _caKeyPair!;
+            return (_caKeyPair!, null);
         var load = await CaKeyPairLoader.LoadAsync(reader, caSecret, clock.GetUtcNow());
-        var keyPair = load.KeyPair ?? throw new PkiException(load.Error!);
+        if (load.KeyPair is not { } keyPair)
+            return (null, load);
         _caKeyPair?.Dispose();
         (_caKeyPair, _caSecret, _caSecretVersion, _caKeyPairLoadedAt) = (keyPair, caSecret, load.SecretVersion, clock.GetUtcNow());
-        return keyPair;
+        return (keyPair, null);
     }
 
-    private static RequestOutcome Failed(string message) => new()
+    private static RequestOutcome Failed(string message, string reason = CertificateRequestReasons.Failed) => new()
     {
-        State = RequestState.Failed, Reason = CertificateRequestReasons.Failed, Message = message,
+        State = RequestState.Failed, Reason = reason, Message = message,
     };
 }

@@ -289,6 +289,7 @@ public sealed class OrderGrain(
                 $"spec.acme.profile \"{work.Issuer.Spec.Profile}\" was not sent: the ACME server advertises no profiles");
         // Tokens are reserved now, when nothing but newOrder is left: an order refused above (or never placed) holds
         // none, and a spent budget orders nothing.
+        State.ReplacesNotSent = directory.RenewalInfo is null;
         if (await budgets.TakeNewOrderAsync(GrainFactory, BudgetOrder(work), BudgetHolder) is { } wait)
         {
             await FinishWaitingAsync(wait.ReopensAt, $"Failed to create Order: {RateLimitBudgets.Describe(wait)}; nothing was ordered");
@@ -306,8 +307,12 @@ public sealed class OrderGrain(
                 (order, var replaceRefusal) = await ReplacingOrder.PlaceAsync(
                     client, identifiers, profile.Profile, directory.RenewalInfo is null ? null : work.Replaces);
                 if (replaceRefusal is not null)
+                {
+                    // Placed as an ordinary order, counted from here on (the new-order token was not taken for it).
+                    State.ReplacesNotSent = true;
                     _events.Record(EventRecord.Normal, ReplacingOrder.EventReason,
                         $"The ACME server refused to let this order replace certificate {work.Replaces} ({replaceRefusal.Message}); ordered again without \"replaces\"");
+                }
             }
             catch (AcmeException ex) when (ex.Problem is not null || ex.NotSent)
             {
@@ -604,8 +609,9 @@ public sealed class OrderGrain(
     }
 
     /// <summary>This order as the rate-limit budgets count it.</summary>
-    private static RateLimitBudgets.Order BudgetOrder(OrderWork work) => new(work.Issuer.Spec.Server, work.Issuer.AccountUrl,
-        [.. work.DnsNames, .. work.IpAddresses, .. work.CommonName is { Length: > 0 } cn ? [cn] : Array.Empty<string>()], work.Renewal);
+    private RateLimitBudgets.Order BudgetOrder(OrderWork work) => new(work.Issuer.Spec.Server, work.Issuer.AccountUrl,
+        [.. work.DnsNames, .. work.IpAddresses, .. work.CommonName is { Length: > 0 } cn ? [cn] : Array.Empty<string>()], work.Renewal,
+        Replaces: work.Replaces is not null && !State.ReplacesNotSent);
 
     /// <summary>
     /// The budgets know each order by its grain key and its CertificateRequest's uid: a repeated take or spend for it

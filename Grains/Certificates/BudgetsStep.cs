@@ -20,7 +20,9 @@ public static class BudgetsStep
         if ((await pass.IssuerAsync())?.Acme is not { } acme)
             return true; // not ACME: no CA limits to respect
         var state = pass.State;
-        var order = new RateLimitBudgets.Order(acme.Spec.Server, acme.AccountUrl, [.. OrderIdentifiers(issuance.For)], IsRenewal(state, issuance.For));
+        // An ARI renewal (the order will carry "replaces") is exempt from the CA's limits; only a Retry-After holds it.
+        var order = new RateLimitBudgets.Order(acme.Spec.Server, acme.AccountUrl, [.. OrderIdentifiers(issuance.For)], IsRenewal(state, issuance.For),
+            Replaces: issuance.Replaces is not null);
         if (await pass.Actions.CheckBudgetsAsync(order) is not { } wait)
         {
             var waited = state.RateLimitWait is not null;

@@ -1,4 +1,5 @@
 using CertFleet.Grains.Issuance;
+using CertFleet.Grains.Policies;
 using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
@@ -17,6 +18,7 @@ public sealed class CertificatePass(
     CertificateMemory memory,
     TimeProvider clock,
     double renewalJitterPercent,
+    IssuanceBackoff backoff,
     ILogger logger,
     ICertificateActions actions)
 {
@@ -34,6 +36,8 @@ public sealed class CertificatePass(
     public ICertificateActions Actions => actions;
     public ILogger Logger => logger;
     public double RenewalJitterPercent => renewalJitterPercent;
+    /// <summary>The failure backoff, as configured.</summary>
+    public IssuanceBackoff Backoff => backoff;
     public Certificate Object => state.Object!;
     public DateTimeOffset Now => clock.GetUtcNow();
     /// <summary>Kubernetes times have whole seconds.</summary>

@@ -39,13 +39,14 @@ public static class CertificateReconcile
         await DuplicatesStep.TrackAsync(pass, wanted);
         if (state.Issuance is { } inFlight)
         {
-            if (inFlight.For.Differences(wanted).Count == 0)
+            var changed = inFlight.For.Differences(wanted);
+            if (changed.Count == 0)
             {
                 await ContinueIssuanceAsync(pass);
                 return;
             }
             // The spec changed under an issuance in flight: that request is for the wrong thing.
-            await IssuingStep.AbandonAsync(pass);
+            await IssuingStep.AbandonAsync(pass, changed);
         }
 
         using var inspection = SecretInspection.Of(await pass.Actions.ReadSecretAsync(spec.SecretName));

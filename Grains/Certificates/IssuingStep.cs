@@ -109,18 +109,26 @@ public static class IssuingStep
 
         pass.Actions.RecordEvent(EventRecord.Warning, EventReasons.Failed, message);
         await ReadinessStep.WriteAsync(pass, ReadinessStep.CurrentReady(pass) ?? ReadinessStep.Ready(pass, new(reason, message)), ReadinessStep.FailedIssuing(pass));
-        await pass.Actions.SleepUntilAsync(IssuanceBackoff.RetryAt(state.FailedIssuanceAttempts, state.LastFailureTime));
+        await pass.Actions.SleepUntilAsync(pass.Backoff.RetryAt(state.FailedIssuanceAttempts, state.LastFailureTime, state.NotAfter));
     }
 
-    /// <summary>Drops the issuance in flight with its request and next key (the spec changed under it, or the CA asked to wait).</summary>
-    public static async Task AbandonAsync(CertificatePass pass)
+    /// <summary>
+    /// Drops the issuance in flight with its request and next key (the spec changed under it, naming
+    /// <paramref name="changedFields"/>, or the CA asked to wait).
+    /// </summary>
+    public static async Task AbandonAsync(CertificatePass pass, IReadOnlyList<string>? changedFields = null)
     {
         var issuance = pass.State.Issuance!;
         await BudgetsStep.ReleaseRecordedReservationAsync(pass, issuance);
         if (issuance.RequestName is { } request)
             await pass.Actions.TryDeleteAsync(ResourceKind.CertificateRequest, request);
         if (issuance.NextPrivateKeySecretName is { } nextKeySecret)
+        {
             await pass.Actions.TryDeleteAsync(ResourceKind.Secret, nextKeySecret);
+            if (changedFields is { Count: > 0 })
+                pass.Actions.RecordEvent(EventRecord.Normal, EventReasons.Deleted,
+                    $"Regenerating private key due to change in fields: [{string.Join(", ", changedFields)}]");
+        }
         End(pass);
         await pass.Actions.SaveStateAsync();
     }

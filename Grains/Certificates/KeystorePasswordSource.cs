@@ -17,7 +17,7 @@ public static class KeystorePasswordSource
         var keystores = (live ?? stored).Spec.Keystores;
         if (keystores is null) return KeystorePasswords.None;
         var unknown = false;
-        async Task<string?> PasswordAsync(bool create, string? inline, SecretKeySelector? reference, string field)
+        async Task<string?> PasswordAsync(bool create, string? inline, SecretKeySelector? reference, string store, string field)
         {
             if (!create) return null;
             if (inline is not null)
@@ -28,15 +28,21 @@ public static class KeystorePasswordSource
             }
             if (reference is null) return null;
             var secret = await pass.Actions.ReadSecretAsync(reference.Name);
-            var value = secret?.GetString(reference.Key ?? "");
+            if (secret is null)
+            {
+                pass.Actions.RecordEvent(EventRecord.Warning, EventReasons.KeystorePasswordSecretNotFound,
+                    $"{store} keystore password Secret \"{reference.Name}\" not found ({field}); the keystore is not written until it exists");
+                return null;
+            }
+            var value = secret.GetString(reference.Key ?? "");
             if (value is null)
                 pass.Actions.RecordEvent(EventRecord.Warning, EventReasons.BadConfig,
                     $"{field}: Secret \"{reference.Name}\" key \"{reference.Key}\" not found; the keystore is not written until it exists");
             return value;
         }
         return new KeystorePasswords(
-            await PasswordAsync(keystores.Pkcs12?.Create == true, keystores.Pkcs12?.Password, keystores.Pkcs12?.PasswordSecretRef, "spec.keystores.pkcs12.passwordSecretRef"),
-            await PasswordAsync(keystores.Jks?.Create == true, keystores.Jks?.Password, keystores.Jks?.PasswordSecretRef, "spec.keystores.jks.passwordSecretRef"))
+            await PasswordAsync(keystores.Pkcs12?.Create == true, keystores.Pkcs12?.Password, keystores.Pkcs12?.PasswordSecretRef, "PKCS12", "spec.keystores.pkcs12.passwordSecretRef"),
+            await PasswordAsync(keystores.Jks?.Create == true, keystores.Jks?.Password, keystores.Jks?.PasswordSecretRef, "JKS", "spec.keystores.jks.passwordSecretRef"))
         {
             Unknown = unknown,
         };

@@ -1,4 +1,6 @@
+using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
+using CertFleet.Interfaces.Ports;
 using CertFleet.Providers.Acme;
 using CertFleet.Providers.Pki;
 using Microsoft.Extensions.Logging;
@@ -18,7 +20,11 @@ public static class RenewalInfoStep
         try
         {
             if ((await pass.IssuerAsync())?.Acme is { } acme)
-                return await pass.Actions.TrackRenewalInfoAsync(acme, Tracked(certificate));
+            {
+                var suggestion = await pass.Actions.TrackRenewalInfoAsync(acme, Tracked(certificate));
+                ReportError(pass.Actions, pass.State.RenewalInfo, suggestion);
+                return suggestion;
+            }
             if (pass.State.RenewalInfo?.CertId is not null)
                 await pass.Actions.StopRenewalInfoAsync(); // now issued elsewhere: stop asking about the old certificate
             return none;
@@ -26,8 +32,21 @@ public static class RenewalInfoStep
         catch (Exception ex) when (ex is TimeoutException or OrleansException)
         {
             pass.Logger.LogWarning(ex, "Certificate {Namespace}/{Name}: renewal information not available", pass.Key.Namespace, pass.Name);
-            return none with { LastError = ex.Message };
+            var failed = none with { LastError = ex.Message };
+            ReportError(pass.Actions, pass.State.RenewalInfo, failed);
+            return failed;
         }
+    }
+
+    /// <summary>
+    /// A Warning Event (cert-manager's ARIError) when asking for renewal information failed anew; renewal falls back to
+    /// the local rule meanwhile. The same error again records nothing.
+    /// </summary>
+    public static void ReportError(ICertificateActions actions, RenewalSuggestion? previous, RenewalSuggestion next)
+    {
+        if (next.LastError is { } error && (previous?.LastError != error || previous.SerialHex != next.SerialHex))
+            actions.RecordEvent(EventRecord.Warning, CertificateReasons.AriError,
+                $"Failed to get ACME renewal information for the certificate with serial {next.SerialHex}: {error}; until it is, the renewal time is computed as without ARI");
     }
 
     /// <summary>The certificate as renewal information follows it, named by its ARI CertID when it can be.</summary>

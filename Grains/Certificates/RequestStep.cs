@@ -21,7 +21,18 @@ public static class RequestStep
     {
         issuance.CsrPem ??= await Task.Run(() => CsrBuilder.BuildPem(CertificateTemplates.From(pass.Object.Spec), key));
         var request = RequestFor(pass, issuance);
-        var created = await pass.Actions.CreateRequestAsync(request);
+        CertificateRequest created;
+        try
+        {
+            created = await pass.Actions.CreateRequestAsync(request);
+        }
+        catch (ClusterWriteException ex)
+        {
+            // The pass fails and is retried; the Event says why no request appears (cert-manager's request manager's).
+            pass.Actions.RecordEvent(EventRecord.Warning, EventReasons.RequestFailed,
+                $"Failed to create CertificateRequest \"{request.Metadata.Name}\": {ex.Message}");
+            throw;
+        }
         issuance.RequestName = request.Metadata.Name;
         issuance.RequestUid = created.Metadata.Uid;
         // Submitted as built (an object of that name left from before may hold another CSR), with the uid it got.

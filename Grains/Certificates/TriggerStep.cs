@@ -57,7 +57,7 @@ public static class TriggerStep
         if (trigger is null)
             return new TriggerDecision.UpToDate(input.RenewalTime);
 
-        if (IssuanceBackoff.RetryAt(state.FailedIssuanceAttempts, state.LastFailureTime) is { } retryAt
+        if (pass.Backoff.RetryAt(state.FailedIssuanceAttempts, state.LastFailureTime, inspection.Certificate?.NotAfter) is { } retryAt
             && pass.Now < retryAt && state.FailedFor is { } failedFor && failedFor.Differences(wanted).Count == 0)
             return new TriggerDecision.BackOff(retryAt, notReady); // unless the spec now asks for something else
         return new TriggerDecision.Issue(trigger, notReady);

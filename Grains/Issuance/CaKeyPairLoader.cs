@@ -16,7 +16,10 @@ public static class CaKeyPairLoader
     {
         var secret = await reader.GetSecretAsync(secretKey);
         if (secret is null)
-            return new CaKeyPairLoad(null, null, $"Error getting keypair for CA issuer: secrets \"{secretKey.Name}\" not found in namespace \"{secretKey.Namespace}\"");
+            return new CaKeyPairLoad(null, null, $"Error getting keypair for CA issuer: secrets \"{secretKey.Name}\" not found in namespace \"{secretKey.Namespace}\"")
+            {
+                SecretMissing = true,
+            };
         try
         {
             var keyPair = CaKeyPair.FromPem(secret.GetString(SecretKeys.TlsCertificate) ?? "", secret.GetString(SecretKeys.TlsPrivateKey) ?? "",
@@ -31,4 +34,8 @@ public static class CaKeyPairLoader
 }
 
 /// <summary>What <see cref="CaKeyPairLoader.LoadAsync"/> found: a key pair, or why there is none.</summary>
-public sealed record CaKeyPairLoad(CaKeyPair? KeyPair, string? SecretVersion, string? Error);
+public sealed record CaKeyPairLoad(CaKeyPair? KeyPair, string? SecretVersion, string? Error)
+{
+    /// <summary>There is no such Secret (rather than one without a usable key pair).</summary>
+    public bool SecretMissing { get; init; }
+}

@@ -15,8 +15,11 @@ namespace CertFleet.Grains.RateLimits;
 /// </summary>
 public sealed class RateLimitBudgets(IOptions<RateLimitOptions> options, PublicSuffixList suffixes)
 {
-    /// <summary>The order a Certificate is about to place, as the budgets see it.</summary>
-    public sealed record Order(string Server, string AccountUrl, IReadOnlyList<string> Identifiers, bool Renewal)
+    /// <summary>
+    /// The order a Certificate is about to place, as the budgets see it. <paramref name="Replaces"/>: an ARI renewal
+    /// sending "replaces" (RFC 9773), which Let's Encrypt exempts from all its limits.
+    /// </summary>
+    public sealed record Order(string Server, string AccountUrl, IReadOnlyList<string> Identifiers, bool Renewal, bool Replaces = false)
     {
         public string Host => RateLimitKeys.Host(Server);
         public IReadOnlyList<string> Normalized => RateLimitKeys.Normalize(Identifiers);
@@ -131,7 +134,8 @@ public sealed class RateLimitBudgets(IOptions<RateLimitOptions> options, PublicS
 
     /// <summary>
     /// The budgets of one order. A renewal (the same identifier set as the certificate already issued) skips the
-    /// new-orders and registered-domain limits but counts toward the exact-set and failure limits, as at Let's Encrypt.
+    /// new-orders and registered-domain limits but counts toward the exact-set and failure limits, as at Let's Encrypt;
+    /// an ARI renewal carrying "replaces" counts toward none.
     /// </summary>
     private List<Budget> BudgetsOf(Order order)
     {
@@ -142,6 +146,8 @@ public sealed class RateLimitBudgets(IOptions<RateLimitOptions> options, PublicS
         var account = RateLimitKeys.Account(order.AccountUrl);
         // A CA's Retry-After applies whatever limits are configured; capacity 0 means "only blocks".
         var budgets = new List<Budget> { new(RateLimitNames.CaRetryAfter, set, null, Spent.Never) };
+        if (order.Replaces)
+            return budgets; // exempt from every limit; only the CA's own Retry-After still holds it back
         if (limits.AuthorizationFailuresPerIdentifier is { } failures)
             budgets.AddRange(identifiers.Select(i => new Budget(RateLimitNames.AuthorizationFailuresPerIdentifier, $"{account}/{i}", failures, Spent.Never)));
         // Keyed by the account (its URL), never by server or namespace: two accounts on one CA have a budget each.

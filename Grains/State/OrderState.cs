@@ -28,6 +28,11 @@ public sealed record OrderState
     [Id(11)] public bool NewOrderSent { get; set; }
     /// <summary>When the unanswered newOrder was sent: a listing of the account's orders made after it shows its order.</summary>
     [Id(12)] public DateTimeOffset? NewOrderSentAt { get; set; }
+    /// <summary>
+    /// The work names a certificate to replace but the order went without "replaces" (no ARI at the CA, or it refused
+    /// the replacement): it is an ordinary order, and the rate-limit budgets count it.
+    /// </summary>
+    [Id(21)] public bool ReplacesNotSent { get; set; }
 }
 
 [GenerateSerializer, Alias("certfleet.AuthorizationProgress")]

@@ -31,8 +31,8 @@ public sealed record Certificate
     [Id(1)] public string Kind { get; init; } = KindName;
     [Id(2)] public ObjectMeta Metadata { get; init; } = new();
 
-    [Id(3), Required, Description("What certificate to issue and where to store it.")]
-    public CertificateSpec Spec { get; init; } = new();
+    [Id(3), Description("What certificate to issue and where to store it.")]
+    public CertificateSpec Spec { get; init => field = value ?? new(); } = new(); // "spec": null reads as an empty spec
 
     [Id(4), Description("Progress and outcome of issuance, written by the controller.")]
     public CertificateStatus? Status { get; init; }

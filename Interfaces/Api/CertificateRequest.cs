@@ -29,8 +29,8 @@ public sealed record CertificateRequest
     [Id(1)] public string Kind { get; init; } = KindName;
     [Id(2)] public ObjectMeta Metadata { get; init; } = new();
 
-    [Id(3), Required, Description("The CSR and how it should be signed.")]
-    public CertificateRequestSpec Spec { get; init; } = new();
+    [Id(3), Description("The CSR and how it should be signed.")]
+    public CertificateRequestSpec Spec { get; init => field = value ?? new(); } = new(); // "spec": null reads as an empty spec
 
     [Id(4), Description("Approval and signing outcome, written by approvers and the controller.")]
     public CertificateRequestStatus? Status { get; init; }

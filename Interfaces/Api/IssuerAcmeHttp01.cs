@@ -17,7 +17,7 @@ public sealed record AcmeHttp01Solver
 [GenerateSerializer, Alias("certfleet.api.AcmeHttp01Ingress")]
 public sealed record AcmeHttp01Ingress
 {
-    [Id(0), Enum(Http01ServiceTypes.NodePort, Http01ServiceTypes.ClusterIp), Description("Type of the solver Service; NodePort when unset.")]
+    [Id(0), Description("Type of the solver Service in cert-manager (NodePort or ClusterIP; any string is accepted, as there). CertFleet makes no solver Service per challenge and does not use it.")]
     public string? ServiceType { get; init; }
 
     [Id(1), Description("IngressClass of the created solver Ingress. One of ingressClassName, class and name.")]
@@ -39,7 +39,7 @@ public sealed record AcmeHttp01Ingress
 [GenerateSerializer, Alias("certfleet.api.AcmeHttp01GatewayHttpRoute")]
 public sealed record AcmeHttp01GatewayHttpRoute
 {
-    [Id(0), Enum(Http01ServiceTypes.NodePort, Http01ServiceTypes.ClusterIp), Description("Type of the solver Service; NodePort when unset.")]
+    [Id(0), Description("Type of the solver Service in cert-manager (NodePort or ClusterIP; any string is accepted, as there). CertFleet makes no solver Service per challenge and does not use it.")]
     public string? ServiceType { get; init; }
 
     [Id(1), Description("Labels put on the created HTTPRoute.")]
@@ -115,8 +115,9 @@ public sealed record AcmeHttp01PodSpec
     [Id(4), Description("Service account the solver Pod runs as.")]
     public string? ServiceAccountName { get; init; }
 
-    [Id(5), Description("Secrets used to pull the solver image.")]
-    public List<LocalObjectReference>? ImagePullSecrets { get; init; }
+    // Id 5 held these as LocalObjectReference, whose name is required; a stored value of it is dropped on reading.
+    [Id(8), JsonPropertyName("imagePullSecrets"), ListMapKeys("name"), Description("Secrets used to pull the solver image.")]
+    public List<ImagePullSecretReference>? ImagePullSecrets { get; init; }
 
     [Id(6), PreserveUnknownFields, JsonConverter(typeof(RawJsonConverter)),
      Description("Kubernetes Pod security context of the solver Pod (JSON object).")]
@@ -132,17 +133,28 @@ public sealed record Toleration
     [Id(0), Description("Taint key matched; empty with operator Exists matches every taint.")]
     public string? Key { get; init; }
 
-    [Id(1), Enum("Exists", "Equal"), Description("Exists or Equal; Equal when unset.")]
+    [Id(1), Description("Exists, Equal, Lt or Gt; Equal when unset or empty. Any string is accepted, as by cert-manager's schema.")]
     public string? Operator { get; init; }
 
     [Id(2), Description("Taint value matched with operator Equal.")]
     public string? Value { get; init; }
 
-    [Id(3), Enum("NoSchedule", "PreferNoSchedule", "NoExecute"), Description("Taint effect matched; all effects when unset.")]
+    [Id(3), Description("Taint effect matched (NoSchedule, PreferNoSchedule or NoExecute); all effects when unset or empty.")]
     public string? Effect { get; init; }
 
     [Id(4), Description("With NoExecute: seconds the Pod stays bound after the taint appears.")]
     public long? TolerationSeconds { get; init; }
+}
+
+/// <summary>
+/// Kubernetes' core LocalObjectReference, as in a Pod's imagePullSecrets: the API server lets its name be empty for
+/// backwards compatibility, and so does cert-manager's schema.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("certfleet.api.ImagePullSecretReference")]
+public sealed record ImagePullSecretReference
+{
+    [Id(0), Default(""), Description("Name of the Secret; effectively required, but may be empty.")]
+    public string? Name { get; init; }
 }
 
 [GenerateSerializer, Alias("certfleet.api.ResourceRequirements")]

@@ -10,6 +10,10 @@ public static class CertificateSigner
 {
     private const int SerialNumberBytes = 16;
 
+    /// <summary>Whether <paramref name="key"/> is the private key of the CSR's public key (what a SelfSigned issuer signs with).</summary>
+    public static bool KeyMatchesCsr(CsrInfo csr, PrivateKey key) =>
+        SubjectPublicKey.Parse(csr.SubjectPublicKeyInfo, "CSR").SameKeyAs(SubjectPublicKey.Parse(key.SubjectPublicKeyInfo, "private key"));
+
     /// <summary>
     /// Signs the request with <paramref name="key"/>, which must be the CSR's own key. The certificate is its own
     /// issuer, so it is both <c>tls.crt</c> and <c>ca.crt</c>; it is signed with the CSR's signature algorithm.
@@ -19,7 +23,7 @@ public static class CertificateSigner
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(key);
         var csr = CsrBuilder.AsVerified(request.Csr);
-        if (!SubjectPublicKey.Parse(csr.SubjectPublicKeyInfo, "CSR").SameKeyAs(SubjectPublicKey.Parse(key.SubjectPublicKeyInfo, "private key")))
+        if (!KeyMatchesCsr(csr, key))
         {
             throw new PkiException(
                 "selfSigned: the private key does not match the CSR's public key; the CSR must be signed with the key referenced by the cert-manager.io/private-key-secret-name annotation");

@@ -97,4 +97,55 @@ public sealed class SchemaAcceptanceTests
             """);
         Assert.Empty(StructuralSchema.Validate(issuer, SchemasByKind["Issuer"]));
     }
+
+    /// <summary>
+    /// Manifests cert-manager's own CRDs accept (v1.21, deploy/crds): tolerations' effect and operator and the solver
+    /// serviceType are plain strings there (no enum, so "" and Kubernetes' newer Lt/Gt pass), an imagePullSecrets entry
+    /// is Kubernetes' LocalObjectReference (name defaults to ""), and neither Certificate nor CertificateRequest
+    /// requires spec. Ours must accept them too; the controller then says what is wrong (an empty spec is InvalidSpec).
+    /// </summary>
+    public static TheoryData<string, string, string> LooserThanBefore => new()
+    {
+        { "tolerations with empty effect and operator", "Issuer", Solver("podTemplate: {spec: {tolerations: [{key: dedicated, operator: \"\", effect: \"\"}]}}") },
+        { "toleration operator Lt", "Issuer", Solver("podTemplate: {spec: {tolerations: [{key: gpu, operator: Lt, value: \"4\"}]}}") },
+        { "empty serviceType", "Issuer", Solver("serviceType: \"\"") },
+        { "imagePullSecrets entry without a name", "Issuer", Solver("podTemplate: {spec: {imagePullSecrets: [{}]}}") },
+        { "imagePullSecrets entry with an empty name", "Issuer", Solver("podTemplate: {spec: {imagePullSecrets: [{name: \"\"}]}}") },
+        { "Certificate without spec", "Certificate", "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: empty}\n" },
+        { "CertificateRequest without spec", "CertificateRequest", "apiVersion: cert-manager.io/v1\nkind: CertificateRequest\nmetadata: {name: empty}\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(LooserThanBefore))]
+    public void WhatCertManagersSchemaAcceptsIsAccepted(string name, string kind, string manifest)
+    {
+        Assert.Empty(StructuralSchema.Validate(YamlJson.Document(manifest), SchemasByKind[kind]));
+        Assert.True(name.Length > 0);
+    }
+
+    [Fact]
+    public void AnImagePullSecretsEntryNameDefaultsToEmptyAndKeysTheList()
+    {
+        var ingress = SchemasByKind["Issuer"]["properties"]!["spec"]!["properties"]!["acme"]!["properties"]!["solvers"]!["items"]!["properties"]!["http01"]!
+            ["properties"]!["ingress"]!["properties"]!["podTemplate"]!["properties"]!["spec"]!["properties"]!;
+        var pullSecrets = ingress["imagePullSecrets"]!;
+        Assert.Equal("", (string?)pullSecrets["items"]!["properties"]!["name"]!["default"]);
+        Assert.Null(pullSecrets["items"]!["required"]);
+        Assert.Equal("map", (string?)pullSecrets["x-kubernetes-list-type"]);
+        Assert.Null(ingress["tolerations"]!["items"]!["properties"]!["effect"]!["enum"]);
+        Assert.Null(ingress["tolerations"]!["items"]!["properties"]!["operator"]!["enum"]);
+    }
+
+    private static string Solver(string ingressLine) => $$"""
+        apiVersion: cert-manager.io/v1
+        kind: Issuer
+        metadata: {name: acme, namespace: default}
+        spec:
+          acme:
+            server: https://acme.example/directory
+            privateKeySecretRef: {name: acme-key}
+            solvers:
+            - http01:
+                ingress: {{{ingressLine}}}
+        """;
 }

@@ -89,6 +89,20 @@ public sealed class ChartRenderTests
     }
 
     [Fact]
+    public async Task The_failure_backoff_durations_reach_the_silo_as_given()
+    {
+        var defaults = Env(await RenderedChart.RenderAsync());
+        Assert.Equal(("1h", "32h"), (defaults["CertFleet__CertificateRequestMinimumBackoffDuration"], defaults["CertFleet__CertificateRequestMaximumBackoffDuration"]));
+
+        var set = Env(await RenderedChart.RenderAsync("--set", "certificateRequestMinimumBackoffDuration=10m,certificateRequestMaximumBackoffDuration=1h30m"));
+        Assert.Equal(("10m", "1h30m"), (set["CertFleet__CertificateRequestMinimumBackoffDuration"], set["CertFleet__CertificateRequestMaximumBackoffDuration"]));
+    }
+
+    private static Dictionary<string, string?> Env(RenderedChart chart) =>
+        chart.Single("Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray()
+            .ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]?.GetValue<string>());
+
+    [Fact]
     public async Task Network_policy_can_be_turned_off()
     {
         var chart = await RenderedChart.RenderAsync("--set", "networkPolicy.enabled=false");

@@ -15,6 +15,8 @@ public sealed class ValuesSchemaTests
     [InlineData("--set", "prometheus.serviceMonitor.interval=1 minute", "at '/prometheus/serviceMonitor/interval'")]
     [InlineData("--set", "networkPolicy.solver.from[0].pods=x", "additional properties 'pods' not allowed")]
     [InlineData("--set", "http01Service.fleetEndpoint=silos.example.net", "at '/http01Service/fleetEndpoint': 'silos.example.net' does not match pattern")]
+    [InlineData("--set", "certificateRequestMaximumBackoffDuration=32 hours", "at '/certificateRequestMaximumBackoffDuration': '32 hours' does not match pattern")]
+    [InlineData("--set", "certificateRequestMinimumBackoffDuration=01:00:00", "at '/certificateRequestMinimumBackoffDuration': '01:00:00' does not match pattern")]
     public async Task Bad_values_fail_with_helms_schema_error(string flag, string value, string expected)
     {
         var (exitCode, output) = await RenderedChart.TemplateAsync(flag, value);

@@ -32,5 +32,29 @@ public sealed class RenewalSettingsTests
     public void Sensible_values_are_accepted(double percent, int seconds) =>
         Assert.Empty(Problems(new IssuanceOptions { RenewalJitterPercent = percent, AriMinimumRecheck = TimeSpan.FromSeconds(seconds) }));
 
+    [Theory]
+    [InlineData("0s", "32h", "CertFleet:CertificateRequestMinimumBackoffDuration must be a positive Go duration, e.g. 1h or 30m (got \"0s\")")]
+    [InlineData("1 hour", "32h", "CertFleet:CertificateRequestMinimumBackoffDuration must be a positive Go duration, e.g. 1h or 30m (got \"1 hour\")")]
+    [InlineData("1h", "-2h", "CertFleet:CertificateRequestMaximumBackoffDuration must be a positive Go duration, e.g. 32h or 8h (got \"-2h\")")]
+    [InlineData("1h", "01:00:00", "CertFleet:CertificateRequestMaximumBackoffDuration must be a positive Go duration, e.g. 32h or 8h (got \"01:00:00\")")]
+    [InlineData("2h", "1h",
+        "CertFleet:CertificateRequestMaximumBackoffDuration (1h) must not be shorter than CertificateRequestMinimumBackoffDuration (2h)")]
+    public void A_failure_backoff_that_is_no_positive_Go_duration_or_ends_below_its_start_is_refused(string minimum, string maximum, string expected) =>
+        Assert.Equal(expected, Assert.Single(Problems(new IssuanceOptions
+        {
+            CertificateRequestMinimumBackoffDuration = minimum, CertificateRequestMaximumBackoffDuration = maximum,
+        })));
+
+    [Theory]
+    [InlineData("1h", "32h", 3600, 32 * 3600)]
+    [InlineData("1m", "10m", 60, 600)]
+    [InlineData("30m", "30m", 1800, 1800)]
+    public void The_failure_backoff_is_built_from_the_two_durations(string minimum, string maximum, int minimumSeconds, int maximumSeconds)
+    {
+        var settings = new IssuanceOptions { CertificateRequestMinimumBackoffDuration = minimum, CertificateRequestMaximumBackoffDuration = maximum };
+        Assert.Empty(Problems(settings));
+        Assert.Equal((TimeSpan.FromSeconds(minimumSeconds), TimeSpan.FromSeconds(maximumSeconds)), (settings.FailureBackoff.Minimum, settings.FailureBackoff.Maximum));
+    }
+
     private static List<string> Problems(IssuanceOptions settings) => [.. settings.Problems("CertFleet")];
 }

@@ -32,6 +32,9 @@ public sealed class CertificateRequestGrainTests(ClusterFixture fixture)
 
         await grain.ObserveAsync(request);
         Assert.Equal($"Referenced ClusterIssuer not found: clusterissuers.cert-manager.io \"absent-{ns}\" not found", Ready()!.Message);
+        // Ready=False Pending, the Event with cert-manager's reason for the situation.
+        Assert.Equal(CertificateRequestReasons.Pending, Ready()!.Reason);
+        Assert.Contains(Cluster.Events, e => e.Object == Key(ns, "mine") && e.Reason == EventReasons.IssuerNotFound && e.Type == EventRecord.Normal);
 
         var denied = request with
         {

@@ -69,31 +69,57 @@ public sealed class IssuerSignerGrainTests(ClusterFixture fixture)
         Assert.Equal(outcome.ChainPem, outcome.CaPem);
     }
 
-    [Fact]
-    public async Task A_signature_that_cannot_be_made_fails_the_request_saying_why()
+    public sealed record ReasonCase(string Name, string IssuerType, string? CaSecret, string? KeySecret, bool GarbageCsr, RequestState State, string Reason, string Message)
+    {
+        public override string ToString() => Name;
+    }
+
+    /// <summary>cert-manager's CA and SelfSigned CertificateRequest reasons: Pending while a Secret is missing or unusable, Failed when no signature can be made.</summary>
+    public static TheoryData<ReasonCase> ReasonCases() =>
+    [
+        new("CA Secret missing", "CA", "absent", null, false, RequestState.Pending, EventReasons.SecretMissing,
+            "Referenced secret {ns}/absent not found: Error getting keypair for CA issuer: secrets \"absent\" not found in namespace \"{ns}\""),
+        new("CA Secret without a key pair", "CA", "garbage-tls", null, false, RequestState.Pending, EventReasons.SecretInvalidData,
+            "Failed to parse signing CA keypair from secret {ns}/garbage-tls: Error getting keypair for CA issuer: tls.crt"),
+        new("CA cannot sign the CSR", "CA", "ca-tls", null, true, RequestState.Failed, EventReasons.SigningError, "Error signing certificate: "),
+        new("SelfSigned without the key annotation", "SelfSigned", null, null, false, RequestState.Failed, EventReasons.MissingAnnotation,
+            $"Annotation \"{Annotations.PrivateKeySecretName}\" missing or reference empty"),
+        new("SelfSigned key Secret missing", "SelfSigned", null, "gone", false, RequestState.Pending, EventReasons.MissingSecret,
+            "Referenced secret {ns}/gone not found"),
+        new("SelfSigned key Secret unreadable", "SelfSigned", null, "garbage-tls", false, RequestState.Pending, EventReasons.ErrorParsingKey,
+            $"Failed to get key \"garbage-tls\" referenced in annotation \"{Annotations.PrivateKeySecretName}\": "),
+        new("SelfSigned key of another CSR", "SelfSigned", null, "other-key", false, RequestState.Failed, EventReasons.ErrorKeyMatch,
+            "Error generating certificate template: the private key in Secret \"other-key\" does not match the CSR's public key"),
+        new("SelfSigned CSR unreadable", "SelfSigned", null, "leaf-key", true, RequestState.Failed, EventReasons.ErrorKeyMatch,
+            "Error generating certificate template: "),
+        new("an issuer type with no signer", "ACME", null, null, false, RequestState.Failed, CertificateRequestReasons.Failed,
+            "ClusterIssuer \"self\" has no signer for its configuration"),
+    ];
+
+    [Theory]
+    [MemberData(nameof(ReasonCases))]
+    public async Task A_signature_that_cannot_be_made_says_why_with_cert_managers_reason(ReasonCase c)
     {
         var ns = NewNamespace();
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         Cluster.PutSecret(Key(ns, "garbage-tls"), new() { ["tls.crt"] = "not a certificate", ["tls.key"] = "not a key" });
-        var caIssuer = Signer(Key(ns, "ca"));
-        var selfSigned = Signer(new ObjectKey(TestObjects.Cluster, "", "self"));
+        Cluster.PutSecret(Key(ns, "ca-tls"), IssuerGrainTests.CaSecretData("Reason CA", fixture.Clock.GetUtcNow()));
+        Cluster.PutSecret(Key(ns, "leaf-key"), new() { ["tls.key"] = key.ExportPkcs8PrivateKeyPem() });
+        Cluster.PutSecret(Key(ns, "other-key"), new() { ["tls.key"] = otherKey.ExportPkcs8PrivateKeyPem() });
+        var request = Request(ns, key, c.KeySecret is { } keySecret ? Key(ns, keySecret) : null);
+        if (c.GarbageCsr)
+            request = request with { CsrPem = "-----BEGIN CERTIFICATE REQUEST-----\nbm90IGEgQ1NS\n-----END CERTIFICATE REQUEST-----\n" };
+        var (signer, snapshot) = c.IssuerType switch
+        {
+            "CA" => (Signer(Key(ns, "ca")), ReadyCa with { CaSecret = Key(ns, c.CaSecret!) }),
+            "SelfSigned" => (Signer(new ObjectKey(TestObjects.Cluster, "", "self")), ReadySelfSigned),
+            _ => (Signer(new ObjectKey(TestObjects.Cluster, "", "self")), new IssuerSnapshot(new IssuerReadiness(true, true, "ACMEAccountRegistered", "", "ACME"), null)),
+        };
 
-        var missing = await caIssuer.SignAsync(Request(ns, key), ReadyCa with { CaSecret = Key(ns, "absent") });
-        Assert.Equal(RequestState.Failed, missing.State);
-        Assert.Equal(CertificateRequestReasons.Failed, missing.Reason);
-        Assert.Equal($"Error getting keypair for CA issuer: secrets \"absent\" not found in namespace \"{ns}\"", missing.Message);
+        var outcome = await signer.SignAsync(request, snapshot);
 
-        var invalid = await caIssuer.SignAsync(Request(ns, key), ReadyCa with { CaSecret = Key(ns, "garbage-tls") });
-        Assert.Equal(RequestState.Failed, invalid.State);
-        Assert.StartsWith("Error getting keypair for CA issuer: tls.crt", invalid.Message);
-
-        var noAnnotation = await selfSigned.SignAsync(Request(ns, key), ReadySelfSigned);
-        Assert.Equal($"CertificateRequest has no {Annotations.PrivateKeySecretName} annotation; a SelfSigned issuer needs the request's private key",
-            noAnnotation.Message);
-        var noKeySecret = await selfSigned.SignAsync(Request(ns, key, Key(ns, "gone")), ReadySelfSigned);
-        Assert.Equal("Secret \"gone\" holding the request's private key was not found", noKeySecret.Message);
-
-        var acme = await selfSigned.SignAsync(Request(ns, key), new IssuerSnapshot(new IssuerReadiness(true, true, "ACMEAccountRegistered", "", "ACME"), null));
-        Assert.Equal("ClusterIssuer \"self\" has no signer for its configuration", acme.Message);
+        Assert.Equal((c.State, c.Reason), (outcome.State, outcome.Reason));
+        Assert.StartsWith(c.Message.Replace("{ns}", ns, StringComparison.Ordinal), outcome.Message, StringComparison.Ordinal);
     }
 }

@@ -238,7 +238,7 @@ public sealed class PolicyTests
     [InlineData(7, 32)]
     [InlineData(50, 32)]
     public void FailureBackoffDoublesFromOneHourUpToThirtyTwo(int attempts, int hours) =>
-        Assert.Equal(TimeSpan.FromHours(hours), IssuanceBackoff.Delay(attempts));
+        Assert.Equal(TimeSpan.FromHours(hours), IssuanceBackoff.Default.Delay(attempts));
 
     public static TheoryData<string, string> InvalidSpecs => new()
     {

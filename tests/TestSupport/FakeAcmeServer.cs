@@ -31,6 +31,7 @@ public sealed class FakeAcmeServer : IAsyncDisposable
     private int? _shedRetryAfterSeconds;
     private readonly ConcurrentDictionary<string, int> _accounts = new();
     private readonly ConcurrentDictionary<string, bool> _stalledAccounts = new();
+    private readonly ConcurrentDictionary<int, JsonArray> _contacts = new();
     private readonly ConcurrentDictionary<int, bool> _stalledOrders = new();
     private int _failedOrders;
     private volatile bool _issuanceHeld;
@@ -104,6 +105,14 @@ public sealed class FakeAcmeServer : IAsyncDisposable
     /// </summary>
     public void StallOrdersOf(string accountUrl) => _stalledAccounts[accountUrl] = true;
 
+    /// <summary>Account updates changing the contacts are answered 400 invalidContact.</summary>
+    public bool RefuseContactUpdates { get; set; }
+
+    /// <summary>The contacts the account of <paramref name="accountUrl"/> has now.</summary>
+    public IReadOnlyList<string> ContactsOf(string accountUrl) =>
+        _contacts.GetValueOrDefault(int.Parse(accountUrl[(accountUrl.LastIndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture))?
+            .Select(c => c!.GetValue<string>()).ToList() ?? [];
+
     /// <summary>The next <paramref name="count"/> orders are created invalid, with a problem naming why (nothing is issued).</summary>
     public void FailNextOrders(int count) => Interlocked.Exchange(ref _failedOrders, count);
 
@@ -153,11 +162,27 @@ public sealed class FakeAcmeServer : IAsyncDisposable
                 // One account per key, as a CA keeps them: the same key registering again finds its account.
                 var key = header?["jwk"]?.ToJsonString() ?? "";
                 var account = _accounts.GetOrAdd(key, _ => _accounts.Count + 1);
+                // A key registering again finds its account as it was: its contacts are not changed (RFC 8555 7.3.1).
+                var contacts = _contacts.GetOrAdd(account, _ => payload?["contact"]?.DeepClone().AsArray() ?? []);
                 context.Response.Headers.Location = $"{_base}/account/{account}";
-                await JsonAsync(context, 201, new JsonObject { ["status"] = "valid" });
+                await JsonAsync(context, 201, new JsonObject { ["status"] = "valid", ["contact"] = contacts.DeepClone() });
                 return;
             case ["account", var accountId]:
-                await JsonAsync(context, 200, new JsonObject { ["status"] = "valid", ["orders"] = $"{_base}/account/{accountId}/orders" });
+                var number = int.Parse(accountId, System.Globalization.CultureInfo.InvariantCulture);
+                if (payload?["contact"] is JsonArray update)
+                {
+                    if (RefuseContactUpdates)
+                    {
+                        await ProblemAsync(context, 400, "invalidContact", "contact updates are refused by this server");
+                        return;
+                    }
+                    _contacts[number] = update.DeepClone().AsArray();
+                }
+                await JsonAsync(context, 200, new JsonObject
+                {
+                    ["status"] = "valid", ["orders"] = $"{_base}/account/{accountId}/orders",
+                    ["contact"] = _contacts.GetValueOrDefault(number)?.DeepClone() ?? new JsonArray(),
+                });
                 return;
             case ["account", _, "orders"]:
                 Interlocked.Increment(ref _orderListReads);

@@ -107,12 +107,6 @@ public static class AcmeRenewalInformationSources
     public const string None = "None";
 }
 
-public static class Http01ServiceTypes
-{
-    public const string NodePort = "NodePort";
-    public const string ClusterIp = "ClusterIP";
-}
-
 public static class Rfc2136Protocols
 {
     public const string Udp = "UDP";

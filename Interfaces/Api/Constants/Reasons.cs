@@ -101,4 +101,17 @@ public static class EventReasons
     public const string UpdateCertificate = "UpdateCertificate";
     public const string DeleteCertificate = "DeleteCertificate";
     public const string BadConfig = "BadConfig";
+    public const string KeystorePasswordSecretNotFound = "KeystorePasswordSecretNotFound";
+
+    // The CA issuer's CertificateRequest Events (Pending while its Secret is missing or unusable, Failed when signing fails).
+    public const string SecretMissing = "SecretMissing";
+    public const string SecretInvalidData = "SecretInvalidData";
+    public const string SigningError = "SigningError";
+
+    // The SelfSigned issuer's CertificateRequest Events.
+    public const string MissingAnnotation = "MissingAnnotation";
+    public const string MissingSecret = "MissingSecret";
+    public const string ErrorParsingKey = "ErrorParsingKey";
+    public const string ErrorKeyMatch = "ErrorKeyMatch";
+    public const string ErrorSigning = "ErrorSigning";
 }

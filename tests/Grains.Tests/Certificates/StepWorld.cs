@@ -1,5 +1,6 @@
 using CertFleet.Grains.Certificates;
 using CertFleet.Grains.Issuance;
+using CertFleet.Grains.Policies;
 using CertFleet.Grains.RateLimits;
 using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
@@ -37,6 +38,9 @@ public sealed class StepWorld : ICertificateActions, IDisposable
     public List<ObjectKey> IdentifierSetHolders { get; set; } = [];
     public RenewalSuggestion? RenewalAnswer { get; set; }
     public string? TemporaryCertificateVersion { get; set; }
+    public IssuanceBackoff Backoff { get; set; } = IssuanceBackoff.Default;
+    /// <summary>What creating a CertificateRequest throws, if anything.</summary>
+    public Exception? CreateRequestFailure { get; set; }
     private int _version = 100;
 
     public StepWorld(Certificate? certificate = null)
@@ -71,7 +75,7 @@ public sealed class StepWorld : ICertificateActions, IDisposable
             }
             : null);
 
-    public CertificatePass Pass() => new(CertificateKey, State, Memory, Clock, 0, NullLogger.Instance, this);
+    public CertificatePass Pass() => new(CertificateKey, State, Memory, Clock, 0, Backoff, NullLogger.Instance, this);
 
     /// <summary>Puts a Secret as the issuing step writes it: a certificate for the spec's key, valid from an hour ago.</summary>
     public SecretData IssuedSecret(TimeSpan? lifetime = null, DateTimeOffset? notBefore = null, Certificate? issuedFor = null)
@@ -141,6 +145,8 @@ public sealed class StepWorld : ICertificateActions, IDisposable
     public Task<CertificateRequest> CreateRequestAsync(CertificateRequest request)
     {
         Actions.Add($"create-request {request.Metadata.Name}");
+        if (CreateRequestFailure is { } failure)
+            throw failure;
         CreatedRequests.Add(request);
         return Task.FromResult(request with { Metadata = request.Metadata with { Uid = "uid-request" } });
     }
@@ -202,7 +208,7 @@ public sealed class StepWorld : ICertificateActions, IDisposable
 
     public Task<RateLimitWait?> CheckBudgetsAsync(RateLimitBudgets.Order order)
     {
-        Actions.Add($"grain: budgets renewal={order.Renewal}");
+        Actions.Add($"grain: budgets renewal={order.Renewal} replaces={order.Replaces}");
         return Task.FromResult(BudgetWait);
     }
 

@@ -94,7 +94,7 @@ public sealed class TriggerStepTests
         var decision = await TriggerStep.DecideAsync(world.Pass(), inspection, IssuedForBuilder.From(world.State.Object!.Spec));
 
         var backOff = Assert.IsType<TriggerDecision.BackOff>(decision);
-        Assert.Equal(IssuanceBackoff.RetryAt(1, world.State.LastFailureTime), backOff.RetryAt);
+        Assert.Equal(IssuanceBackoff.Default.RetryAt(1, world.State.LastFailureTime), backOff.RetryAt);
         Assert.Equal(CertificateReasons.DoesNotExist, backOff.NotReady?.Reason);
     }
 }
