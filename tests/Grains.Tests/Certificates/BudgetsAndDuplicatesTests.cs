@@ -57,6 +57,18 @@ public sealed class BudgetsAndDuplicatesTests
     }
 
     [Theory]
+    [InlineData(null, "grain: budgets renewal=False replaces=False")]
+    [InlineData("aYQicxVlIwTKJkOq.AIdlQyE", "grain: budgets renewal=False replaces=True")]
+    public async Task AnIssuanceThatReplacesACertificateByARIAsksTheBudgetsAsAnARIRenewal(string? replaces, string expected)
+    {
+        using var world = new StepWorld { Issuer = StepWorld.AcmeIssuer() };
+
+        Assert.True(await BudgetsStep.AllowOrderAsync(world.Pass(), Issuance(world) with { Replaces = replaces }));
+
+        Assert.Contains(expected, world.Actions);
+    }
+
+    [Theory]
     [InlineData(null, null, false)]
     [InlineData(1, "web.example.test", true)]
     [InlineData(1, "old.example.test", false)]
