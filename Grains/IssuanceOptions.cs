@@ -21,6 +21,18 @@ public sealed class IssuanceOptions
     public bool AutoApprove { get; set; } = true;
 
     /// <summary>
+    /// Signers the built-in approver approves, each <c>&lt;resource&gt;.&lt;group&gt;/*</c> (cert-manager's
+    /// approveSignerNames). Empty means cert-manager.io Issuers and ClusterIssuers; a list replaces that default, so an
+    /// external issuer's signers are added next to those two.
+    /// </summary>
+    [ConfigurationKeyName("Approver:SignerNames")]
+    public List<string> ApproverSignerNames { get; set; } = [];
+
+    /// <summary>The signers approved: <see cref="ApproverSignerNames"/> or, when empty, cert-manager's default.</summary>
+    public IReadOnlyList<string> ApprovedSigners() =>
+        ApproverSignerNames is { Count: > 0 } names ? names : Issuance.SignerNames.CertManagerDefaults;
+
+    /// <summary>
     /// Certificate passes one silo runs at once (<see cref="Certificates.CertificatePassSlots"/>); more wait their turn
     /// without holding their grain, so a burst of thousands never makes the bridge's calls to them expire.
     /// </summary>
@@ -118,6 +130,9 @@ public sealed class IssuanceOptions
             yield return $"{section}:Renewal:JitterPercent must be between 0 and 50 (percent of the certificate's lifetime; got {RenewalJitterPercent})";
         if (AriMinimumRecheck <= TimeSpan.Zero || AriMinimumRecheck > TimeSpan.FromDays(7))
             yield return $"{section}:Renewal:AriMinimumRecheck must be a positive time span of at most 7 days, e.g. 01:00:00 (got {AriMinimumRecheck})";
+        foreach (var name in ApproverSignerNames)
+            if (Issuance.SignerNames.Problem(name) is { } problem)
+                yield return $"{section}:Approver:SignerNames: {problem}";
         if (AcmeNewOrdersInFlight is < 1 or > 1000)
             yield return $"{section}:Acme:NewOrdersInFlight must be between 1 and 1000 (got {AcmeNewOrdersInFlight})";
     }

@@ -15,6 +15,7 @@ public sealed class ValuesSchemaTests
     [InlineData("--set", "prometheus.serviceMonitor.interval=1 minute", "at '/prometheus/serviceMonitor/interval'")]
     [InlineData("--set", "networkPolicy.solver.from[0].pods=x", "additional properties 'pods' not allowed")]
     [InlineData("--set", "http01Service.fleetEndpoint=silos.example.net", "at '/http01Service/fleetEndpoint': 'silos.example.net' does not match pattern")]
+    [InlineData("--set", "approveSignerNames[0]=stepissuers.certmanager.step.sm/default.step", "at '/approveSignerNames/0'")]
     public async Task Bad_values_fail_with_helms_schema_error(string flag, string value, string expected)
     {
         var (exitCode, output) = await RenderedChart.TemplateAsync(flag, value);
