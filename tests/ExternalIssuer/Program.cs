@@ -31,11 +31,21 @@ while (true)
     {
         var list = (JsonElement)await client.CustomObjects.ListClusterCustomObjectAsync("cert-manager.io", "v1", "certificaterequests");
         foreach (var item in list.GetProperty("items").EnumerateArray())
-            await HandleAsync(JsonNode.Parse(item.GetRawText())!.AsObject());
+        {
+            var request = JsonNode.Parse(item.GetRawText())!.AsObject();
+            try
+            {
+                await HandleAsync(request);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Console.WriteLine($"{request["metadata"]?["namespace"]}/{request["metadata"]?["name"]}: {ex.Message}");
+            }
+        }
     }
     catch (Exception ex) when (ex is not OutOfMemoryException)
     {
-        Console.WriteLine($"pass failed: {ex.Message}");
+        Console.WriteLine($"listing failed: {ex.Message}");
     }
     await Task.Delay(200);
 }
@@ -68,14 +78,16 @@ async Task HandleAsync(JsonObject request)
     var csrPem = Encoding.UTF8.GetString(Convert.FromBase64String(request["spec"]!["request"]!.GetValue<string>()));
     var csr = CertificateRequest.LoadSigningRequestPem(csrPem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions);
     var leafRequest = new CertificateRequest(csr.SubjectName, csr.PublicKey, HashAlgorithmName.SHA256);
-    foreach (var extension in csr.CertificateExtensions)
+    // The CSR's own extensions (SANs, usages), except basic constraints: this issuer signs leaves only.
+    foreach (var extension in csr.CertificateExtensions.Where(e => e.Oid?.Value != "2.5.29.19"))
         leafRequest.CertificateExtensions.Add(extension);
     leafRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
     leafRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
     var serial = RandomNumberGenerator.GetBytes(16);
     serial[0] &= 0x7f;
     var notBefore = DateTimeOffset.UtcNow.AddMinutes(-5);
-    using var leaf = leafRequest.Create(ca, notBefore, notBefore.AddDays(90), serial);
+    // Signed by the CA's ECDSA key whatever the leaf's key type (RSA by default).
+    using var leaf = leafRequest.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), notBefore, notBefore.AddDays(90), serial);
     await WriteAsync(request, conditions, Ready("True", "Issued", $"Signed by external issuer {group}"), leaf.ExportCertificatePem());
     Console.WriteLine($"signed {ns}/{name}");
 }
