@@ -12,8 +12,9 @@ using Microsoft.Extensions.Options;
 namespace CertFleet.Grains;
 
 /// <summary>
-/// One CertificateRequest: approves it as cert-manager's built-in approver does (unless approval is left to others),
-/// has its issuer sign it, and writes the outcome to the CertificateRequest's status.
+/// One CertificateRequest: approves it as cert-manager's built-in approver does when its signer is one the approver is
+/// configured for, has its issuer sign it, and writes the outcome to the CertificateRequest's status. A request for an
+/// external issuer (another group) is never signed here: its controller writes the status, which this grain reads.
 /// </summary>
 [GrainType("certificaterequest")]
 public sealed class CertificateRequestGrain(
@@ -53,7 +54,7 @@ public sealed class CertificateRequestGrain(
         if (State.Outcome is { IsFinal: true } done)
             return done;
         State.Request ??= request;
-        return await ProcessAsync(issuer);
+        return SignerNames.IsCertManagerIssuer(State.Request.Spec.IssuerRef) ? await ProcessAsync(issuer) : await ExternalAsync();
     }
 
     public async Task ObserveAsync(CertificateRequest request)
@@ -61,6 +62,11 @@ public sealed class CertificateRequestGrain(
         GrainScopeException.ThrowIf(IssuerScope.ObjectRefusal(_key, "CertificateRequest", request.Metadata));
         if (ResourceVersions.IsAtOrBelow(request.Metadata.ResourceVersion, State.WrittenVersion))
             return; // our own status write coming back (or older): approvals and denials by others arrive above it
+        if (!SignerNames.IsCertManagerIssuer(request.Spec.IssuerRef))
+        {
+            await ObserveExternalAsync(request);
+            return;
+        }
         var conditions = request.Status?.Conditions;
         var deniedByOthers = ConditionList.Find(conditions, ConditionTypes.Denied) is { Status: ConditionStatus.True } denied
             ? denied
@@ -92,6 +98,51 @@ public sealed class CertificateRequestGrain(
         if (outcome.IsFinal && State.Certificate is { } certificate)
             await GrainFactory.ByKey<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
     }
+
+    /// <summary>
+    /// Every change of an external issuer's request is read, whether or not its Certificate submitted it yet: the
+    /// latest status is what the Certificate's next submit is answered from.
+    /// </summary>
+    private async Task ObserveExternalAsync(CertificateRequest request)
+    {
+        if (State.Outcome is { IsFinal: true })
+            return;
+        State.Request = request with { Metadata = request.Metadata with { Annotations = CopiedAnnotations.Select(request.Metadata.Annotations).Copied } };
+        var outcome = await ExternalAsync();
+        if (outcome.IsFinal && State.Certificate is { } certificate)
+            await GrainFactory.ByKey<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
+    }
+
+    /// <summary>
+    /// An external issuer's request: approved when the approver is configured for its signer (the issuer waits for
+    /// that), never signed; its outcome is what the issuer's controller wrote in the status.
+    /// </summary>
+    private async Task<RequestOutcome> ExternalAsync()
+    {
+        var request = State.Request!;
+        var outcome = ExternalRequestOutcome.Of(request, TruncatedNow());
+        var decided = ConditionList.Find(request.Status?.Conditions, ConditionTypes.Approved) is { Status: ConditionStatus.True };
+        if (!outcome.IsFinal && !decided && !State.Approved && Approves(request.Spec.IssuerRef))
+        {
+            var written = await writer.ApproveCertificateRequestAsync(_key, Condition(ConditionTypes.Approved, ConditionStatus.True,
+                CertificateRequestReasons.ApprovedByCertManager, ApprovedMessage));
+            State.Approved = true; // by this write, or by someone just before it
+            if (written is not null)
+            {
+                State.WrittenVersion = ResourceVersions.Latest(State.WrittenVersion, written);
+                RecordEvent(EventRecord.Normal, CertificateRequestReasons.ApprovedByCertManager, ApprovedMessage);
+            }
+        }
+        State.Outcome = outcome;
+        await store.WriteStateAsync();
+        return outcome;
+    }
+
+    private const string ApprovedMessage = "Certificate request has been approved by cert-manager.io";
+
+    /// <summary>Whether the built-in approver may approve requests for this issuer (cert-manager's approver RBAC on signers).</summary>
+    private bool Approves(IssuerRef issuerRef) =>
+        options.Value.AutoApprove && SignerNames.Approves(options.Value.ApprovedSigners(), issuerRef);
 
     public async Task OrderFinishedAsync(RequestOutcome outcome)
     {
@@ -171,18 +222,17 @@ public sealed class CertificateRequestGrain(
         var conditions = request.Status?.Conditions;
         if (State.Denied)
         {
-            var message = "The CertificateRequest was denied by an approval controller";
             return await RecordOutcomeAsync(new RequestOutcome
             {
                 State = RequestState.Denied, Reason = CertificateRequestReasons.Denied,
-                Message = State.DenialMessage is { Length: > 0 } why ? $"{message}: {why}" : message,
+                Message = ExternalRequestOutcome.DeniedMessage(State.DenialMessage),
                 FailureTime = TruncatedNow(),
             }, conditions);
         }
 
         if (!State.Approved)
         {
-            if (!options.Value.AutoApprove)
+            if (!Approves(request.Spec.IssuerRef))
             {
                 RecordEvent(EventRecord.Normal, EventReasons.WaitingForApproval, "Not signing CertificateRequest until it is Approved");
                 return RequestOutcome.Pending(CertificateRequestReasons.Pending, "Waiting for the CertificateRequest to be approved");
@@ -190,7 +240,7 @@ public sealed class CertificateRequestGrain(
             State.Approved = true;
         }
         conditions = ConditionList.Set(conditions, Condition(ConditionTypes.Approved, ConditionStatus.True,
-            CertificateRequestReasons.ApprovedByCertManager, "Certificate request has been approved by cert-manager.io"));
+            CertificateRequestReasons.ApprovedByCertManager, ApprovedMessage));
 
         var spec = request.Spec;
         if (!GoDuration.TryParse(spec.Duration ?? "2160h", out var duration))

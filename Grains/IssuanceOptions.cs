@@ -22,6 +22,18 @@ public sealed class IssuanceOptions
     public bool AutoApprove { get; set; } = true;
 
     /// <summary>
+    /// Signers the built-in approver approves, each <c>&lt;resource&gt;.&lt;group&gt;/*</c> (cert-manager's
+    /// approveSignerNames). Empty means cert-manager.io Issuers and ClusterIssuers; a list replaces that default, so an
+    /// external issuer's signers are added next to those two.
+    /// </summary>
+    [ConfigurationKeyName("Approver:SignerNames")]
+    public List<string> ApproverSignerNames { get; set; } = [];
+
+    /// <summary>The signers approved: <see cref="ApproverSignerNames"/> or, when empty, cert-manager's default.</summary>
+    public IReadOnlyList<string> ApprovedSigners() =>
+        ApproverSignerNames is { Count: > 0 } names ? names : Issuance.SignerNames.CertManagerDefaults;
+
+    /// <summary>
     /// Certificate passes one silo runs at once (<see cref="Certificates.CertificatePassSlots"/>); more wait their turn
     /// without holding their grain, so a burst of thousands never makes the bridge's calls to them expire.
     /// </summary>
@@ -143,6 +155,9 @@ public sealed class IssuanceOptions
         else if (minimumValid && maximum < minimum)
             yield return
                 $"{section}:CertificateRequestMaximumBackoffDuration ({CertificateRequestMaximumBackoffDuration}) must not be shorter than CertificateRequestMinimumBackoffDuration ({CertificateRequestMinimumBackoffDuration})";
+        foreach (var name in ApproverSignerNames)
+            if (Issuance.SignerNames.Problem(name) is { } problem)
+                yield return $"{section}:Approver:SignerNames: {problem}";
         if (AcmeNewOrdersInFlight is < 1 or > 1000)
             yield return $"{section}:Acme:NewOrdersInFlight must be between 1 and 1000 (got {AcmeNewOrdersInFlight})";
     }

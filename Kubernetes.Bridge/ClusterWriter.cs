@@ -70,6 +70,34 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
         }, ct);
     }
 
+    public Task<string?> ApproveCertificateRequestAsync(ObjectKey key, CertificateRequestCondition approved, CancellationToken ct = default)
+    {
+        var kind = ResourceKind.CertificateRequest;
+        var connection = clusters[key.Cluster];
+        var condition = JsonSerializer.SerializeToNode(approved, ApiJson.Options)!;
+        return connection.RunAsync<string?>($"approving CertificateRequest {key}", async token =>
+        {
+            var read = (JsonElement)await connection.SendAsync((client, t) => Get(client, kind, key, t), token);
+            var current = JsonNode.Parse(read.GetRawText())!.AsObject();
+            var conditions = current["status"]?["conditions"] as JsonArray ?? [];
+            if (conditions.Any(c => c?["type"]?.GetValue<string>() is ConditionTypes.Approved or ConditionTypes.Denied
+                                    && c["status"]?.GetValue<string>() == ConditionStatus.True))
+                return null; // already decided by someone
+            // The rest of the status is the issuer's: the list goes back whole under the version it was read at, so a
+            // write in between is a conflict (read again and retried), never lost.
+            var next = new JsonArray([.. conditions.Where(c => c?["type"]?.GetValue<string>() != ConditionTypes.Approved).Select(c => c!.DeepClone()), condition.DeepClone()]);
+            var patch = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["resourceVersion"] = current["metadata"]?["resourceVersion"]?.DeepClone() },
+                ["status"] = new JsonObject { ["conditions"] = next },
+            };
+            var written = await connection.SendAsync((client, t) => client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+                new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), kind.Group, kind.Version, key.Namespace, kind.Plural,
+                key.Name, fieldManager: FieldManager, cancellationToken: t), token);
+            return ApiObjects.ResourceVersionOf(written);
+        }, ct);
+    }
+
     public Task DeleteAsync(ResourceKind kind, ObjectKey key, CancellationToken ct = default)
     {
         if (kind.Group.Length == 0 && kind != ResourceKind.Secret)

@@ -44,8 +44,8 @@ public sealed class CertificatePass(
     public DateTimeOffset TruncatedNow => clock.UtcNowInWholeSeconds();
 
     /// <summary>
-    /// The issuer's snapshot, asked once in this pass; null when spec.issuerRef names a kind CertFleet does not serve
-    /// (nobody is asked then).
+    /// The issuer's snapshot, asked once in this pass; null when spec.issuerRef names an external issuer or a kind
+    /// CertFleet does not serve (nobody is asked then).
     /// </summary>
     public Task<IssuerSnapshot?> IssuerAsync() => _issuer ??= AskIssuerAsync();
 
@@ -53,7 +53,7 @@ public sealed class CertificatePass(
     public bool AskedIssuer => _issuer is not null;
 
     private async Task<IssuerSnapshot?> AskIssuerAsync() =>
-        IssuerGate.IsServed(Object.Spec.IssuerRef) ? await actions.GetIssuerSnapshotAsync(Object.Spec.IssuerRef) : null;
+        SignerNames.IsCertManagerIssuer(Object.Spec.IssuerRef) ? await actions.GetIssuerSnapshotAsync(Object.Spec.IssuerRef) : null;
 }
 
 /// <summary>What one Certificate activation keeps between passes, in memory only.</summary>

@@ -1,3 +1,4 @@
+using CertFleet.Grains.Issuance;
 using CertFleet.Grains.Policies;
 using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
@@ -9,18 +10,19 @@ namespace CertFleet.Grains.Certificates;
 /// <summary>Whether the Certificate's issuer can sign for it now, from the pass's issuer snapshot.</summary>
 public static class IssuerGate
 {
-    /// <summary>CertFleet serves Issuers and ClusterIssuers of group cert-manager.io; other issuerRefs are never asked.</summary>
-    public static bool IsServed(IssuerRef issuerRef) =>
-        GroupOf(issuerRef) == IssuerRef.DefaultGroup && KindOf(issuerRef) is "Issuer" or "ClusterIssuer";
-
-    /// <summary>Null when the issuer can sign; otherwise the reason and message to show.</summary>
+    /// <summary>
+    /// Null when the issuer can sign; otherwise the reason and message to show. An external issuer (another group) is
+    /// not asked: as cert-manager does, its request is created and its controller answers in the request's status.
+    /// </summary>
     public static async Task<PolicyViolation?> BlockerAsync(CertificatePass pass)
     {
         var issuerRef = pass.Object.Spec.IssuerRef;
-        var kind = KindOf(issuerRef);
+        var kind = SignerNames.KindOf(issuerRef);
+        if (SignerNames.GroupOf(issuerRef) != IssuerRef.DefaultGroup)
+            return null;
         if (await pass.IssuerAsync() is not { } issuer)
             return new(CertFleetReasons.IssuerNotServed,
-                $"spec.issuerRef names {kind}.{GroupOf(issuerRef)}, which CertFleet does not serve; use an Issuer or ClusterIssuer of group cert-manager.io");
+                $"spec.issuerRef names {kind}.{IssuerRef.DefaultGroup}, which is not a kind of that group; use Issuer or ClusterIssuer, or set spec.issuerRef.group to the group of the external issuer that serves {kind}");
         var readiness = issuer.Readiness;
         if (CertificateSpecValidation.ValidateForIssuer(pass.Object.Spec, readiness.IssuerType) is { Count: > 0 } invalid)
             return new(CertFleetReasons.InvalidSpec, $"The Certificate spec is invalid for {kind} \"{issuerRef.Name}\": {CertificateSpecValidation.Describe(invalid)}");
@@ -52,8 +54,4 @@ public static class IssuerGate
         }
         return true;
     }
-
-    private static string GroupOf(IssuerRef issuerRef) => string.IsNullOrEmpty(issuerRef.Group) ? IssuerRef.DefaultGroup : issuerRef.Group;
-
-    private static string KindOf(IssuerRef issuerRef) => string.IsNullOrEmpty(issuerRef.Kind) ? IssuerRef.DefaultKind : issuerRef.Kind;
 }

@@ -24,6 +24,13 @@ public interface IClusterWriter
     Task<CertificateRequest> CreateCertificateRequestAsync(ObjectKey key, CertificateRequest request, CancellationToken ct = default);
 
     /// <summary>
+    /// The built-in approver's decision: adds <paramref name="approved"/> to a CertificateRequest's status conditions
+    /// and keeps the rest of its status (an external issuer writes it), unless an Approved or Denied condition is True
+    /// already. Returns the resourceVersion written, or null when the request was already decided.
+    /// </summary>
+    Task<string?> ApproveCertificateRequestAsync(ObjectKey key, CertificateRequestCondition approved, CancellationToken ct = default);
+
+    /// <summary>
     /// Creates <paramref name="certificate"/> under <paramref name="key"/>, or, when one of that name carries the label
     /// <paramref name="ownerLabel"/> with the same value, replaces its spec, labels and ownerReferences. Returns the
     /// stored Certificate (with its status), or null when a Certificate of that name exists without that label: it is

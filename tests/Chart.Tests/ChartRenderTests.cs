@@ -37,6 +37,18 @@ public sealed class ChartRenderTests
         Assert.True(pod["containers"]![0]!["securityContext"]!["readOnlyRootFilesystem"]!.GetValue<bool>());
     }
 
+    [Theory]
+    [InlineData(new string[0], "issuers.cert-manager.io/*,clusterissuers.cert-manager.io/*")]
+    [InlineData(new[] { "--set", "approveSignerNames={issuers.cert-manager.io/*,stepissuers.certmanager.step.sm/*}" },
+        "issuers.cert-manager.io/*,stepissuers.certmanager.step.sm/*")]
+    public async Task The_approvers_signer_names_reach_the_silo_as_one_list(string[] arguments, string expected)
+    {
+        var chart = await RenderedChart.RenderAsync(arguments);
+
+        var env = chart.Single("Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray();
+        Assert.Equal(expected, Assert.Single(env, e => e!["name"]!.GetValue<string>() == "CertFleet__Approver__SignerNames")!["value"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Network_policy_admits_silo_ports_only_from_the_release_pods_and_leaves_egress_open()
     {

@@ -17,6 +17,7 @@ public sealed class ValuesSchemaTests
     [InlineData("--set", "http01Service.fleetEndpoint=silos.example.net", "at '/http01Service/fleetEndpoint': 'silos.example.net' does not match pattern")]
     [InlineData("--set", "certificateRequestMaximumBackoffDuration=32 hours", "at '/certificateRequestMaximumBackoffDuration': '32 hours' does not match pattern")]
     [InlineData("--set", "certificateRequestMinimumBackoffDuration=01:00:00", "at '/certificateRequestMinimumBackoffDuration': '01:00:00' does not match pattern")]
+    [InlineData("--set", "approveSignerNames[0]=stepissuers.certmanager.step.sm/default.step", "at '/approveSignerNames/0'")]
     public async Task Bad_values_fail_with_helms_schema_error(string flag, string value, string expected)
     {
         var (exitCode, output) = await RenderedChart.TemplateAsync(flag, value);

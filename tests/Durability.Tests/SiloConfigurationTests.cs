@@ -102,6 +102,15 @@ public sealed class SiloConfigurationTests
     }
 
     [Fact]
+    public void TheApproversSignerNames_AreOneCommaSeparatedList_AndUnsetMeansCertManagersDefault()
+    {
+        var (problems, services) = Prepared("CertFleet:Approver:SignerNames=issuers.cert-manager.io/*,stepissuers.certmanager.step.sm/*");
+        Assert.Empty(problems);
+        Assert.Equal(["issuers.cert-manager.io/*", "stepissuers.certmanager.step.sm/*"], services.GetRequiredService<IOptions<IssuanceOptions>>().Value.ApprovedSigners());
+        Assert.Equal(["issuers.cert-manager.io/*", "clusterissuers.cert-manager.io/*"], Prepared().Services.GetRequiredService<IOptions<IssuanceOptions>>().Value.ApprovedSigners());
+    }
+
+    [Fact]
     public void EveryListSetting_TakesOneValue()
     {
         var (problems, services) = Prepared("CertFleet:Http01:Nameservers=10.0.0.53:53", "CertFleet:Dns01:RecursiveNameservers=10.0.0.10:53");
@@ -142,6 +151,8 @@ public sealed class SiloConfigurationTests
             "CertFleet:Dns01:RecursiveNameservers: \"dns.example\" is not an IP address with an optional port, e.g. 10.96.0.10:53" },
         { ["CertFleet:Dns01:CloudflareApiUrl=cloudflare"], "CertFleet:Dns01:CloudflareApiUrl: \"cloudflare\" is not an absolute URL" },
         { ["CertFleet:Acme:NewOrdersInFlight=0"], "CertFleet:Acme:NewOrdersInFlight must be between 1 and 1000 (got 0)" },
+        { ["CertFleet:Approver:SignerNames=issuers.cert-manager.io/*,stepissuers.certmanager.step.sm/default.step"],
+            "CertFleet:Approver:SignerNames: \"stepissuers.certmanager.step.sm/default.step\" must be <resource>.<group>/* (all issuers of one kind), e.g. stepissuers.certmanager.step.sm/*" },
         { ["CertFleet:Http01:SolverServiceName=Solver"],
             "CertFleet:Http01:SolverServiceName must be a Service name (lower-case letters, digits and '-', at most 63) (got \"Solver\")" },
         { ["CertFleet:Http01:SiloServiceName=Release_http01", "CertFleet:Http01:SiloServiceNamespace=certfleet"],

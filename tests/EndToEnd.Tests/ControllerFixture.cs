@@ -62,8 +62,14 @@ public class ControllerFixture : IAsyncLifetime
     /// <summary>Runs once the API is ready and before the silo starts (e.g. to start an ACME server).</summary>
     protected virtual Task BeforeSiloAsync() => Task.CompletedTask;
 
+    /// <summary>The API group of the external issuer ExternalIssuerTests runs; the approver approves its signers too.</summary>
+    public const string ExternalIssuerGroup = "external.certfleet.test";
+
     /// <summary>Extra CertFleet__... settings for the silo.</summary>
-    protected virtual IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>();
+    protected virtual IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>
+    {
+        ["CertFleet__Approver__SignerNames"] = $"issuers.cert-manager.io/*,clusterissuers.cert-manager.io/*,testissuers.{ExternalIssuerGroup}/*",
+    };
 
     /// <summary>Stops what <see cref="BeforeSiloAsync"/> started.</summary>
     protected virtual ValueTask DisposeExtrasAsync() => ValueTask.CompletedTask;

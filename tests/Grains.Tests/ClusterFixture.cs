@@ -16,6 +16,9 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>cert-manager's built-in approver; off, CertificateRequests wait for an approval the test gives.</summary>
     protected virtual bool AutoApprove => true;
 
+    /// <summary>An external issuer's group whose TestIssuers the approver is configured to approve.</summary>
+    public const string ApprovedExternalGroup = "approved.example.test";
+
     public FakeCluster Cluster { get; } = new();
 
     /// <summary>The grains' storage ("certfleet"): in memory, and able to lose the answer to a write.</summary>
@@ -64,6 +67,7 @@ public class ClusterFixture : IAsyncLifetime
                 o.ClusterResourceNamespace = "cert-manager";
                 o.HomeCluster = TestObjects.Cluster;
                 o.AutoApprove = AutoApprove;
+                o.ApproverSignerNames = [.. Issuance.SignerNames.CertManagerDefaults, $"testissuers.{ApprovedExternalGroup}/*"];
                 o.CaaPreflight = false; // the fake ACME server's names are not in DNS
             });
             silo.Services.AddSingleton(RateLimits);

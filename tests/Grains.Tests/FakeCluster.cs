@@ -72,6 +72,12 @@ public sealed class FakeCluster : IClusterWriter, IClusterReader, IClusterMember
             Metadata = request.Metadata with { Uid = request.Metadata.Uid ?? Guid.NewGuid().ToString(), ResourceVersion = NextResourceVersion() },
         }));
 
+    /// <summary>Approvals the built-in approver wrote to a request's status (the rest of its status left alone).</summary>
+    public ConcurrentDictionary<ObjectKey, CertificateRequestCondition> Approvals { get; } = new();
+
+    public Task<string?> ApproveCertificateRequestAsync(ObjectKey key, CertificateRequestCondition approved, CancellationToken ct = default) =>
+        Task.FromResult(Approvals.TryAdd(key, approved) ? NextResourceVersion() : null);
+
     public Task DeleteAsync(ResourceKind kind, ObjectKey key, CancellationToken ct = default)
     {
         ThrowIfUnreachable(key);

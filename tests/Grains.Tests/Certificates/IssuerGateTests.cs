@@ -14,7 +14,9 @@ public sealed class IssuerGateTests
         { "Issuer", "cert-manager.io", null, null, 1 },
         { "ClusterIssuer", "", null, null, 1 },
         { "", "", null, null, 1 },
-        { "AWSPCAIssuer", "awspca.cert-manager.io", null, CertFleetReasons.IssuerNotServed, 0 },
+        { "AWSPCAIssuer", "awspca.cert-manager.io", null, null, 0 }, // an external issuer: nobody asked, its request waits on its controller
+        { "StepIssuer", "certmanager.step.sm", new IssuerReadiness(false, false, "", "", ""), null, 0 },
+        { "Certificate", "cert-manager.io", null, CertFleetReasons.IssuerNotServed, 0 }, // no such issuer kind in cert-manager.io
         { "Issuer", "", new IssuerReadiness(false, false, "", "", ""), CertFleetReasons.IssuerNotFound, 1 },
         { "Issuer", "", new IssuerReadiness(true, false, "ErrInitIssuer", "no CA Secret", "CA"), CertFleetReasons.IssuerNotReady, 1 },
     };
