@@ -13,9 +13,9 @@ namespace CertFleet.Kubernetes.Bridge.Solving;
 /// </summary>
 public sealed class Dns01WebhookSolvers(KubernetesClusters clusters) : IDns01WebhookSolvers
 {
-    public const string PayloadApiVersion = "acme.cert-manager.io/v1alpha1";
-    public const string PayloadKind = "ChallengePayload";
-    public const string SolverVersion = "v1alpha1";
+    private const string PayloadApiVersion = "acme.cert-manager.io/v1alpha1";
+    private const string PayloadKind = "ChallengePayload";
+    private const string SolverVersion = "v1alpha1";
 
     public Task<Dns01WebhookAnswer> CallAsync(string cluster, Dns01WebhookCall call, CancellationToken ct = default)
     {
@@ -37,7 +37,7 @@ public sealed class Dns01WebhookSolvers(KubernetesClusters clusters) : IDns01Web
         }, ct);
     }
 
-    public static JsonObject Payload(Dns01WebhookCall call, string uid)
+    private static JsonObject Payload(Dns01WebhookCall call, string uid)
     {
         var request = new JsonObject
         {
@@ -60,7 +60,7 @@ public sealed class Dns01WebhookSolvers(KubernetesClusters clusters) : IDns01Web
     /// The webhook's verdict. As in cert-manager, a failure without a message is an invalid answer, and an answer
     /// without a response at all is one too (a webhook that is not a cert-manager solver).
     /// </summary>
-    public static Dns01WebhookAnswer Read(JsonElement payload)
+    private static Dns01WebhookAnswer Read(JsonElement payload)
     {
         if (payload.ValueKind != JsonValueKind.Object || !payload.TryGetProperty("response", out var response) || response.ValueKind != JsonValueKind.Object)
             return new Dns01WebhookAnswer(false, "invalid payload response: the webhook answered without a ChallengePayload response");
