@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Diagnostics;
 using CertFleet.TestSupport;
+using Xunit.Abstractions;
 
 namespace CertFleet.EndToEnd.Tests;
 
@@ -11,8 +13,12 @@ namespace CertFleet.EndToEnd.Tests;
 /// aggregation layer, and the webhook publishes the TXT records in challtestsrv, where Pebble looks.
 /// </summary>
 [Collection(AcmeCollection.Name)]
-public sealed class Dns01WebhookTests(AcmeFixture cluster) : AcmeSteps(cluster)
+public sealed class Dns01WebhookTests(AcmeFixture cluster, ITestOutputHelper output) : AcmeSteps(cluster)
 {
+    private readonly Stopwatch _elapsed = Stopwatch.StartNew();
+
+    private void Step(string what) => output.WriteLine($"{_elapsed.Elapsed.TotalSeconds,6:F1} s  {what}");
+
     private const string Service = "certfleet-test-webhook";
     private const string ServiceNamespace = "cert-manager";
     private const string Config = """{"apiUrl":"https://dns.example/v1","zones":["a",2,true],"nested":{"empty":{}}}""";
@@ -61,6 +67,7 @@ public sealed class Dns01WebhookTests(AcmeFixture cluster) : AcmeSteps(cluster)
         Assert.Contains(Dns01WebhookServer.GroupName, await cluster.MustAsync("get", "--raw", "/apis"));
         var resources = await cluster.MustAsync("get", "--raw", $"/apis/{Dns01WebhookServer.GroupName}/{Dns01WebhookServer.Version}");
         Assert.Equal(Dns01WebhookServer.SolverName, JsonNode.Parse(resources)!["resources"]![0]!["name"]!.GetValue<string>());
+        Step("APIService registered, discovery proxied");
 
         var issuer = $"webhook-{ns}";
         await cluster.MustApplyAsync(cluster.ClusterIssuer(issuer) + $$"""
@@ -74,8 +81,10 @@ public sealed class Dns01WebhookTests(AcmeFixture cluster) : AcmeSteps(cluster)
                     selector: {dnsZones: [{{zone}}]}
             """);
         await WaitAsync("clusterissuer", "", issuer, "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+        Step("ClusterIssuer Ready");
         await CertificateAsync(ns, "hooked", issuer, $"www.{zone}");
         await WaitAsync("certificate", ns, "hooked", "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+        Step("Certificate issued through the webhook");
         await AssertChainsToPebbleRootAsync(ns, "hooked-tls", 0, $"www.{zone}");
 
         var calls = webhook.Requests.Where(r => r.Request["dnsName"]!.GetValue<string>() == $"www.{zone}").ToList();
@@ -110,6 +119,7 @@ public sealed class Dns01WebhookTests(AcmeFixture cluster) : AcmeSteps(cluster)
                         config: {failWith: "{{refusal}}"}
             """);
         await WaitAsync("issuer", ns, "refused", "{.status.conditions[?(@.type==\"Ready\")].status}", "True");
+        Step("Issuer Ready");
         await cluster.MustApplyAsync($$"""
             apiVersion: cert-manager.io/v1
             kind: Certificate
@@ -121,6 +131,7 @@ public sealed class Dns01WebhookTests(AcmeFixture cluster) : AcmeSteps(cluster)
             """);
         var expected = $"Error presenting challenge: webhook \"{Dns01WebhookServer.GroupName}/{Dns01WebhookServer.SolverName}\": {refusal}";
         var challenge = await WaitForChallengeReasonAsync(ns, $"api.{zone}", expected);
+        Step("the webhook's refusal shown on the Challenge");
         var described = await cluster.MustAsync("-n", ns, "describe", "challenge", challenge);
         Assert.Contains("PresentError", described);
         Assert.Contains(refusal, described);
