@@ -196,7 +196,7 @@ public sealed class ChallengeGrain(
             var fqdn = $"_acme-challenge.{Spec.DnsName}.";
             if (solver.CnameStrategy == AcmeCnameStrategies.Follow)
                 fqdn = await propagation.FollowCnameAsync(fqdn, nameservers) + ".";
-            var provider = await dns01Providers.CreateAsync(State.Work!.Issuer, solver);
+            var provider = await dns01Providers.CreateAsync(State.Work!.Issuer, solver, Spec.DnsName);
             await provider.PresentAsync(fqdn, Spec.Key);
             State.Dns01Fqdn = fqdn;
         }
@@ -217,8 +217,7 @@ public sealed class ChallengeGrain(
     }
 
     /// <summary>The solver's nameservers, else the controller's recursive nameservers, else none (authoritative).</summary>
-    private List<string> Nameservers(AcmeDns01Solver solver) =>
-        solver.Nameservers is { Count: > 0 } own ? own : options.Value.Dns01RecursiveNameservers;
+    private List<string> Nameservers(AcmeDns01Solver solver) => dns01Providers.NameserversOf(solver);
 
     private async Task<string?> PropagationErrorAsync() => Spec.Type == ChallengeTypes.Dns01
         ? await propagation.CheckAsync(State.Dns01Fqdn!, Spec.Key, Nameservers(Spec.Solver.Dns01!))
@@ -342,7 +341,7 @@ public sealed class ChallengeGrain(
         else if (State.Dns01Fqdn is { } fqdn)
         {
             // Only our value goes: the apex and wildcard challenges of one order share the record set.
-            var provider = await dns01Providers.CreateAsync(State.Work!.Issuer, Spec.Solver.Dns01!);
+            var provider = await dns01Providers.CreateAsync(State.Work!.Issuer, Spec.Solver.Dns01!, Spec.DnsName);
             await provider.CleanUpAsync(fqdn, Spec.Key);
         }
         await writer.RemoveFinalizerAsync(ResourceKind.Challenge, _key, Finalizers.Acme);

@@ -14,7 +14,8 @@ namespace CertFleet.Kubernetes.Bridge;
 public static class BridgeServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the Kubernetes bridge: <see cref="IClusterWriter"/> and <see cref="IClusterReader"/> for grains, and
+    /// Registers the Kubernetes bridge: <see cref="IClusterWriter"/>, <see cref="IClusterReader"/> and
+    /// <see cref="IDns01WebhookSolvers"/> for grains, and
     /// the hosted service that elects a leader per cluster and feeds watched objects to grains. Call after UseOrleans:
     /// the service resolves <see cref="IGrainFactory"/> and must start after the silo.
     /// </summary>
@@ -51,6 +52,7 @@ public static class BridgeServiceCollectionExtensions
         services.TryAddSingleton<EventRecorder>();
         services.TryAddSingleton<IClusterWriter, ClusterWriter>();
         services.TryAddSingleton<IClusterReader, ClusterReader>();
+        services.TryAddSingleton<IDns01WebhookSolvers, Dns01WebhookSolvers>();
         services.TryAddSingleton<IFleetMembers, FleetMembers>();
         services.TryAddSingleton<FleetCertificateIndex>();
         services.TryAddSingleton<IObjectChangeReceiver, GrainChangeReceiver>();

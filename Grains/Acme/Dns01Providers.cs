@@ -12,7 +12,12 @@ namespace CertFleet.Grains.Acme;
 /// a ClusterIssuer's from the cluster-resource namespace. A missing Secret or key is a <see cref="Dns01ProviderException"/>
 /// naming the field, shown on the Challenge and retried, never a crash.
 /// </summary>
-public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptions> options, AzureAmbientIdentity? ambient = null) : IDisposable
+public sealed class Dns01Providers(
+    IClusterReader reader,
+    IOptions<IssuanceOptions> options,
+    AzureAmbientIdentity? ambient = null,
+    IDns01WebhookSolvers? webhooks = null,
+    Dns01PropagationCheck? dns = null) : IDisposable
 {
     private const string Field = "spec.acme.solvers[].dns01";
     private const string StsAudience = "sts.amazonaws.com";
@@ -30,11 +35,12 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
 
     private HttpClient Http => _http ??= new HttpClient(_handler, disposeHandler: false);
 
-    public async Task<IDns01Provider> CreateAsync(AcmeIssuerContext issuer, AcmeDns01Solver solver, CancellationToken ct = default)
+    /// <param name="dnsName">The Challenge's dnsName, which webhook solvers are sent with each request.</param>
+    public async Task<IDns01Provider> CreateAsync(AcmeIssuerContext issuer, AcmeDns01Solver solver, string dnsName = "", CancellationToken ct = default)
     {
         try
         {
-            return await BuildAsync(issuer, solver, ct);
+            return await BuildAsync(issuer, solver, dnsName, ct);
         }
         catch (ArgumentException ex)
         {
@@ -43,7 +49,11 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
         }
     }
 
-    private async Task<IDns01Provider> BuildAsync(AcmeIssuerContext issuer, AcmeDns01Solver solver, CancellationToken ct)
+    /// <summary>The nameservers DNS-01 lookups of this solver ask: its own, else the controller's recursive ones, else none (the system's).</summary>
+    public List<string> NameserversOf(AcmeDns01Solver solver) =>
+        solver.Nameservers is { Count: > 0 } own ? own : options.Value.Dns01RecursiveNameservers;
+
+    private async Task<IDns01Provider> BuildAsync(AcmeIssuerContext issuer, AcmeDns01Solver solver, string dnsName, CancellationToken ct)
     {
         var secretNamespace = Issuance.IssuerScope.SecretNamespace(issuer.Issuer, options.Value.ClusterResourceNamespace);
         async Task<string> SecretValueAsync(SecretKeySelector? selector, string field, string defaultKey)
@@ -54,6 +64,19 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
             var secret = await reader.GetSecretAsync(new ObjectKey(issuer.Issuer.Cluster, secretNamespace, selector.Name), ct);
             return secret?.GetString(key)?.Trim() ?? throw new Dns01ProviderException(
                 $"{Field}.{field}: Secret \"{secretNamespace}/{selector.Name}\" {(secret is null ? "not found" : $"has no key \"{key}\"")}");
+        }
+
+        if (solver.Webhook is { } webhook)
+        {
+            if (string.IsNullOrEmpty(webhook.GroupName))
+                throw new Dns01ProviderException($"{Field}.webhook.groupName: Required value: the API group the webhook's APIService serves");
+            if (string.IsNullOrEmpty(webhook.SolverName))
+                throw new Dns01ProviderException($"{Field}.webhook.solverName: Required value: the solver's name within group \"{webhook.GroupName}\"");
+            if (webhooks is null || dns is null)
+                throw new Dns01ProviderException($"{Field}.webhook: webhook solvers are not available in this process");
+            return new WebhookDns01Provider(webhooks, dns, issuer.Issuer.Cluster,
+                new WebhookDns01Request(webhook.GroupName, webhook.SolverName, dnsName, secretNamespace, AmbientAllowed(issuer), webhook.Config),
+                NameserversOf(solver));
         }
 
         if (solver.Rfc2136 is { } rfc2136)
@@ -165,7 +188,7 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
         }
 
         throw new Dns01ProviderException(
-            $"{Field}: no provider CertFleet supports is configured; use rfc2136, cloudflare, route53 or azureDNS");
+            $"{Field}: no provider CertFleet supports is configured; use rfc2136, cloudflare, route53, azureDNS or webhook");
     }
 
     /// <summary>
@@ -174,15 +197,19 @@ public sealed class Dns01Providers(IClusterReader reader, IOptions<IssuanceOptio
     /// </summary>
     private void RefuseAmbientUnlessAllowed(AcmeIssuerContext issuer, string provider, string identity, string explicitFields)
     {
-        var clusterIssuer = issuer.IssuerKind == "ClusterIssuer";
-        if (clusterIssuer ? options.Value.ClusterIssuerAmbientCredentials : options.Value.IssuerAmbientCredentials)
+        if (AmbientAllowed(issuer))
             return;
-        var (who, option, flag) = clusterIssuer
+        var (who, option, flag) = issuer.IssuerKind == "ClusterIssuer"
             ? ("a ClusterIssuer", "ClusterIssuerAmbientCredentials", "cluster-issuer-ambient-credentials")
             : ("an Issuer", "IssuerAmbientCredentials", "issuer-ambient-credentials");
         throw new Dns01ProviderException(
             $"{Field}.{provider}: {who} may not use the controller's ambient {identity}; set {explicitFields}, or enable CertFleet:Dns01:{option} (cert-manager's --{flag})");
     }
+
+    /// <summary>Whether the controller's ambient credentials may serve this issuer: a ClusterIssuer by default, an Issuer only when allowed.</summary>
+    private bool AmbientAllowed(AcmeIssuerContext issuer) => issuer.IssuerKind == "ClusterIssuer"
+        ? options.Value.ClusterIssuerAmbientCredentials
+        : options.Value.IssuerAmbientCredentials;
 
     /// <summary>
     /// cert-manager's Route53 web identity: a token of the issuer's ServiceAccount (same namespace rules as Secrets)

@@ -58,6 +58,26 @@ public sealed class Dns01PropagationCheck(TimeSpan queryTimeout)
         throw new DnsResolutionException($"more than {MaxCnameHops} CNAMEs starting at {fqdn}");
     }
 
+    /// <summary>
+    /// The zone holding <paramref name="fqdn"/> ("example.com."), as cert-manager's FindZoneByFqdn finds it for webhook
+    /// solvers: SOA asked at the name and each parent in turn (through <paramref name="nameservers"/>, the system's when
+    /// none) until an answer holds one; a name answered with a CNAME is not a zone apex.
+    /// </summary>
+    public async Task<string> FindZoneAsync(string fqdn, IReadOnlyList<string> nameservers, CancellationToken ct = default)
+    {
+        for (var zone = Parse(fqdn); zone.LabelCount > 0; zone = zone.GetParentName())
+        {
+            var answer = await QueryAnyAsync(nameservers, zone, RecordType.Soa, ct)
+                         ?? throw new DnsResolutionException($"no answer to SOA {zone} while finding the zone of {fqdn}");
+            if (answer.ReturnCode is not (ReturnCode.NoError or ReturnCode.NxDomain))
+                throw new DnsResolutionException($"unexpected response code {answer.ReturnCode} to SOA {zone} while finding the zone of {fqdn}");
+            if (answer.ReturnCode == ReturnCode.NoError && !answer.AnswerRecords.OfType<CNameRecord>().Any()
+                && answer.AnswerRecords.OfType<SoaRecord>().FirstOrDefault() is { } soa)
+                return soa.Name.ToString().TrimEnd('.') + ".";
+        }
+        throw new DnsResolutionException($"could not find the start of authority (SOA) of {fqdn}");
+    }
+
     /// <summary>The zone's NS hosts (found by walking up to the closest SOA), resolved to addresses, port 53.</summary>
     private async Task<IReadOnlyList<IPEndPoint>> AuthoritativeServersAsync(DomainName name, CancellationToken ct)
     {

@@ -14,6 +14,8 @@ public sealed class ValuesSchemaTests
     [InlineData("--set", "podDisruptionBudget.maxUnavailable=half", "at '/podDisruptionBudget/maxUnavailable': 'oneOf' failed")]
     [InlineData("--set", "prometheus.serviceMonitor.interval=1 minute", "at '/prometheus/serviceMonitor/interval'")]
     [InlineData("--set", "networkPolicy.solver.from[0].pods=x", "additional properties 'pods' not allowed")]
+    [InlineData("--set", "dns01Webhooks[0].groupName=Hetzner,dns01Webhooks[0].solverNames={hetzner}", "at '/dns01Webhooks/0/groupName': 'Hetzner' does not match pattern")]
+    [InlineData("--set", "dns01Webhooks[0].groupName=acme.example.com", "at '/dns01Webhooks/0': missing property 'solverNames'")]
     [InlineData("--set", "http01Service.fleetEndpoint=silos.example.net", "at '/http01Service/fleetEndpoint': 'silos.example.net' does not match pattern")]
     [InlineData("--set", "certificateRequestMaximumBackoffDuration=32 hours", "at '/certificateRequestMaximumBackoffDuration': '32 hours' does not match pattern")]
     [InlineData("--set", "certificateRequestMinimumBackoffDuration=01:00:00", "at '/certificateRequestMinimumBackoffDuration': '01:00:00' does not match pattern")]

@@ -32,6 +32,18 @@ public sealed class Dns01PropagationCheckTests(Rfc2136BindServer bind) : IClassF
     }
 
     [Fact]
+    public async Task FindsTheZoneOfANameBySoaAsWebhookSolversAreTold()
+    {
+        Assert.Equal($"{Rfc2136BindServer.Sha256Zone}.",
+            await _check.FindZoneAsync($"_acme-challenge.deep.www.{Rfc2136BindServer.Sha256Zone}.", [bind.Nameserver]));
+        // BIND refuses names outside its zones: no zone is a guess, as in cert-manager's FindZoneByFqdn
+        var refused = await Assert.ThrowsAsync<CertFleet.Providers.Http01.DnsResolutionException>(() => _check.FindZoneAsync("_acme-challenge.www.elsewhere.example.", [bind.Nameserver]));
+        Assert.Contains("unexpected response code Refused to SOA _acme-challenge.www.elsewhere.example", refused.Message);
+        var silent = await Assert.ThrowsAsync<CertFleet.Providers.Http01.DnsResolutionException>(() => _check.FindZoneAsync("_acme-challenge.x.example.", ["127.0.0.1:1"]));
+        Assert.Contains("no answer to SOA _acme-challenge.x.example", silent.Message);
+    }
+
+    [Fact]
     public async Task AnUnreachableNameserverIsReportedNotPassed()
     {
         var fqdn = $"_acme-challenge.x.{Rfc2136BindServer.Sha256Zone}.";

@@ -330,6 +330,18 @@ public sealed class Dns01ProvidersTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("", "hetzner", "spec.acme.solvers[].dns01.webhook.groupName: Required value")]
+    [InlineData("acme.example.com", "", "spec.acme.solvers[].dns01.webhook.solverName: Required value")]
+    public async Task AWebhookSolverWithoutItsGroupOrNameIsRefusedNamingTheField(string group, string solverName, string expected)
+    {
+        var solver = new AcmeDns01Solver { Webhook = new AcmeDns01Webhook { GroupName = group, SolverName = solverName } };
+
+        var error = await Assert.ThrowsAsync<Dns01ProviderException>(() => _providers.CreateAsync(Issuer("team-a"), solver, "www.example.com"));
+
+        Assert.StartsWith(expected, error.Message);
+    }
+
     [Fact]
     public async Task ExplicitRoute53KeysAreNotAmbient()
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using CertFleet.KubeEmulator.Tests.Infrastructure;
 using k8s;
 using k8s.Models;
@@ -5,7 +6,7 @@ using k8s.Models;
 namespace CertFleet.KubeEmulator.Tests;
 
 /// <summary>
-/// The built-in kinds a helm chart installs (Deployment, PodDisruptionBudget, NetworkPolicy, RBAC): stored with the
+/// The built-in kinds a helm chart installs (Deployment, PodDisruptionBudget, NetworkPolicy, RBAC, APIService): stored with the
 /// apiserver's defaults, and refused with its 422 wording where kube-apiserver refuses them.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
@@ -161,6 +162,35 @@ public sealed class WorkloadKindsTests(EmulatorFixture emulator)
         Assert.Equal("PodDisruptionBudget.policy \"too-much\" is invalid: spec.minAvailable: Invalid value: \"150%\": must not be greater than 100%", percent.Message());
         Assert.Equal("PodDisruptionBudget.policy \"negative\" is invalid: spec.maxUnavailable: Invalid value: -1: must be greater than or equal to 0", negative.Message());
         Assert.Equal(2, (await Client.PolicyV1.ListNamespacedPodDisruptionBudgetAsync(ns)).Items.Count);
+    }
+
+    [Fact]
+    public async Task Api_service_is_named_version_dot_group_and_one_backed_by_a_service_has_its_priorities()
+    {
+        JsonObject ApiService(string name, string group, bool priorities)
+        {
+            var spec = new JsonObject
+            {
+                ["group"] = group, ["version"] = "v1alpha1",
+                ["service"] = new JsonObject { ["name"] = "webhook", ["namespace"] = "default", ["port"] = 8443 },
+            };
+            if (priorities)
+            {
+                spec["groupPriorityMinimum"] = 1000;
+                spec["versionPriority"] = 15;
+            }
+            return new JsonObject { ["apiVersion"] = "apiregistration.k8s.io/v1", ["kind"] = "APIService", ["metadata"] = new JsonObject { ["name"] = name }, ["spec"] = spec };
+        }
+        Task<object> Create(JsonObject body) => Client.CustomObjects.CreateClusterCustomObjectAsync(body, "apiregistration.k8s.io", "v1", "apiservices");
+
+        await Create(ApiService("v1alpha1.acme.named.test", "acme.named.test", priorities: true));
+        var misnamed = await ApiAssert.FailsAsync(422, () => Create(ApiService("v1.acme.misnamed.test", "acme.misnamed.test", priorities: true)));
+        var unprioritized = await ApiAssert.FailsAsync(422, () => Create(ApiService("v1alpha1.acme.bare.test", "acme.bare.test", priorities: false)));
+
+        Assert.StartsWith("APIService.apiregistration.k8s.io \"v1.acme.misnamed.test\" is invalid: metadata.name: Invalid value: ", misnamed.Message());
+        Assert.Contains("must be v1alpha1.acme.misnamed.test", misnamed.Message());
+        Assert.Contains("spec.groupPriorityMinimum: Invalid value", unprioritized.Message());
+        Assert.Contains("spec.versionPriority: Invalid value", unprioritized.Message());
     }
 
     [Fact]

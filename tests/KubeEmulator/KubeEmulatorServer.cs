@@ -109,12 +109,14 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
         var audited = options.AuditedClient is { } auditing
             ? new AuditedClient(auditing.User, new AccessLog(auditing.LogPath))
             : null;
+        var aggregated = new AggregatedApis(store);
         var handler = new ApiRequestHandler(
             Encoding.UTF8.GetBytes(token),
             audited is null ? null : (Encoding.UTF8.GetBytes(auditToken), audited),
             new ResourceEndpoint(operations, faults, stats, new WatchStream(store, stats, options), audited),
-            new DiscoveryDocuments(catalog),
+            new DiscoveryDocuments(catalog, aggregated),
             new OpenApiDocuments(catalog),
+            aggregated,
             new AdminEndpoints(faults, stats, store),
             faults,
             stats,

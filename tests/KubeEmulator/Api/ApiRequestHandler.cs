@@ -9,7 +9,7 @@ namespace CertFleet.KubeEmulator.Api;
 
 /// <summary>
 /// The one request delegate: an injected outage, bearer-token authentication, injected latency, then discovery, OpenAPI,
-/// the admin endpoints or a resource. Every failure becomes a Status body; nothing a client sends can crash the server.
+/// the admin endpoints, a group version an APIService hands to its Service, or a resource. Every failure becomes a Status body; nothing a client sends can crash the server.
 /// A second token, when configured, is the audited client's: its requests are served alike and recorded.
 /// </summary>
 internal sealed class ApiRequestHandler(
@@ -18,6 +18,7 @@ internal sealed class ApiRequestHandler(
     ResourceEndpoint resources,
     DiscoveryDocuments discovery,
     OpenApiDocuments openApi,
+    AggregatedApis aggregated,
     AdminEndpoints admin,
     FaultInjector faults,
     EmulatorStats stats,
@@ -48,7 +49,7 @@ internal sealed class ApiRequestHandler(
             {
                 await Task.Delay(faults.Latency, context.RequestAborted);
             }
-            await DispatchAsync(context);
+            await DispatchAsync(context, auditedClient?.User ?? AdminUser);
         }
         catch (ApiError error)
         {
@@ -78,7 +79,10 @@ internal sealed class ApiRequestHandler(
         }
     }
 
-    private Task DispatchAsync(HttpContext context)
+    /// <summary>Who the main token's requests come from, as the aggregation layer tells a backend.</summary>
+    private const string AdminUser = "kubernetes-admin";
+
+    private Task DispatchAsync(HttpContext context, string user)
     {
         var path = context.Request.Path.Value ?? "/";
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -101,6 +105,10 @@ internal sealed class ApiRequestHandler(
             case ["openapi", "v3", .. var rest]:
                 var document = openApi.GroupVersion(string.Join('/', rest)) ?? throw ApiError.NoSuchPath();
                 return ResponseWriter.WriteAsync(context, 200, document);
+        }
+        if (segments is ["apis", var group, var version, ..] && aggregated.Find(group, version) is { } apiService)
+        {
+            return aggregated.ProxyAsync(context, apiService, user);
         }
         if (context.Request.Method == "GET" && discovery.Find(segments) is { } discovered)
         {

@@ -6,9 +6,10 @@ namespace CertFleet.KubeEmulator.Api;
 
 /// <summary>
 /// Legacy (unaggregated) discovery: /api, /apis, /apis/{group} and the APIResourceList of each group version.
-/// client-go falls back to these when the response is not the aggregated v2 format.
+/// client-go falls back to these when the response is not the aggregated v2 format. Groups APIServices hand to their
+/// Services are listed too; their group versions' resource lists come from the Services (<see cref="AggregatedApis"/>).
 /// </summary>
-internal sealed class DiscoveryDocuments(ResourceCatalog catalog)
+internal sealed class DiscoveryDocuments(ResourceCatalog catalog, AggregatedApis aggregated)
 {
     private static readonly string[] AllVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
     private static readonly string[] SubresourceVerbs = ["get", "patch", "update"];
@@ -42,15 +43,19 @@ internal sealed class DiscoveryDocuments(ResourceCatalog catalog)
     }
 
     private IEnumerable<string> GroupNames() =>
-        catalog.All.Select(t => t.Group).Where(g => g.Length > 0).Distinct().Order(StringComparer.Ordinal);
+        catalog.All.Select(t => t.Group).Concat(aggregated.Served().Select(s => s.Group))
+            .Where(g => g.Length > 0).Distinct().Order(StringComparer.Ordinal);
 
     private JsonObject? Group(string name)
     {
-        var versions = catalog.All
+        var local = catalog.All
             .Where(t => t.Group == name)
             .SelectMany(t => t.Versions.Select(v => v.Name))
             .Distinct()
-            .Order(Comparer<string>.Create(CustomResourceDefinitionReader.CompareVersionPriority))
+            .Order(Comparer<string>.Create(CustomResourceDefinitionReader.CompareVersionPriority));
+        // An aggregated group's versions in the order of their APIServices' versionPriority, highest first.
+        var remote = aggregated.Served().Where(s => s.Group == name).OrderByDescending(s => s.Priority).Select(s => s.Version);
+        var versions = local.Concat(remote).Distinct()
             .Select(v => new JsonObject { ["groupVersion"] = $"{name}/{v}", ["version"] = v })
             .ToList();
         if (versions.Count == 0)

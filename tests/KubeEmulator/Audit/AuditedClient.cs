@@ -11,6 +11,9 @@ internal sealed class AuditedClient(string user, AccessLog log)
 
     public AccessLog Log => log;
 
+    /// <summary>The user name this client's requests are authorized as.</summary>
+    public string User => user;
+
     /// <summary>Records the request's own authorization and remembers it for the checks its outcome adds.</summary>
     public void Begin(HttpContext context)
     {

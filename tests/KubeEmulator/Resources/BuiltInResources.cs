@@ -128,6 +128,9 @@ internal static class BuiltInResources
         yield return Define("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, new EndpointSliceStrategy(),
             BuiltInTables.EndpointSlice);
 
+        yield return Define(ApiServiceStrategy.Group, "v1", "apiservices", "APIService", false, new ApiServiceStrategy(),
+            BuiltInTables.Default, hasStatus: true, lists: new() { ["status.conditions"] = ListShape.KeyedBy("type") });
+
         yield return Define("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false,
             new CustomResourceDefinitionStrategy(), BuiltInTables.Default, hasStatus: true, shortNames: ["crd", "crds"],
             lists: new() { ["spec.versions"] = ListShape.KeyedBy("name"), ["status.conditions"] = ListShape.KeyedBy("type") });
