@@ -96,8 +96,9 @@ public sealed class IssuanceOptions
     public TimeSpan AriMinimumRecheck { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// Whether a namespaced Issuer's Route53 or Azure DNS solver may use the controller's own identity (AWS default chain,
-    /// Azure managed or workload identity); cert-manager's --issuer-ambient-credentials. Off: a tenant could otherwise
+    /// Whether a namespaced Issuer's Route53, Azure DNS or Cloud DNS solver may use the controller's own identity (AWS
+    /// default chain, Azure managed or workload identity, Google application default credentials); cert-manager's
+    /// --issuer-ambient-credentials. Off: a tenant could otherwise
     /// act as the controller.
     /// </summary>
     [ConfigurationKeyName("Dns01:IssuerAmbientCredentials")]

@@ -170,7 +170,7 @@ public sealed class CloudDnsProvider : IDns01Provider
         }
         catch (TokenResponseException e)
         {
-            var error = e.Error is { } answer ? $"{answer.Error}: {answer.ErrorDescription}" : e.Message;
+            var error = e.Error is { Error.Length: > 0 } answer ? $"{answer.Error}: {answer.ErrorDescription}" : e.Message;
             throw new Dns01ProviderException($"{Provider}: getting an OAuth token for the service account failed (HTTP {(int?)e.StatusCode}): {BoundedBody.Excerpt(error, Dns01ApiCalls.MaxShownErrorChars)}", e);
         }
         catch (InvalidOperationException e)

@@ -28,7 +28,7 @@ public sealed partial class AcmeDnsFakeServer : DnsApiFake
     public static async Task<AcmeDnsFakeServer> StartAsync()
     {
         var server = new AcmeDnsFakeServer();
-        await server.StartAsync();
+        await server.ListenAsync();
         return server;
     }
 

@@ -33,7 +33,7 @@ public sealed class AkamaiFakeApi : DnsApiFake
     public static async Task<AkamaiFakeApi> StartAsync(string clientToken, string clientSecret, string accessToken)
     {
         var api = new AkamaiFakeApi(clientToken, clientSecret, accessToken);
-        await api.StartAsync();
+        await api.ListenAsync();
         return api;
     }
 
@@ -160,8 +160,8 @@ public sealed class AkamaiFakeApi : DnsApiFake
         string[] order = ["client_token", "access_token", "timestamp", "nonce", "signature"];
         if (fields.Length != order.Length || !fields.Select(f => f.Split('=')[0]).SequenceEqual(order))
             return Violation(request, $"Authorization fields are not {string.Join(";", order)}", 401);
-        if (!DateTimeOffset.TryParseExact(values["timestamp"], "yyyyMMdd'T'HH:mm:sszzzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)
-            && !DateTimeOffset.TryParseExact(values["timestamp"].Replace("+0000", "+00:00", StringComparison.Ordinal), "yyyyMMdd'T'HH:mm:sszzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out at))
+        if (!DateTimeOffset.TryParseExact(values["timestamp"].Replace("+0000", "+00:00", StringComparison.Ordinal), "yyyyMMdd'T'HH:mm:sszzz",
+                CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
             return Violation(request, $"timestamp \"{values["timestamp"]}\" is not yyyyMMddTHH:mm:ss+0000", 401);
         if (!values["timestamp"].EndsWith("+0000", StringComparison.Ordinal) || (DateTimeOffset.UtcNow - at).Duration() > TimeSpan.FromMinutes(5))
             return Violation(request, $"timestamp \"{values["timestamp"]}\" is not UTC now", 401);

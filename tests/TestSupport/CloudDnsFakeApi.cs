@@ -17,6 +17,9 @@ namespace CertFleet.TestSupport;
 public sealed class CloudDnsFakeApi : DnsApiFake
 {
     public const string Scope = "https://www.googleapis.com/auth/ndev.clouddns.readwrite";
+
+    /// <summary>The audience Google documents for service account JWT grants; the key's token_uri is accepted too.</summary>
+    public const string GoogleTokenAudience = "https://oauth2.googleapis.com/token";
     private static readonly HashSet<string> RrsetFields = ["name", "type", "ttl", "rrdatas", "kind", "signatureRrdatas", "routingPolicy"];
 
     private readonly RSA _key = RSA.Create(2048);
@@ -42,7 +45,7 @@ public sealed class CloudDnsFakeApi : DnsApiFake
     public static async Task<CloudDnsFakeApi> StartAsync(string project)
     {
         var api = new CloudDnsFakeApi(project);
-        await api.StartAsync();
+        await api.ListenAsync();
         return api;
     }
 
@@ -135,10 +138,11 @@ public sealed class CloudDnsFakeApi : DnsApiFake
         }
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var (iat, exp) = (claims?["iat"]?.GetValue<long>() ?? 0, claims?["exp"]?.GetValue<long>() ?? 0);
-        if (claims?["iss"]?.GetValue<string>() != ClientEmail || claims?["aud"]?.GetValue<string>() != Root + "/token"
+        var audience = claims?["aud"]?.GetValue<string>();
+        if (claims?["iss"]?.GetValue<string>() != ClientEmail || (audience != GoogleTokenAudience && audience != Root + "/token")
             || !(claims?["scope"]?.GetValue<string>() ?? "").Split(' ').Contains(Scope)
             || Math.Abs(iat - now) > 300 || exp <= iat || exp - iat > 3600)
-            return Violation(request, $"assertion claims {claims?.ToJsonString()} are not iss=client_email, aud=token_uri, the Cloud DNS scope, iat now, exp within an hour");
+            return Violation(request, $"assertion claims {claims?.ToJsonString()} are not iss=client_email, aud=Google's token audience or token_uri, the Cloud DNS scope, iat now, exp within an hour");
         var token = "ya29.fake-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         _tokens[token] = 0;
         Interlocked.Increment(ref _tokensIssued);

@@ -39,7 +39,7 @@ public sealed class DigitalOceanFakeApi : DnsApiFake
     public static async Task<DigitalOceanFakeApi> StartAsync(string token)
     {
         var api = new DigitalOceanFakeApi(token);
-        await api.StartAsync();
+        await api.ListenAsync();
         return api;
     }
 

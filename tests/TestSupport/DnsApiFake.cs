@@ -34,7 +34,7 @@ public abstract class DnsApiFake : IAsyncDisposable
 
     private int _unauthenticated;
 
-    protected async Task StartAsync()
+    protected async Task ListenAsync()
     {
         _app = LoopbackWebServer.Build();
         _app.Run(async context =>
