@@ -60,7 +60,9 @@ public sealed class OtherDnsProvidersAcmeTests(AcmeFixture cluster, ITestOutputH
                       {{solver}}
                   - selector: {dnsZones: [elsewhere.example]}
                     dns01:
-                      acmeDNS: {host: "https://auth.acme-dns.example", accountSecretRef: {name: acme-dns-accounts}}
+                      acmeDNS:
+                        host: https://auth.acme-dns.example
+                        accountSecretRef: {name: acme-dns-accounts}
             ---
             apiVersion: cert-manager.io/v1
             kind: Certificate
