@@ -72,6 +72,18 @@ public sealed class IssuanceOptions
     [ConfigurationKeyName("Dns01:AzureArmEndpoint")]
     public string? AzureArmEndpoint { get; set; }
 
+    /// <summary>Google Cloud DNS API root; unset means https://dns.googleapis.com. (OAuth tokens come from the key's token_uri.)</summary>
+    [ConfigurationKeyName("Dns01:CloudDnsApiUrl")]
+    public string? CloudDnsApiUrl { get; set; }
+
+    /// <summary>DigitalOcean API root; unset means https://api.digitalocean.com.</summary>
+    [ConfigurationKeyName("Dns01:DigitalOceanApiUrl")]
+    public string? DigitalOceanApiUrl { get; set; }
+
+    /// <summary>Replaces https://&lt;akamai.serviceConsumerDomain&gt; for every Akamai solver (EdgeGrid still signs).</summary>
+    [ConfigurationKeyName("Dns01:AkamaiEndpoint")]
+    public string? AkamaiEndpoint { get; set; }
+
     /// <summary>AWS STS, for Route53's <c>role</c>; unset means https://sts.amazonaws.com.</summary>
     [ConfigurationKeyName("Dns01:StsEndpoint")]
     public string? StsEndpoint { get; set; }
@@ -97,8 +109,9 @@ public sealed class IssuanceOptions
     public TimeSpan AriMinimumRecheck { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// Whether a namespaced Issuer's Route53 or Azure DNS solver may use the controller's own identity (AWS default chain,
-    /// Azure managed or workload identity); cert-manager's --issuer-ambient-credentials. Off: a tenant could otherwise
+    /// Whether a namespaced Issuer's Route53, Azure DNS or Cloud DNS solver may use the controller's own identity (AWS
+    /// default chain, Azure managed or workload identity, Google application default credentials); cert-manager's
+    /// --issuer-ambient-credentials. Off: a tenant could otherwise
     /// act as the controller.
     /// </summary>
     [ConfigurationKeyName("Dns01:IssuerAmbientCredentials")]
@@ -140,7 +153,8 @@ public sealed class IssuanceOptions
             if (!NameserverEndpoint.TryParse(nameserver, out _))
                 yield return $"{section}:Dns01:RecursiveNameservers: \"{nameserver}\" is not an IP address with an optional port, e.g. 10.96.0.10:53";
         foreach (var (key, url) in new[] { ("CloudflareApiUrl", CloudflareApiUrl), ("Route53Endpoint", Route53Endpoint), ("AzureArmEndpoint", AzureArmEndpoint),
-                     ("StsEndpoint", StsEndpoint), ("AzureAuthorityHost", AzureAuthorityHost) })
+                     ("StsEndpoint", StsEndpoint), ("AzureAuthorityHost", AzureAuthorityHost), ("CloudDnsApiUrl", CloudDnsApiUrl),
+                     ("DigitalOceanApiUrl", DigitalOceanApiUrl), ("AkamaiEndpoint", AkamaiEndpoint) })
             if (url is { Length: > 0 } && !Uri.TryCreate(url, UriKind.Absolute, out _))
                 yield return $"{section}:Dns01:{key}: \"{url}\" is not an absolute URL";
         if (RenewalJitterPercent is < 0 or > 50 || double.IsNaN(RenewalJitterPercent))

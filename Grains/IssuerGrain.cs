@@ -31,7 +31,8 @@ public sealed class IssuerGrain(
     IClusterReader reader,
     IOptions<IssuanceOptions> options,
     ILogger<IssuerGrain> logger,
-    IClusterMembership membership) : Grain, IIssuerGrain, IRemindable
+    IClusterMembership membership,
+    Acme.Dns01Providers dns01Providers) : Grain, IIssuerGrain, IRemindable
 {
     private const string RecheckReminder = "recheck";
     /// <summary>A not-ready issuer looks again after 1 minute, then 2, 4, 8 and every 10 (memory only: a restart begins again).</summary>
@@ -70,6 +71,8 @@ public sealed class IssuerGrain(
         {
             (_recheckDelay, _rechecks) = (TimeSpan.Zero, 0);
             await CheckAsync();
+            if (State.Issuer?.Spec.Acme is { } acme)
+                await WarnAboutSolversAsync(acme);
         }
         else if (State.Readiness is { } readiness && !await WriteStatusAsync(readiness)) // someone else changed it: put the Ready condition back if they changed that
         {
@@ -252,6 +255,35 @@ public sealed class IssuerGrain(
             await WakeAsync([.. State.Waiters]);
         }
         return readiness;
+    }
+
+    /// <summary>
+    /// A DNS-01 solver that cannot be built (unsupported, a field, Secret or key missing or wrong) gets a Warning Event on
+    /// the issuer when its spec is synced, so it is seen before a Challenge first fails on it. Readiness is not touched:
+    /// as in cert-manager, an ACME issuer is ready once its account is, and other solvers may serve.
+    /// </summary>
+    private async Task WarnAboutSolversAsync(AcmeIssuer acme)
+    {
+        var solvers = acme.Solvers ?? [];
+        for (var i = 0; i < solvers.Count; i++)
+        {
+            if (solvers[i].Dns01 is not { } dns01)
+                continue;
+            string? problem;
+            try
+            {
+                problem = await dns01Providers.ProblemAsync(_key, KindName, dns01);
+            }
+            catch (ClusterWriteException ex)
+            {
+                // Reading a Secret failed for now (API server unreachable, RBAC): nothing is known against the solver.
+                logger.LogInformation("{Kind} {Name}: solver {Index} not checked: {Error}", KindName, _key, i, ex.Message);
+                continue;
+            }
+            if (problem is not null)
+                RecordEvent(EventRecord.Warning, IssuerReasons.InvalidSolver,
+                    problem.Replace("spec.acme.solvers[]", $"spec.acme.solvers[{i}]", StringComparison.Ordinal));
+        }
     }
 
     private ObjectKey CaSecretKey(CaIssuer ca) => IssuerScope.Secret(_key, options.Value.ClusterResourceNamespace, ca.SecretName);

@@ -3,6 +3,7 @@ using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
 using CertFleet.Providers.Dns01;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace CertFleet.Grains.Acme;
@@ -32,15 +33,42 @@ public sealed class Dns01Providers(
         AutomaticDecompression = System.Net.DecompressionMethods.None,
     };
     private HttpClient? _http;
+    // Google credentials by key (hashed): each caches its OAuth token until shortly before it expires, which a
+    // credential made per call would not. Bounded, as tenants may change keys.
+    private readonly ConcurrentDictionary<string, GoogleTokenAccess> _googleServiceAccounts = new();
+    private const int MaxGoogleServiceAccounts = 256;
+    private readonly GoogleTokenAccess _ambientGoogle = new(CloudDnsCredentials.AmbientAsync);
 
     private HttpClient Http => _http ??= new HttpClient(_handler, disposeHandler: false);
 
     /// <param name="dnsName">The Challenge's dnsName, which webhook solvers are sent with each request.</param>
-    public async Task<IDns01Provider> CreateAsync(AcmeIssuerContext issuer, AcmeDns01Solver solver, string dnsName = "", CancellationToken ct = default)
+    public Task<IDns01Provider> CreateAsync(AcmeIssuerContext issuer, AcmeDns01Solver solver, string dnsName = "", CancellationToken ct = default) =>
+        CreateAsync(issuer.Issuer, issuer.IssuerKind, solver, dnsName, checkOnly: false, ct);
+
+    /// <summary>
+    /// What keeps a solver from being built (unsupported, a field missing or wrong, a Secret or key missing), or null when
+    /// it can be: it reads the Secrets as a build does, but calls no provider and requests no service account token.
+    /// </summary>
+    /// <param name="issuerKind">"Issuer" or "ClusterIssuer".</param>
+    public async Task<string?> ProblemAsync(ObjectKey issuer, string issuerKind, AcmeDns01Solver solver, CancellationToken ct = default)
     {
         try
         {
-            return await BuildAsync(issuer, solver, dnsName, ct);
+            (await CreateAsync(issuer, issuerKind, solver, dnsName: "", checkOnly: true, ct) as IDisposable)?.Dispose();
+            return null;
+        }
+        catch (Dns01ProviderException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private async Task<IDns01Provider> CreateAsync(ObjectKey issuer, string issuerKind, AcmeDns01Solver solver, string dnsName, bool checkOnly,
+        CancellationToken ct)
+    {
+        try
+        {
+            return await BuildAsync(issuer, issuerKind, solver, dnsName, checkOnly, ct);
         }
         catch (ArgumentException ex)
         {
@@ -53,15 +81,16 @@ public sealed class Dns01Providers(
     public List<string> NameserversOf(AcmeDns01Solver solver) =>
         solver.Nameservers is { Count: > 0 } own ? own : options.Value.Dns01RecursiveNameservers;
 
-    private async Task<IDns01Provider> BuildAsync(AcmeIssuerContext issuer, AcmeDns01Solver solver, string dnsName, CancellationToken ct)
+    private async Task<IDns01Provider> BuildAsync(ObjectKey issuer, string issuerKind, AcmeDns01Solver solver, string dnsName, bool checkOnly,
+        CancellationToken ct)
     {
-        var secretNamespace = Issuance.IssuerScope.SecretNamespace(issuer.Issuer, options.Value.ClusterResourceNamespace);
+        var secretNamespace = Issuance.IssuerScope.SecretNamespace(issuer, options.Value.ClusterResourceNamespace);
         async Task<string> SecretValueAsync(SecretKeySelector? selector, string field, string defaultKey)
         {
             if (selector is null || string.IsNullOrEmpty(selector.Name))
                 throw new Dns01ProviderException($"{Field}.{field}: Required value; name the Secret that holds it");
             var key = string.IsNullOrEmpty(selector.Key) ? defaultKey : selector.Key;
-            var secret = await reader.GetSecretAsync(new ObjectKey(issuer.Issuer.Cluster, secretNamespace, selector.Name), ct);
+            var secret = await reader.GetSecretAsync(new ObjectKey(issuer.Cluster, secretNamespace, selector.Name), ct);
             return secret?.GetString(key)?.Trim() ?? throw new Dns01ProviderException(
                 $"{Field}.{field}: Secret \"{secretNamespace}/{selector.Name}\" {(secret is null ? "not found" : $"has no key \"{key}\"")}");
         }
@@ -74,8 +103,8 @@ public sealed class Dns01Providers(
                 throw new Dns01ProviderException($"{Field}.webhook.solverName: Required value: the solver's name within group \"{webhook.GroupName}\"");
             if (webhooks is null || dns is null)
                 throw new Dns01ProviderException($"{Field}.webhook: webhook solvers are not available in this process");
-            return new WebhookDns01Provider(webhooks, dns, issuer.Issuer.Cluster,
-                new WebhookDns01Request(webhook.GroupName, webhook.SolverName, dnsName, secretNamespace, AmbientAllowed(issuer), webhook.Config),
+            return new WebhookDns01Provider(webhooks, dns, issuer.Cluster,
+                new WebhookDns01Request(webhook.GroupName, webhook.SolverName, dnsName, secretNamespace, AmbientAllowed(issuerKind), webhook.Config),
                 NameserversOf(solver));
         }
 
@@ -123,7 +152,7 @@ public sealed class Dns01Providers(
                 // Half a key pair must not quietly become the controller's own credentials.
                 if (route53.AccessKeyId is { Length: > 0 } || route53.AccessKeyIdSecretRef is not null)
                     throw new Dns01ProviderException($"{Field}.route53.secretAccessKeySecretRef: Required value: accessKeyID and accessKeyIDSecretRef need the secret access key");
-                RefuseAmbientUnlessAllowed(issuer, "route53", "AWS credentials (environment, web identity token file, instance metadata)",
+                RefuseAmbientUnlessAllowed(issuerKind, "route53", "AWS credentials (environment, web identity token file, instance metadata)",
                     "accessKeyIDSecretRef (or accessKeyID) with secretAccessKeySecretRef, or auth.kubernetes.serviceAccountRef with role");
             }
             AwsCredentials? credentials = null;
@@ -135,9 +164,10 @@ public sealed class Dns01Providers(
                 credentials = new AwsCredentials(accessKeyId,
                     await SecretValueAsync(route53.SecretAccessKeySecretRef, "route53.secretAccessKeySecretRef", "secret-access-key"));
             }
-            var webIdentityToken = serviceAccount is null
+            // A check mints no token: a token is a credential, asked for only when it is used.
+            var webIdentityToken = serviceAccount is null || checkOnly
                 ? null
-                : await ServiceAccountTokenAsync(issuer.Issuer.Cluster, secretNamespace, serviceAccount, serviceAccountField, ct);
+                : await ServiceAccountTokenAsync(issuer.Cluster, secretNamespace, serviceAccount, serviceAccountField, ct);
             return new Route53Provider(new Route53Settings
             {
                 Region = route53.Region ?? "us-east-1",
@@ -161,7 +191,7 @@ public sealed class Dns01Providers(
                     $"{Field}.azureDNS.environment: Unsupported value: \"{other}\": supported values: \"AzurePublicCloud\", \"AzureUSGovernmentCloud\", \"AzureChinaCloud\""),
             };
             if (azure.ClientSecretSecretRef is null)
-                RefuseAmbientUnlessAllowed(issuer, "azureDNS", "Azure identity (managed identity, workload identity)",
+                RefuseAmbientUnlessAllowed(issuerKind, "azureDNS", "Azure identity (managed identity, workload identity)",
                     "clientID, tenantID and clientSecretSecretRef");
             var clientSecret = azure.ClientSecretSecretRef is null
                 ? null
@@ -187,19 +217,71 @@ public sealed class Dns01Providers(
             }, Http);
         }
 
+        if (solver.CloudDns is { } cloudDns)
+        {
+            GoogleTokenAccess credential;
+            if (cloudDns.ServiceAccountSecretRef is null)
+            {
+                RefuseAmbientUnlessAllowed(issuerKind, "cloudDNS", "Google credentials (workload identity, metadata server, GOOGLE_APPLICATION_CREDENTIALS)",
+                    "serviceAccountSecretRef");
+                credential = _ambientGoogle;
+            }
+            else
+            {
+                const string keyField = "cloudDNS.serviceAccountSecretRef";
+                credential = GoogleServiceAccount(await SecretValueAsync(cloudDns.ServiceAccountSecretRef, keyField, "key.json"), $"{Field}.{keyField}");
+            }
+            return new CloudDnsProvider(new CloudDnsSettings
+            {
+                Project = cloudDns.Project,
+                HostedZoneName = cloudDns.HostedZoneName,
+                Credential = credential,
+                BaseUrl = options.Value.CloudDnsApiUrl ?? CloudDnsSettings.DefaultBaseUrl,
+            }, Http);
+        }
+
+        if (solver.Digitalocean is { } digitalocean)
+            return new DigitalOceanProvider(new DigitalOceanSettings
+            {
+                Token = await SecretValueAsync(digitalocean.TokenSecretRef, "digitalocean.tokenSecretRef", "access-token"),
+                BaseUrl = options.Value.DigitalOceanApiUrl ?? DigitalOceanSettings.DefaultBaseUrl,
+            }, Http);
+
+        if (solver.AcmeDns is { } acmeDns)
+        {
+            if (!Uri.TryCreate(acmeDns.Host, UriKind.Absolute, out var host))
+                throw new Dns01ProviderException($"{Field}.acmeDNS.host: \"{acmeDns.Host}\" is not a URL; set the acme-dns server's URL, e.g. https://auth.acme-dns.io");
+            return new AcmeDnsProvider(new AcmeDnsSettings
+            {
+                Host = host,
+                Accounts = AcmeDnsSettings.ParseAccounts(await SecretValueAsync(acmeDns.AccountSecretRef, "acmeDNS.accountSecretRef", "acmedns.json")),
+            }, Http);
+        }
+
+        if (solver.Akamai is { } akamai)
+            return new AkamaiProvider(new AkamaiSettings
+            {
+                ServiceConsumerDomain = akamai.ServiceConsumerDomain,
+                Credentials = new AkamaiCredentials(
+                    await SecretValueAsync(akamai.ClientTokenSecretRef, "akamai.clientTokenSecretRef", "client-token"),
+                    await SecretValueAsync(akamai.ClientSecretSecretRef, "akamai.clientSecretSecretRef", "client-secret"),
+                    await SecretValueAsync(akamai.AccessTokenSecretRef, "akamai.accessTokenSecretRef", "access-token")),
+                Endpoint = options.Value.AkamaiEndpoint is { Length: > 0 } akamaiEndpoint ? new Uri(akamaiEndpoint) : null,
+            }, Http);
+
         throw new Dns01ProviderException(
-            $"{Field}: no provider CertFleet supports is configured; use rfc2136, cloudflare, route53, azureDNS or webhook");
+            $"{Field}: no provider is configured; set one of rfc2136, cloudflare, route53, azureDNS, cloudDNS, digitalocean, acmeDNS, akamai or webhook");
     }
 
     /// <summary>
     /// cert-manager's ambient-credentials rule: the controller's own cloud identity serves ClusterIssuers by default and
     /// namespaced Issuers only when the operator allows it, so a namespace cannot borrow what the controller may do.
     /// </summary>
-    private void RefuseAmbientUnlessAllowed(AcmeIssuerContext issuer, string provider, string identity, string explicitFields)
+    private void RefuseAmbientUnlessAllowed(string issuerKind, string provider, string identity, string explicitFields)
     {
-        if (AmbientAllowed(issuer))
+        if (AmbientAllowed(issuerKind))
             return;
-        var (who, option, flag) = issuer.IssuerKind == "ClusterIssuer"
+        var (who, option, flag) = issuerKind == "ClusterIssuer"
             ? ("a ClusterIssuer", "ClusterIssuerAmbientCredentials", "cluster-issuer-ambient-credentials")
             : ("an Issuer", "IssuerAmbientCredentials", "issuer-ambient-credentials");
         throw new Dns01ProviderException(
@@ -207,7 +289,7 @@ public sealed class Dns01Providers(
     }
 
     /// <summary>Whether the controller's ambient credentials may serve this issuer: a ClusterIssuer by default, an Issuer only when allowed.</summary>
-    private bool AmbientAllowed(AcmeIssuerContext issuer) => issuer.IssuerKind == "ClusterIssuer"
+    private bool AmbientAllowed(string issuerKind) => issuerKind == "ClusterIssuer"
         ? options.Value.ClusterIssuerAmbientCredentials
         : options.Value.IssuerAmbientCredentials;
 
@@ -230,6 +312,17 @@ public sealed class Dns01Providers(
         }
         return token?.Token ?? throw new Dns01ProviderException(
             $"{Field}.{field}.name: ServiceAccount \"{ns}/{serviceAccount.Name}\" not found; an Issuer uses ServiceAccounts of its own namespace, a ClusterIssuer those of \"{options.Value.ClusterResourceNamespace}\"");
+    }
+
+    private GoogleTokenAccess GoogleServiceAccount(string json, string field)
+    {
+        var id = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)));
+        if (_googleServiceAccounts.TryGetValue(id, out var known))
+            return known;
+        var credential = CloudDnsCredentials.FromServiceAccountKey(json, field);
+        if (_googleServiceAccounts.Count >= MaxGoogleServiceAccounts)
+            _googleServiceAccounts.Clear();
+        return _googleServiceAccounts.GetOrAdd(id, new GoogleTokenAccess(_ => Task.FromResult(credential)));
     }
 
     private static byte[] Base64(string value, string field)

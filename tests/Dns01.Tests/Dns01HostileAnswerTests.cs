@@ -24,6 +24,10 @@ public sealed class Dns01HostileAnswerTests(ITestOutputHelper output)
         { "route53", HostileAnswer.HugeBody },
         { "azure", HostileAnswer.GzipBomb },
         { "azure", HostileAnswer.HugeBody },
+        { "digitalocean", HostileAnswer.GzipBomb },
+        { "clouddns", HostileAnswer.HugeBody },
+        { "acme-dns", HostileAnswer.GzipBomb },
+        { "akamai", HostileAnswer.HugeBody },
     };
 
     [Theory]
@@ -39,7 +43,7 @@ public sealed class Dns01HostileAnswerTests(ITestOutputHelper output)
         var error = await Assert.ThrowsAsync<Dns01ProviderException>(() => Provider(provider, server, handler, TimeSpan.FromSeconds(10)).PresentAsync(Fqdn, "v"));
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
 
-        var answerOf = provider switch { "cloudflare" => "Cloudflare's answer", "route53" => "Route53's answer", _ => "Azure DNS's answer" };
+        var answerOf = provider switch { "cloudflare" => "Cloudflare's answer", "route53" => "Route53's answer", "azure" => "Azure DNS's answer", _ => $"{provider}'s answer" };
         Assert.EndsWith($"{answerOf} exceeded 1 MiB", error.Message);
         Assert.StartsWith(provider == "azure" ? "azure dns: present TXT _acme-challenge.www in zone example.com: " : provider + ": ", error.Message);
         output.WriteLine($"{provider} {answer}: {allocated / 1024.0 / 1024:0.0} MiB allocated while refusing it; \"{error.Message}\"");
@@ -50,6 +54,10 @@ public sealed class Dns01HostileAnswerTests(ITestOutputHelper output)
     [InlineData("cloudflare")]
     [InlineData("route53")]
     [InlineData("azure")]
+    [InlineData("digitalocean")]
+    [InlineData("clouddns")]
+    [InlineData("acme-dns")]
+    [InlineData("akamai")]
     public async Task A_trickling_answer_ends_at_the_providers_timeout(string provider)
     {
         using var certificate = LoopbackCertificate.Create();
@@ -68,6 +76,10 @@ public sealed class Dns01HostileAnswerTests(ITestOutputHelper output)
     [InlineData("cloudflare")]
     [InlineData("route53")]
     [InlineData("azure")]
+    [InlineData("digitalocean")]
+    [InlineData("clouddns")]
+    [InlineData("acme-dns")]
+    [InlineData("akamai")]
     public async Task A_redirect_to_another_host_is_not_followed(string provider)
     {
         using var certificate = LoopbackCertificate.Create();
@@ -114,6 +126,22 @@ public sealed class Dns01HostileAnswerTests(ITestOutputHelper output)
             HostedZoneId = "Z1",
             Endpoint = server.BaseUrl,
             Timeout = timeout,
+        }, new HttpClient(handler, disposeHandler: false)),
+        "digitalocean" => new DigitalOceanProvider(new DigitalOceanSettings { Token = "token", BaseUrl = server.BaseUrl.AbsoluteUri, Timeout = timeout },
+            new HttpClient(handler, disposeHandler: false)),
+        "clouddns" => new CloudDnsProvider(new CloudDnsSettings
+        {
+            Project = "p", HostedZoneName = "z", Credential = Google.Apis.Auth.OAuth2.GoogleCredential.FromAccessToken("token"),
+            BaseUrl = server.BaseUrl.AbsoluteUri, Timeout = timeout,
+        }, new HttpClient(handler, disposeHandler: false)),
+        "acme-dns" => new AcmeDnsProvider(new AcmeDnsSettings
+        {
+            Host = server.BaseUrl, Timeout = timeout,
+            Accounts = new Dictionary<string, AcmeDnsAccount> { ["www.example.com"] = new("u", "p", "s", "s.auth.example") },
+        }, new HttpClient(handler, disposeHandler: false)),
+        "akamai" => new AkamaiProvider(new AkamaiSettings
+        {
+            ServiceConsumerDomain = "akab.luna.akamaiapis.net", Credentials = new AkamaiCredentials("ct", "cs", "at"), Endpoint = server.BaseUrl, Timeout = timeout,
         }, new HttpClient(handler, disposeHandler: false)),
         _ => new AzureDnsProvider(new AzureDnsSettings
         {

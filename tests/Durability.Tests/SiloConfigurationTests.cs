@@ -31,8 +31,9 @@ public sealed class SiloConfigurationTests
             "CertFleet:Dns01:IssuerAmbientCredentials=true", "CertFleet:Dns01:ClusterIssuerAmbientCredentials=false",
             "CertFleet:Dns01:CloudflareApiUrl=http://127.0.0.1:1/client/v4", "CertFleet:Dns01:Route53Endpoint=http://127.0.0.1:2",
             "CertFleet:Dns01:StsEndpoint=http://127.0.0.1:3", "CertFleet:Dns01:AzureArmEndpoint=http://127.0.0.1:4",
-            "CertFleet:Dns01:AzureAuthorityHost=http://127.0.0.1:5", "CertFleet:Renewal:JitterPercent=2", "CertFleet:Renewal:AriMinimumRecheck=00:00:02",
-            "CertFleet:Acme:NewOrdersInFlight=1", "CertFleet:CertificateRequestMinimumBackoffDuration=5m",
+            "CertFleet:Dns01:AzureAuthorityHost=http://127.0.0.1:5", "CertFleet:Dns01:CloudDnsApiUrl=http://127.0.0.1:6",
+            "CertFleet:Dns01:DigitalOceanApiUrl=http://127.0.0.1:7", "CertFleet:Dns01:AkamaiEndpoint=http://127.0.0.1:8", "CertFleet:Renewal:JitterPercent=2",
+            "CertFleet:Renewal:AriMinimumRecheck=00:00:02", "CertFleet:Acme:NewOrdersInFlight=1", "CertFleet:CertificateRequestMinimumBackoffDuration=5m",
             "CertFleet:CertificateRequestMaximumBackoffDuration=8h", "CertFleet:RateLimits:PublicSuffixListPath=/usr/share/publicsuffix/public_suffix_list.dat",
             "CertFleet:RateLimits:Servers:0:Server=pebble:14000", "CertFleet:RateLimits:Servers:0:OrdersPerAccount:Capacity=5",
             "CertFleet:RateLimits:Servers:0:OrdersPerAccount:Period=01:00:00", "CertFleet:Orleans:SiloPort=11112", "CertFleet:Orleans:GatewayPort=30001",
@@ -52,6 +53,8 @@ public sealed class SiloConfigurationTests
         Assert.Equal(["10.0.0.10:53"], issuance.Dns01RecursiveNameservers);
         Assert.Equal(("http://127.0.0.1:1/client/v4", "http://127.0.0.1:2", "http://127.0.0.1:3", "http://127.0.0.1:4", "http://127.0.0.1:5"),
             (issuance.CloudflareApiUrl, issuance.Route53Endpoint, issuance.StsEndpoint, issuance.AzureArmEndpoint, issuance.AzureAuthorityHost));
+        Assert.Equal(("http://127.0.0.1:6", "http://127.0.0.1:7", "http://127.0.0.1:8"),
+            (issuance.CloudDnsApiUrl, issuance.DigitalOceanApiUrl, issuance.AkamaiEndpoint));
         Assert.Equal((2.0, TimeSpan.FromSeconds(2), 1), (issuance.RenewalJitterPercent, issuance.AriMinimumRecheck, issuance.AcmeNewOrdersInFlight));
         Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromHours(8)), (issuance.FailureBackoff.Minimum, issuance.FailureBackoff.Maximum));
 

@@ -59,8 +59,8 @@ public abstract class PebbleControllerFixture : ControllerFixture
 }
 
 /// <summary>
-/// Pebble as plain as it gets, except one blocked name for the failure path, plus a Cloudflare API fake whose TXT
-/// records are published through challtestsrv's DNS, where Pebble looks for them.
+/// Pebble as plain as it gets, except one blocked name for the failure path, plus Cloudflare, Google Cloud DNS,
+/// DigitalOcean and Akamai API fakes whose TXT records are published through challtestsrv's DNS, where Pebble looks.
 /// </summary>
 public sealed class AcmeFixture : PebbleControllerFixture
 {
@@ -68,18 +68,35 @@ public sealed class AcmeFixture : PebbleControllerFixture
     public const string CloudflareToken = "guide-api-token";
     public const string SiloService = "certfleet-http01";
 
+    public const string GoogleProject = "certfleet-e2e";
+    public const string DigitalOceanToken = "dop_v1_e2e";
+    public static readonly (string ClientToken, string ClientSecret, string AccessToken) AkamaiClient =
+        ("akab-client-token-e2e", "akamai-client-secret-e2e=", "akab-access-token-e2e");
+
     public CloudflareFakeApi Cloudflare { get; private set; } = null!;
+    public CloudDnsFakeApi CloudDns { get; private set; } = null!;
+    public DigitalOceanFakeApi DigitalOcean { get; private set; } = null!;
+    public AkamaiFakeApi Akamai { get; private set; } = null!;
 
     protected override async Task BeforeSiloAsync()
     {
         await base.BeforeSiloAsync();
+        var published = new ChallengeServerTxtRecords(Pebble.ChallengeServer);
         Cloudflare = await CloudflareFakeApi.StartWithTokenAsync(CloudflareToken);
-        Cloudflare.RecordsChanged = new ChallengeServerTxtRecords(Pebble.ChallengeServer).PublishAsync;
+        Cloudflare.RecordsChanged = published.PublishAsync;
+        CloudDns = await CloudDnsFakeApi.StartAsync(GoogleProject);
+        DigitalOcean = await DigitalOceanFakeApi.StartAsync(DigitalOceanToken);
+        Akamai = await AkamaiFakeApi.StartAsync(AkamaiClient.ClientToken, AkamaiClient.ClientSecret, AkamaiClient.AccessToken);
+        foreach (var fake in new DnsApiFake[] { CloudDns, DigitalOcean, Akamai })
+            fake.RecordsChanged = published.PublishAsync;
     }
 
     protected override IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>(base.SiloSettings)
     {
         ["CertFleet__Dns01__CloudflareApiUrl"] = Cloudflare.BaseUrl,
+        ["CertFleet__Dns01__CloudDnsApiUrl"] = CloudDns.BaseUrl,
+        ["CertFleet__Dns01__DigitalOceanApiUrl"] = DigitalOcean.BaseUrl,
+        ["CertFleet__Dns01__AkamaiEndpoint"] = Akamai.Endpoint,
         // As the chart sets them: solver Services copy the EndpointSlices of the release's http01 Service (which the
         // tests write, as Kubernetes would for the silo pods).
         ["CertFleet__Http01__SiloServiceName"] = SiloService,
@@ -92,6 +109,9 @@ public sealed class AcmeFixture : PebbleControllerFixture
     protected override async ValueTask DisposeExtrasAsync()
     {
         await Cloudflare.DisposeAsync(); // throws if the controller made any request outside Cloudflare's documented API
+        foreach (var fake in new DnsApiFake?[] { CloudDns, DigitalOcean, Akamai })
+            if (fake is not null)
+                await fake.DisposeAsync(); // the same for each vendor's API
         await base.DisposeExtrasAsync();
     }
 

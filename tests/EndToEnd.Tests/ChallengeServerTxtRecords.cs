@@ -4,7 +4,7 @@ namespace CertFleet.EndToEnd.Tests;
 
 /// <summary>
 /// Publishes a DNS provider fake's TXT records through challtestsrv's DNS, where Pebble and the silo's propagation
-/// check look for them (hand <see cref="PublishAsync"/> to <see cref="CloudflareFakeApi.RecordsChanged"/>).
+/// check look for them (hand <see cref="PublishAsync"/> to <see cref="CloudflareFakeApi.RecordsChanged"/> or <see cref="DnsApiFake.RecordsChanged"/>).
 /// </summary>
 public sealed class ChallengeServerTxtRecords(ChallengeTestServer dns)
 {

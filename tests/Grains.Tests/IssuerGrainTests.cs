@@ -135,4 +135,52 @@ public sealed class IssuerGrainTests(ClusterFixture fixture, Xunit.Abstractions.
         Assert.Equal(IssuerReasons.ErrGetKeyPair, Assert.Single(changed!.Conditions!).Reason);
         Assert.Equal((long?)2, changed.Conditions![0].ObservedGeneration);
     }
+
+    [Fact]
+    public async Task A_dns01_solver_that_cannot_be_built_is_a_warning_on_the_issuer_when_it_is_synced()
+    {
+        var ns = NewNamespace();
+        Cluster.PutSecret(Key(ns, "cf-token"), new() { ["api-token"] = "token" });
+        var issuer = new IssuerObject
+        {
+            Kind = "Issuer",
+            Metadata = new ObjectMeta { Name = "acme", Namespace = ns, Uid = $"uid-acme-{ns}", Generation = 1 },
+            Spec = new IssuerSpec
+            {
+                Acme = new AcmeIssuer
+                {
+                    Server = "https://acme.example.test/directory",
+                    PrivateKeySecretRef = new SecretKeySelector { Name = "acme-key" },
+                    Solvers =
+                    [
+                        new AcmeChallengeSolver { Http01 = new AcmeHttp01Solver { Ingress = new AcmeHttp01Ingress() } },
+                        new AcmeChallengeSolver { Dns01 = new AcmeDns01Solver { Webhook = new AcmeDns01Webhook { SolverName = "hetzner" } } },
+                        new AcmeChallengeSolver { Dns01 = new AcmeDns01Solver { Digitalocean = new AcmeDns01DigitalOcean { TokenSecretRef = new SecretKeySelector { Name = "do-token" } } } },
+                        new AcmeChallengeSolver { Dns01 = new AcmeDns01Solver { Cloudflare = new AcmeDns01Cloudflare { ApiTokenSecretRef = new SecretKeySelector { Name = "cf-token" } } } },
+                        new AcmeChallengeSolver { Dns01 = new AcmeDns01Solver() },
+                    ],
+                },
+            },
+        };
+        var grain = fixture.Grains.GetGrain<IIssuerGrain>(Key(ns, "acme").ToGrainKey());
+        List<EventRecord> Warnings() => [.. Cluster.Events.Where(e => e.Object == Key(ns, "acme") && e.Reason == IssuerReasons.InvalidSolver)];
+
+        await grain.SyncAsync(issuer);
+
+        var warnings = await Eventually(() => Task.FromResult(Warnings()), w => w.Count == 3, "a warning for each solver that cannot be built");
+        Assert.All(warnings, w => Assert.Equal((EventRecord.Warning, ResourceKind.Issuer), (w.Type, w.Kind)));
+        Assert.Contains(warnings, w => w.Message.StartsWith("spec.acme.solvers[1].dns01.webhook.groupName: Required value", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Message == $"spec.acme.solvers[2].dns01.digitalocean.tokenSecretRef: Secret \"{ns}/do-token\" not found");
+        Assert.Contains(warnings, w => w.Message.StartsWith("spec.acme.solvers[4].dns01: no provider is configured", StringComparison.Ordinal));
+        Assert.DoesNotContain(warnings, w => w.Message.Contains("solvers[3]", StringComparison.Ordinal) || w.Message.Contains("solvers[0]", StringComparison.Ordinal));
+
+        // The same generation synced again (a resync, a status echo) is not told again; a new generation is checked anew.
+        await grain.SyncAsync(issuer);
+        await Task.Delay(300);
+        Assert.Equal(3, Warnings().Count);
+        Cluster.PutSecret(Key(ns, "do-token"), new() { ["access-token"] = "token" });
+        await grain.SyncAsync(issuer with { Metadata = issuer.Metadata with { Generation = 2 } });
+        await Eventually(() => Task.FromResult(Warnings()), w => w.Count == 5, "the two solvers still broken warned about again");
+        Assert.Single(Warnings(), w => w.Message.Contains("digitalocean.tokenSecretRef", StringComparison.Ordinal));
+    }
 }
