@@ -77,7 +77,7 @@ public sealed class ExternalIssuerPassTests
             Assert.False(world.Secrets.ContainsKey("web-tls"), name);
             Assert.Equal(1, world.State.FailedIssuanceAttempts);
             Assert.EndsWith($"Issuing=False/{reason}", world.Actions.Last(a => a.StartsWith("status", StringComparison.Ordinal)));
-            Assert.Equal($"sleep {IssuanceBackoff.RetryAt(1, StepWorld.Start) - StepWorld.Start}", world.Actions.Last());
+            Assert.Equal($"sleep {IssuanceBackoff.Default.RetryAt(1, StepWorld.Start) - StepWorld.Start}", world.Actions.Last());
         }
         Assert.DoesNotContain(world.Actions, a => a.StartsWith("grain: issuer", StringComparison.Ordinal));
     }
