@@ -44,8 +44,8 @@ public sealed class IssuerSignerGrain(
             // for seconds.
             var issued = issuer switch
             {
-                { Readiness.IssuerType: "SelfSigned" } => await SignSelfAsync(request),
-                { Readiness.IssuerType: "CA", CaSecret: { } caSecret } => await SignWithCaAsync(request, await CaKeyPairAsync(caSecret, issuer.CaSecretVersion)),
+                { Readiness.IssuerType: "SelfSigned" } => await SignSelfAsync(request, Urls(issuer)),
+                { Readiness.IssuerType: "CA", CaSecret: { } caSecret } => await SignWithCaAsync(request, await CaKeyPairAsync(caSecret, issuer.CaSecretVersion), Urls(issuer)),
                 _ => null,
             };
             if (issued is null)
@@ -67,7 +67,14 @@ public sealed class IssuerSignerGrain(
     private static SigningRequest Signing(SignRequest request) =>
         new(CsrBuilder.Parse(request.CsrPem), request.Duration, request.IsCA, request.Usages);
 
-    private async Task<IssuedCertificate> SignSelfAsync(SignRequest request)
+    private static AuthorityUrls Urls(IssuerSnapshot issuer) => new()
+    {
+        CrlDistributionPoints = issuer.CrlDistributionPoints,
+        OcspServers = issuer.OcspServers,
+        IssuingCertificateUrls = issuer.IssuingCertificateUrls,
+    };
+
+    private async Task<IssuedCertificate> SignSelfAsync(SignRequest request, AuthorityUrls urls)
     {
         if (request.PrivateKeySecret is not { } keySecret)
             throw new PkiException($"CertificateRequest has no {Annotations.PrivateKeySecretName} annotation; a SelfSigned issuer needs the request's private key");
@@ -75,11 +82,11 @@ public sealed class IssuerSignerGrain(
                      ?? throw new PkiException($"Secret \"{keySecret.Name}\" holding the request's private key was not found");
         using var key = PrivateKey.FromPem(secret.GetString(SecretKeys.TlsPrivateKey)
                                            ?? throw new PkiException($"Secret \"{keySecret.Name}\" has no {SecretKeys.TlsPrivateKey}"));
-        return await Task.Run(() => CertificateSigner.SelfSign(Signing(request), key, clock.GetUtcNow()));
+        return await Task.Run(() => CertificateSigner.SelfSign(Signing(request), key, clock.GetUtcNow(), urls));
     }
 
-    private Task<IssuedCertificate> SignWithCaAsync(SignRequest request, CaKeyPair caKeyPair) =>
-        Task.Run(() => CertificateSigner.SignWithCa(Signing(request), caKeyPair, clock.GetUtcNow()));
+    private Task<IssuedCertificate> SignWithCaAsync(SignRequest request, CaKeyPair caKeyPair, AuthorityUrls urls) =>
+        Task.Run(() => CertificateSigner.SignWithCa(Signing(request), caKeyPair, clock.GetUtcNow(), urls));
 
     /// <summary>
     /// The cached key pair while it is younger than the cache time, comes from the same Secret, and is at least as

@@ -9,7 +9,8 @@ namespace CertFleet.Interfaces.Api;
 [PrinterColumn("Secret", "string", ".spec.secretName", Order = 1)]
 [PrinterColumn("Issuer", "string", ".spec.issuerRef.name", Priority = 1, Order = 2)]
 [PrinterColumn("Status", "string", """.status.conditions[?(@.type == "Ready")].message""", Priority = 1, Order = 3)]
-[PrinterColumn("Expiration", "date", ".status.notAfter", Priority = 1, Order = 4,
+// type string as cert-manager's: kubectl prints a date column as an age, "<invalid>" for a time in the future.
+[PrinterColumn("Expiration", "string", ".status.notAfter", Priority = 1, Order = 4,
     Description = "When the certificate in the Secret stops being valid.")]
 [PrinterColumn("Age", "date", ".metadata.creationTimestamp", Order = 5,
     Description = "Time since the resource was created.")]
