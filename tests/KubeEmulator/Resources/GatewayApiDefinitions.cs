@@ -15,20 +15,23 @@ internal static class GatewayApiDefinitions
     public static IEnumerable<JsonObject> Create()
     {
         yield return Definition("gatewayclasses", "GatewayClass", "Cluster", ["gc"], ["v1", "v1beta1"],
+        [
             Column("Controller", ".spec.controllerName"),
             Column("Accepted", ".status.conditions[?(@.type==\"Accepted\")].status"),
             Column("Age", ".metadata.creationTimestamp", "date"),
-            Column("Description", ".spec.description", priority: 1));
+            Column("Description", ".spec.description", priority: 1),
+        ]);
         yield return Definition("gateways", "Gateway", "Namespaced", ["gtw"], ["v1", "v1beta1"],
+        [
             Column("Class", ".spec.gatewayClassName"),
             Column("Address", ".status.addresses[*].value"),
             Column("Programmed", ".status.conditions[?(@.type==\"Programmed\")].status"),
-            Column("Age", ".metadata.creationTimestamp", "date"));
-        yield return Definition("httproutes", "HTTPRoute", "Namespaced", [], ["v1", "v1beta1"], HttpRouteSpec(),
-            Column("Hostnames", ".spec.hostnames"),
-            Column("Age", ".metadata.creationTimestamp", "date"));
+            Column("Age", ".metadata.creationTimestamp", "date"),
+        ]);
+        yield return Definition("httproutes", "HTTPRoute", "Namespaced", [], ["v1", "v1beta1"],
+            [Column("Hostnames", ".spec.hostnames"), Column("Age", ".metadata.creationTimestamp", "date")], HttpRouteSpec());
         yield return Definition("referencegrants", "ReferenceGrant", "Namespaced", ["refgrant"], ["v1beta1"],
-            Column("Age", ".metadata.creationTimestamp", "date"));
+            [Column("Age", ".metadata.creationTimestamp", "date")]);
     }
 
     /// <summary>
@@ -65,12 +68,9 @@ internal static class GatewayApiDefinitions
     };
 
     /// <param name="versions">Served versions; the first is the storage version.</param>
-    private static JsonObject Definition(string plural, string kind, string scope, string[] shortNames, string[] versions, params JsonObject[] columns) =>
-        Definition(plural, kind, scope, shortNames, versions, spec: null, columns);
-
     /// <param name="spec">The schema of spec; any spec when null.</param>
     private static JsonObject Definition(
-        string plural, string kind, string scope, string[] shortNames, string[] versions, JsonObject? spec, params JsonObject[] columns)
+        string plural, string kind, string scope, string[] shortNames, string[] versions, JsonObject[] columns, JsonObject? spec = null)
     {
         var versionList = new JsonArray();
         foreach (var version in versions)
