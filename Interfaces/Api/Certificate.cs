@@ -249,7 +249,7 @@ public sealed record CertificateRenewal
      Description("RenewBefore renews ahead of expiry; Disabled never renews automatically.")]
     public string? Policy { get; init; }
 
-    [Id(1), Description("Windows in which a due renewal may start; the nearest window at or before the due time is used.")]
+    [Id(1), Description("Windows in which a renewal may start; renewBefore's time is kept when it is in one, else the renewal waits for the next window.")]
     public List<RenewalWindow>? Windows { get; init; }
 }
 
