@@ -96,6 +96,9 @@ public sealed class IssuerGrain(
         {
             CaSecret = State.Issuer?.Spec.CA is { } ca ? CaSecretKey(ca) : null,
             CaSecretVersion = State.CaSecretVersion,
+            CrlDistributionPoints = State.Issuer?.Spec.CA?.CrlDistributionPoints ?? State.Issuer?.Spec.SelfSigned?.CrlDistributionPoints ?? [],
+            OcspServers = State.Issuer?.Spec.CA?.OcspServers ?? [],
+            IssuingCertificateUrls = State.Issuer?.Spec.CA?.IssuingCertificateUrls ?? [],
         };
     }
 

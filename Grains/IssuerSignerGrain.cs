@@ -41,8 +41,8 @@ public sealed class IssuerSignerGrain(
         // a signature that cannot be made fails it.
         return issuer switch
         {
-            { Readiness.IssuerType: "SelfSigned" } => await SignSelfAsync(request),
-            { Readiness.IssuerType: "CA", CaSecret: { } caSecret } => await SignWithCaAsync(request, caSecret, issuer.CaSecretVersion),
+            { Readiness.IssuerType: "SelfSigned" } => await SignSelfAsync(request, Urls(issuer)),
+            { Readiness.IssuerType: "CA", CaSecret: { } caSecret } => await SignWithCaAsync(request, caSecret, issuer.CaSecretVersion, Urls(issuer)),
             _ => Failed($"{(issuerKey.IsClusterScoped ? "ClusterIssuer" : "Issuer")} \"{issuerKey.Name}\" has no signer for its configuration"),
         };
     }
@@ -56,7 +56,7 @@ public sealed class IssuerSignerGrain(
     private static SigningRequest Signing(SignRequest request) =>
         new(CsrBuilder.Parse(request.CsrPem), request.Duration, request.IsCA, request.Usages);
 
-    private async Task<RequestOutcome> SignSelfAsync(SignRequest request)
+    private async Task<RequestOutcome> SignSelfAsync(SignRequest request, AuthorityUrls urls)
     {
         if (request.PrivateKeySecret is not { } keySecret)
             return Failed($"Annotation \"{Annotations.PrivateKeySecretName}\" missing or reference empty: a SelfSigned issuer signs with the request's own private key",
@@ -95,7 +95,7 @@ public sealed class IssuerSignerGrain(
                 }
                 try
                 {
-                    return Issued(CertificateSigner.SelfSign(signing, key, clock.GetUtcNow()));
+                    return Issued(CertificateSigner.SelfSign(signing, key, clock.GetUtcNow(), urls));
                 }
                 catch (PkiException ex)
                 {
@@ -105,7 +105,7 @@ public sealed class IssuerSignerGrain(
         }
     }
 
-    private async Task<RequestOutcome> SignWithCaAsync(SignRequest request, ObjectKey caSecret, string? verifiedVersion)
+    private async Task<RequestOutcome> SignWithCaAsync(SignRequest request, ObjectKey caSecret, string? verifiedVersion, AuthorityUrls urls)
     {
         var (caKeyPair, load) = await CaKeyPairAsync(caSecret, verifiedVersion);
         if (caKeyPair is null)
@@ -116,7 +116,7 @@ public sealed class IssuerSignerGrain(
         {
             try
             {
-                return Issued(CertificateSigner.SignWithCa(Signing(request), caKeyPair, clock.GetUtcNow()));
+                return Issued(CertificateSigner.SignWithCa(Signing(request), caKeyPair, clock.GetUtcNow(), urls));
             }
             catch (PkiException ex)
             {
@@ -124,6 +124,13 @@ public sealed class IssuerSignerGrain(
             }
         });
     }
+
+    private static AuthorityUrls Urls(IssuerSnapshot issuer) => new()
+    {
+        CrlDistributionPoints = issuer.CrlDistributionPoints,
+        OcspServers = issuer.OcspServers,
+        IssuingCertificateUrls = issuer.IssuingCertificateUrls,
+    };
 
     private static RequestOutcome Issued(IssuedCertificate issued) =>
         new() { State = RequestState.Issued, ChainPem = issued.ChainPem, CaPem = issued.CaPem };

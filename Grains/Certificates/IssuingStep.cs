@@ -74,7 +74,7 @@ public static class IssuingStep
         state.NotBefore = leaf.NotBefore;
         state.NotAfter = leaf.NotAfter;
         state.RenewalInfo = await RenewalInfoStep.ForAsync(pass, leaf);
-        state.RenewalTime = RenewalPlan.At(pass.Name, leaf, pass.Object.Spec, pass.RenewalJitterPercent, state.RenewalInfo);
+        state.RenewalTime = RenewalPlan.At(pass.Name, leaf, pass.Object.Spec, pass.RenewalJitterPercent, state.RenewalInfo, pass.Now);
         state.FailedIssuanceAttempts = 0;
         state.LastFailureTime = null;
         state.LastFailureReason = null;

@@ -33,5 +33,23 @@ public static class CertificateTemplates
         Duration = Policies.CertificateSpecValidation.Duration(spec),
         SignatureAlgorithm = spec.SignatureAlgorithm,
         EncodeUsagesInRequest = spec.EncodeUsagesInRequest ?? true,
+        NameConstraints = spec.NameConstraints is { } constraints
+            ? new Providers.Pki.NameConstraints
+            {
+                Critical = constraints.Critical ?? false,
+                Permitted = Items(constraints.Permitted),
+                Excluded = Items(constraints.Excluded),
+            }
+            : null,
     };
+
+    private static NameConstraintItems? Items(NameConstraintItem? items) => items is null
+        ? null
+        : new NameConstraintItems
+        {
+            DnsDomains = items.DnsDomains ?? [],
+            IpRanges = items.IpRanges ?? [],
+            EmailAddresses = items.EmailAddresses ?? [],
+            UriDomains = items.UriDomains ?? [],
+        };
 }

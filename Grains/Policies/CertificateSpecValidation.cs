@@ -89,6 +89,7 @@ public static class CertificateSpecValidation
                 errors.Add($"spec.secretTemplate.labels: Invalid value: \"{Shorten(value)}\": {KubernetesNames.LabelValueRule}");
         if (spec.NameConstraints is not null && spec.IsCA != true)
             errors.Add("spec.nameConstraints: only allowed for CA certificates; set spec.isCA: true or remove nameConstraints");
+        RenewalWindows.Parse(spec.Renewal?.Windows, errors);
         if (spec.DnsPolicy is { } policy && policy != DnsPolicies.Http01 && policy != DnsPolicies.Dns01)
             errors.Add($"spec.dnsPolicy: Unsupported value: \"{policy}\": supported values: \"http01\", \"dns01\"");
         return errors;

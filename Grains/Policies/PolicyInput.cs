@@ -29,7 +29,7 @@ public sealed record PolicyInput
 
     /// <summary>renewalTime of the certificate in the Secret, or null when there is none to renew.</summary>
     public DateTimeOffset? RenewalTime => Certificate is { } c
-        ? RenewalPlan.At(CertificateName, c, Spec, RenewalJitterPercent, RenewalInfo)
+        ? RenewalPlan.At(CertificateName, c, Spec, RenewalJitterPercent, RenewalInfo, Now)
         : null;
 }
 

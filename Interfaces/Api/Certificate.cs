@@ -9,7 +9,8 @@ namespace CertFleet.Interfaces.Api;
 [PrinterColumn("Secret", "string", ".spec.secretName", Order = 1)]
 [PrinterColumn("Issuer", "string", ".spec.issuerRef.name", Priority = 1, Order = 2)]
 [PrinterColumn("Status", "string", """.status.conditions[?(@.type == "Ready")].message""", Priority = 1, Order = 3)]
-[PrinterColumn("Expiration", "date", ".status.notAfter", Priority = 1, Order = 4,
+// type string as cert-manager's: kubectl prints a date column as an age, "<invalid>" for a time in the future.
+[PrinterColumn("Expiration", "string", ".status.notAfter", Priority = 1, Order = 4,
     Description = "When the certificate in the Secret stops being valid.")]
 [PrinterColumn("Age", "date", ".metadata.creationTimestamp", Order = 5,
     Description = "Time since the resource was created.")]
@@ -248,7 +249,7 @@ public sealed record CertificateRenewal
      Description("RenewBefore renews ahead of expiry; Disabled never renews automatically.")]
     public string? Policy { get; init; }
 
-    [Id(1), Description("Windows in which a due renewal may start; the nearest window at or before the due time is used.")]
+    [Id(1), Description("Windows in which a renewal may start; renewBefore's time is kept when it is in one, else the renewal waits for the next window.")]
     public List<RenewalWindow>? Windows { get; init; }
 }
 

@@ -41,6 +41,15 @@ public sealed record IssuerSnapshot(
     /// loaded from an older version loads it again.
     /// </summary>
     [Id(3)] public string? CaSecretVersion { get; init; }
+
+    /// <summary>CA and SelfSigned issuers: <c>crlDistributionPoints</c> written into each certificate signed.</summary>
+    [Id(10)] public IReadOnlyList<string> CrlDistributionPoints { get; init; } = [];
+
+    /// <summary>CA issuers: <c>ocspServers</c> written into each certificate signed.</summary>
+    [Id(11)] public IReadOnlyList<string> OcspServers { get; init; } = [];
+
+    /// <summary>CA issuers: <c>issuingCertificateURLs</c> written into each certificate signed.</summary>
+    [Id(12)] public IReadOnlyList<string> IssuingCertificateUrls { get; init; } = [];
 }
 
 /// <summary>What an issuer needs to sign: the CertificateRequest's spec and, for SelfSigned, where the key lives.</summary>

@@ -14,6 +14,22 @@ public static class SolverHttpRouteMapping
         foreach (var (name, value) in SolverObjects.Labels(route, httpRoute.Labels))
             labels[name] = value;
 
+        var spec = new JsonObject { ["parentRefs"] = new JsonArray([.. httpRoute.ParentRefs.Select(ParentRef)]) };
+        // No hostnames (matches every host) for an IP identifier: hostnames may not be IPs.
+        if (SolverObjects.Host(route) is { } host)
+            spec["hostnames"] = new JsonArray(host);
+        spec["rules"] = new JsonArray(new JsonObject
+        {
+            ["matches"] = new JsonArray(new JsonObject
+            {
+                ["path"] = new JsonObject { ["type"] = "Exact", ["value"] = SolverObjects.Path(route) },
+            }),
+            ["backendRefs"] = new JsonArray(new JsonObject
+            {
+                ["name"] = route.ServiceName,
+                ["port"] = route.ServicePort,
+            }),
+        });
         return new JsonObject
         {
             ["apiVersion"] = ResourceKind.HttpRoute.ApiVersion,
@@ -25,23 +41,7 @@ public static class SolverHttpRouteMapping
                 ["labels"] = labels,
                 ["ownerReferences"] = new JsonArray(JsonNode.Parse(KubernetesJson.Serialize(owner))),
             },
-            ["spec"] = new JsonObject
-            {
-                ["parentRefs"] = new JsonArray([.. httpRoute.ParentRefs.Select(ParentRef)]),
-                ["hostnames"] = new JsonArray(route.DnsName),
-                ["rules"] = new JsonArray(new JsonObject
-                {
-                    ["matches"] = new JsonArray(new JsonObject
-                    {
-                        ["path"] = new JsonObject { ["type"] = "Exact", ["value"] = SolverObjects.Path(route) },
-                    }),
-                    ["backendRefs"] = new JsonArray(new JsonObject
-                    {
-                        ["name"] = route.ServiceName,
-                        ["port"] = route.ServicePort,
-                    }),
-                }),
-            },
+            ["spec"] = spec,
         };
     }
 

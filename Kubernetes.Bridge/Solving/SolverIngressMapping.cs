@@ -37,22 +37,22 @@ public static class SolverIngressMapping
             Spec = new V1IngressSpec
             {
                 IngressClassName = string.IsNullOrEmpty(ingress.IngressClassName) ? null : ingress.IngressClassName,
-                Rules = [new V1IngressRule { Host = route.DnsName, Http = new V1HTTPIngressRuleValue { Paths = [SolverPath(route)] } }],
+                Rules = [new V1IngressRule { Host = SolverObjects.Host(route), Http = new V1HTTPIngressRuleValue { Paths = [SolverPath(route)] } }],
             },
         };
     }
 
-    /// <summary>Adds the challenge path under the dnsName rule of an existing Ingress; false when it is already there.</summary>
+    /// <summary>Adds the challenge path under the dnsName rule (the host-less rule for an IP) of an existing Ingress; false when it is already there.</summary>
     public static bool AddPath(V1Ingress ingress, SolverRoute route)
     {
         ingress.Spec ??= new V1IngressSpec();
         ingress.Spec.Rules ??= [];
-        if (ingress.Spec.Rules.Any(rule => rule.Host == route.DnsName && (rule.Http?.Paths ?? []).Any(path => IsSolverPath(path, route))))
+        if (ingress.Spec.Rules.Any(rule => rule.Host == SolverObjects.Host(route) && (rule.Http?.Paths ?? []).Any(path => IsSolverPath(path, route))))
             return false;
 
-        var hostRule = ingress.Spec.Rules.FirstOrDefault(rule => rule.Host == route.DnsName && rule.Http is not null);
+        var hostRule = ingress.Spec.Rules.FirstOrDefault(rule => rule.Host == SolverObjects.Host(route) && rule.Http is not null);
         if (hostRule is null)
-            ingress.Spec.Rules.Add(new V1IngressRule { Host = route.DnsName, Http = new V1HTTPIngressRuleValue { Paths = [SolverPath(route)] } });
+            ingress.Spec.Rules.Add(new V1IngressRule { Host = SolverObjects.Host(route), Http = new V1HTTPIngressRuleValue { Paths = [SolverPath(route)] } });
         else
             hostRule.Http.Paths.Add(SolverPath(route));
         return true;
@@ -65,7 +65,7 @@ public static class SolverIngressMapping
     public static bool RemovePath(V1Ingress ingress, SolverRoute route)
     {
         var removed = false;
-        foreach (var rule in (ingress.Spec?.Rules ?? []).Where(rule => rule.Host == route.DnsName && rule.Http?.Paths is not null).ToList())
+        foreach (var rule in (ingress.Spec?.Rules ?? []).Where(rule => rule.Host == SolverObjects.Host(route) && rule.Http?.Paths is not null).ToList())
         {
             foreach (var path in rule.Http.Paths.Where(path => IsSolverPath(path, route)).ToList())
                 removed |= rule.Http.Paths.Remove(path);

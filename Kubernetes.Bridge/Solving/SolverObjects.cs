@@ -30,6 +30,12 @@ public static class SolverObjects
     public static string Path(SolverRoute route) => $"/.well-known/acme-challenge/{route.Token}";
 
     /// <summary>
+    /// The host an Ingress rule or HTTPRoute matches: the challenge's DNS name, or none for an IP identifier, which
+    /// the API server refuses as a host (cert-manager leaves the host empty then too).
+    /// </summary>
+    public static string? Host(SolverRoute route) => System.Net.IPAddress.TryParse(route.DnsName, out _) ? null : route.DnsName;
+
+    /// <summary>
     /// The user's labels, then cert-manager's solver labels (which win: they are how solvers are found), and on a member
     /// cluster's copy the FleetCertificate's label, by which a route left behind is found.
     /// </summary>

@@ -18,7 +18,7 @@ public static class CertificateSigner
     /// Signs the request with <paramref name="key"/>, which must be the CSR's own key. The certificate is its own
     /// issuer, so it is both <c>tls.crt</c> and <c>ca.crt</c>; it is signed with the CSR's signature algorithm.
     /// </summary>
-    public static IssuedCertificate SelfSign(SigningRequest request, PrivateKey key, DateTimeOffset now)
+    public static IssuedCertificate SelfSign(SigningRequest request, PrivateKey key, DateTimeOffset now, AuthorityUrls? urls = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(key);
@@ -29,7 +29,7 @@ public static class CertificateSigner
                 "selfSigned: the private key does not match the CSR's public key; the CSR must be signed with the key referenced by the cert-manager.io/private-key-secret-name annotation");
         }
         var signatureAlgorithm = SignatureAlgorithm.For(key.Algorithm, key.Size, csr.SignatureAlgorithm);
-        var certificate = Sign(request, csr, csr.RawSubject, key, signatureAlgorithm, authorityKeyIdentifier: null, now);
+        var certificate = Sign(request, csr, csr.RawSubject, key, signatureAlgorithm, authorityKeyIdentifier: null, urls ?? AuthorityUrls.None, now);
         var pem = PemBundle.Encode(PemBundle.CertificateLabel, certificate);
         return new IssuedCertificate(pem, pem, certificate);
     }
@@ -39,7 +39,7 @@ public static class CertificateSigner
     /// <c>ca.crt</c> is the root-most certificate of the CA chain. The CA signs with cert-manager's default
     /// algorithm for its own key.
     /// </summary>
-    public static IssuedCertificate SignWithCa(SigningRequest request, CaKeyPair ca, DateTimeOffset now)
+    public static IssuedCertificate SignWithCa(SigningRequest request, CaKeyPair ca, DateTimeOffset now, AuthorityUrls? urls = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(ca);
@@ -51,7 +51,7 @@ public static class CertificateSigner
         }
         var signatureAlgorithm = SignatureAlgorithm.For(ca.Key.Algorithm, ca.Key.Size, requested: null);
         var authorityKeyIdentifier = X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(ca.Certificate.SubjectKeyIdentifier);
-        var leaf = Sign(request, csr, ca.Certificate.RawSubject, ca.Key, signatureAlgorithm, authorityKeyIdentifier, now);
+        var leaf = Sign(request, csr, ca.Certificate.RawSubject, ca.Key, signatureAlgorithm, authorityKeyIdentifier, urls ?? AuthorityUrls.None, now);
 
         var root = ca.Chain[^1];
         var intermediates = root.IsSelfSigned ? ca.Chain.Take(ca.Chain.Count - 1) : ca.Chain;
@@ -73,6 +73,7 @@ public static class CertificateSigner
         PrivateKey issuerKey,
         SignatureAlgorithm signatureAlgorithm,
         X509Extension? authorityKeyIdentifier,
+        AuthorityUrls urls,
         DateTimeOffset now)
     {
         if (request.Duration < TimeSpan.Zero)
@@ -107,6 +108,10 @@ public static class CertificateSigner
         if (request.IsCA && csr.NameConstraintsExtension is { } nameConstraints)
         {
             extensions.Add(nameConstraints);
+        }
+        foreach (var extension in urls.ToExtensions())
+        {
+            extensions.Add(extension);
         }
 
         var notBefore = TruncateToSeconds(now);

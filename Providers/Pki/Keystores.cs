@@ -12,7 +12,8 @@ namespace CertFleet.Providers.Pki;
 /// shared framework), which has no RC2. So LegacyRC2 and LegacyDES both give pbeWithSHAAnd3-KeyTripleDES-CBC for key
 /// and certificates with an HMAC-SHA-1 MAC (cert-manager's LegacyRC2 encrypts certificates with RC2-40 instead, which
 /// OpenSSL 3 only reads with -legacy); Modern2023 gives PBES2 (PBKDF2-HMAC-SHA-256, AES-256-CBC) with an
-/// HMAC-SHA-256 MAC. All use 2048 iterations, as cert-manager does. The framework cannot hold Ed25519 keys, so
+/// HMAC-SHA-256 MAC; Modern2026 encrypts as Modern2023 with a PBMAC1 MAC (<see cref="Pkcs12Pbmac1"/>).
+/// All use 2048 iterations, as cert-manager does. The framework cannot hold Ed25519 keys, so
 /// keystore.p12 is refused for them. truststore.p12 is written here (see <see cref="Pkcs12TrustStoreWriter"/>) with
 /// the profile's MAC, so that Java sees its certificates.
 /// </remarks>
@@ -38,10 +39,11 @@ public static class Keystores
             {
                 collection.Add(X509CertificateLoader.LoadCertificate(der));
             }
-            var parameters = profile == Pkcs12Profile.Modern2023
+            var parameters = profile is Pkcs12Profile.Modern2023 or Pkcs12Profile.Modern2026
                 ? new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, Pkcs12Iterations)
                 : new PbeParameters(PbeEncryptionAlgorithm.TripleDes3KeyPkcs12, HashAlgorithmName.SHA1, Pkcs12Iterations);
-            return collection.ExportPkcs12(parameters, password);
+            var pfx = collection.ExportPkcs12(parameters, password);
+            return profile == Pkcs12Profile.Modern2026 ? Pkcs12Pbmac1.Reseal(pfx, password, Pkcs12Iterations) : pfx;
         }
         finally
         {
@@ -57,8 +59,13 @@ public static class Keystores
     {
         ArgumentNullException.ThrowIfNull(password);
         var certificates = PemBundle.Certificates(caPem, "ca.crt").Select(CertificateInfo.Parse).ToList();
-        var macHash = profile == Pkcs12Profile.Modern2023 ? HashAlgorithmName.SHA256 : HashAlgorithmName.SHA1;
-        return Pkcs12TrustStoreWriter.Write(certificates, password, macHash, Pkcs12Iterations);
+        var mac = profile switch
+        {
+            Pkcs12Profile.Modern2026 => Pkcs12TrustStoreWriter.Mac.Pbmac1,
+            Pkcs12Profile.Modern2023 => Pkcs12TrustStoreWriter.Mac.Sha256,
+            _ => Pkcs12TrustStoreWriter.Mac.Sha1,
+        };
+        return Pkcs12TrustStoreWriter.Write(certificates, password, mac, Pkcs12Iterations);
     }
 
     /// <summary>

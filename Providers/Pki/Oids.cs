@@ -17,6 +17,7 @@ internal static class Oids
     public const string BasicConstraints = "2.5.29.19";
     public const string NameConstraints = "2.5.29.30";
     public const string ExtendedKeyUsage = "2.5.29.37";
+    public const string CrlDistributionPoints = "2.5.29.31";
 
     /// <summary>PKCS#9 extensionRequest: the CSR attribute that carries requested extensions.</summary>
     public const string ExtensionRequest = "1.2.840.113549.1.9.14";

@@ -9,6 +9,7 @@ public enum Pkcs12Profile
     LegacyRC2,
     LegacyDES,
     Modern2023,
+    Modern2026,
 }
 
 public static class Pkcs12Profiles
@@ -19,7 +20,8 @@ public static class Pkcs12Profiles
         null or "" or nameof(Pkcs12Profile.LegacyRC2) => Pkcs12Profile.LegacyRC2,
         nameof(Pkcs12Profile.LegacyDES) => Pkcs12Profile.LegacyDES,
         nameof(Pkcs12Profile.Modern2023) => Pkcs12Profile.Modern2023,
+        nameof(Pkcs12Profile.Modern2026) => Pkcs12Profile.Modern2026,
         _ => throw new PkiException(
-            $"spec.keystores.pkcs12.profile: \"{profile}\" is not supported; use LegacyRC2, LegacyDES or Modern2023"),
+            $"spec.keystores.pkcs12.profile: \"{profile}\" is not supported; use LegacyRC2, LegacyDES, Modern2023 or Modern2026"),
     };
 }

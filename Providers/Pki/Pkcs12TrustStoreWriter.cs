@@ -22,7 +22,15 @@ internal static class Pkcs12TrustStoreWriter
 
     private static readonly Asn1Tag Explicit0 = new(TagClass.ContextSpecific, 0, isConstructed: true);
 
-    public static byte[] Write(IReadOnlyList<CertificateInfo> certificates, string password, HashAlgorithmName macHash, int iterations)
+    /// <summary>The integrity check: the classic PKCS#12 MAC with SHA-1 or SHA-256, or PBMAC1 (RFC 9579).</summary>
+    public enum Mac
+    {
+        Sha1,
+        Sha256,
+        Pbmac1,
+    }
+
+    public static byte[] Write(IReadOnlyList<CertificateInfo> certificates, string password, Mac mac, int iterations)
     {
         var safeContents = new AsnWriter(AsnEncodingRules.DER);
         using (safeContents.PushSequence())
@@ -40,33 +48,44 @@ internal static class Pkcs12TrustStoreWriter
         }
         var authenticatedSafeDer = authenticatedSafe.Encode();
 
-        var salt = RandomNumberGenerator.GetBytes(MacSaltLength);
-        var macKey = Pkcs12KeyDerivation.DeriveKey(password, salt, iterations, macHash, Pkcs12KeyDerivation.MacKeyId, HashLength(macHash));
-        var mac = macHash == HashAlgorithmName.SHA256
-            ? HMACSHA256.HashData(macKey, authenticatedSafeDer)
-            : HMACSHA1.HashData(macKey, authenticatedSafeDer);
-
         var pfx = new AsnWriter(AsnEncodingRules.DER);
         using (pfx.PushSequence())
         {
             pfx.WriteInteger(3);
             WriteDataContentInfo(pfx, authenticatedSafeDer);
+            if (mac == Mac.Pbmac1)
+            {
+                Pkcs12Pbmac1.WriteMacData(pfx, authenticatedSafeDer, password, iterations);
+            }
+            else
+            {
+                WriteClassicMacData(pfx, authenticatedSafeDer, password, mac == Mac.Sha256 ? HashAlgorithmName.SHA256 : HashAlgorithmName.SHA1, iterations);
+            }
+        }
+        return pfx.Encode();
+    }
+
+    private static void WriteClassicMacData(AsnWriter pfx, byte[] authenticatedSafeDer, string password, HashAlgorithmName macHash, int iterations)
+    {
+        var salt = RandomNumberGenerator.GetBytes(MacSaltLength);
+        var macKey = Pkcs12KeyDerivation.DeriveKey(password, salt, iterations, macHash, Pkcs12KeyDerivation.MacKeyId, HashLength(macHash));
+        var mac = macHash == HashAlgorithmName.SHA256
+            ? HMACSHA256.HashData(macKey, authenticatedSafeDer)
+            : HMACSHA1.HashData(macKey, authenticatedSafeDer);
+        using (pfx.PushSequence())
+        {
             using (pfx.PushSequence())
             {
                 using (pfx.PushSequence())
                 {
-                    using (pfx.PushSequence())
-                    {
-                        pfx.WriteObjectIdentifier(macHash == HashAlgorithmName.SHA256 ? "2.16.840.1.101.3.4.2.1" : "1.3.14.3.2.26");
-                        pfx.WriteNull();
-                    }
-                    pfx.WriteOctetString(mac);
+                    pfx.WriteObjectIdentifier(macHash == HashAlgorithmName.SHA256 ? "2.16.840.1.101.3.4.2.1" : "1.3.14.3.2.26");
+                    pfx.WriteNull();
                 }
-                pfx.WriteOctetString(salt);
-                pfx.WriteInteger(iterations);
+                pfx.WriteOctetString(mac);
             }
+            pfx.WriteOctetString(salt);
+            pfx.WriteInteger(iterations);
         }
-        return pfx.Encode();
     }
 
     private static void WriteCertificateBag(AsnWriter writer, CertificateInfo certificate)

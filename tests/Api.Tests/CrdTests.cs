@@ -56,16 +56,17 @@ public sealed class CrdTests
     public void CertificatePrinterColumnsMatchCertManager()
     {
         var columns = Version(Crd("certificates.cert-manager.io.yaml"))["additionalPrinterColumns"]!.AsArray()
-            .Select(column => ((string?)column!["name"], (string?)column["jsonPath"], (long?)column["priority"] ?? 0))
+            .Select(column => ((string?)column!["name"], (string?)column["type"], (string?)column["jsonPath"], (long?)column["priority"] ?? 0))
             .ToArray();
+        // Expiration is a string column as in cert-manager: as a date, kubectl would print "<invalid>" for any future time.
         Assert.Equal(
         [
-            ("Ready", """.status.conditions[?(@.type == "Ready")].status""", 0L),
-            ("Secret", ".spec.secretName", 0),
-            ("Issuer", ".spec.issuerRef.name", 1),
-            ("Status", """.status.conditions[?(@.type == "Ready")].message""", 1),
-            ("Expiration", ".status.notAfter", 1),
-            ("Age", ".metadata.creationTimestamp", 0),
+            ("Ready", "string", """.status.conditions[?(@.type == "Ready")].status""", 0L),
+            ("Secret", "string", ".spec.secretName", 0),
+            ("Issuer", "string", ".spec.issuerRef.name", 1),
+            ("Status", "string", """.status.conditions[?(@.type == "Ready")].message""", 1),
+            ("Expiration", "string", ".status.notAfter", 1),
+            ("Age", "date", ".metadata.creationTimestamp", 0),
         ], columns);
     }
 

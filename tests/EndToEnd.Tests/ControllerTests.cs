@@ -68,6 +68,9 @@ public sealed class ControllerTests(ControllerFixture cluster)
         var wide = await cluster.MustAsync("-n", ns, "get", "certificates", "-o", "wide");
         Assert.Matches(@"^NAME\s+READY\s+SECRET\s+ISSUER\s+STATUS\s+EXPIRATION\s+AGE\n", wide);
         Assert.Contains("Certificate is up to date and has not expired", wide);
+        // EXPIRATION is a string column as in cert-manager: the time itself, not the "<invalid>" a date column gives a future time
+        Assert.Matches(@"\nrsa\s+True\s+rsa-tls\s+\S+\s+Certificate is up to date and has not expired\s+\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\s+\d+s", wide);
+        Assert.DoesNotContain("<invalid>", wide);
 
         var requests = await cluster.MustAsync("-n", ns, "get", "certificaterequests");
         Assert.Matches(@"\nrsa-1\s+True\s+True\s+ca\s", requests);

@@ -36,6 +36,29 @@ public sealed class PolicyTests
         return SecretContents.Build(SecretKey, certificate, key, issued.ChainPem, issued.CaPem, KeystorePasswords.None).Secret;
     }
 
+    /// <summary>
+    /// spec.renewal.windows at the trigger: the certificate (valid from 2026-11-01 11:00Z for 90 days) is due at
+    /// 2026-12-31 11:00Z, a Thursday, and renews only in a Saturday 02:00-06:00 UTC window, never between two.
+    /// </summary>
+    [Theory]
+    [InlineData(null, "2026-12-31T12:00:00Z", CertificateReasons.Renewing)]
+    [InlineData("0 2 * * 6", "2026-12-31T12:00:00Z", null)]
+    [InlineData("0 2 * * 6", "2027-01-02T03:00:00Z", CertificateReasons.Renewing)]
+    [InlineData("0 2 * * 6", "2027-01-02T07:00:00Z", null)]
+    [InlineData("0 2 * * 6", "2027-01-09T02:30:00Z", CertificateReasons.Renewing)]
+    public void A_due_renewal_waits_for_a_renewal_window(string? cron, string now, string? reason)
+    {
+        var spec = Spec(s => s with
+        {
+            Renewal = cron is null ? null : new CertificateRenewal { Windows = [new RenewalWindow { Cron = cron, WindowDuration = "4h" }] },
+        });
+
+        var violation = Evaluate(CertificatePolicies.Trigger, spec, IssuedSecret(spec),
+            now: DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(reason, violation?.Reason);
+    }
+
     private static PolicyViolation? Evaluate(IReadOnlyList<CertificatePolicies.Check> chain, CertificateSpec spec, SecretData? secret,
         DateTimeOffset? now = null, bool remembered = true)
     {

@@ -82,11 +82,63 @@ public sealed class RenewalPlanTests
         var ari = certificate.NotBefore + TimeSpan.FromDays(3);
         var standard = RenewalSchedule.Compute(certificate.NotBefore, certificate.NotAfter, null, null);
 
-        Assert.Equal(ari, RenewalPlan.At("web", certificate, spec, 0, new RenewalSuggestion { SerialHex = certificate.SerialHex, CertId = "a.b", RenewalTime = ari }));
-        Assert.Equal(standard, RenewalPlan.At("web", certificate, spec, 0, new RenewalSuggestion { SerialHex = "00FF", CertId = "a.b", RenewalTime = ari }));
-        Assert.Equal(standard, RenewalPlan.At("web", certificate, spec, 0, new RenewalSuggestion { SerialHex = certificate.SerialHex }));
-        Assert.Equal(standard, RenewalPlan.At("web", certificate, spec, 0, null));
-        Assert.True(RenewalPlan.At("web", certificate, spec, 5, null) < standard);
+        Assert.Equal(ari, RenewalPlan.At("web", certificate, spec, 0, new RenewalSuggestion { SerialHex = certificate.SerialHex, CertId = "a.b", RenewalTime = ari }, NotBefore));
+        Assert.Equal(standard, RenewalPlan.At("web", certificate, spec, 0, new RenewalSuggestion { SerialHex = "00FF", CertId = "a.b", RenewalTime = ari }, NotBefore));
+        Assert.Equal(standard, RenewalPlan.At("web", certificate, spec, 0, new RenewalSuggestion { SerialHex = certificate.SerialHex }, NotBefore));
+        Assert.Equal(standard, RenewalPlan.At("web", certificate, spec, 0, null, NotBefore));
+        Assert.True(RenewalPlan.At("web", certificate, spec, 5, null, NotBefore) < standard);
+    }
+
+    /// <summary>
+    /// spec.renewal.windows: renewBefore's time (here Thursday 2026-12-31 00:00Z, a third of 90 days before expiry)
+    /// when it is inside a window, else the next window's start; a window missed moves it to the one after, unless that
+    /// opens only after expiry.
+    /// </summary>
+    [Theory]
+    [InlineData("the renewal time is a window's start", "0 * * * *", "30m", null, null, null, "2026-12-31T00:00:00Z")]
+    [InlineData("inside a window opened the evening before", "0 22 * * 3", "4h", null, null, null, "2026-12-31T00:00:00Z")]
+    [InlineData("outside every window: the next one, Saturday 02:00", "0 2 * * 6", "4h", null, null, null, "2027-01-02T02:00:00Z")]
+    [InlineData("the cron read in the window's time zone", "0 2 * * 6", "4h", "America/New_York", null, null, "2027-01-02T07:00:00Z")]
+    [InlineData("of two windows the first to open", "0 2 * * 6", "4h", null, "0 3 * * 5", null, "2027-01-01T03:00:00Z")]
+    [InlineData("a window missed: the next one", "0 2 * * 6", "4h", null, null, "2027-01-02T06:30:00Z", "2027-01-09T02:00:00Z")]
+    [InlineData("still inside the window when the pass runs late", "0 2 * * 6", "4h", null, null, "2027-01-02T05:59:00Z", "2027-01-02T02:00:00Z")]
+    [InlineData("a window missed and the next opens after expiry: at once", "0 2 1 1 *", "1h", null, null, "2027-01-01T04:00:00Z", "2027-01-01T02:00:00Z")]
+    [InlineData("no window opens before expiry: renewBefore's time", "0 0 1 6 *", "1h", null, null, null, "2026-12-31T00:00:00Z")]
+    public void Renewal_windows_place_the_renewal_inside_a_window(
+        string description, string cron, string duration, string? timezone, string? secondCron, string? now, string expected)
+    {
+        var certificate = Issued();
+        List<RenewalWindow> windows = [new RenewalWindow { Cron = cron, WindowDuration = duration, Timezone = timezone }];
+        if (secondCron is not null)
+            windows.Add(new RenewalWindow { Cron = secondCron, WindowDuration = duration });
+        var spec = new CertificateSpec { Renewal = new CertificateRenewal { Windows = windows } };
+        Assert.DoesNotContain(CertificateSpecValidation.Validate(spec), error => error.StartsWith("spec.renewal", StringComparison.Ordinal));
+
+        var at = RenewalPlan.At("web", certificate, spec, 0, null, now is null ? NotBefore : DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.True(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture) == at, $"{description}: {at:O}");
+    }
+
+    [Theory]
+    [InlineData("0 2 * *", "4h", null, "spec.renewal.windows[0].cron: Invalid value: \"0 2 * *\"")]
+    [InlineData("not cron", "4h", null, "spec.renewal.windows[0].cron: Invalid value: \"not cron\"")]
+    [InlineData("0 2 * * 6", "4h", "Mars/Olympus_Mons", "spec.renewal.windows[0].timezone: Invalid value: \"Mars/Olympus_Mons\": not an IANA time zone")]
+    [InlineData("0 2 * * 6", "0s", null, "spec.renewal.windows[0].windowDuration: Invalid value: \"0s\": a positive duration")]
+    [InlineData("0 2 * * 6", "", null, "spec.renewal.windows[0].windowDuration: Invalid value: \"\": a positive duration")]
+    [InlineData("0 2 * * 6", "four hours", null, "spec.renewal.windows[0].windowDuration: Invalid value: \"four hours\"")]
+    public void A_renewal_window_that_cannot_be_read_is_refused_naming_the_field(string cron, string duration, string? timezone, string message)
+    {
+        var spec = new CertificateSpec
+        {
+            SecretName = "web-tls",
+            IssuerRef = new IssuerRef { Name = "ca" },
+            DnsNames = ["web.example.test"],
+            Renewal = new CertificateRenewal { Windows = [new RenewalWindow { Cron = cron, WindowDuration = duration, Timezone = timezone }] },
+        };
+
+        var error = Assert.Single(CertificateSpecValidation.Validate(spec));
+
+        Assert.StartsWith(message, error);
     }
 
     private static CertificateInfo Issued()

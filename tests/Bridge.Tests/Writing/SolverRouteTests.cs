@@ -195,6 +195,106 @@ public sealed class SolverRouteTests : EmulatorTest
         Assert.Empty(list.GetProperty("items").EnumerateArray());
     }
 
+    /// <summary>
+    /// An IP identifier's route matches any host, as cert-manager leaves it: the API server refuses an IP as an Ingress
+    /// rule host or HTTPRoute hostname (the emulator does too), so a host here would fail the challenge.
+    /// </summary>
+    [Theory]
+    [InlineData("ingress", "192.0.2.10")]
+    [InlineData("ingress", "2001:db8::10")]
+    [InlineData("ingress in place", "192.0.2.10")]
+    [InlineData("httproute", "192.0.2.10")]
+    [InlineData("httproute", "2001:db8::10")]
+    public async Task An_ip_identifier_gets_a_route_without_a_host(string kind, string address)
+    {
+        if (kind == "ingress in place")
+        {
+            await Api.Client.NetworkingV1.CreateNamespacedIngressAsync(new V1Ingress
+            {
+                Metadata = new V1ObjectMeta { Name = "web" },
+                Spec = new V1IngressSpec { Rules = [new V1IngressRule { Host = "web.example.com", Http = new V1HTTPIngressRuleValue { Paths = [AppPath("/")] } }] },
+            }, Api.Namespace);
+        }
+        var route = (kind == "httproute"
+            ? Route(httpRoute: new SolverHttpRoute { ParentRefs = [new SolverParentRef("gateway")] })
+            : Route(new SolverIngress { Name = kind == "ingress in place" ? "web" : null })) with { DnsName = address };
+
+        await Writer.ApplySolverRouteAsync(route);
+        await Writer.ApplySolverRouteAsync(route);
+
+        if (kind == "httproute")
+        {
+            var stored = (JsonElement)await Api.Client.CustomObjects.GetNamespacedCustomObjectAsync(
+                "gateway.networking.k8s.io", "v1", Api.Namespace, "httproutes", SolverObjects.Name(route));
+            Assert.False(stored.GetProperty("spec").TryGetProperty("hostnames", out _));
+        }
+        else
+        {
+            var ingress = await Api.Client.NetworkingV1.ReadNamespacedIngressAsync(kind == "ingress" ? SolverObjects.Name(route) : "web", Api.Namespace);
+            var rule = Assert.Single(ingress.Spec.Rules, rule => rule.Host is null);
+            Assert.Equal([$"/.well-known/acme-challenge/{Token}"], rule.Http.Paths.Select(path => path.Path));
+        }
+
+        await Writer.DeleteSolverRouteAsync(route);
+        if (kind == "ingress in place")
+            Assert.Equal(["web.example.com"], (await Api.Client.NetworkingV1.ReadNamespacedIngressAsync("web", Api.Namespace)).Spec.Rules.Select(rule => rule.Host));
+    }
+
+    /// <summary>What the API server answers for an IP as a host, so that a controller putting one there is caught.</summary>
+    [Theory]
+    [InlineData("ingress", "192.0.2.10", "spec.rules[0].host: Invalid value:")]
+    [InlineData("ingress", "2001:db8::10", "must be a DNS name, not an IP address")]
+    [InlineData("ingress", "192.0.2.10", "must be a DNS name, not an IP address")]
+    [InlineData("httproute", "192.0.2.10", "spec.hostnames[0] in body should match")]
+    [InlineData("httproute", "2001:db8::10", "spec.hostnames[0] in body should match")]
+    public async Task The_emulator_refuses_an_ip_as_host_as_the_api_server_does(string kind, string address, string message)
+    {
+        var error = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => kind == "ingress"
+            ? (Task)Api.Client.NetworkingV1.CreateNamespacedIngressAsync(new V1Ingress
+            {
+                Metadata = new V1ObjectMeta { Name = "by-ip" },
+                Spec = new V1IngressSpec { Rules = [new V1IngressRule { Host = address, Http = new V1HTTPIngressRuleValue { Paths = [AppPath("/")] } }] },
+            }, Api.Namespace)
+            : Api.Client.CustomObjects.CreateNamespacedCustomObjectAsync(new Dictionary<string, object>
+            {
+                ["apiVersion"] = "gateway.networking.k8s.io/v1",
+                ["kind"] = "HTTPRoute",
+                ["metadata"] = new Dictionary<string, object> { ["name"] = "by-ip" },
+                ["spec"] = new Dictionary<string, object> { ["hostnames"] = new[] { address } },
+            }, "gateway.networking.k8s.io", "v1", Api.Namespace, "httproutes"));
+
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, error.Response.StatusCode);
+        Assert.Contains(message, error.Response.Content);
+    }
+
+    [Theory]
+    [InlineData("ingress", "web.example.com")]
+    [InlineData("ingress", "*.example.com")]
+    [InlineData("ingress", "1.2.3")]
+    [InlineData("httproute", "web.example.com")]
+    [InlineData("httproute", "*.example.com")]
+    public async Task The_emulator_accepts_dns_names_as_hosts(string kind, string host)
+    {
+        if (kind == "ingress")
+        {
+            await Api.Client.NetworkingV1.CreateNamespacedIngressAsync(new V1Ingress
+            {
+                Metadata = new V1ObjectMeta { Name = "by-name" },
+                Spec = new V1IngressSpec { Rules = [new V1IngressRule { Host = host, Http = new V1HTTPIngressRuleValue { Paths = [AppPath("/")] } }] },
+            }, Api.Namespace);
+        }
+        else
+        {
+            await Api.Client.CustomObjects.CreateNamespacedCustomObjectAsync(new Dictionary<string, object>
+            {
+                ["apiVersion"] = "gateway.networking.k8s.io/v1",
+                ["kind"] = "HTTPRoute",
+                ["metadata"] = new Dictionary<string, object> { ["name"] = "by-name" },
+                ["spec"] = new Dictionary<string, object> { ["hostnames"] = new[] { host } },
+            }, "gateway.networking.k8s.io", "v1", Api.Namespace, "httproutes");
+        }
+    }
+
     private static V1HTTPIngressPath AppPath(string path) => new()
     {
         Path = path,

@@ -85,12 +85,7 @@ internal static class BuiltInResources
             },
             BuiltInTables.Lease);
 
-        yield return Define("networking.k8s.io", "v1", "ingresses", "Ingress", true,
-            new ObjectStrategy
-            {
-                Generation = GenerationPolicy.Spec,
-                InitialStatus = new JsonObject { ["loadBalancer"] = new JsonObject() },
-            },
+        yield return Define("networking.k8s.io", "v1", "ingresses", "Ingress", true, new IngressStrategy(),
             BuiltInTables.Ingress, hasStatus: true, shortNames: ["ing"]);
 
         yield return Define("networking.k8s.io", "v1", "ingressclasses", "IngressClass", false,

@@ -176,6 +176,7 @@ public class KeystoresTests
     [InlineData("LegacyRC2", Pkcs12Profile.LegacyRC2)]
     [InlineData("LegacyDES", Pkcs12Profile.LegacyDES)]
     [InlineData("Modern2023", Pkcs12Profile.Modern2023)]
+    [InlineData("Modern2026", Pkcs12Profile.Modern2026)]
     public void Pkcs12_profiles_are_read_from_the_spec(string? text, Pkcs12Profile profile)
     {
         Assert.Equal(profile, Pkcs12Profiles.FromSpec(text));
@@ -187,6 +188,40 @@ public class KeystoresTests
         var error = Assert.Throws<PkiException>(() => Pkcs12Profiles.FromSpec("modern2023"));
 
         Assert.StartsWith("spec.keystores.pkcs12.profile: \"modern2023\" is not supported", error.Message);
+    }
+
+    /// <summary>
+    /// Modern2026 as go-pkcs12 (cert-manager's library) writes it: key and certificates under PBES2 with PBKDF2-HMAC-SHA-256
+    /// and AES-256-CBC, 2048 iterations, and a PBMAC1 MAC (PBKDF2-HMAC-SHA-256 key of 32 bytes, HMAC-SHA-256). OpenSSL
+    /// verifies PBMAC1 only from 3.4, so here openssl decrypts with -nomacver and the MAC is checked from the file's own
+    /// parameters.
+    /// </summary>
+    [Theory]
+    [InlineData("keystore.p12", "PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256", 3)]
+    [InlineData("truststore.p12", null, 1)]
+    public async Task Modern2026_encrypts_with_PBES2_AES_256_and_seals_with_a_PBMAC1_MAC(string file, string? encryption, int certificates)
+    {
+        var (key, issued) = IssueFromIntermediate("ECDSA");
+        using var _ = key;
+        using var openssl = new OpenSsl();
+        var pfx = file == "keystore.p12"
+            ? Keystores.Pkcs12(key, issued.ChainPem, issued.CaPem, Password, Pkcs12Profile.Modern2026)
+            : Keystores.Pkcs12Truststore(issued.CaPem!, Password, Pkcs12Profile.Modern2026);
+        openssl.Write(file, pfx);
+
+        var (exitCode, info) = await openssl.Run("pkcs12", "-info", "-nomacver", "-in", file, "-passin", "pass:" + Password, "-nodes");
+        var (_, structure) = await openssl.Run("asn1parse", "-inform", "DER", "-in", file);
+
+        Assert.True(exitCode == 0, info);
+        if (encryption is not null)
+            Assert.Contains(encryption, info);
+        Assert.Equal(certificates, CountOf(info, "-----BEGIN CERTIFICATE-----"));
+        Assert.Contains(":PBMAC1", structure);
+        Assert.Contains(":PBKDF2", structure);
+        Assert.Equal(2, CountOf(structure, ":hmacWithSHA256")); // PBMAC1's PRF and MAC (asn1parse does not open the encrypted bags)
+        Assert.Equal(2048, Pbmac1.Iterations(pfx));
+        Assert.True(Pbmac1.Verifies(pfx, Password));
+        Assert.False(Pbmac1.Verifies(pfx, "wrong"));
     }
 
     /// <summary>A leaf of <paramref name="algorithm"/> issued by root → intermediate: tls.crt has 2 certificates, ca.crt the root.</summary>
