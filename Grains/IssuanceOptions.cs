@@ -95,6 +95,13 @@ public sealed class IssuanceOptions
     [ConfigurationKeyName("Dns01:ClusterIssuerAmbientCredentials")]
     public bool ClusterIssuerAmbientCredentials { get; set; } = true;
 
+    /// <summary>
+    /// A Vault issuer's kubernetes auth with neither secretRef nor serviceAccountRef logs in with the controller's own
+    /// service account token, read from this file (the pod's projected token), under the ambient-credentials rules above.
+    /// </summary>
+    [ConfigurationKeyName("Vault:ServiceAccountTokenFile")]
+    public string VaultServiceAccountTokenFile { get; set; } = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
     /// <summary>What keeps these settings from working, each message naming its key under <paramref name="section"/>.</summary>
     public IEnumerable<string> Problems(string section)
     {
@@ -118,6 +125,8 @@ public sealed class IssuanceOptions
             yield return $"{section}:Renewal:JitterPercent must be between 0 and 50 (percent of the certificate's lifetime; got {RenewalJitterPercent})";
         if (AriMinimumRecheck <= TimeSpan.Zero || AriMinimumRecheck > TimeSpan.FromDays(7))
             yield return $"{section}:Renewal:AriMinimumRecheck must be a positive time span of at most 7 days, e.g. 01:00:00 (got {AriMinimumRecheck})";
+        if (string.IsNullOrWhiteSpace(VaultServiceAccountTokenFile))
+            yield return $"{section}:Vault:ServiceAccountTokenFile must name a file, e.g. /var/run/secrets/kubernetes.io/serviceaccount/token";
         if (AcmeNewOrdersInFlight is < 1 or > 1000)
             yield return $"{section}:Acme:NewOrdersInFlight must be between 1 and 1000 (got {AcmeNewOrdersInFlight})";
     }

@@ -31,7 +31,8 @@ public sealed class IssuerGrain(
     IClusterReader reader,
     IOptions<IssuanceOptions> options,
     ILogger<IssuerGrain> logger,
-    IClusterMembership membership) : Grain, IIssuerGrain, IRemindable
+    IClusterMembership membership,
+    VaultConnections vault) : Grain, IIssuerGrain, IRemindable
 {
     private const string RecheckReminder = "recheck";
     /// <summary>A not-ready issuer looks again after 1 minute, then 2, 4, 8 and every 10 (memory only: a restart begins again).</summary>
@@ -93,6 +94,7 @@ public sealed class IssuerGrain(
         {
             CaSecret = State.Issuer?.Spec.CA is { } ca ? CaSecretKey(ca) : null,
             CaSecretVersion = State.CaSecretVersion,
+            Vault = readiness.Ready ? State.Issuer?.Spec.Vault : null,
         };
     }
 
@@ -218,10 +220,17 @@ public sealed class IssuerGrain(
                 : NotReady(registration.Reason, registration.Message, "ACME");
             retry = !registration.Registered; // the CA may be down for a while
         }
+        else if (spec.Vault is { } vaultIssuer)
+        {
+            var error = await vault.VerifyAsync(_key, vaultIssuer);
+            readiness = error is null
+                ? new IssuerReadiness(true, true, IssuerReasons.VaultVerified, VaultConnections.Verified, "Vault")
+                : NotReady(IssuerReasons.VaultError, error, "Vault");
+            retry = error is not null; // Vault may be sealed, unreachable or its Secrets not there yet
+        }
         else
         {
-            var type = spec.Vault is not null ? "Vault" : "Venafi";
-            readiness = NotReady(IssuerReasons.ErrInitIssuer, $"{type} issuers are not supported by this CertFleet version; use a CA or SelfSigned issuer", type);
+            readiness = NotReady(IssuerReasons.ErrInitIssuer, "Venafi issuers are not supported by this CertFleet version; use a CA, SelfSigned, ACME or Vault issuer", "Venafi");
         }
 
         var previous = State.Readiness;
