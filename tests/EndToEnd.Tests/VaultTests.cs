@@ -25,6 +25,12 @@ public sealed class VaultTests(ControllerFixture cluster, Xunit.Abstractions.ITe
     private async Task<string> SecretValue(string ns, string secret, string key) =>
         Encoding.UTF8.GetString(Convert.FromBase64String(await cluster.MustAsync("-n", ns, "get", "secret", secret, "-o", $"jsonpath={{.data.{key.Replace(".", "\\.")}}}")));
 
+    private static string ServiceAccount(string ns, string name) => $"""
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {"{"}name: {name}, namespace: {ns}{"}"}
+        """;
+
     [Fact]
     public async Task TheGuidesVaultClusterIssuerIssuesThroughKubernetesAuth()
     {
@@ -35,7 +41,7 @@ public sealed class VaultTests(ControllerFixture cluster, Xunit.Abstractions.ITe
         vault.AddPkiRole("pki", "my-role", TimeSpan.FromDays(90), "example.com");
         vault.AddKubernetesRole("kubernetes", "cert-manager", ["cert-manager"], ["cert-manager"], null, TimeSpan.FromMinutes(20), "pki");
         // The controller's own service account and its token, where a pod finds it.
-        await cluster.KubectlAsync("-n", "cert-manager", "create", "serviceaccount", "cert-manager");
+        await cluster.MustApplyAsync(ServiceAccount("cert-manager", "cert-manager"));
         var token = await cluster.MustAsync("-n", "cert-manager", "create", "token", "cert-manager", "--duration", "1h");
         await File.WriteAllTextAsync(cluster.ServiceAccountTokenFile, token.Trim());
 
@@ -73,7 +79,7 @@ public sealed class VaultTests(ControllerFixture cluster, Xunit.Abstractions.ITe
         vault.AddPolicy("pki", "pki/sign/*");
         vault.AddPkiRole("pki", "my-role", TimeSpan.FromDays(90), "example.com");
         var ns = await cluster.NamespaceAsync();
-        await cluster.MustAsync("-n", ns, "create", "serviceaccount", "vault-auth");
+        await cluster.MustApplyAsync(ServiceAccount(ns, "vault-auth"));
         var jwt = (await cluster.MustAsync("-n", ns, "create", "token", "vault-auth", "--duration", "1h")).Trim();
         await cluster.MustAsync("-n", ns, "create", "secret", "generic", "vault-token", $"--from-literal=token={vault.CreateToken(TimeSpan.FromHours(1), "pki")}");
         await cluster.MustAsync("-n", ns, "create", "secret", "generic", "weak-token", $"--from-literal=token={vault.CreateToken(TimeSpan.FromHours(1), "default")}");

@@ -55,7 +55,7 @@ public sealed class VaultConnectionsTests : IAsyncLifetime
     private static SignRequest Request(TimeSpan duration, params string[] dnsNames)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={dnsNames[0]}", key, HashAlgorithmName.SHA256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN={dnsNames[0]}", key, HashAlgorithmName.SHA256);
         var sans = new SubjectAlternativeNameBuilder();
         foreach (var name in dnsNames)
             sans.AddDnsName(name);
