@@ -18,8 +18,13 @@ public sealed class VaultTokenCache(TimeProvider clock)
     /// <summary>The cached token for <paramref name="key"/>, or a new one from <paramref name="login"/> (one login at a time per key).</summary>
     public async Task<string> GetAsync(string key, Func<Task<VaultToken>> login)
     {
-        if (_tokens.TryGetValue(key, out var held) && clock.GetUtcNow() < held.RenewAt)
+        var now = clock.GetUtcNow();
+        if (_tokens.TryGetValue(key, out var held) && now < held.RenewAt)
             return held.Token;
+        // Tokens of issuers deleted or changed since would otherwise stay for the silo's lifetime.
+        foreach (var (stale, token) in _tokens)
+            if (token.RenewAt <= now)
+                _tokens.TryRemove(new KeyValuePair<string, (string, DateTimeOffset)>(stale, token));
         var running = _logins.GetOrAdd(key, _ => new Lazy<Task<string>>(() => LoginAsync(key, login)));
         try
         {
