@@ -137,6 +137,13 @@ public sealed class IssuanceOptions
             ? new IssuanceBackoff(minimum, maximum)
             : IssuanceBackoff.Default;
 
+    /// <summary>
+    /// A Vault issuer's kubernetes auth with neither secretRef nor serviceAccountRef logs in with the controller's own
+    /// service account token, read from this file (the pod's projected token), under the ambient-credentials rules above.
+    /// </summary>
+    [ConfigurationKeyName("Vault:ServiceAccountTokenFile")]
+    public string VaultServiceAccountTokenFile { get; set; } = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
     /// <summary>What keeps these settings from working, each message naming its key under <paramref name="section"/>.</summary>
     public IEnumerable<string> Problems(string section)
     {
@@ -172,6 +179,8 @@ public sealed class IssuanceOptions
         foreach (var name in ApproverSignerNames)
             if (Issuance.SignerNames.Problem(name) is { } problem)
                 yield return $"{section}:Approver:SignerNames: {problem}";
+        if (string.IsNullOrWhiteSpace(VaultServiceAccountTokenFile))
+            yield return $"{section}:Vault:ServiceAccountTokenFile must name a file, e.g. /var/run/secrets/kubernetes.io/serviceaccount/token";
         if (AcmeNewOrdersInFlight is < 1 or > 1000)
             yield return $"{section}:Acme:NewOrdersInFlight must be between 1 and 1000 (got {AcmeNewOrdersInFlight})";
     }

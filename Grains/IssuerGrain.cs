@@ -32,7 +32,8 @@ public sealed class IssuerGrain(
     IOptions<IssuanceOptions> options,
     ILogger<IssuerGrain> logger,
     IClusterMembership membership,
-    Acme.Dns01Providers dns01Providers) : Grain, IIssuerGrain, IRemindable
+    Acme.Dns01Providers dns01Providers,
+    VaultConnections vault) : Grain, IIssuerGrain, IRemindable
 {
     private const string RecheckReminder = "recheck";
     /// <summary>A not-ready issuer looks again after 1 minute, then 2, 4, 8 and every 10 (memory only: a restart begins again).</summary>
@@ -99,6 +100,7 @@ public sealed class IssuerGrain(
             CrlDistributionPoints = State.Issuer?.Spec.CA?.CrlDistributionPoints ?? State.Issuer?.Spec.SelfSigned?.CrlDistributionPoints ?? [],
             OcspServers = State.Issuer?.Spec.CA?.OcspServers ?? [],
             IssuingCertificateUrls = State.Issuer?.Spec.CA?.IssuingCertificateUrls ?? [],
+            Vault = readiness.Ready ? State.Issuer?.Spec.Vault : null,
         };
     }
 
@@ -224,10 +226,17 @@ public sealed class IssuerGrain(
                 : NotReady(registration.Reason, registration.Message, "ACME");
             retry = !registration.Registered; // the CA may be down for a while
         }
+        else if (spec.Vault is { } vaultIssuer)
+        {
+            var error = await vault.VerifyAsync(_key, vaultIssuer);
+            readiness = error is null
+                ? new IssuerReadiness(true, true, IssuerReasons.VaultVerified, VaultConnections.Verified, "Vault")
+                : NotReady(IssuerReasons.VaultError, error, "Vault");
+            retry = error is not null; // Vault may be sealed, unreachable or its Secrets not there yet
+        }
         else
         {
-            var type = spec.Vault is not null ? "Vault" : "Venafi";
-            readiness = NotReady(IssuerReasons.ErrInitIssuer, $"{type} issuers are not supported by this CertFleet version; use a CA or SelfSigned issuer", type);
+            readiness = NotReady(IssuerReasons.ErrInitIssuer, "Venafi issuers are not supported by this CertFleet version; use a CA, SelfSigned, ACME or Vault issuer", "Venafi");
         }
 
         var previous = State.Readiness;

@@ -11,7 +11,7 @@ using Orleans.Concurrency;
 namespace CertFleet.Grains;
 
 /// <summary>
-/// Signs CertificateRequests for one CA or SelfSigned issuer, in as many activations per silo as it has cores. A CA
+/// Signs CertificateRequests for one CA, SelfSigned or Vault issuer, in as many activations per silo as it has cores. A CA
 /// key pair is loaded from the issuer's Secret and kept in this activation's memory only, for
 /// <see cref="IssuanceOptions.CaKeyPairCacheTime"/>, or until the issuer's snapshot names a newer Secret version.
 /// </summary>
@@ -19,7 +19,8 @@ namespace CertFleet.Grains;
 public sealed class IssuerSignerGrain(
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     IClusterReader reader,
-    IOptions<IssuanceOptions> options) : Grain, IIssuerSignerGrain
+    IOptions<IssuanceOptions> options,
+    VaultConnections vault) : Grain, IIssuerSignerGrain
 {
     private CaKeyPair? _caKeyPair;
     private ObjectKey? _caSecret;
@@ -37,6 +38,8 @@ public sealed class IssuerSignerGrain(
                           : null);
         if (refusal is not null)
             return Failed(refusal);
+        if (issuer is { Readiness.IssuerType: "Vault", Vault: { } vaultIssuer })
+            return await vault.SignAsync(issuerKey, vaultIssuer, request);
         // cert-manager's reasons: a Secret missing or unusable leaves the request Pending (it is submitted again),
         // a signature that cannot be made fails it.
         return issuer switch

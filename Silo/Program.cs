@@ -55,6 +55,7 @@ builder.Services.AddSingleton<Http01Responder>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CertFleet.Grains.Acme.AcmeClients>();
 builder.Services.AddSingleton<CertFleet.Grains.Acme.Dns01Providers>();
+builder.Services.AddSingleton<CertFleet.Grains.Issuance.VaultConnections>();
 builder.Services.AddSingleton(services => PublicSuffixList.Load(services.GetRequiredService<IOptions<RateLimitOptions>>().Value.PublicSuffixListPath));
 builder.Services.AddSingleton<RateLimitBudgets>();
 builder.Services.AddSingleton<CertFleet.Grains.Certificates.CertificatePassSlots>();

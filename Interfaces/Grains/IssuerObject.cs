@@ -25,8 +25,8 @@ public sealed record IssuerReadiness(
 
 /// <summary>
 /// Everything one pass of a Certificate or CertificateRequest needs from its issuer, asked once per pass: readiness
-/// (with the issuer's type), for a Ready ACME issuer what its Orders need, and for a CA issuer where its signers
-/// load the key pair from. Never key material.
+/// (with the issuer's type), for a Ready ACME issuer what its Orders need, for a CA issuer where its signers load
+/// the key pair from, and for a Vault issuer its configuration. Never key material.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("certfleet.IssuerSnapshot")]
 public sealed record IssuerSnapshot(
@@ -50,6 +50,9 @@ public sealed record IssuerSnapshot(
 
     /// <summary>CA issuers: <c>issuingCertificateURLs</c> written into each certificate signed.</summary>
     [Id(12)] public IReadOnlyList<string> IssuingCertificateUrls { get; init; } = [];
+
+    /// <summary>Vault issuers: the issuer's Vault configuration (references to Secrets, never their contents).</summary>
+    [Id(4)] public VaultIssuer? Vault { get; init; }
 }
 
 /// <summary>What an issuer needs to sign: the CertificateRequest's spec and, for SelfSigned, where the key lives.</summary>

@@ -163,6 +163,7 @@ public sealed class SiloConfigurationTests
         { ["CertFleet:Http01:SiloServiceName=release-http01", "CertFleet:Http01:SiloServiceNamespace="],
             "CertFleet:Http01:SiloServiceNamespace must be set with CertFleet:Http01:SiloServiceName: the namespace of that Service (in a pod, POD_NAMESPACE when unset)" },
         { ["CertFleet:ClusterResourceNamespace= "], "CertFleet:ClusterResourceNamespace must name a namespace, e.g. cert-manager" },
+        { ["CertFleet:Vault:ServiceAccountTokenFile= "], "CertFleet:Vault:ServiceAccountTokenFile must name a file, e.g. /var/run/secrets/kubernetes.io/serviceaccount/token" },
         { ["CertFleet:Fleet:Http01Endpoint=127.0.0.1:8089"],
             "CertFleet:Fleet:Http01Endpoint must be host:port (a routable IPv4 address, [IPv6] address or DNS name, and a port; not loopback or link-local), e.g. 203.0.113.10:8089 (got \"127.0.0.1:8089\")" },
         { ["CertFleet:Certificates:PassesInFlight=0"], "CertFleet:Certificates:PassesInFlight must be between 1 and 10000 (got 0)" },

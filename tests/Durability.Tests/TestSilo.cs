@@ -56,6 +56,7 @@ public sealed class TestSilo : IAsyncDisposable
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(new AcmeClients(cluster, TimeProvider.System));
             silo.Services.AddSingleton<Dns01Providers>();
+            silo.Services.AddSingleton<CertFleet.Grains.Issuance.VaultConnections>();
             silo.Services.AddSingleton<IHttp01SelfCheck>(new Http01SelfCheck(new Http01SelfCheckOptions { Timeout = TimeSpan.FromSeconds(2) }));
             silo.Services.AddSingleton(new Dns01PropagationCheck(TimeSpan.FromSeconds(2)));
             silo.Services.AddSingleton(new CertFleet.Providers.Caa.CaaLookup([], TimeSpan.FromSeconds(2)));

@@ -32,6 +32,9 @@ public class ControllerFixture : IAsyncLifetime
     /// <summary>The silo's identity: every request made with it is recorded for tests/Rbac.Tests (see RbacAudit).</summary>
     public string SiloKubeconfig => Path.Combine(_dir, "silo-kubeconfig");
     public string SiloLog => Path.Combine(_dir, "silo.log");
+
+    /// <summary>Where the silo reads "its own" service account token (a pod's projected token; tests write it).</summary>
+    public string ServiceAccountTokenFile => Path.Combine(_dir, "serviceaccount-token");
     public Dictionary<string, string> KubectlEnvironment => new()
     {
         ["KUBECONFIG"] = Kubeconfig,
@@ -141,6 +144,7 @@ public class ControllerFixture : IAsyncLifetime
         var environment = new Dictionary<string, string>
         {
             ["KUBECONFIG"] = SiloKubeconfig,
+            ["CertFleet__Vault__ServiceAccountTokenFile"] = ServiceAccountTokenFile,
             ["CertFleet__Http__Port"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CertFleet__Orleans__SiloPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CertFleet__Orleans__GatewayPort"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),

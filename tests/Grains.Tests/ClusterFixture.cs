@@ -48,6 +48,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(new Acme.AcmeClients(Cluster, TimeProvider.System));
             // Challenges: DNS-01 providers read credentials through the fake cluster; no test reaches a real DNS or HTTP-01 target.
             silo.Services.AddSingleton<Acme.Dns01Providers>();
+            silo.Services.AddSingleton<Issuance.VaultConnections>();
             silo.Services.AddSingleton<CertFleet.Providers.Http01.IHttp01SelfCheck>(new CertFleet.Providers.Http01.Http01SelfCheck(new()));
             silo.Services.AddSingleton(new CertFleet.Providers.Dns01.Dns01PropagationCheck(TimeSpan.FromSeconds(5)));
             silo.Services.AddSingleton(new CertFleet.Providers.Caa.CaaLookup([], TimeSpan.FromSeconds(5)));

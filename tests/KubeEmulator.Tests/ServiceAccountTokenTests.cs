@@ -116,4 +116,53 @@ public sealed class ServiceAccountTokenTests(EmulatorFixture emulator) : IDispos
         Assert.Equal("sts.amazonaws.com", Payload(token.Trim())["aud"]![0]!.GetValue<string>());
         Assert.Contains("dns01", await _kubectl.SucceedsAsync($"get sa -n {ns}"));
     }
+
+    private async Task<V1TokenReviewStatus> ReviewAsync(string token, params string[] audiences) =>
+        (await Client.AuthenticationV1.CreateTokenReviewAsync(new V1TokenReview
+        {
+            Spec = new V1TokenReviewSpec { Token = token, Audiences = audiences.Length == 0 ? null : audiences },
+        })).Status;
+
+    private async Task<string> TokenAsync(string ns, params string[] audiences) =>
+        (await Client.CoreV1.CreateNamespacedServiceAccountTokenAsync(new Authenticationv1TokenRequest
+        {
+            Spec = new V1TokenRequestSpec { Audiences = audiences, ExpirationSeconds = 600 },
+        }, "dns01", ns)).Status.Token;
+
+    [Fact]
+    public async Task TokenReview_authenticates_a_token_it_issued_for_one_of_the_audiences_asked()
+    {
+        var (ns, account) = await ServiceAccountAsync();
+        var token = await TokenAsync(ns, "vault://team/vault", "other");
+
+        var review = await ReviewAsync(token, "vault://team/vault");
+
+        Assert.True(review.Authenticated);
+        Assert.Equal($"system:serviceaccount:{ns}:dns01", review.User.Username);
+        Assert.Equal(account.Metadata.Uid, review.User.Uid);
+        Assert.Contains($"system:serviceaccounts:{ns}", review.User.Groups);
+        Assert.Equal(["vault://team/vault"], review.Audiences);
+    }
+
+    [Fact]
+    public async Task TokenReview_refuses_another_audience_a_forged_token_and_a_deleted_account()
+    {
+        var (ns, _) = await ServiceAccountAsync();
+        var token = await TokenAsync(ns, "vault://team/vault");
+        var apiServerToken = await TokenAsync(ns);
+
+        var otherAudience = await ReviewAsync(token, "vault://team/other");
+        var parts = token.Split('.');
+        var forged = await ReviewAsync($"{parts[0]}.{parts[1]}.{parts[2][..^4]}AAAA", "vault://team/vault");
+        var defaultAudience = await ReviewAsync(apiServerToken);
+        await Client.CoreV1.DeleteNamespacedServiceAccountAsync("dns01", ns);
+        var deleted = await ReviewAsync(token, "vault://team/vault");
+
+        Assert.False(otherAudience.Authenticated);
+        Assert.Contains("is invalid for the target audiences [vault://team/other]", otherAudience.Error);
+        Assert.False(forged.Authenticated);
+        Assert.True(defaultAudience.Authenticated); // no audiences asked: the API server's own
+        Assert.False(deleted.Authenticated);
+        Assert.Contains("not found", deleted.Error);
+    }
 }

@@ -49,6 +49,11 @@ public static class CertificateRequestReasons
     public const string OrderPending = "OrderPending";
     public const string OrderFailed = "OrderFailed";
     public const string InvalidOrder = "InvalidOrder";
+
+    // Vault issuer (Event reasons; the Ready condition says Pending or Failed).
+    public const string VaultInitError = "VaultInitError";
+    public const string VaultSecretMissing = "SecretMissing";
+    public const string VaultSigningError = "SigningError";
 }
 
 /// <summary>Reasons on the Ready condition of an Issuer or ClusterIssuer.</summary>

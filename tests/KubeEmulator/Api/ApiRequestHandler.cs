@@ -102,6 +102,8 @@ internal sealed class ApiRequestHandler(
                 return ResponseWriter.WriteAsync(context, 200, [], "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
             case ["openapi", "v3"]:
                 return ResponseWriter.WriteAsync(context, 200, openApi.Root());
+            case ["apis", "authentication.k8s.io", "v1", "tokenreviews"]:
+                return resources.ReviewTokenAsync(context);
             case ["openapi", "v3", .. var rest]:
                 var document = openApi.GroupVersion(string.Join('/', rest)) ?? throw ApiError.NoSuchPath();
                 return ResponseWriter.WriteAsync(context, 200, document);

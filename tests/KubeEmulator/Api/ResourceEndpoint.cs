@@ -16,6 +16,17 @@ internal sealed class ResourceEndpoint(
 {
     private readonly ServiceAccountTokens _tokens = new(operations);
 
+    /// <summary>POST /apis/authentication.k8s.io/v1/tokenreviews: create-only, stores nothing.</summary>
+    public Task ReviewTokenAsync(HttpContext context)
+    {
+        if (context.Request.Method != "POST")
+        {
+            throw ApiError.MethodNotAllowed();
+        }
+        stats.CountWrite("create", "tokenreviews", null);
+        return _tokens.ReviewAsync(context);
+    }
+
     public async Task HandleAsync(HttpContext context, ResourcePath path, CancellationToken serverStopping)
     {
         if (!operations.Catalog.TryFind(path.Group, path.Version, path.Plural, out var type, out var version) ||
