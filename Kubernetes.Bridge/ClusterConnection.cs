@@ -42,6 +42,9 @@ public sealed class ClusterConnection : IDisposable
     public ApiReachability Reachability { get; }
     public BridgeOptions Options { get; }
 
+    /// <summary>The versions this silo's writes produced here, whose echoes the watch drops (see <see cref="Dispatch.OwnWrites"/>).</summary>
+    public Dispatch.OwnWrites OwnWrites { get; } = new();
+
     /// <summary>
     /// Sends one request once a slot is free, bounded by <see cref="BridgeOptions.RequestTimeout"/>. A request that
     /// runs out of time fails with <see cref="TimeoutException"/>; one cancelled by <paramref name="ct"/> with

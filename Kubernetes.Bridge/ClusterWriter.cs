@@ -3,7 +3,9 @@ using System.Text.Json.Nodes;
 using CertFleet.Interfaces;
 using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Ports;
+using CertFleet.Kubernetes.Bridge.Dispatch;
 using CertFleet.Kubernetes.Bridge.Events;
+using CertFleet.Kubernetes.Bridge.Watching;
 using k8s;
 using k8s.Models;
 using CertFleet.Kubernetes.Bridge.Solving;
@@ -29,7 +31,7 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
         RequireCustomResource(kind);
         var connection = clusters[key.Cluster];
         var patch = new V1Patch(StatusPatch.For(status), V1Patch.PatchType.MergePatch);
-        return connection.RunAsync($"writing status of {kind.Kind} {key}", async token =>
+        return Watched(connection, CustomResourceSource.NameOf(kind), key, () => connection.RunAsync($"writing status of {kind.Kind} {key}", async token =>
         {
             var written = await connection.SendAsync((client, t) => kind.Namespaced
                 ? client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, kind.Group, kind.Version,
@@ -37,7 +39,7 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
                 : client.CustomObjects.PatchClusterCustomObjectStatusAsync(patch, kind.Group, kind.Version,
                     kind.Plural, key.Name, fieldManager: FieldManager, cancellationToken: t), token);
             return ApiObjects.ResourceVersionOf(written);
-        }, ct);
+        }, ct));
     }
 
     public Task<CertificateRequest> CreateCertificateRequestAsync(ObjectKey key, CertificateRequest request,
@@ -51,7 +53,7 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
             // The status subresource ignores status on create; it is written separately.
             Status = null,
         }, ApiJson.Options);
-        return connection.RunAsync($"creating CertificateRequest {key}", async token =>
+        return Watched(connection, CustomResourceSource.NameOf(kind), key, () => connection.RunAsync($"creating CertificateRequest {key}", async token =>
         {
             try
             {
@@ -67,7 +69,7 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
                     kind.Group, kind.Version, key.Namespace, kind.Plural, key.Name, t), token);
                 return ApiObjects.Read<CertificateRequest>(existing);
             }
-        }, ct);
+        }, ct), created => created.Metadata.ResourceVersion);
     }
 
     public Task<string?> ApproveCertificateRequestAsync(ObjectKey key, CertificateRequestCondition approved, CancellationToken ct = default)
@@ -130,7 +132,7 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
             client.CoreV1.PatchNamespacedSecretAsync(patch, key.Name, key.Namespace, fieldManager: FieldManager,
                 cancellationToken: t), token);
 
-        return connection.RunAsync($"writing Secret {key}", async token =>
+        return Watched(connection, SecretSource.Name, key, () => connection.RunAsync($"writing Secret {key}", async token =>
         {
             if (!likelyNew)
             {
@@ -155,7 +157,7 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
                 // It exists after all (or someone created it between our patch and create): patch it.
                 return (await Patch(token)).Metadata.ResourceVersion;
             }
-        }, ct);
+        }, ct));
     }
 
     public Task<string> CreateSecretAsync(string generateName, SecretData secret, CancellationToken ct = default)
@@ -242,6 +244,30 @@ public sealed partial class ClusterWriter(KubernetesClusters clusters, EventReco
     }
 
     public Task RecordEventAsync(EventRecord record, CancellationToken ct = default) => events.RecordAsync(record, ct);
+
+    /// <summary>
+    /// A write whose echo the watch may drop (<see cref="OwnWrites"/>): its object's changes wait while it runs, and
+    /// the version it produced is noted.
+    /// </summary>
+    private static Task<string> Watched(ClusterConnection connection, string resource, ObjectKey key, Func<Task<string>> write) =>
+        Watched(connection, resource, key, write, version => version);
+
+    private static async Task<T> Watched<T>(ClusterConnection connection, string resource, ObjectKey key, Func<Task<T>> write,
+        Func<T, string?> versionOf)
+    {
+        connection.OwnWrites.Started(resource, key);
+        string? version = null;
+        try
+        {
+            var written = await write();
+            version = versionOf(written);
+            return written;
+        }
+        finally
+        {
+            connection.OwnWrites.Ended(resource, key, version);
+        }
+    }
 
     private static async Task<object> Delete(IKubernetes client, ResourceKind kind, ObjectKey key, CancellationToken ct)
     {

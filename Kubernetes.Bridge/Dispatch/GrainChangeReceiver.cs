@@ -13,4 +13,6 @@ public sealed class GrainChangeReceiver(IGrainFactory grains, FleetCertificateIn
     // Grain calls carry no token: Orleans' response timeout bounds them.
     public Task ReceiveAsync(ObjectChange change, CancellationToken ct) =>
         _resources[change.Resource].DeliverAsync(_targets, change);
+
+    public bool IgnoresOwnEcho(ObjectChange change) => _resources[change.Resource].IgnoresOwnEcho(_targets, change);
 }

@@ -15,10 +15,13 @@ public static class WatchedResources
     public static IReadOnlyList<WatchedResource> All { get; } =
     [
         WatchedResource.Custom<Certificate>(ResourceKind.Certificate, CertificateChangedAsync,
-            (targets, key, uid) => targets.Grains.ByKey<ICertificateGrain>(key.ToGrainKey()).DeletedAsync(uid)),
+            (targets, key, uid) => targets.Grains.ByKey<ICertificateGrain>(key.ToGrainKey()).DeletedAsync(uid),
+            // a FleetCertificate follows its Certificates' status, written by their grains
+            (_, certificate) => FleetCertificateOf(certificate) is null),
         WatchedResource.Custom<CertificateRequest>(ResourceKind.CertificateRequest,
             (targets, key, request) => targets.Grains.ByKey<ICertificateRequestGrain>(key.ToGrainKey()).ObserveAsync(request),
-            (targets, key, _) => targets.Grains.ByKey<ICertificateRequestGrain>(key.ToGrainKey()).DeletedAsync()),
+            (targets, key, _) => targets.Grains.ByKey<ICertificateRequestGrain>(key.ToGrainKey()).DeletedAsync(),
+            (_, _) => true),
         WatchedResource.Custom<IssuerObject>(ResourceKind.Issuer, IssuerChangedAsync, IssuerDeletedAsync),
         WatchedResource.Custom<IssuerObject>(ResourceKind.ClusterIssuer, IssuerChangedAsync, IssuerDeletedAsync),
         // Orders and Challenges are driven by their grains; the watch only tells them when users (or garbage
@@ -27,13 +30,16 @@ public static class WatchedResources
             (targets, key, order) => order.Metadata.DeletionTimestamp is null
                 ? Task.CompletedTask
                 : targets.Grains.ByKey<IOrderGrain>(key.ToGrainKey()).DeletedAsync(),
-            (targets, key, _) => targets.Grains.ByKey<IOrderGrain>(key.ToGrainKey()).DeletedAsync()),
+            (targets, key, _) => targets.Grains.ByKey<IOrderGrain>(key.ToGrainKey()).DeletedAsync(),
+            (_, order) => order.Metadata.DeletionTimestamp is null),
         WatchedResource.Custom<Challenge>(ResourceKind.Challenge,
             (targets, key, challenge) => challenge.Metadata.DeletionTimestamp is null
                 ? Task.CompletedTask
                 : targets.Grains.ByKey<IChallengeGrain>(key.ToGrainKey()).DeletedAsync(challenge.Metadata.Finalizers ?? []),
-            (targets, key, _) => targets.Grains.ByKey<IChallengeGrain>(key.ToGrainKey()).DeletedAsync([])),
-        WatchedResource.Secrets(SecretSelector, SecretChangedAsync),
+            (targets, key, _) => targets.Grains.ByKey<IChallengeGrain>(key.ToGrainKey()).DeletedAsync([]),
+            (_, challenge) => challenge.Metadata.DeletionTimestamp is null),
+        WatchedResource.Secrets(SecretSelector, SecretChangedAsync,
+            (targets, key, secret) => SecretCertificate(targets, key, secret) is not null),
     ];
 
     /// <summary>Watched in the home cluster only: CertFleet's own cluster-scoped kinds, served there.</summary>
@@ -63,10 +69,13 @@ public static class WatchedResources
     private static Task CertificateChangedAsync(GrainTargets targets, ObjectKey key, Certificate certificate)
     {
         var sync = targets.Grains.ByKey<ICertificateGrain>(key.ToGrainKey()).SyncAsync(certificate);
-        return certificate.Metadata.Labels?.GetValueOrDefault(FleetNames.FleetCertificateLabel) is { Length: > 0 } fleet
+        return FleetCertificateOf(certificate) is { } fleet
             ? Task.WhenAll(sync, targets.Grains.ByKey<IFleetCertificateGrain>(fleet).HomeCertificateChangedAsync(key))
             : sync;
     }
+
+    private static string? FleetCertificateOf(Certificate certificate) =>
+        certificate.Metadata.Labels?.GetValueOrDefault(FleetNames.FleetCertificateLabel) is { Length: > 0 } fleet ? fleet : null;
 
     private static Task IssuerChangedAsync(GrainTargets targets, ObjectKey key, IssuerObject issuer)
     {
@@ -91,8 +100,15 @@ public static class WatchedResources
     private static Task SecretChangedAsync(GrainTargets targets, ObjectKey key, SecretMetadata? secret) =>
         secret?.Labels.GetValueOrDefault(FleetNames.FleetCertificateLabel) is { Length: > 0 } fleet
             ? targets.Grains.ByKey<IFleetCertificateGrain>(fleet).CopyChangedAsync(key, secret)
-            : secret?.Annotations.GetValueOrDefault(Annotations.CertificateName) is { Length: > 0 } certificate
+            : secret is not null && SecretCertificate(targets, key, secret) is { } certificate
+                ? targets.Grains.ByKey<ICertificateGrain>(key.WithName(certificate).ToGrainKey()).SecretChangedAsync(secret)
+                : targets.Grains.ByKey<ISecretClaimGrain>(key.ToGrainKey()).ChangedAsync(secret);
+
+    /// <summary>The Certificate a Secret's change goes straight to (see <see cref="SecretChangedAsync"/>), or null.</summary>
+    private static string? SecretCertificate(GrainTargets targets, ObjectKey key, SecretMetadata secret) =>
+        secret.Labels.GetValueOrDefault(FleetNames.FleetCertificateLabel) is not { Length: > 0 }
+        && secret.Annotations.GetValueOrDefault(Annotations.CertificateName) is { Length: > 0 } certificate
         && !targets.IssuerSecrets.IsReadByAnIssuer(key)
-            ? targets.Grains.ByKey<ICertificateGrain>(key.WithName(certificate).ToGrainKey()).SecretChangedAsync(secret)
-            : targets.Grains.ByKey<ISecretClaimGrain>(key.ToGrainKey()).ChangedAsync(secret);
+            ? certificate
+            : null;
 }

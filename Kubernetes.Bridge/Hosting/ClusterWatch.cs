@@ -11,6 +11,7 @@ namespace CertFleet.Kubernetes.Bridge.Hosting;
 /// from the objects earlier terms handed to grains (<paramref name="knownStore"/>), so its first list reports those
 /// deleted meanwhile. Every change also updates <paramref name="statuses"/> (before coalescing, so the metrics see the
 /// latest status), which forgets the cluster when the watch ends; deliveries are counted in <paramref name="syncs"/>.
+/// Echoes of this silo's own writes that their grains would ignore (<see cref="OwnWrites"/>) are not delivered.
 /// </summary>
 public sealed class ClusterWatch(
     ClusterConnection connection,
@@ -36,9 +37,12 @@ public sealed class ClusterWatch(
             },
             change => change.IsDeletion, connection.Options.MaxConcurrentDeliveries,
             loggers.CreateLogger<CoalescingDispatcher<(string, ObjectKey), ObjectChange>>());
+        // An echo of this silo's own write is dropped once the known objects hold its object (so a later term still
+        // sees it deleted) and before coalescing (so it never replaces someone else's change still waiting).
         foreach (var resource in resources)
             known[resource.Resource] = new KnownObjects(knownStore, connection.Name, resource.Resource,
-                change => dispatcher.Enqueue((change.Resource, change.Key), change), knownLogger);
+                change => connection.OwnWrites.Observe(change, receiver.IgnoresOwnEcho(change),
+                    released => dispatcher.Enqueue((released.Resource, released.Key), released)), knownLogger);
 
         async Task WatchAsync(WatchedResource resource)
         {

@@ -80,7 +80,7 @@ public sealed class Reflector(IResourceSource source, string cluster, Action<Obj
         foreach (var (id, known) in _known.Where(entry => !listed.Contains(entry.Key)).ToList())
         {
             _known.Remove(id);
-            Report(id, known.Uid, null);
+            Report(id, known.Uid, null, "");
         }
         _resourceVersion = snapshot.ResourceVersion;
         logger.LogDebug("Listed {Count} {Resource} at version {ResourceVersion}", snapshot.Objects.Count, source.Resource,
@@ -150,11 +150,11 @@ public sealed class Reflector(IResourceSource source, string cluster, Action<Obj
             if (known.Uid == observed.Uid && known.ResourceVersion == observed.ResourceVersion)
                 return; // already delivered (a relist or a repeated event)
             if (known.Uid != observed.Uid)
-                Report(id, known.Uid, null); // deleted and re-created while we were not looking
+                Report(id, known.Uid, null, ""); // deleted and re-created while we were not looking
         }
         _known[id] = (observed.Uid, observed.ResourceVersion);
         if (observed.Content is not null)
-            Report(id, observed.Uid, observed.Content);
+            Report(id, observed.Uid, observed.Content, observed.ResourceVersion);
     }
 
     private void Remove(ObservedObject observed)
@@ -163,9 +163,9 @@ public sealed class Reflector(IResourceSource source, string cluster, Action<Obj
         var uid = observed.Uid;
         if (_known.Remove(id, out var known) && uid.Length == 0)
             uid = known.Uid;
-        Report(id, uid, null);
+        Report(id, uid, null, "");
     }
 
-    private void Report((string Namespace, string Name) id, string uid, object? content) =>
-        onChange(new ObjectChange(source.Resource, new Interfaces.ObjectKey(cluster, id.Namespace, id.Name), uid, content));
+    private void Report((string Namespace, string Name) id, string uid, object? content, string resourceVersion) =>
+        onChange(new ObjectChange(source.Resource, new Interfaces.ObjectKey(cluster, id.Namespace, id.Name), uid, content, resourceVersion));
 }

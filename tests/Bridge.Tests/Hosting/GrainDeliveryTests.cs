@@ -6,12 +6,15 @@ using CertFleet.Interfaces.Api;
 using CertFleet.Interfaces.Fleet;
 using CertFleet.Interfaces.Grains;
 using CertFleet.Interfaces.Ports;
+using CertFleet.Kubernetes.Bridge;
 using CertFleet.Kubernetes.Bridge.Dispatch;
+using CertFleet.Kubernetes.Bridge.Events;
 using CertFleet.Kubernetes.Bridge.Hosting;
 using CertFleet.Kubernetes.Bridge.Metrics;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace CertFleet.Bridge.Tests.Hosting;
 
@@ -196,6 +199,51 @@ public sealed class GrainDeliveryTests : EmulatorTest
         Assert.Equal(["acme.cert-manager.io/finalizer", "finalizer.acme.cert-manager.io"], Assert.IsType<List<string>>(deleted.Arguments[0]));
         await Api.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("acme.cert-manager.io", "v1", ns, "orders", "web-1-42");
         await WaitForAsync<IOrderGrain>($"local/{ns}/web-1-42", "DeletedAsync");
+    }
+
+    [Fact]
+    public async Task The_echo_of_this_silos_own_write_is_not_delivered_and_a_change_by_others_after_it_is()
+    {
+        var ns = Api.Namespace;
+        await Api.CreateCertificateAsync("web");
+        await CreateSecretAsync("web-tls", "web");
+        StartWatching();
+        await WaitForAsync<ICertificateGrain>($"local/{ns}/web", "SyncAsync");
+        await WaitForAsync<ICertificateGrain>($"local/{ns}/web", "SecretChangedAsync");
+
+        var writer = new ClusterWriter(Api.Clusters, new EventRecorder(Api.Clusters, new EventCorrelator(TimeProvider.System),
+            Options.Create(new BridgeOptions { Identity = "silo-1" }), NullLogger<EventRecorder>.Instance));
+        await writer.WriteStatusAsync(ResourceKind.Certificate, Api.Key("web"), new CertificateStatus
+        {
+            Conditions = [new Condition { Type = "Ready", Status = "True", Reason = "Ready", Message = "up to date" }],
+        });
+        await writer.ApplySecretAsync(new SecretData
+        {
+            Key = Api.Key("web-tls"),
+            Type = "kubernetes.io/tls",
+            Data = new() { ["tls.crt"] = "crt"u8.ToArray(), ["tls.key"] = "key"u8.ToArray() },
+            Labels = new() { ["controller.cert-manager.io/fao"] = "true" },
+            Annotations = new() { ["cert-manager.io/certificate-name"] = "web" },
+        }, []);
+        // New objects wait for the known objects' next batch, so theirs arrive after the echoes above would have.
+        await Api.CreateCertificateAsync("marker");
+        await CreateSecretAsync("marker-tls", "marker");
+        await WaitForAsync<ICertificateGrain>($"local/{ns}/marker", "SyncAsync");
+        await WaitForAsync<ICertificateGrain>($"local/{ns}/marker", "SecretChangedAsync");
+        Assert.Equal(0, Api.Connection.OwnWrites.Count);
+        Assert.Single(_calls, c => c.Key == $"local/{ns}/web" && c.Method == "SyncAsync");
+        Assert.Single(_calls, c => c.Key == $"local/{ns}/web" && c.Method == "SecretChangedAsync");
+
+        // Someone else's edits after the writes are delivered, with the silo's writes in them.
+        var labelled = new V1Patch("""{"metadata": {"labels": {"team": "payments"}}}""", V1Patch.PatchType.MergePatch);
+        await Api.Client.CustomObjects.PatchNamespacedCustomObjectAsync(labelled, "cert-manager.io", "v1", ns, "certificates", "web");
+        await Api.Client.CoreV1.PatchNamespacedSecretAsync(labelled, "web-tls", ns);
+        await Eventually.TrueAsync(() => _calls.Count(c => c.Key == $"local/{ns}/web" && c.Method == "SyncAsync") == 2, "the label edit arrives");
+        await Eventually.TrueAsync(() => _calls.Count(c => c.Key == $"local/{ns}/web" && c.Method == "SecretChangedAsync") == 2,
+            "the Secret's label edit arrives");
+        var edited = Assert.IsType<Certificate>(_calls.Last(c => c.Key == $"local/{ns}/web" && c.Method == "SyncAsync").Arguments[0]);
+        Assert.Equal("payments", edited.Metadata.Labels!["team"]);
+        Assert.Equal("True", Assert.Single(edited.Status!.Conditions!).Status);
     }
 
     public override async Task DisposeAsync()
