@@ -28,12 +28,15 @@ public sealed partial class KubectlTests(EmulatorFixture emulator) : IDisposable
         var createdNamespace = await _kubectl.SucceedsAsync($"create namespace {ns}");
         var createdSecret = await _kubectl.SucceedsAsync($"create secret generic s1 -n {ns} --from-literal=a=b");
         var createdMap = await _kubectl.SucceedsAsync($"create configmap c1 -n {ns} --from-literal=k=v");
+        var createdAccount = await _kubectl.SucceedsAsync($"create serviceaccount sa1 -n {ns}");
         var secret = await emulator.Client.CoreV1.ReadNamespacedSecretAsync("s1", ns);
         var map = await emulator.Client.CoreV1.ReadNamespacedConfigMapAsync("c1", ns);
 
         Assert.Contains($"namespace/{ns} created", createdNamespace);
         Assert.Contains("secret/s1 created", createdSecret);
         Assert.Contains("configmap/c1 created", createdMap);
+        Assert.Contains("serviceaccount/sa1 created", createdAccount);
+        Assert.Equal("sa1", (await emulator.Client.CoreV1.ReadNamespacedServiceAccountAsync("sa1", ns)).Metadata.Name);
         Assert.Equal("b"u8.ToArray(), secret.Data["a"]);
         Assert.Equal("v", map.Data["k"]);
     }

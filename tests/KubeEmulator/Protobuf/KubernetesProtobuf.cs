@@ -5,7 +5,7 @@ namespace CertFleet.KubeEmulator.Protobuf;
 
 /// <summary>
 /// Request bodies in application/vnd.kubernetes.protobuf, which kubectl's typed commands send
-/// (kubectl create namespace|secret|configmap|token). The envelope is "k8s\0" and a runtime.Unknown carrying the
+/// (kubectl create namespace|secret|configmap|serviceaccount|token). The envelope is "k8s\0" and a runtime.Unknown carrying the
 /// TypeMeta and the object's own encoding. The emulator answers in JSON, which those clients accept too.
 /// </summary>
 internal static class KubernetesProtobuf
@@ -61,6 +61,20 @@ internal static class KubernetesProtobuf
             new ProtoField(2, "data", ProtoFieldType.StringMap),
             new ProtoField(3, "binaryData", ProtoFieldType.BytesMap),
             new ProtoField(4, "immutable", ProtoFieldType.Bool)),
+        // kubectl create serviceaccount
+        ["v1/ServiceAccount"] = new ProtoMessage(
+            new ProtoField(1, "metadata", ProtoFieldType.Message, Message: ObjectMeta),
+            new ProtoField(2, "secrets", ProtoFieldType.Message, Repeated: true, Message: new ProtoMessage(
+                new ProtoField(1, "kind", ProtoFieldType.String),
+                new ProtoField(2, "namespace", ProtoFieldType.String),
+                new ProtoField(3, "name", ProtoFieldType.String),
+                new ProtoField(4, "uid", ProtoFieldType.String),
+                new ProtoField(5, "apiVersion", ProtoFieldType.String),
+                new ProtoField(6, "resourceVersion", ProtoFieldType.String),
+                new ProtoField(7, "fieldPath", ProtoFieldType.String))),
+            new ProtoField(3, "imagePullSecrets", ProtoFieldType.Message, Repeated: true, Message: new ProtoMessage(
+                new ProtoField(1, "name", ProtoFieldType.String))),
+            new ProtoField(4, "automountServiceAccountToken", ProtoFieldType.Bool)),
         // The body of a DELETE from client-go's typed clients (helm uninstall deleting its release Secrets).
         ["v1/DeleteOptions"] = DeleteOptions,
         ["meta.k8s.io/v1/DeleteOptions"] = DeleteOptions,
