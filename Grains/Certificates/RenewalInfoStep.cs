@@ -32,9 +32,9 @@ public static class RenewalInfoStep
         catch (Exception ex) when (ex is TimeoutException or OrleansException)
         {
             pass.Logger.LogWarning(ex, "Certificate {Namespace}/{Name}: renewal information not available", pass.Key.Namespace, pass.Name);
-            var failed = none with { LastError = ex.Message };
-            ReportError(pass.Actions, pass.State.RenewalInfo, failed);
-            return failed;
+            // A silo lost or a call timed out inside this cluster is not the CA's answer: logged and shown in status, but no
+            // ARIError Event (the next pass asks again).
+            return none with { LastError = ex.Message };
         }
     }
 
