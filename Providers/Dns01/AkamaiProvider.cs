@@ -27,7 +27,12 @@ public sealed class AkamaiProvider : IDns01Provider
     private const string Provider = "akamai";
     private const string Field = "spec.acme.solvers[].dns01.akamai";
     private const int Ttl = 60;
-    private const int MaxAttempts = 3;
+    private const int MaxAttempts = 5;
+    // Edge DNS has no precondition on a record set write, and the apex and its wildcard share one set: writes to a name
+    // from this process take turns (striped locks, bounded), and each write is read back after a pause, so that a
+    // writer elsewhere that overwrote it from an older read is noticed and the value added or removed again.
+    private static readonly SemaphoreSlim[] NameLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+    private static readonly TimeSpan ReadBackPause = TimeSpan.FromMilliseconds(500);
 
     private readonly AkamaiSettings _settings;
     private readonly Dns01ApiCalls _calls;
@@ -67,43 +72,58 @@ public sealed class AkamaiProvider : IDns01Provider
         {
             var zone = await ZoneAsync(name, token);
             var path = $"config-dns/v2/zones/{Uri.EscapeDataString(zone)}/names/{Uri.EscapeDataString(name)}/types/TXT";
-            for (var attempt = 0; attempt < MaxAttempts; attempt++)
+            var nameLock = NameLocks[(int)((uint)StringComparer.Ordinal.GetHashCode(_endpoint.Authority + "/" + name) % (uint)NameLocks.Length)];
+            await nameLock.WaitAsync(token);
+            try
             {
-                var read = await SendAsync(HttpMethod.Get, path, null, token);
-                List<string> rdata;
-                if (read.Status == HttpStatusCode.NotFound)
-                    rdata = [];
-                else if (read.IsSuccess)
-                    rdata = read.Json()?["rdata"]?.AsArray().Select(r => r?.GetValue<string>() ?? "").ToList()
-                            ?? throw new Dns01ProviderException($"{Provider}: {what}: the record set has no rdata");
-                else
-                    throw Failure($"{what}: read the record set", read);
-
-                var exists = read.IsSuccess;
-                var present = rdata.Any(r => Unquoted(r) == value);
-                if (present == add)
-                    return;
-                if (add)
-                    rdata.Add($"\"{value}\"");
-                else
-                    rdata.RemoveAll(r => Unquoted(r) == value);
-
-                var (method, body) = rdata.Count == 0
-                    ? (HttpMethod.Delete, null)
-                    : (exists ? HttpMethod.Put : HttpMethod.Post, new JsonObject
-                    {
-                        ["name"] = name, ["type"] = "TXT", ["ttl"] = Ttl,
-                        ["rdata"] = new JsonArray([.. rdata.Select(r => (JsonNode)JsonValue.Create(r))]),
-                    });
-                var write = await SendAsync(method, path, body, token);
-                if (write.IsSuccess || (method == HttpMethod.Delete && write.Status == HttpStatusCode.NotFound))
-                    return;
-                // Created or deleted by another writer since our read (the apex and wildcard share the set): read again.
-                if (write.Status is not (HttpStatusCode.Conflict or HttpStatusCode.NotFound))
-                    throw Failure(what, write);
+                await WriteUntilReadBackAsync(what, path, name, value, add, token);
             }
-            throw new Dns01ProviderException($"{Provider}: {what}: the record set kept changing under us ({MaxAttempts} attempts)");
+            finally
+            {
+                nameLock.Release();
+            }
         }, ct);
+    }
+
+    private async Task WriteUntilReadBackAsync(string what, string path, string name, string value, bool add, CancellationToken token)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var read = await SendAsync(HttpMethod.Get, path, null, token);
+            List<string> rdata;
+            if (read.Status == HttpStatusCode.NotFound)
+                rdata = [];
+            else if (read.IsSuccess)
+                rdata = read.Json()?["rdata"]?.AsArray().Select(r => r?.GetValue<string>() ?? "").ToList()
+                        ?? throw new Dns01ProviderException($"{Provider}: {what}: the record set has no rdata");
+            else
+                throw Failure($"{what}: read the record set", read);
+
+            var exists = read.IsSuccess;
+            var present = rdata.Any(r => Unquoted(r) == value);
+            if (present == add)
+                return;
+            if (attempt == MaxAttempts)
+                throw new Dns01ProviderException($"{Provider}: {what}: the record set kept changing under us ({MaxAttempts} attempts)");
+            if (add)
+                rdata.Add($"\"{value}\"");
+            else
+                rdata.RemoveAll(r => Unquoted(r) == value);
+
+            var (method, body) = rdata.Count == 0
+                ? (HttpMethod.Delete, null)
+                : (exists ? HttpMethod.Put : HttpMethod.Post, new JsonObject
+                {
+                    ["name"] = name, ["type"] = "TXT", ["ttl"] = Ttl,
+                    ["rdata"] = new JsonArray([.. rdata.Select(r => (JsonNode)JsonValue.Create(r))]),
+                });
+            var write = await SendAsync(method, path, body, token);
+            if (write.IsSuccess || (method == HttpMethod.Delete && write.Status == HttpStatusCode.NotFound))
+                await Task.Delay(ReadBackPause, token); // the next turn reads it back
+            // Otherwise created or deleted by another writer since our read (409/404): the next turn reads again.
+            else if (write.Status is not (HttpStatusCode.Conflict or HttpStatusCode.NotFound))
+                throw Failure(what, write);
+        }
     }
 
     /// <summary>The Edge DNS zone holding <paramref name="name"/>: the name itself or its longest parent.</summary>

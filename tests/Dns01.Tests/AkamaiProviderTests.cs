@@ -75,6 +75,21 @@ public sealed class AkamaiProviderTests
     }
 
     [Fact]
+    public async Task TheApexAndItsWildcardPresentedAndCleanedUpAtOnceLeaveNothingBehind()
+    {
+        // Each challenge builds its own provider, and Edge DNS has no precondition on a write: without taking turns and
+        // reading back, two clean-ups of one record set each write back the other's value.
+        await using var api = await AkamaiFakeApi.StartAsync(ClientToken, ClientSecret, AccessToken);
+        api.AddZone("example.com");
+
+        await Task.WhenAll(Provider(api).PresentAsync(Fqdn, "apex"), Provider(api).PresentAsync(Fqdn, "wildcard"));
+        Assert.Equal(["\"apex\"", "\"wildcard\""], api.Rdata(Name)!.Order());
+        await Task.WhenAll(Provider(api).CleanUpAsync(Fqdn, "apex"), Provider(api).CleanUpAsync(Fqdn, "wildcard"));
+
+        Assert.Null(api.Rdata(Name));
+    }
+
+    [Fact]
     public async Task AValueSomeoneElsePutThereStays()
     {
         await using var api = await AkamaiFakeApi.StartAsync(ClientToken, ClientSecret, AccessToken);
