@@ -1,9 +1,11 @@
+using CertFleet.Interfaces.Ports;
 using CertFleet.Kubernetes.Bridge.Watching;
 
 namespace CertFleet.Kubernetes.Bridge.Dispatch;
 
 /// <summary>Delivers watched changes as grain calls, as <see cref="WatchedResources"/> maps them.</summary>
-public sealed class GrainChangeReceiver(IGrainFactory grains, FleetCertificateIndex? fleetCertificates = null) : IObjectChangeReceiver
+public sealed class GrainChangeReceiver(IGrainFactory grains, FleetCertificateIndex? fleetCertificates = null, IClusterMembership? membership = null)
+    : IObjectChangeReceiver
 {
     private readonly Dictionary<string, WatchedResource> _resources =
         WatchedResources.All.Concat(WatchedResources.HomeOnly).ToDictionary(resource => resource.Resource);
@@ -11,8 +13,10 @@ public sealed class GrainChangeReceiver(IGrainFactory grains, FleetCertificateIn
     private readonly GrainTargets _targets = new(grains, new IssuerSecretIndex(), fleetCertificates ?? new FleetCertificateIndex());
 
     // Grain calls carry no token: Orleans' response timeout bounds them.
+    // A change still queued when its cluster left the fleet is dropped: delivered after the leave sweep, it would wake
+    // a grain that has just forgotten itself and have it store state again.
     public Task ReceiveAsync(ObjectChange change, CancellationToken ct) =>
-        _resources[change.Resource].DeliverAsync(_targets, change);
+        membership?.HasLeft(change.Key.Cluster) == true ? Task.CompletedTask : _resources[change.Resource].DeliverAsync(_targets, change);
 
     public bool IgnoresOwnEcho(ObjectChange change) => _resources[change.Resource].IgnoresOwnEcho(_targets, change);
 }
