@@ -50,11 +50,12 @@ public sealed class CertificateRequestGrain(
         GrainScopeException.ThrowIf(IssuerScope.ObjectRefusal(_key, "CertificateRequest", request.Metadata)
                                     ?? (certificate is null || certificate == _key.WithName(certificate.Name) ? null
                                         : $"CertificateRequest grain \"{_key.ToGrainKey()}\" refused Certificate \"{certificate.ToGrainKey()}\": not of its cluster and namespace"));
+        var changed = State.Certificate != certificate || State.Request is null;
         State.Certificate = certificate;
         if (State.Outcome is { IsFinal: true } done)
             return done;
         State.Request ??= request;
-        return SignerNames.IsCertManagerIssuer(State.Request.Spec.IssuerRef) ? await ProcessAsync(issuer) : await ExternalAsync();
+        return SignerNames.IsCertManagerIssuer(State.Request.Spec.IssuerRef) ? await ProcessAsync(issuer) : await ExternalAsync(changed);
     }
 
     public async Task ObserveAsync(CertificateRequest request)
@@ -108,7 +109,7 @@ public sealed class CertificateRequestGrain(
         if (State.Outcome is { IsFinal: true })
             return;
         State.Request = request with { Metadata = request.Metadata with { Annotations = CopiedAnnotations.Select(request.Metadata.Annotations).Copied } };
-        var outcome = await ExternalAsync();
+        var outcome = await ExternalAsync(stateChanged: true);
         if (outcome.IsFinal && State.Certificate is { } certificate)
             await GrainFactory.ByKey<ICertificateGrain>(certificate.ToGrainKey()).RequestChangedAsync(_key.Name, outcome);
     }
@@ -117,7 +118,9 @@ public sealed class CertificateRequestGrain(
     /// An external issuer's request: approved when the approver is configured for its signer (the issuer waits for
     /// that), never signed; its outcome is what the issuer's controller wrote in the status.
     /// </summary>
-    private async Task<RequestOutcome> ExternalAsync()
+    /// <param name="stateChanged">The request or its Certificate was just recorded; otherwise the state is written only
+    /// when the outcome moved (a waiting Certificate submits once a minute).</param>
+    private async Task<RequestOutcome> ExternalAsync(bool stateChanged)
     {
         var request = State.Request!;
         var outcome = ExternalRequestOutcome.Of(request, TruncatedNow());
@@ -127,14 +130,18 @@ public sealed class CertificateRequestGrain(
             var written = await writer.ApproveCertificateRequestAsync(_key, Condition(ConditionTypes.Approved, ConditionStatus.True,
                 CertificateRequestReasons.ApprovedByCertManager, ApprovedMessage));
             State.Approved = true; // by this write, or by someone just before it
+            stateChanged = true;
             if (written is not null)
             {
                 State.WrittenVersion = ResourceVersions.Latest(State.WrittenVersion, written);
                 RecordEvent(EventRecord.Normal, CertificateRequestReasons.ApprovedByCertManager, ApprovedMessage);
             }
         }
-        State.Outcome = outcome;
-        await store.WriteStateAsync();
+        if (stateChanged || State.Outcome != outcome)
+        {
+            State.Outcome = outcome;
+            await store.WriteStateAsync();
+        }
         return outcome;
     }
 
